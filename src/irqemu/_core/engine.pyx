@@ -1,0 +1,427 @@
+# cython: language_level=3
+"""The native engine: runs one Unicorn core until something needs the machine.
+
+The hot path is a C block hook. At each translation-block entry it checks, in
+order: the host-call page, a deliverable interrupt (only when an input is
+asserted, then it reads the core's mask register), a stop request and the
+cycle deadline; if none applies it adds the block's cached modelled cost.
+Stopping from the block hook happens *before* the block executes (Unicorn
+2.1.4; tests/test_unicorn_pitfalls.py pins this), so every stop is at a block
+boundary and interrupts are taken exactly where a core would see them.
+A block's cost is computed once, by a Python coster (capstone + cost model),
+and cached here in an open-addressing table; no Python runs per block once warm.
+"""
+
+from cpython.ref cimport PyObject, Py_INCREF, Py_DECREF
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free
+from libc.string cimport memset
+
+from irqemu._core.uc cimport *
+
+# Stop reasons: the values of irqemu._core.common.StopReason.
+DEF R_NONE = 0
+DEF R_DEADLINE = 1
+DEF R_IRQ = 2
+DEF R_WFI = 3
+DEF R_HOSTCALL = 4
+DEF R_FAULT = 5
+DEF R_EXCEPTION = 6
+DEF R_STOP = 7
+DEF R_ERROR = 8
+DEF MAX_INPUTS = 4
+DEF UNMASKABLE = 255
+
+
+cdef struct BlockInfo:
+    uint64_t addr
+    uint32_t size
+    uint32_t cost
+    uint32_t ninsn
+    uint32_t used
+
+
+cdef struct State:
+    uc_engine *uc
+    uint64_t cycles
+    uint64_t instructions
+    uint64_t deadline
+    uint32_t pending
+    int mask_reg
+    uint32_t mask_shift[MAX_INPUTS]
+    uint64_t host_lo
+    uint64_t host_hi
+    int reason
+    uint32_t intno
+    int fault_access
+    uint64_t fault_addr
+    uint32_t mmio_cost
+    int stop_requested
+    BlockInfo *table
+    uint64_t tmask
+    uint64_t tused
+    PyObject *owner
+
+
+cdef inline uint64_t _hash(uint64_t a) nogil:
+    a ^= a >> 33
+    a *= 0xff51afd7ed558ccdULL
+    a ^= a >> 33
+    return a
+
+
+cdef BlockInfo *_lookup(State *st, uint64_t addr, uint32_t size) noexcept nogil:
+    cdef uint64_t i = _hash(addr) & st.tmask
+    cdef BlockInfo *b
+    while True:
+        b = &st.table[i]
+        if not b.used:
+            return b
+        if b.addr == addr and b.size == size:
+            return b
+        i = (i + 1) & st.tmask
+
+
+cdef int _grow(State *st) noexcept nogil:
+    cdef uint64_t oldcap = st.tmask + 1
+    cdef BlockInfo *old = st.table
+    cdef BlockInfo *nb
+    cdef uint64_t i
+    st.table = <BlockInfo *>calloc(oldcap * 2, sizeof(BlockInfo))
+    if st.table == NULL:
+        st.table = old
+        return -1
+    st.tmask = oldcap * 2 - 1
+    for i in range(oldcap):
+        if old[i].used:
+            nb = _lookup(st, old[i].addr, old[i].size)
+            nb[0] = old[i]
+    free(old)
+    return 0
+
+
+cdef inline int _deliverable(State *st) noexcept nogil:
+    cdef uint64_t v = 0
+    cdef uint32_t i, sh
+    if st.mask_reg >= 0:
+        uc_reg_read(st.uc, st.mask_reg, &v)
+    for i in range(MAX_INPUTS):
+        if st.pending & (1u << i):
+            sh = st.mask_shift[i]
+            if sh == UNMASKABLE or not ((v >> sh) & 1):
+                return 1
+    return 0
+
+
+cdef int _block_miss(State *st, uint64_t address, uint32_t size) noexcept with gil:
+    cdef object owner = <object>st.owner
+    cdef BlockInfo *b
+    try:
+        cost, ninsn = owner._coster.block_info(address, size)
+        if st.tused * 2 >= st.tmask:
+            if _grow(st) != 0:
+                raise MemoryError("irqemu: block cost table")
+        b = _lookup(st, address, size)
+        b.addr = address
+        b.size = size
+        b.cost = cost
+        b.ninsn = ninsn
+        b.used = 1
+        st.tused += 1
+        return 0
+    except BaseException as exc:
+        owner._exc = exc
+        return -1
+
+
+cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
+                      void *user) noexcept nogil:
+    cdef State *st = <State *>user
+    cdef BlockInfo *b
+    if st.host_lo <= address < st.host_hi:
+        st.reason = R_HOSTCALL
+        uc_emu_stop(uc)
+        return
+    if st.pending and _deliverable(st):
+        st.reason = R_IRQ
+        uc_emu_stop(uc)
+        return
+    if st.stop_requested:
+        st.stop_requested = 0
+        st.reason = R_STOP
+        uc_emu_stop(uc)
+        return
+    if st.cycles >= st.deadline:
+        st.reason = R_DEADLINE
+        uc_emu_stop(uc)
+        return
+    b = _lookup(st, address, size)
+    if not b.used:
+        if _block_miss(st, address, size) != 0:
+            st.reason = R_ERROR
+            uc_emu_stop(uc)
+            return
+        b = _lookup(st, address, size)
+    st.cycles += b.cost
+    st.instructions += b.ninsn
+
+
+cdef void _intr_hook(uc_engine *uc, uint32_t intno, void *user) noexcept nogil:
+    cdef State *st = <State *>user
+    st.intno = intno
+    st.reason = R_EXCEPTION
+    uc_emu_stop(uc)
+
+
+cdef bint _unmapped_hook(uc_engine *uc, int type, uint64_t address, int size,
+                         long long value, void *user) noexcept nogil:
+    cdef State *st = <State *>user
+    if type == 19 or type == 22:     # UC_MEM_READ_UNMAPPED, UC_MEM_READ_PROT
+        st.fault_access = 1
+    elif type == 20 or type == 23:   # UC_MEM_WRITE_UNMAPPED, UC_MEM_WRITE_PROT
+        st.fault_access = 2
+    else:
+        st.fault_access = 3
+    st.fault_addr = address
+    return False
+
+
+cdef uint64_t _mmio_read(uc_engine *uc, uint64_t offset, unsigned size,
+                         void *user) noexcept with gil:
+    cdef tuple rec = <tuple>user
+    cdef Core core = <Core>rec[0]
+    core._st.cycles += core._st.mmio_cost
+    try:
+        return <uint64_t>rec[1].mmio_read(core.cpu_index, rec[2] + offset, size)
+    except BaseException as exc:
+        core._fail(exc)
+        return 0
+
+
+cdef void _mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
+                      void *user) noexcept with gil:
+    cdef tuple rec = <tuple>user
+    cdef Core core = <Core>rec[0]
+    core._st.cycles += core._st.mmio_cost
+    try:
+        rec[1].mmio_write(core.cpu_index, rec[2] + offset, size, value)
+    except BaseException as exc:
+        core._fail(exc)
+
+
+cdef class Core:
+    """One emulated CPU: a Unicorn instance plus its cycle and interrupt state.
+
+    ``uc`` is a ``unicorn.Uc``; the engine drives the same handle through
+    libunicorn's C API. ``mask_reg`` is the Unicorn register holding the
+    core's mask bits and ``mask_shifts[i]`` the bit that masks input ``i``
+    (``UNMASKABLE`` for none). ``thumb_shift`` is CPSR.T's bit on AArch32
+    (resuming needs PC|1 in Thumb state), else -1.
+    """
+
+    cdef State _st
+    cdef readonly object uc
+    cdef readonly int cpu_index
+    cdef public object _coster
+    cdef public object _exc
+    cdef list _mmio_refs
+    cdef int _pc_reg
+    cdef int _thumb_reg
+    cdef int _thumb_shift
+    cdef list _hooks
+    cdef public int _last_err
+
+    def __cinit__(self):
+        memset(&self._st, 0, sizeof(State))
+        self._st.table = <BlockInfo *>calloc(1024, sizeof(BlockInfo))
+        if self._st.table == NULL:
+            raise MemoryError()
+        self._st.tmask = 1023
+
+    def __init__(self, uc, int cpu_index, coster, *, int pc_reg, int mask_reg,
+                 mask_shifts, host_range, int mmio_cost=0, int thumb_reg=-1,
+                 int thumb_shift=-1):
+        cdef uc_hook hh
+        cdef uc_engine *h = <uc_engine *><size_t>uc._uch.value
+        self.uc = uc
+        self.cpu_index = cpu_index
+        self._coster = coster
+        self._exc = None
+        self._mmio_refs = []
+        self._hooks = []
+        self._pc_reg = pc_reg
+        self._thumb_reg = thumb_reg
+        self._thumb_shift = thumb_shift
+        self._st.uc = h
+        self._st.owner = <PyObject *>self
+        self._st.mask_reg = mask_reg
+        shifts = list(mask_shifts)
+        if len(shifts) > MAX_INPUTS:
+            raise ValueError(f"at most {MAX_INPUTS} interrupt inputs")
+        for i in range(MAX_INPUTS):
+            self._st.mask_shift[i] = shifts[i] if i < len(shifts) else UNMASKABLE
+        self._st.host_lo, self._st.host_hi = host_range
+        self._st.mmio_cost = mmio_cost
+        self._st.deadline = 0
+        self._add_hook(UC_HOOK_BLOCK, <void *>_block_hook)
+        self._add_hook(UC_HOOK_INTR, <void *>_intr_hook)
+        self._add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED
+                       | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
+                       <void *>_unmapped_hook)
+
+    cdef _add_hook(self, int kind, void *cb):
+        cdef uc_hook hh
+        cdef uc_err err = uc_hook_add(self._st.uc, &hh, kind, cb, <void *>&self._st,
+                                      <uint64_t>1, <uint64_t>0)
+        if err != UC_ERR_OK:
+            raise RuntimeError(f"uc_hook_add: {uc_strerror(err).decode()}")
+        self._hooks.append(hh)
+
+    def __dealloc__(self):
+        free(self._st.table)
+        self._st.table = NULL
+
+    cdef _fail(self, exc):
+        if self._exc is None:
+            self._exc = exc
+        self._st.reason = R_ERROR
+        uc_emu_stop(self._st.uc)
+
+    def map_mmio(self, uint64_t base, size_t size, handler, uint64_t offset=0):
+        """Route accesses to [base, base+size) to ``handler`` (see MmioHandler)."""
+        rec = (self, handler, offset)
+        self._mmio_refs.append(rec)
+        cdef uc_err err = uc_mmio_map(self._st.uc, base, size, <void *>_mmio_read,
+                                      <PyObject *>rec, <void *>_mmio_write, <PyObject *>rec)
+        if err != UC_ERR_OK:
+            raise RuntimeError(f"uc_mmio_map {base:#x}+{size:#x}: {uc_strerror(err).decode()}")
+
+    def run(self, uint64_t deadline):
+        """Execute until ``cycles >= deadline`` or something else stops the core."""
+        cdef uint64_t pc = 0, t = 0
+        cdef uc_err err
+        self._st.deadline = deadline
+        self._st.reason = R_NONE
+        self._st.fault_access = 0
+        uc_reg_read(self._st.uc, self._pc_reg, &pc)
+        if self._thumb_reg >= 0:
+            uc_reg_read(self._st.uc, self._thumb_reg, &t)
+            pc |= (t >> self._thumb_shift) & 1
+        err = uc_emu_start(self._st.uc, pc, 0, 0, 0)
+        self._last_err = err
+        if self._exc is not None:
+            return R_ERROR
+        if self._st.reason == R_NONE:
+            if err != UC_ERR_OK:
+                self._st.reason = R_FAULT
+            else:
+                self._st.reason = R_WFI
+        return self._st.reason
+
+    def take_error(self):
+        """Return and clear the exception a callback raised during ``run``."""
+        exc, self._exc = self._exc, None
+        return exc
+
+    def request_stop(self):
+        """Ask the running core to stop at its next block boundary."""
+        self._st.stop_requested = 1
+
+    def reg_read(self, int reg):
+        cdef uint64_t v = 0
+        uc_reg_read(self._st.uc, reg, &v)
+        return v
+
+    def reg_write(self, int reg, uint64_t value):
+        uc_reg_write(self._st.uc, reg, &value)
+
+    def cp_read(self, int cp, int crn, int crm, int opc1, int opc2):
+        """Read an AArch32 coprocessor register (MRC view), e.g. SCTLR = (15, 1, 0, 0, 0)."""
+        cdef uc_arm_cp_reg r
+        memset(&r, 0, sizeof(r))
+        r.cp, r.crn, r.crm, r.opc1, r.opc2 = cp, crn, crm, opc1, opc2
+        uc_reg_read(self._st.uc, UC_ARM_REG_CP_REG, &r)
+        return r.val
+
+    def cp_write(self, int cp, int crn, int crm, int opc1, int opc2, uint64_t value):
+        cdef uc_arm_cp_reg r
+        memset(&r, 0, sizeof(r))
+        r.cp, r.crn, r.crm, r.opc1, r.opc2, r.val = cp, crn, crm, opc1, opc2, value
+        uc_reg_write(self._st.uc, UC_ARM_REG_CP_REG, &r)
+
+    def sys_read(self, int op0, int op1, int crn, int crm, int op2):
+        """Read an AArch64 system register by encoding (MRS view)."""
+        cdef uc_arm64_cp_reg r
+        memset(&r, 0, sizeof(r))
+        r.op0, r.op1, r.crn, r.crm, r.op2 = op0, op1, crn, crm, op2
+        uc_reg_read(self._st.uc, UC_ARM64_REG_CP_REG, &r)
+        return r.val
+
+    def sys_write(self, int op0, int op1, int crn, int crm, int op2, uint64_t value):
+        cdef uc_arm64_cp_reg r
+        memset(&r, 0, sizeof(r))
+        r.op0, r.op1, r.crn, r.crm, r.op2, r.val = op0, op1, crn, crm, op2, value
+        uc_reg_write(self._st.uc, UC_ARM64_REG_CP_REG, &r)
+
+    def flush_costs(self):
+        """Forget every cached block cost (after code changed)."""
+        memset(self._st.table, 0, (self._st.tmask + 1) * sizeof(BlockInfo))
+        self._st.tused = 0
+
+    @property
+    def last_error(self):
+        """libunicorn's error code of the last run (0 for none)."""
+        return self._last_err
+
+    @property
+    def error_text(self):
+        return uc_strerror(self._last_err).decode()
+
+    property cycles:
+        def __get__(self):
+            return self._st.cycles
+        def __set__(self, uint64_t v):
+            self._st.cycles = v
+
+    property instructions:
+        def __get__(self):
+            return self._st.instructions
+
+    property deadline:
+        def __get__(self):
+            return self._st.deadline
+        def __set__(self, uint64_t v):
+            self._st.deadline = v
+
+    property pending:
+        """Bit i set: interrupt input i (IRQ=0, FIQ=1, ...) is asserted."""
+        def __get__(self):
+            return self._st.pending
+        def __set__(self, uint32_t v):
+            self._st.pending = v
+
+    property intno:
+        def __get__(self):
+            return self._st.intno
+
+    property fault_access:
+        def __get__(self):
+            return self._st.fault_access
+
+    property fault_addr:
+        def __get__(self):
+            return self._st.fault_addr
+
+    property mmio_cost:
+        def __get__(self):
+            return self._st.mmio_cost
+        def __set__(self, uint32_t v):
+            self._st.mmio_cost = v
+
+    def deliverable(self):
+        """True if an asserted input is not masked by the core's mask bits now."""
+        return bool(self._st.pending and _deliverable(&self._st))
+
+    property cached_blocks:
+        def __get__(self):
+            return self._st.tused

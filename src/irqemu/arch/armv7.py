@@ -1,0 +1,416 @@
+"""ARMv7-A: modes, CPSR mask bits, exception entry, banked-register views.
+
+Unicorn performs no exception entry for external interrupts (and none at all
+for SVC, undefined instructions and aborts once they are hooked), so entry is
+done here exactly as the ARMv7-A Architecture Reference Manual's pseudocode
+(B1.9 "Exception descriptions": TakeUndefInstrException, TakeSVCException,
+TakePrefetchAbortException, TakeDataAbortException, TakePhysicalIRQException,
+TakePhysicalFIQException) describes it for a core without the Virtualization
+Extensions, running Secure or without Security Extensions (Unicorn's
+Cortex-A9 has no SCR: every exception goes to its PL1 mode, never Monitor).
+The guest's own return (``subs pc, lr, #4``, ``movs pc, lr``, ``rfe``) is
+executed by Unicorn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+import capstone
+import unicorn
+from unicorn import arm_const as A
+
+# -- CPSR (ARM ARM B1.3.3) -------------------------------------------------
+CPSR_M = 0x1F
+CPSR_T = 1 << 5
+CPSR_F = 1 << 6
+CPSR_I = 1 << 7
+CPSR_A = 1 << 8
+CPSR_E = 1 << 9
+CPSR_IT_LO = 0x3 << 25  # IT[1:0]
+CPSR_IT_HI = 0x3F << 10  # IT[7:2]
+CPSR_J = 1 << 24
+
+MODE_USR, MODE_FIQ, MODE_IRQ, MODE_SVC = 0x10, 0x11, 0x12, 0x13
+MODE_MON, MODE_ABT, MODE_HYP, MODE_UND, MODE_SYS = 0x16, 0x17, 0x1A, 0x1B, 0x1F
+MODE_NAMES = {
+    MODE_USR: "usr", MODE_FIQ: "fiq", MODE_IRQ: "irq", MODE_SVC: "svc", MODE_MON: "mon",
+    MODE_ABT: "abt", MODE_HYP: "hyp", MODE_UND: "und", MODE_SYS: "sys",
+}
+
+# -- SCTLR (B4.1.130) --------------------------------------------------------
+SCTLR_A = 1 << 1
+SCTLR_V = 1 << 13
+SCTLR_EE = 1 << 25
+SCTLR_TE = 1 << 30
+HIGH_VECTORS = 0xFFFF0000
+
+# Coprocessor encodings (cp, crn, crm, opc1, opc2)
+CP_SCTLR = (15, 1, 0, 0, 0)
+CP_VBAR = (15, 12, 0, 0, 0)
+CP_DFSR = (15, 5, 0, 0, 0)
+CP_IFSR = (15, 5, 0, 0, 1)
+CP_DFAR = (15, 6, 0, 0, 0)
+CP_IFAR = (15, 6, 0, 0, 2)
+
+# Unicorn/QEMU exception numbers seen by UC_HOOK_INTR (target/arm/cpu.h)
+EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT = 1, 2, 3, 4
+EXCP_IRQ, EXCP_FIQ, EXCP_BKPT = 5, 6, 7
+
+SEMIHOST_SVC_ARM = 0xEF123456  # svc #0x123456
+SEMIHOST_SVC_THUMB = 0xDFAB  # svc #0xab
+HOSTCALL_INSN = 0xEAFFFFFE  # b .   (what fills the host-call page)
+WFI_ARM, WFI_THUMB = 0xE320F003, 0xBF30
+
+# Short-descriptor fault status encodings (B3.13.3)
+FSR_ALIGNMENT = 0b00001
+FSR_DEBUG = 0b00010
+FSR_SYNC_EXTERNAL = 0b01000
+
+
+class Regs(Protocol):
+    """Register access both engines provide."""
+
+    def reg_read(self, reg: int) -> int: ...
+    def reg_write(self, reg: int, value: int) -> None: ...
+    def cp_read(self, cp: int, crn: int, crm: int, opc1: int, opc2: int) -> int: ...
+    def cp_write(self, cp: int, crn: int, crm: int, opc1: int, opc2: int, value: int) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One exception kind's entry rules (ARM ARM B1.8.3-B1.8.6)."""
+
+    name: str
+    offset: int  #: vector offset
+    mode: int  #: target mode
+    lr_arm: int  #: LR = preferred return address + this, from ARM state
+    lr_thumb: int  #: ... from Thumb state
+    set_a: bool  #: CPSR.A set on entry
+    set_f: bool  #: CPSR.F set on entry
+
+
+class Exc(Enum):
+    """The ARMv7-A exceptions taken to PL1 modes, with their entry rules."""
+
+    RESET = Kind("reset", 0x00, MODE_SVC, 0, 0, True, True)
+    UNDEF = Kind("undefined", 0x04, MODE_UND, 4, 2, False, False)
+    SVC = Kind("svc", 0x08, MODE_SVC, 0, 0, False, False)
+    PREFETCH_ABORT = Kind("prefetch abort", 0x0C, MODE_ABT, 4, 4, True, False)
+    DATA_ABORT = Kind("data abort", 0x10, MODE_ABT, 8, 8, True, False)
+    IRQ = Kind("irq", 0x18, MODE_IRQ, 4, 4, True, False)
+    FIQ = Kind("fiq", 0x1C, MODE_FIQ, 4, 4, True, True)
+
+
+def vector_base(core: Regs) -> int:
+    """ExcVectorBase(): 0xFFFF0000 when SCTLR.V, else VBAR."""
+    if core.cp_read(*CP_SCTLR) & SCTLR_V:
+        return HIGH_VECTORS
+    return core.cp_read(*CP_VBAR) & ~0x1F
+
+
+def take_exception(core: Regs, exc: Exc, preferred_return: int | None = None) -> int:
+    """Enter ``exc`` as the ARM ARM's Take*Exception pseudocode does; returns the vector.
+
+    ``preferred_return`` is the architectural preferred return address (the
+    faulting instruction for UNDEF/aborts, the next instruction for SVC, IRQ
+    and FIQ); by default the current PC, which is where the engine stopped.
+    """
+    k = exc.value
+    cpsr = core.reg_read(A.UC_ARM_REG_CPSR)
+    pc = core.reg_read(A.UC_ARM_REG_PC) if preferred_return is None else preferred_return
+    thumb = bool(cpsr & CPSR_T)
+    lr = (pc + (k.lr_thumb if thumb else k.lr_arm)) & 0xFFFFFFFF
+    sctlr = core.cp_read(*CP_SCTLR)
+    new = (cpsr & ~(CPSR_M | CPSR_IT_LO | CPSR_IT_HI | CPSR_J | CPSR_T | CPSR_E)) | k.mode
+    new |= CPSR_I
+    if k.set_a:
+        new |= CPSR_A
+    if k.set_f:
+        new |= CPSR_F
+    if sctlr & SCTLR_TE:
+        new |= CPSR_T
+    if sctlr & SCTLR_EE:
+        new |= CPSR_E
+    base = HIGH_VECTORS if sctlr & SCTLR_V else core.cp_read(*CP_VBAR) & ~0x1F
+    vector = base + k.offset
+    # Mode first, then the new mode's banked registers (Unicorn #1984).
+    core.reg_write(A.UC_ARM_REG_CPSR, new)
+    core.reg_write(A.UC_ARM_REG_SPSR, cpsr)
+    core.reg_write(A.UC_ARM_REG_LR, lr)
+    core.reg_write(A.UC_ARM_REG_PC, vector | (1 if sctlr & SCTLR_TE else 0))
+    return vector
+
+
+def irq_masked(core: Regs) -> bool:
+    return bool(core.reg_read(A.UC_ARM_REG_CPSR) & CPSR_I)
+
+
+def fiq_masked(core: Regs) -> bool:
+    return bool(core.reg_read(A.UC_ARM_REG_CPSR) & CPSR_F)
+
+
+_BANK_REGS = {
+    "r8": A.UC_ARM_REG_R8, "r9": A.UC_ARM_REG_R9, "r10": A.UC_ARM_REG_R10,
+    "r11": A.UC_ARM_REG_R11, "r12": A.UC_ARM_REG_R12, "sp": A.UC_ARM_REG_SP,
+    "lr": A.UC_ARM_REG_LR,
+}
+
+
+def banked(core: Regs, mode: int) -> dict[str, int]:
+    """R8-R12, SP, LR and (except usr/sys) SPSR as mode ``mode`` sees them.
+
+    Unicorn switches banks when CPSR.M is written, so the view is read by
+    switching to ``mode`` and back; nothing else in CPSR changes.
+    """
+    if mode not in MODE_NAMES:
+        raise ValueError(f"not an ARMv7 mode: {mode:#x}")
+    cpsr = core.reg_read(A.UC_ARM_REG_CPSR)
+    core.reg_write(A.UC_ARM_REG_CPSR, (cpsr & ~CPSR_M) | mode)
+    try:
+        view = {name: core.reg_read(reg) for name, reg in _BANK_REGS.items()}
+        if mode not in (MODE_USR, MODE_SYS):
+            view["spsr"] = core.reg_read(A.UC_ARM_REG_SPSR)
+    finally:
+        core.reg_write(A.UC_ARM_REG_CPSR, cpsr)
+    return view
+
+
+def current_mode(core: Regs) -> int:
+    return core.reg_read(A.UC_ARM_REG_CPSR) & CPSR_M
+
+
+# -- what the engine and machine need ----------------------------------------
+class ARMv7:
+    """The architecture description the machine uses for ARMv7-A cores."""
+
+    name = "armv7"
+    elf_machine = "EM_ARM"
+    uc_arch = unicorn.UC_ARCH_ARM
+    uc_mode = unicorn.UC_MODE_ARM
+    pc_reg = A.UC_ARM_REG_PC
+    sp_reg = A.UC_ARM_REG_SP
+    mask_reg = A.UC_ARM_REG_CPSR
+    #: input i (0 = IRQ, 1 = FIQ) is masked by CPSR bit mask_shifts[i]
+    mask_shifts = [7, 6]
+    thumb_reg = A.UC_ARM_REG_CPSR
+    thumb_shift = 5
+    hostcall_fill = HOSTCALL_INSN.to_bytes(4, "little")
+    word_bytes = 4
+    cpu_models = {
+        "cortex-a7": A.UC_CPU_ARM_CORTEX_A7,
+        "cortex-a8": A.UC_CPU_ARM_CORTEX_A8,
+        "cortex-a9": A.UC_CPU_ARM_CORTEX_A9,
+        "cortex-a15": A.UC_CPU_ARM_CORTEX_A15,
+    }
+
+    def __init__(self) -> None:
+        self._cs_arm = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
+        self._cs_thumb = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+        for cs in (self._cs_arm, self._cs_thumb):
+            cs.detail = True
+
+    def reset(self, core: Regs, entry: int) -> None:
+        """The state QEMU gives an ELF it boots: SVC mode, A/I/F masked, at ``entry``."""
+        core.reg_write(A.UC_ARM_REG_CPSR, MODE_SVC | CPSR_A | CPSR_I | CPSR_F)
+        core.reg_write(A.UC_ARM_REG_PC, entry)
+
+    def disassembler(self, core: Regs) -> capstone.Cs:
+        thumb = core.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T
+        return self._cs_thumb if thumb else self._cs_arm
+
+    def take_interrupt(self, core: Regs, line: int) -> int:
+        """Take the physical IRQ (line 0) or FIQ (line 1) at the current PC."""
+        return take_exception(core, Exc.FIQ if line == 1 else Exc.IRQ)
+
+    def interrupt_name(self, line: int) -> str:
+        return "FIQ" if line == 1 else "IRQ"
+
+    def interrupt_order(self) -> tuple[int, ...]:
+        """FIQ is taken before IRQ when both are deliverable (higher priority)."""
+        return (1, 0)
+
+    def is_wfi(self, word: int, thumb: bool) -> bool:
+        return (word & 0xFFFF) == WFI_THUMB if thumb else word == WFI_ARM
+
+    def classify(self, insn: Any) -> str:
+        """The cost-model class of one capstone instruction."""
+        return classify(insn)
+
+    def hostcall_return(self, core: Regs) -> None:
+        """A host call returns like ``bx lr``."""
+        lr = core.reg_read(A.UC_ARM_REG_LR)
+        cpsr = core.reg_read(A.UC_ARM_REG_CPSR)
+        core.reg_write(A.UC_ARM_REG_CPSR, (cpsr & ~CPSR_T) | (CPSR_T if lr & 1 else 0))
+        core.reg_write(A.UC_ARM_REG_PC, lr)
+
+    # -- synchronous exceptions the engine reports ------------------------
+    def handle_exception(self, machine: Any, slot: Any, intno: int) -> None:
+        """Enter the exception Unicorn raised (its QEMU EXCP_* number)."""
+        core = slot.core
+        pc = core.reg_read(A.UC_ARM_REG_PC)
+        if intno == EXCP_SWI:
+            thumb = bool(core.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T)
+            if machine.semihosting and _is_semihosting(core, pc, thumb):
+                semihosting_call(machine, slot)
+                return
+            take_exception(core, Exc.SVC, pc)  # PC is already past the SVC
+        elif intno == EXCP_BKPT:
+            core.cp_write(*CP_IFSR, FSR_DEBUG)
+            take_exception(core, Exc.PREFETCH_ABORT, pc)
+        elif intno == EXCP_PREFETCH_ABORT:
+            core.cp_write(*CP_IFSR, FSR_SYNC_EXTERNAL)
+            core.cp_write(*CP_IFAR, pc)
+            take_exception(core, Exc.PREFETCH_ABORT, pc)
+        elif intno == EXCP_DATA_ABORT:
+            core.cp_write(*CP_DFSR, FSR_ALIGNMENT)
+            core.cp_write(*CP_DFAR, self._data_address(core, pc))
+            take_exception(core, Exc.DATA_ABORT, pc)
+        elif intno == EXCP_UDEF:
+            self._undefined_or_fail(machine, slot)
+        else:
+            from irqemu.machine.machine import GuestError
+
+            raise GuestError(f"CPU exception {intno} not modelled at "
+                             f"{machine.describe_pc(slot)}")
+
+    def handle_undefined(self, machine: Any, slot: Any) -> bool:
+        """Take the Undefined Instruction exception if the guest has vectors to take it to."""
+        core = slot.core
+        base = vector_base(core)
+        try:
+            core.uc.mem_read(base + Exc.UNDEF.value.offset, 4)
+        except unicorn.UcError:
+            return False
+        if base == 0 and not machine.has_memory(0, 4):
+            return False
+        take_exception(core, Exc.UNDEF, core.reg_read(A.UC_ARM_REG_PC))
+        return True
+
+    def _undefined_or_fail(self, machine: Any, slot: Any) -> None:
+        if not self.handle_undefined(machine, slot):
+            from irqemu.machine.machine import GuestError
+
+            raise GuestError(f"undefined instruction with no handler "
+                             f"({machine.describe_pc(slot)})")
+
+    def _data_address(self, core: Any, pc: int) -> int:
+        """Best-effort DFAR: the faulting instruction's base register plus offset."""
+        try:
+            code = bytes(core.uc.mem_read(pc, 4))
+            insn = next(self.disassembler(core).disasm(code, pc), None)
+            if insn is None:
+                return 0
+            for op in insn.operands:
+                if op.type == capstone.arm.ARM_OP_MEM:
+                    base = core.uc.reg_read(_CS_TO_UC.get(op.mem.base, A.UC_ARM_REG_R0))
+                    idx = (core.uc.reg_read(_CS_TO_UC[op.mem.index])
+                           if op.mem.index in _CS_TO_UC else 0)
+                    return int(base + op.mem.disp + idx) & 0xFFFFFFFF
+        except (unicorn.UcError, StopIteration, KeyError):
+            pass
+        return 0
+
+
+def _is_semihosting(core: Any, pc: int, thumb: bool) -> bool:
+    """Is the SVC just executed the semihosting trap (``svc 0x123456`` / ``svc 0xab``)?"""
+    try:
+        if thumb:
+            word = int.from_bytes(core.uc.mem_read(pc - 2, 2), "little")
+            return word == SEMIHOST_SVC_THUMB
+        return int.from_bytes(core.uc.mem_read(pc - 4, 4), "little") == SEMIHOST_SVC_ARM
+    except unicorn.UcError:
+        return False
+
+
+SYS_WRITEC, SYS_WRITE0, SYS_EXIT, SYS_EXIT_EXTENDED = 0x03, 0x04, 0x18, 0x20
+ADP_STOPPED_APPLICATION_EXIT = 0x20026
+
+
+def semihosting_call(machine: Any, slot: Any) -> None:
+    """The ARM semihosting calls firmware uses to print and to exit (as QEMU's -semihosting)."""
+    from irqemu.machine.machine import GuestError
+
+    core = slot.core
+    op = core.reg_read(A.UC_ARM_REG_R0)
+    arg = core.reg_read(A.UC_ARM_REG_R1)
+    if op == SYS_EXIT:
+        code = 0 if arg == ADP_STOPPED_APPLICATION_EXIT else 1
+        machine.finish("exit", code)
+    elif op == SYS_EXIT_EXTENDED:
+        reason = int.from_bytes(machine.mem_read(arg, 4), "little")
+        sub = int.from_bytes(machine.mem_read(arg + 4, 4), "little")
+        machine.finish("exit", sub if reason == ADP_STOPPED_APPLICATION_EXIT else 1)
+    elif op == SYS_WRITEC:
+        machine.uart_output(machine.mem_read(arg, 1))
+    elif op == SYS_WRITE0:
+        machine.uart_output(machine.read_cstring(arg))
+    else:
+        raise GuestError(f"semihosting call {op:#x} not supported "
+                         f"({machine.describe_pc(slot)})")
+
+
+_CS_TO_UC: dict[int, int] = {}
+for _i in range(13):
+    _CS_TO_UC[getattr(capstone.arm, f"ARM_REG_R{_i}")] = getattr(A, f"UC_ARM_REG_R{_i}")
+_CS_TO_UC[capstone.arm.ARM_REG_SP] = A.UC_ARM_REG_SP
+_CS_TO_UC[capstone.arm.ARM_REG_LR] = A.UC_ARM_REG_LR
+_CS_TO_UC[capstone.arm.ARM_REG_PC] = A.UC_ARM_REG_PC
+
+
+# Capstone mnemonic -> cost class. Anything unlisted is "alu".
+_CLASSES: dict[str, str] = {}
+for _m in ("ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "ldrd", "ldrt", "ldrbt", "pop", "vldr"):
+    _CLASSES[_m] = "load"
+for _m in ("str", "strb", "strh", "strd", "strt", "strbt", "push", "vstr"):
+    _CLASSES[_m] = "store"
+for _m in ("ldm", "ldmia", "ldmib", "ldmda", "ldmdb", "ldmfd", "ldmfa", "ldmed", "ldmea"):
+    _CLASSES[_m] = "load_multiple"
+for _m in ("stm", "stmia", "stmib", "stmda", "stmdb", "stmfd", "stmfa", "stmed", "stmea",
+           "srsdb", "srsia", "srsda", "srsib"):
+    _CLASSES[_m] = "store_multiple"
+for _m in ("b", "bl", "bx", "blx", "cbz", "cbnz", "tbb", "tbh", "bxj"):
+    _CLASSES[_m] = "branch"
+for _m in ("mul", "mla", "mls", "umull", "umlal", "smull", "smlal", "smulbb", "smulbt",
+           "smultb", "smultt", "smlabb", "smulwb", "smulwt", "smmul", "smmla"):
+    _CLASSES[_m] = "multiply"
+for _m in ("sdiv", "udiv"):
+    _CLASSES[_m] = "divide"
+for _m in ("cpsid", "cpsie", "cps", "mrs", "msr"):
+    _CLASSES[_m] = "mask"
+for _m in ("ldrex", "ldrexb", "ldrexh", "ldrexd"):
+    _CLASSES[_m] = "load_exclusive"
+for _m in ("strex", "strexb", "strexh", "strexd", "clrex"):
+    _CLASSES[_m] = "store_exclusive"
+for _m in ("dmb", "dsb", "isb"):
+    _CLASSES[_m] = "barrier"
+for _m in ("mcr", "mrc", "mcrr", "mrrc", "cdp"):
+    _CLASSES[_m] = "coprocessor"
+for _m in ("svc", "swi", "bkpt", "udf", "smc", "hvc"):
+    _CLASSES[_m] = "exception"
+for _m in ("rfe", "rfeia", "rfeib", "rfeda", "rfedb", "eret"):
+    _CLASSES[_m] = "exception_return"
+for _m in ("wfi", "wfe", "sev", "yield"):
+    _CLASSES[_m] = "hint"
+_CLASSES["nop"] = "nop"
+
+
+def classify(insn: Any) -> str:
+    """Cost class of a capstone ARM instruction (mnemonic-based, condition suffix dropped)."""
+    m = insn.mnemonic.split(".")[0]
+    cls = _CLASSES.get(m)
+    if cls is None and len(m) > 2 and m[:-2] in _CLASSES:
+        cls = _CLASSES[m[:-2]]  # a condition code suffix (ldrne, bxeq, ...)
+    if cls is None:
+        cls = "alu"
+    # Writes to the PC that restore CPSR from SPSR are exception returns.
+    if m in ("subs", "movs") and insn.op_str.startswith("pc,"):
+        return "exception_return"
+    if cls in ("load_multiple",) and insn.op_str.endswith("^"):
+        return "exception_return"
+    if cls == "alu" and insn.op_str.startswith("pc,"):
+        return "branch"
+    return cls

@@ -1,0 +1,65 @@
+"""The MMIO bus: page-aligned windows dispatching to the devices inside them.
+
+Unicorn maps MMIO by whole pages, while SoC devices sit at sub-page offsets
+(the Cortex-A9 GIC CPU interface at 0x00A00100 shares a page with the SCU and
+timers). A ``Window`` covers a page-aligned range and forwards each access to
+the device whose range holds it; addresses no device decodes behave like
+QEMU's unimplemented-device: reads return 0, writes are ignored, and both
+are logged once per address.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Window:
+    """A page-aligned MMIO range and the devices mapped in it."""
+
+    base: int
+    size: int
+    name: str
+    _starts: list[int] = field(default_factory=list)
+    _devs: list[tuple[int, int, Any]] = field(default_factory=list)
+    unimplemented: dict[int, int] = field(default_factory=dict)
+
+    def add(self, base: int, size: int, device: Any) -> None:
+        if base < self.base or base + size > self.base + self.size:
+            raise ValueError(f"{device!r} at {base:#x} is outside window {self.name}")
+        i = bisect.bisect_left(self._starts, base)
+        if i < len(self._devs) and self._devs[i][0] < base + size:
+            raise ValueError(f"{device!r} overlaps {self._devs[i][2]!r}")
+        if i > 0 and self._devs[i - 1][0] + self._devs[i - 1][1] > base:
+            raise ValueError(f"{device!r} overlaps {self._devs[i - 1][2]!r}")
+        self._starts.insert(i, base)
+        self._devs.insert(i, (base, size, device))
+
+    def _find(self, addr: int) -> tuple[int, Any] | None:
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0:
+            base, size, dev = self._devs[i]
+            if addr < base + size:
+                return base, dev
+        return None
+
+    def mmio_read(self, cpu: int, offset: int, size: int) -> int:
+        addr = self.base + offset
+        hit = self._find(addr)
+        if hit is None:
+            self.unimplemented[addr] = self.unimplemented.get(addr, 0) + 1
+            return 0
+        return int(hit[1].mmio_read(cpu, addr - hit[0], size))
+
+    def mmio_write(self, cpu: int, offset: int, size: int, value: int) -> None:
+        addr = self.base + offset
+        hit = self._find(addr)
+        if hit is None:
+            self.unimplemented[addr] = self.unimplemented.get(addr, 0) + 1
+            return
+        hit[1].mmio_write(cpu, addr - hit[0], size, value)
+
+    def devices(self) -> list[tuple[int, int, Any]]:
+        return list(self._devs)

@@ -1,0 +1,460 @@
+"""The machine: cores, shared RAM, the MMIO bus, devices and simulated time.
+
+The run loop advances simulated time in rounds. A round's target is the
+earlier of ``now + quantum`` and the next event; each runnable core executes
+until its own clock reaches the target (or it sleeps in WFI, exits, ...);
+then the events due by the target fire. Cores that idle in WFI cost no host
+time: they are skipped and their clock jumps to the time they are woken.
+Everything the guest can observe is derived from simulated time.
+"""
+
+from __future__ import annotations
+
+import mmap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import unicorn
+
+from irqemu._core import ACCESS_FETCH, ACCESS_READ, StopReason
+from irqemu.machine.bus import Window
+from irqemu.machine.elf import MACHINE_NAMES, ElfImage, ElfLoadError, read_elf
+from irqemu.sim import Clock, EventQueue
+from irqemu.sim.events import Event
+from irqemu.timing import BlockCoster, CostModel
+
+# Core run states
+RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
+
+
+class GuestError(Exception):
+    """The guest did something the machine cannot continue from (one-line message)."""
+
+
+@dataclass
+class CpuSlot:
+    """A core plus the machine's view of it."""
+
+    index: int
+    core: Any
+    clock: Clock
+    state: str = RUNNING
+    idle_cycles: int = 0
+    interrupts: dict[str, int] = field(default_factory=dict)
+
+    def local_ps(self) -> int:
+        return self.clock.to_ps(self.core.cycles)
+
+
+@dataclass
+class RunResult:
+    """How a run ended and what it cost (modelled) and took (host)."""
+
+    stop_reason: str
+    exit_code: int | None
+    sim_time_ps: int
+    cycles: list[int]
+    idle_cycles: list[int]
+    instructions: list[int]
+    interrupts: list[dict[str, int]]
+    host_seconds: float
+    message: str = ""
+
+    @property
+    def host_mips(self) -> float:
+        if self.host_seconds <= 0:
+            return 0.0
+        return sum(self.instructions) / self.host_seconds / 1e6
+
+
+class Machine:
+    """Cores sharing one RAM buffer, an MMIO bus and a deterministic event queue."""
+
+    def __init__(
+        self,
+        arch: Any,
+        cost_model: CostModel,
+        *,
+        num_cpus: int = 1,
+        cpu_model: str = "cortex-a9",
+        hz: int | None = None,
+        engine: str = "native",
+        quantum_cycles: int = 10_000,
+        hostcall_base: int = 0xFFFE0000,
+        semihosting: bool = True,
+    ) -> None:
+        if num_cpus < 1:
+            raise ValueError("a machine needs at least one CPU")
+        if quantum_cycles < 1:
+            raise ValueError("quantum must be at least one cycle")
+        self.arch = arch
+        self.cost_model = cost_model
+        self.num_cpus = num_cpus
+        self.engine = engine
+        self.quantum_cycles = quantum_cycles
+        self.semihosting = semihosting
+        self.events = EventQueue()
+        self.events.on_schedule = self._on_schedule
+        self._now = 0
+        self._running: CpuSlot | None = None
+        self._ram: list[tuple[int, int, mmap.mmap]] = []
+        self._windows: list[Window] = []
+        self.devices: dict[str, Any] = {}
+        self.console = bytearray()
+        self.console_echo: Callable[[bytes], None] | None = None
+        self.image: ElfImage | None = None
+        self.hostcall_base = hostcall_base
+        self._hostcalls: dict[int, Callable[[Machine, int], None]] = {}
+        self._finished: tuple[str, int | None, str] | None = None
+        self._cpu_model = cpu_model
+        self.controller_stats: Callable[[], dict[int, list[int]]] | None = None
+        hz = hz or cost_model.hz
+        self.cpus: list[CpuSlot] = []
+        core_cls = self._core_class(engine)
+        for i in range(num_cpus):
+            uc = unicorn.Uc(arch.uc_arch, arch.uc_mode)
+            if cpu_model not in arch.cpu_models:
+                raise ValueError(f"unknown CPU model {cpu_model!r} for {arch.name} "
+                                 f"(known: {', '.join(arch.cpu_models)})")
+            uc.ctl_set_cpu_model(arch.cpu_models[cpu_model])
+            uc.ctl_exits_enabled(True)
+            uc.ctl_set_exits([])
+            coster = BlockCoster(cost_model, arch, None, uc.mem_read)
+            core = core_cls(uc, i, coster, pc_reg=arch.pc_reg, mask_reg=arch.mask_reg,
+                            mask_shifts=arch.mask_shifts,
+                            host_range=(hostcall_base, hostcall_base + 0x1000),
+                            mmio_cost=cost_model.event("mmio_access"),
+                            thumb_reg=arch.thumb_reg, thumb_shift=arch.thumb_shift)
+            coster.regs = core
+            self.cpus.append(CpuSlot(i, core, Clock(hz), HELD if i else RUNNING))
+        page = bytearray(arch.hostcall_fill * (0x1000 // len(arch.hostcall_fill)))
+        self.add_ram(hostcall_base, 0x1000, bytes(page))
+
+    @staticmethod
+    def _core_class(engine: str) -> type:
+        from irqemu._core import native_core_class, reference_core_class
+
+        if engine == "native":
+            return native_core_class()
+        if engine == "reference":
+            return reference_core_class()
+        raise ValueError(f"unknown engine {engine!r} (native or reference)")
+
+    # -- memory ----------------------------------------------------------
+    def add_ram(self, base: int, size: int, init: bytes = b"") -> None:
+        """Map ``size`` bytes of RAM at ``base`` into every core (one shared host buffer)."""
+        buf = mmap.mmap(-1, size)
+        if init:
+            buf[: len(init)] = init
+        import ctypes
+
+        ptr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+        for slot in self.cpus:
+            slot.core.uc.mem_map_ptr(base, size, unicorn.UC_PROT_ALL, ptr)
+        self._ram.append((base, size, buf))
+
+    def add_window(self, base: int, size: int, name: str) -> Window:
+        """Map a page-aligned MMIO window into every core."""
+        win = Window(base, size, name)
+        for slot in self.cpus:
+            slot.core.map_mmio(base, size, win)
+        self._windows.append(win)
+        return win
+
+    def add_device(self, name: str, device: Any, base: int, size: int) -> Any:
+        for win in self._windows:
+            if win.base <= base < win.base + win.size:
+                win.add(base, size, device)
+                self.devices[name] = device
+                return device
+        raise ValueError(f"device {name} at {base:#x} is in no MMIO window")
+
+    def _ram_at(self, address: int, size: int) -> tuple[int, mmap.mmap] | None:
+        for base, rsize, buf in self._ram:
+            if base <= address and address + size <= base + rsize:
+                return address - base, buf
+        return None
+
+    def has_memory(self, address: int, size: int) -> bool:
+        return self._ram_at(address, size) is not None
+
+    def mem_read(self, address: int, size: int) -> bytes:
+        hit = self._ram_at(address, size)
+        if hit is None:
+            raise GuestError(f"memory read of {size} bytes at {address:#x}: not RAM")
+        off, buf = hit
+        return bytes(buf[off: off + size])
+
+    def mem_write(self, address: int, data: bytes) -> None:
+        hit = self._ram_at(address, len(data))
+        if hit is None:
+            raise GuestError(f"memory write of {len(data)} bytes at {address:#x}: not RAM")
+        off, buf = hit
+        buf[off: off + len(data)] = data
+
+    def read_cstring(self, address: int, limit: int = 4096) -> bytes:
+        out = bytearray()
+        while len(out) < limit:
+            b = self.mem_read(address + len(out), 1)
+            if b == b"\0":
+                break
+            out += b
+        return bytes(out)
+
+    # -- loading ---------------------------------------------------------
+    def load_elf(self, path: str) -> ElfImage:
+        """Load an ELF's segments into RAM and point CPU 0 at its entry."""
+        image = read_elf(path)
+        if image.machine != self.arch.elf_machine:
+            got = MACHINE_NAMES.get(image.machine, image.machine)
+            want = MACHINE_NAMES.get(self.arch.elf_machine, self.arch.elf_machine)
+            raise ElfLoadError(f"{path}: ELF is for {got} ({image.machine}); this board's "
+                               f"cores are {want}")
+        for seg in image.segments:
+            if self._ram_at(seg.address, max(seg.memsz, 1)) is None:
+                raise ElfLoadError(f"{path}: segment at {seg.address:#x} (+{seg.memsz:#x}) "
+                                   "is outside RAM")
+        for seg in image.segments:
+            self.mem_write(seg.address, seg.data + bytes(seg.memsz - len(seg.data)))
+        self.image = image
+        self.arch.reset(self.cpus[0].core, image.entry)
+        return image
+
+    # -- services for devices --------------------------------------------
+    def now(self, cpu: int | None = None) -> int:
+        """Simulated time in picoseconds; inside a core's run, that core's local time."""
+        if cpu is not None:
+            return self.cpus[cpu].local_ps()
+        if self._running is not None:
+            return self._running.local_ps()
+        return self._now
+
+    def schedule(self, when: int, fn: Callable[[], None], name: str = "") -> Event:
+        return self.events.schedule(when, fn, name)
+
+    def _on_schedule(self, when: int) -> None:
+        slot = self._running
+        if slot is not None:
+            limit = slot.clock.to_cycles(when)
+            if limit < slot.core.deadline:
+                slot.core.deadline = limit
+
+    def set_cpu_input(self, cpu: int, line: int, level: bool) -> None:
+        """An interrupt controller drives core ``cpu``'s input ``line``."""
+        slot = self.cpus[cpu]
+        core = slot.core
+        bit = 1 << line
+        core.pending = (core.pending | bit) if level else (core.pending & ~bit)
+        if level and slot.state == ASLEEP:
+            self._wake(slot)
+
+    def _wake(self, slot: CpuSlot) -> None:
+        t = self.now()
+        target = slot.clock.to_cycles(t)
+        if target > slot.core.cycles:
+            slot.idle_cycles += target - slot.core.cycles
+            slot.core.cycles = target
+        slot.state = RUNNING
+
+    def release_cpu(self, cpu: int, entry: int) -> None:
+        """Start a secondary core at ``entry`` (as the SoC's reset controller does)."""
+        slot = self.cpus[cpu]
+        self.arch.reset(slot.core, entry)
+        self._wake(slot)
+
+    def hold_cpu(self, cpu: int) -> None:
+        self.cpus[cpu].state = HELD
+
+    def register_hostcall(self, fn: Callable[[Machine, int], None]) -> int:
+        """Give ``fn(machine, cpu)`` a host-call address the guest can branch to."""
+        addr = self.hostcall_base + 4 * (len(self._hostcalls) + 1)
+        self._hostcalls[addr] = fn
+        return addr
+
+    def finish(self, reason: str, exit_code: int | None = None, message: str = "") -> None:
+        """End the run after the current step (semihosting exit, a scenario's end, ...)."""
+        if self._finished is None:
+            self._finished = (reason, exit_code, message)
+        if self._running is not None:
+            self._running.core.request_stop()
+
+    def uart_output(self, data: bytes) -> None:
+        self.console += data
+        if self.console_echo is not None:
+            self.console_echo(data)
+
+    # -- describing where a core is --------------------------------------
+    def describe_pc(self, slot: CpuSlot, pc: int | None = None) -> str:
+        """``core N, PC 0x... <sym+off>: mnemonic operands`` for error messages."""
+        core = slot.core
+        if pc is None:
+            pc = core.reg_read(self.arch.pc_reg)
+        where = f"core {slot.index}, PC {pc:#010x}"
+        if self.image is not None:
+            sym = self.image.symbolize(pc)
+            if sym:
+                where += f" <{sym}>"
+        try:
+            code = bytes(core.uc.mem_read(pc, 4))
+            insn = next(self.arch.disassembler(core).disasm(code, pc), None)
+            if insn is not None:
+                where += f": {insn.mnemonic} {insn.op_str}".rstrip()
+            else:
+                where += f": undecodable {code.hex()}"
+        except unicorn.UcError:
+            where += ": (no memory at PC)"
+        return where
+
+    # -- the run loop ------------------------------------------------------
+    def run(self, *, max_cycles: int | None = None, max_time_ps: int | None = None) -> RunResult:
+        """Run until the guest exits, every core idles for good, or a limit is hit."""
+        host_start = time.perf_counter()
+        self._finished = None
+        quantum_ps = max(1, self.cpus[0].clock.to_ps(self.quantum_cycles))
+        try:
+            while self._finished is None:
+                if max_time_ps is not None and self._now >= max_time_ps:
+                    self._finished = ("time-limit", None, "")
+                    break
+                next_ev = self.events.peek_time()
+                runnable = [s for s in self.cpus if s.state == RUNNING]
+                if not runnable:
+                    if next_ev is None:
+                        self._finished = ("idle", None, "every core waits in WFI and no "
+                                          "event is left that could wake one")
+                        break
+                    self._now = max(self._now, next_ev)
+                    self._fire_due()
+                    continue
+                target = self._now + quantum_ps
+                if next_ev is not None and next_ev < target:
+                    target = max(next_ev, self._now)
+                if max_time_ps is not None:
+                    target = min(target, max_time_ps)
+                for slot in runnable:
+                    if slot.state == RUNNING:
+                        self._run_core(slot, target, max_cycles)
+                    if self._finished is not None:
+                        break
+                live = self.events.peek_time()
+                if live is not None and live < target:
+                    target = max(live, self._now)
+                self._now = max(self._now, target)
+                self._fire_due()
+        finally:
+            self._running = None
+        host = time.perf_counter() - host_start
+        reason, code, message = self._finished
+        return RunResult(
+            stop_reason=reason,
+            exit_code=code,
+            sim_time_ps=max([self._now] + [s.local_ps() for s in self.cpus if s.state != HELD]),
+            cycles=[s.core.cycles - s.idle_cycles for s in self.cpus],
+            idle_cycles=[s.idle_cycles for s in self.cpus],
+            instructions=[s.core.instructions for s in self.cpus],
+            interrupts=[dict(s.interrupts) for s in self.cpus],
+            host_seconds=host,
+            message=message,
+        )
+
+    def _fire_due(self) -> None:
+        while True:
+            ev = self.events.pop_due(self._now)
+            if ev is None:
+                return
+            ev.fn()
+
+    def _run_core(self, slot: CpuSlot, target_ps: int, max_cycles: int | None) -> None:
+        core = slot.core
+        arch = self.arch
+        self._running = slot
+        try:
+            while slot.state == RUNNING and self._finished is None:
+                deadline = slot.clock.to_cycles(target_ps)
+                if max_cycles is not None:
+                    busy_limit = max_cycles + slot.idle_cycles
+                    if core.cycles - slot.idle_cycles >= max_cycles:
+                        self.finish("max-cycles", None, f"core {slot.index} ran past "
+                                    f"--max-cycles {max_cycles} at "
+                                    f"{self.describe_pc(slot)}")
+                        return
+                    deadline = min(deadline, busy_limit)
+                if core.cycles >= deadline:
+                    return
+                if core.pending and core.deliverable():
+                    self._take_interrupt(slot)
+                reason = core.run(deadline)
+                if reason == StopReason.DEADLINE:
+                    continue
+                if reason == StopReason.IRQ:
+                    self._take_interrupt(slot)
+                elif reason == StopReason.WFI:
+                    if not core.pending:
+                        slot.state = ASLEEP
+                elif reason == StopReason.HOSTCALL:
+                    self._hostcall(slot)
+                elif reason == StopReason.EXCEPTION:
+                    self._exception(slot, core.intno)
+                elif reason == StopReason.FAULT:
+                    self._fault(slot)
+                elif reason == StopReason.ERROR:
+                    exc = core.take_error()
+                    if isinstance(exc, GuestError):
+                        raise GuestError(f"{exc} ({self.describe_pc(slot)})") from None
+                    raise exc if exc is not None else RuntimeError("engine error")
+                elif reason == StopReason.STOP:
+                    continue
+        finally:
+            self._running = None
+
+    # -- what a stop means -------------------------------------------------
+    def _take_interrupt(self, slot: CpuSlot) -> None:
+        core = slot.core
+        cpsr = core.reg_read(self.arch.mask_reg)
+        for line in self.arch.interrupt_order():
+            if core.pending & (1 << line) and not (cpsr >> self.arch.mask_shifts[line]) & 1:
+                self.arch.take_interrupt(core, line)
+                core.cycles += self.cost_model.event("exception_entry")
+                name = self.arch.interrupt_name(line)
+                slot.interrupts[name] = slot.interrupts.get(name, 0) + 1
+                return
+
+    def _hostcall(self, slot: CpuSlot) -> None:
+        pc = slot.core.reg_read(self.arch.pc_reg)
+        fn = self._hostcalls.get(pc)
+        if fn is None:
+            raise GuestError(f"core {slot.index}: branch into the host-call page at {pc:#x}, "
+                             "where no host call is registered")
+        fn(self, slot.index)
+        self.arch.hostcall_return(slot.core)
+
+    def _exception(self, slot: CpuSlot, intno: int) -> None:
+        handler = getattr(self.arch, "handle_exception", None)
+        if handler is None:
+            raise GuestError(f"unhandled CPU exception {intno} at {self.describe_pc(slot)}")
+        handler(self, slot, intno)
+        slot.core.cycles += self.cost_model.event("exception_entry")
+
+    def _fault(self, slot: CpuSlot) -> None:
+        core = slot.core
+        err = core.last_error
+        if core.fault_access:
+            kind = {ACCESS_READ: "read from", ACCESS_FETCH: "instruction fetch from"}.get(
+                core.fault_access, "write to")
+            pc = core.reg_read(self.arch.pc_reg)
+            if core.fault_access == ACCESS_FETCH:
+                where = f"core {slot.index}, PC {pc:#010x}"
+                if self.image is not None and self.image.symbolize(pc):
+                    where += f" <{self.image.symbolize(pc)}>"
+                raise GuestError(f"{kind} unmapped address {core.fault_addr:#010x} ({where})")
+            raise GuestError(f"{kind} unmapped address {core.fault_addr:#010x} "
+                             f"({self.describe_pc(slot)})")
+        if err == unicorn.UC_ERR_INSN_INVALID:
+            handler = getattr(self.arch, "handle_undefined", None)
+            if handler is not None and handler(self, slot):
+                slot.core.cycles += self.cost_model.event("exception_entry")
+                return
+            raise GuestError(f"undefined instruction with no handler ({self.describe_pc(slot)})")
+        raise GuestError(f"{core.error_text} ({self.describe_pc(slot)})")

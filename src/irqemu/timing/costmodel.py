@@ -1,0 +1,128 @@
+"""Per-core cost models and the block coster the engines call once per block.
+
+A cost model is a TOML file (``timing/cores/<core>.toml`` or a user's own):
+``[classes.<name>]`` entries give cycles per instruction class, ``[events.*]``
+entries the cost of exception entry, MMIO access and the like. Every entry
+must carry a ``source``; loading fails otherwise, so no number is unexplained.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class CostModelError(ValueError):
+    """A cost model file is missing, malformed or has an unsourced entry."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    cycles: int
+    source: str
+
+
+@dataclass
+class CostModel:
+    """Cycles per instruction class and per event for one core type."""
+
+    core: str
+    arch: str
+    hz: int
+    classes: dict[str, Cost]
+    events: dict[str, Cost] = field(default_factory=dict)
+    path: str = ""
+
+    def cycles(self, cls: str) -> int:
+        """Cycles of one instruction of class ``cls`` (unknown classes cost as alu)."""
+        c = self.classes.get(cls) or self.classes["alu"]
+        return c.cycles
+
+    def event(self, name: str) -> int:
+        c = self.events.get(name)
+        return c.cycles if c is not None else 0
+
+
+def builtin_cores() -> list[str]:
+    """Names of the cost models shipped with irqemu."""
+    root = resources.files("irqemu.timing") / "cores"
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def _entries(data: dict[str, Any], table: str, where: str) -> dict[str, Cost]:
+    out: dict[str, Cost] = {}
+    for name, entry in data.get(table, {}).items():
+        if not isinstance(entry, dict) or "cycles" not in entry:
+            raise CostModelError(f"{where}: [{table}.{name}] needs 'cycles'")
+        src = entry.get("source", "")
+        if not isinstance(src, str) or not src.strip():
+            raise CostModelError(f"{where}: [{table}.{name}] has no source")
+        cyc = entry["cycles"]
+        if not isinstance(cyc, int) or cyc < 0:
+            raise CostModelError(f"{where}: [{table}.{name}] cycles must be a non-negative integer")
+        out[name] = Cost(cyc, src)
+    return out
+
+
+def load_cost_model(name_or_path: str) -> CostModel:
+    """Load a shipped model by core name (``cortex-a9``) or a user's TOML file by path."""
+    if name_or_path.endswith(".toml") or "/" in name_or_path:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise CostModelError(f"cost model file not found: {name_or_path}")
+        text = path.read_text()
+        where = str(path)
+    else:
+        res = resources.files("irqemu.timing") / "cores" / f"{name_or_path}.toml"
+        if not res.is_file():
+            raise CostModelError(
+                f"no cost model for core {name_or_path!r} (shipped: {', '.join(builtin_cores())})")
+        text = res.read_text()
+        where = f"{name_or_path}.toml"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CostModelError(f"{where}: {exc}") from None
+    for key in ("core", "arch", "hz"):
+        if key not in data:
+            raise CostModelError(f"{where}: missing '{key}'")
+    if not data.get("hz_source"):
+        raise CostModelError(f"{where}: 'hz' has no hz_source")
+    classes = _entries(data, "classes", where)
+    if "alu" not in classes:
+        raise CostModelError(f"{where}: [classes.alu] is required (the default class)")
+    return CostModel(data["core"], data["arch"], int(data["hz"]), classes,
+                     _entries(data, "events", where), where)
+
+
+class BlockCoster:
+    """Disassembles a translation block once and sums its instructions' costs.
+
+    ``read`` fetches guest bytes; ``disassembler()`` gives the capstone
+    instance for the core's current state (ARM or Thumb); ``classify`` maps
+    a capstone instruction to a cost class.
+    """
+
+    def __init__(self, model: CostModel, arch: Any, core_regs: Any, read: Any) -> None:
+        self.model = model
+        self.arch = arch
+        self.regs = core_regs
+        self.read = read
+        self.blocks_costed = 0
+
+    def block_info(self, address: int, size: int) -> tuple[int, int]:
+        code = bytes(self.read(address, size))
+        cs = self.arch.disassembler(self.regs)
+        cycles = 0
+        count = 0
+        for insn in cs.disasm(code, address):
+            cycles += self.model.cycles(self.arch.classify(insn))
+            count += 1
+        if count == 0 and size:
+            count = 1
+            cycles = self.model.cycles("alu")
+        self.blocks_costed += 1
+        return cycles, count
