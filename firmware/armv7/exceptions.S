@@ -1,5 +1,5 @@
 /*
- * exceptions.elf -- takes SVC, UND, PABT (BKPT), DABT (alignment), IRQ
+ * exceptions.elf -- takes SVC, UND, PABT (BKPT), DABT (unaligned LDREX), IRQ
  * (SGI 1, group 1) and FIQ (SGI 0, group 0, FIQEn) and a Thumb SVC.
  *
  * Each handler records CPSR and SPSR as seen on entry, LR, and one extra
@@ -22,6 +22,7 @@
  * A/I/F the exception entry sets.
  */
 #include "board.h"
+
 
 #define FLAGS   0x60000000              /* nZCv */
 
@@ -127,15 +128,12 @@ pabt_trig:
     mov r0, r5
     bl report_tail
 
-    /* ---- DABT (unaligned ldr with SCTLR.A = 1) ---- */
+    /* ---- DABT (alignment fault: LDREX from an unaligned address always
+     * faults, whatever SCTLR.A; the handler aligns r1 -> retried) ---- */
     ldr r1, =dabt_data + 1
-    mrc p15, 0, r0, c1, c0, 0
-    orr r0, r0, #SCTLR_A
-    mcr p15, 0, r0, c1, c0, 0
-    isb
     msr APSR_nzcvq, #FLAGS
 dabt_trig:
-    ldr r6, [r1]                    /* faults; handler aligns r1 -> retried */
+    ldrex r6, [r1]                  /* faults; handler aligns r1 -> retried */
     mrs r5, cpsr
     ldr r0, =str_dabt
     ldr r1, =dabt_trig
@@ -436,10 +434,6 @@ dabt_handler:
     mrc p15, 0, r3, c5, c0, 0       /* DFSR */
     mrc p15, 0, r12, c6, c0, 0      /* DFAR */
     RECORD
-    mrc p15, 0, r0, c1, c0, 0       /* alignment checking off */
-    bic r0, r0, #SCTLR_A
-    mcr p15, 0, r0, c1, c0, 0
-    isb
     ldr r0, [sp, #4]                /* interrupted r1: align it */
     bic r0, r0, #3
     str r0, [sp, #4]
@@ -515,7 +509,7 @@ str_svc:      .asciz "svc: "
 str_tsvc:     .asciz "svc(thumb): "
 str_und:      .asciz "und: "
 str_pabt:     .asciz "pabt(bkpt): "
-str_dabt:     .asciz "dabt(align): "
+str_dabt:     .asciz "dabt(ldrex-align): "
 str_irq:      .asciz "irq(sgi1,rfe): "
 str_fiq:      .asciz "fiq(sgi0): "
 str_cpsr:     .asciz "cpsr="

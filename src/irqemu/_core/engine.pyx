@@ -335,18 +335,22 @@ cdef class Core:
     def reg_write(self, int reg, uint64_t value):
         uc_reg_write(self._st.uc, reg, &value)
 
-    def cp_read(self, int cp, int crn, int crm, int opc1, int opc2):
-        """Read an AArch32 coprocessor register (MRC view), e.g. SCTLR = (15, 1, 0, 0, 0)."""
+    def cp_read(self, int cp, int crn, int crm, int opc1, int opc2, int sec=1):
+        """Read an AArch32 coprocessor register (MRC view), e.g. SCTLR = (15, 1, 0, 0, 0).
+
+        ``sec`` picks the Secure bank of banked CP15 registers (irqemu runs Secure).
+        """
         cdef uc_arm_cp_reg r
         memset(&r, 0, sizeof(r))
-        r.cp, r.crn, r.crm, r.opc1, r.opc2 = cp, crn, crm, opc1, opc2
+        r.cp, r.crn, r.crm, r.opc1, r.opc2, r.sec = cp, crn, crm, opc1, opc2, sec
         uc_reg_read(self._st.uc, UC_ARM_REG_CP_REG, &r)
         return r.val
 
-    def cp_write(self, int cp, int crn, int crm, int opc1, int opc2, uint64_t value):
+    def cp_write(self, int cp, int crn, int crm, int opc1, int opc2, uint64_t value,
+                 int sec=1):
         cdef uc_arm_cp_reg r
         memset(&r, 0, sizeof(r))
-        r.cp, r.crn, r.crm, r.opc1, r.opc2, r.val = cp, crn, crm, opc1, opc2, value
+        r.cp, r.crn, r.crm, r.opc1, r.opc2, r.val, r.sec = cp, crn, crm, opc1, opc2, value, sec
         uc_reg_write(self._st.uc, UC_ARM_REG_CP_REG, &r)
 
     def sys_read(self, int op0, int op1, int crn, int crm, int op2):

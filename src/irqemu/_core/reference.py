@@ -174,13 +174,14 @@ class Core:
     def reg_write(self, reg: int, value: int) -> None:
         self.uc.reg_write(reg, value)
 
-    def cp_read(self, cp: int, crn: int, crm: int, opc1: int, opc2: int) -> int:
+    def cp_read(self, cp: int, crn: int, crm: int, opc1: int, opc2: int, sec: int = 1) -> int:
         return int(self.uc.reg_read(uc_mod.arm_const.UC_ARM_REG_CP_REG,
-                                    (cp, 0, 0, crn, crm, opc1, opc2)))
+                                    (cp, 0, sec, crn, crm, opc1, opc2)))
 
-    def cp_write(self, cp: int, crn: int, crm: int, opc1: int, opc2: int, value: int) -> None:
+    def cp_write(self, cp: int, crn: int, crm: int, opc1: int, opc2: int, value: int,
+                 sec: int = 1) -> None:
         self.uc.reg_write(uc_mod.arm_const.UC_ARM_REG_CP_REG,
-                          (cp, 0, 0, crn, crm, opc1, opc2, value))
+                          (cp, 0, sec, crn, crm, opc1, opc2, value))
 
     def sys_read(self, op0: int, op1: int, crn: int, crm: int, op2: int) -> int:
         return int(self.uc.reg_read(uc_mod.arm64_const.UC_ARM64_REG_CP_REG,

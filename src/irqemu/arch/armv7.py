@@ -6,8 +6,8 @@ done here exactly as the ARMv7-A Architecture Reference Manual's pseudocode
 (B1.9 "Exception descriptions": TakeUndefInstrException, TakeSVCException,
 TakePrefetchAbortException, TakeDataAbortException, TakePhysicalIRQException,
 TakePhysicalFIQException) describes it for a core without the Virtualization
-Extensions, running Secure or without Security Extensions (Unicorn's
-Cortex-A9 has no SCR: every exception goes to its PL1 mode, never Monitor).
+Extensions, running Secure with SCR.IRQ/FIQ/EA clear, so every exception
+goes to its PL1 mode, never Monitor (``reset`` makes Unicorn's core Secure).
 The guest's own return (``subs pc, lr, #4``, ``movs pc, lr``, ``rfe``) is
 executed by Unicorn.
 """
@@ -54,6 +54,7 @@ CP_DFSR = (15, 5, 0, 0, 0)
 CP_IFSR = (15, 5, 0, 0, 1)
 CP_DFAR = (15, 6, 0, 0, 0)
 CP_IFAR = (15, 6, 0, 0, 2)
+CP_SCR = (15, 1, 1, 0, 0)
 
 # Unicorn/QEMU exception numbers seen by UC_HOOK_INTR (target/arm/cpu.h)
 EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT = 1, 2, 3, 4
@@ -214,7 +215,13 @@ class ARMv7:
             cs.detail = True
 
     def reset(self, core: Regs, entry: int) -> None:
-        """The state QEMU gives an ELF it boots: SVC mode, A/I/F masked, at ``entry``."""
+        """The state QEMU's sabrelite and the i.MX6 boot ROM give firmware: Secure SVC,
+        A/I/F masked, MMU off, at ``entry``.
+
+        Unicorn's Cortex-A9 comes up Non-secure (SCR.NS=1), where CPSR.A cannot
+        be cleared and SCR is UNDEFINED; clearing SCR makes it Secure.
+        """
+        core.cp_write(*CP_SCR, 0)
         core.reg_write(A.UC_ARM_REG_CPSR, MODE_SVC | CPSR_A | CPSR_I | CPSR_F)
         core.reg_write(A.UC_ARM_REG_PC, entry)
 
