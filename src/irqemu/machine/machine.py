@@ -109,7 +109,9 @@ class Machine:
         self._hostcalls: dict[int, Callable[[Machine, int], None]] = {}
         self._finished: tuple[str, int | None, str] | None = None
         self._cpu_model = cpu_model
-        self.controller_stats: Callable[[], dict[int, list[int]]] | None = None
+        #: the board's interrupt controller (has ``ack_counts``) and its line names
+        self.irq_controller: Any = None
+        self.irq_line_names: dict[int, str] = {}
         hz = hz or cost_model.hz
         self.cpus: list[CpuSlot] = []
         core_cls = self._core_class(engine)
@@ -284,6 +286,16 @@ class Machine:
         self.console += data
         if self.console_echo is not None:
             self.console_echo(data)
+
+    def interrupt_counts(self) -> dict[int, list[int]]:
+        """Interrupts acknowledged per controller line, per CPU."""
+        ctl = self.irq_controller
+        if ctl is None:
+            return {}
+        return {k: list(v) for k, v in ctl.ack_counts.items() if any(v)}
+
+    def irq_names(self) -> dict[str, str]:
+        return {str(k): v for k, v in self.irq_line_names.items()}
 
     # -- describing where a core is --------------------------------------
     def describe_pc(self, slot: CpuSlot, pc: int | None = None) -> str:

@@ -1,0 +1,38 @@
+"""Boards: real SoC memory maps wired from cores, RAM and device models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from irqemu.machine.machine import Machine
+
+#: ELF e_machine -> the board ``irqemu boot`` picks for it
+DEFAULT_BOARD = {"EM_ARM": "imx6q"}
+
+
+def _imx6q(**kw: Any) -> Machine:
+    from irqemu.machine.boards.imx6q import build
+
+    return build(**kw)
+
+
+BOARDS: dict[str, Callable[..., Machine]] = {"imx6q": _imx6q}
+
+
+def build_board(name: str, **kw: Any) -> Machine:
+    """A fresh machine for board ``name`` (``imx6q``, ...)."""
+    try:
+        factory = BOARDS[name]
+    except KeyError:
+        raise ValueError(f"unknown board {name!r} (known: {', '.join(sorted(BOARDS))})") from None
+    return factory(**kw)
+
+
+def board_for_elf(elf_machine: str) -> str:
+    """The default board for an ELF's machine type."""
+    try:
+        return DEFAULT_BOARD[elf_machine]
+    except KeyError:
+        raise ValueError(f"no board for {elf_machine} ELF files (boards: "
+                         f"{', '.join(sorted(BOARDS))}; use --board)") from None

@@ -1,0 +1,79 @@
+"""NXP i.MX6 Quad: four Cortex-A9 cores at the SoC's addresses.
+
+Addresses and interrupt numbers from the i.MX6DQ reference manual and Linux's
+arch/arm/boot/dts/imx6qdl.dtsi; the same firmware boots on QEMU's
+``sabrelite`` machine. GIC IDs are SPI number + 32.
+"""
+
+from __future__ import annotations
+
+from irqemu.arch.armv7 import ARMv7
+from irqemu.devices.a9mpcore import A9GlobalTimer, A9PrivateTimer, A9SCU
+from irqemu.devices.gic import GICv2
+from irqemu.devices.imx_gpt import ImxGPT
+from irqemu.devices.imx_src import ImxSRC
+from irqemu.devices.imx_uart import ImxUART
+from irqemu.machine.machine import Machine
+from irqemu.timing import CostModel, load_cost_model
+
+DDR_BASE = 0x10000000  #: MMDC DDR window (QEMU sabrelite's RAM base)
+OCRAM_BASE, OCRAM_SIZE = 0x00900000, 0x40000
+A9_PERIPH_BASE = 0x00A00000  #: SCU, GIC CPU interface, timers, GIC distributor
+SCU_BASE = 0x00A00000
+GICC_BASE = 0x00A00100
+GTIMER_BASE = 0x00A00200
+PTIMER_BASE = 0x00A00600
+GICD_BASE = 0x00A01000
+AIPS1_BASE, AIPS2_BASE, AIPS_SIZE = 0x02000000, 0x02100000, 0x100000
+UART1_BASE = 0x02020000
+GPT_BASE = 0x02098000
+SRC_BASE = 0x020D8000
+
+IRQ_GTIMER, IRQ_PTIMER = 27, 29  #: PPIs
+IRQ_UART1 = 32 + 26
+IRQ_GPT = 32 + 55
+NUM_IRQS = 160
+IPG_HZ = 66_000_000
+
+
+def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 20,
+          cost_model: CostModel | None = None, quantum_cycles: int = 10_000) -> Machine:
+    """An i.MX6Q: CPU0 runs from the loaded ELF's entry, CPUs 1-3 wait for the SRC."""
+    model = cost_model or load_cost_model("cortex-a9")
+    m = Machine(ARMv7(), model, num_cpus=num_cpus, cpu_model="cortex-a9", engine=engine,
+                quantum_cycles=quantum_cycles)
+    m.add_ram(DDR_BASE, ram_size)
+    m.add_ram(OCRAM_BASE, OCRAM_SIZE)
+    m.add_window(A9_PERIPH_BASE, 0x2000, "a9mpcore")
+    m.add_window(AIPS1_BASE, AIPS_SIZE, "aips1")
+    m.add_window(AIPS2_BASE, AIPS_SIZE, "aips2")
+
+    gic = GICv2(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
+                num_irqs=NUM_IRQS)
+    m.add_device("gic.dist", gic.distributor, GICD_BASE, 0x1000)
+    m.add_device("gic.cpu", gic.cpu_interface, GICC_BASE, 0x100)
+    m.add_device("scu", A9SCU(m, SCU_BASE, "scu", num_cpus=num_cpus), SCU_BASE, 0x100)
+
+    periphclk = m.cpus[0].clock.hz // 2  # PERIPHCLK = CPU clock / 2 (A9 MPCore TRM)
+    ptimer = A9PrivateTimer(m, PTIMER_BASE, "twd", hz=periphclk, num_cpus=num_cpus)
+    gtimer = A9GlobalTimer(m, GTIMER_BASE, "gtimer", hz=periphclk, num_cpus=num_cpus)
+    for cpu in range(num_cpus):
+        ptimer.irqs[cpu].connect(gic.input(IRQ_PTIMER, cpu))
+        gtimer.irqs[cpu].connect(gic.input(IRQ_GTIMER, cpu))
+    m.add_device("twd", ptimer, PTIMER_BASE, 0x100)
+    m.add_device("gtimer", gtimer, GTIMER_BASE, 0x100)
+
+    uart = ImxUART(m, UART1_BASE, "uart1", on_tx=lambda b: m.uart_output(bytes([b])))
+    uart.irq.connect(gic.input(IRQ_UART1))
+    m.add_device("uart1", uart, UART1_BASE, 0x4000)
+
+    gpt = ImxGPT(m, GPT_BASE, "gpt", ipg_hz=IPG_HZ)
+    gpt.irq.connect(gic.input(IRQ_GPT))
+    m.add_device("gpt", gpt, GPT_BASE, 0x4000)
+
+    m.add_device("src", ImxSRC(m, SRC_BASE, "src"), SRC_BASE, 0x4000)
+
+    m.irq_controller = gic
+    m.irq_line_names = {IRQ_GTIMER: "gtimer", IRQ_PTIMER: "twd", IRQ_UART1: "uart1",
+                        IRQ_GPT: "gpt"}
+    return m
