@@ -1,0 +1,7 @@
+"""python -m irqemu: the same as the irqemu command."""
+
+import sys
+
+from irqemu.cli import main
+
+sys.exit(main())
