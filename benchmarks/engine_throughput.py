@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Guest MIPS of the same ARM loop: raw Unicorn vs the native engine vs the reference engine.
+
+The guest is ``bench_loop`` from ``firmware/armv7/bench_loop.elf``: 14
+instructions per iteration in one translation block (2 loads, 3 stores, 7 ALU,
+subs, bne), 14*N + 6 instructions in all. Three runs of it, in one process:
+
+  raw        ``unicorn.Uc`` with no hooks, ``emu_start(bench_loop, until=LR)``
+  native     the Cython ``Core`` of an imx6q ``Machine`` (block hook, cycle
+             accounting, interrupt/host-call/deadline checks, capstone costing
+             on first sight of a block), ``core.run(huge deadline)``; the loop's
+             ``bx lr`` lands in the host-call page, which stops it
+  reference  the same through the pure-Python ``Core``
+
+Each is repeated and the best (minimum) host time kept; the first repeat also
+translates and costs the blocks. Instructions are the guest's own: the known
+loop count for raw, the engine's ``instructions`` counter for the engines
+(checked against the known count). Ratios are what matter; MIPS are "host"
+figures of this machine.
+
+    python benchmarks/engine_throughput.py [--quick] [--json] [--write-md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import unicorn
+from unicorn import arm_const as A
+
+from irqemu._core import StopReason
+from irqemu.machine.boards import build_board
+from irqemu.machine.elf import read_elf
+
+REPO = Path(__file__).resolve().parents[1]
+FIRMWARE = REPO / "firmware/armv7"
+ELF = FIRMWARE / "bench_loop.elf"
+BENCHMARKS_MD = REPO / "BENCHMARKS.md"
+SECTION = "engine_throughput"
+
+LOOP_INSNS = 14  #: instructions per iteration of bench_loop
+EDGE_INSNS = 6  #: push, mov, mov before; mov, pop, bx lr after
+STOP_ADDR = 0xFFFE0010  #: where bench_loop returns to (the imx6q host-call page)
+CPSR_SVC_MASKED = 0x1D3
+
+TARGET_NATIVE_VS_RAW = 0.75
+TARGET_NATIVE_VS_REF = 10.0
+
+
+def guest_insns(iters: int) -> int:
+    return LOOP_INSNS * iters + EDGE_INSNS
+
+
+# -- (a) raw Unicorn -------------------------------------------------------------
+def raw_uc(image):
+    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+    uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_A9)
+    uc.mem_map(0x10000000, 2 << 20)
+    uc.mem_map(STOP_ADDR & ~0xFFF, 0x1000)
+    uc.mem_write(STOP_ADDR & ~0xFFF, b"\xfe\xff\xff\xea" * 0x400)  # b .
+    for seg in image.segments:
+        uc.mem_write(seg.address, seg.data + bytes(seg.memsz - len(seg.data)))
+    return uc
+
+
+def run_raw(uc, image, iters: int) -> tuple[float, int]:
+    sym = image.symbols
+    uc.reg_write(A.UC_ARM_REG_CPSR, CPSR_SVC_MASKED)
+    uc.reg_write(A.UC_ARM_REG_SP, sym["__stack_svc_top"])
+    uc.reg_write(A.UC_ARM_REG_R0, iters)
+    uc.reg_write(A.UC_ARM_REG_R1, sym["bench_buf"])
+    uc.reg_write(A.UC_ARM_REG_LR, STOP_ADDR)
+    t0 = time.perf_counter()
+    uc.emu_start(sym["bench_loop"], STOP_ADDR)
+    dt = time.perf_counter() - t0
+    pc = uc.reg_read(A.UC_ARM_REG_PC)
+    if pc != STOP_ADDR:
+        raise RuntimeError(f"raw Unicorn stopped at {pc:#x}, not {STOP_ADDR:#x}")
+    return dt, guest_insns(iters)
+
+
+# -- (b)/(c) the engines through an imx6q Machine --------------------------------
+def engine_machine(engine: str):
+    m = build_board("imx6q", engine=engine, num_cpus=1)
+    image = m.load_elf(str(ELF))
+    return m, image
+
+
+def run_engine(m, image, iters: int) -> tuple[float, int]:
+    core = m.cpus[0].core
+    sym = image.symbols
+    m.arch.reset(core, sym["bench_loop"])
+    core.reg_write(A.UC_ARM_REG_SP, sym["__stack_svc_top"])
+    core.reg_write(A.UC_ARM_REG_R0, iters)
+    core.reg_write(A.UC_ARM_REG_R1, sym["bench_buf"])
+    core.reg_write(A.UC_ARM_REG_LR, STOP_ADDR)
+    n0 = core.instructions
+    t0 = time.perf_counter()
+    reason = core.run(core.cycles + (1 << 60))
+    dt = time.perf_counter() - t0
+    if reason != StopReason.HOSTCALL or core.reg_read(A.UC_ARM_REG_PC) != STOP_ADDR:
+        raise RuntimeError(f"{m.engine} engine stopped with {StopReason(reason).name} at "
+                           f"{core.reg_read(A.UC_ARM_REG_PC):#x}")
+    n = core.instructions - n0
+    if n != guest_insns(iters):
+        raise RuntimeError(f"{m.engine} engine counted {n} instructions, "
+                           f"expected {guest_insns(iters)}")
+    return dt, n
+
+
+def best_of(repeats: int, fn) -> tuple[float, int]:
+    results = [fn() for _ in range(repeats)]
+    return min(results)
+
+
+def measure(iters_fast: int, iters_ref: int, repeats: int) -> dict:
+    image = read_elf(ELF)
+    uc = raw_uc(image)
+    m_nat, img_nat = engine_machine("native")
+    m_ref, img_ref = engine_machine("reference")
+    rows = {}
+    t, n = best_of(repeats, lambda: run_raw(uc, image, iters_fast))
+    rows["raw"] = {"iterations": iters_fast, "instructions": n, "host_seconds": t}
+    t, n = best_of(repeats, lambda: run_engine(m_nat, img_nat, iters_fast))
+    rows["native"] = {"iterations": iters_fast, "instructions": n, "host_seconds": t}
+    t, n = best_of(repeats, lambda: run_engine(m_ref, img_ref, iters_ref))
+    rows["reference"] = {"iterations": iters_ref, "instructions": n, "host_seconds": t}
+    for r in rows.values():
+        r["host_mips"] = r["instructions"] / r["host_seconds"] / 1e6
+    b_a = rows["native"]["host_mips"] / rows["raw"]["host_mips"]
+    b_c = rows["native"]["host_mips"] / rows["reference"]["host_mips"]
+    # Simulated figures (deterministic): modelled cycles of the loop on the native core.
+    core = m_nat.cpus[0].core
+    return {
+        "guest": "bench_loop.elf: 14 insns/iteration, one block (2 ldr, 3 str, 7 alu, subs, bne)",
+        "repeats": repeats,
+        "rows": rows,
+        "native_vs_raw": b_a,
+        "native_vs_reference": b_c,
+        "targets": {
+            "native_vs_raw": {"target": TARGET_NATIVE_VS_RAW, "met": b_a >= TARGET_NATIVE_VS_RAW},
+            "native_vs_reference": {"target": TARGET_NATIVE_VS_REF,
+                                    "met": b_c >= TARGET_NATIVE_VS_REF},
+        },
+        "simulated": {"cached_blocks": core.cached_blocks,
+                      "cycles_per_iteration_modelled": _cycles_per_iter(m_nat, img_nat)},
+    }
+
+
+def _cycles_per_iter(m, image) -> float:
+    """Modelled cycles of one iteration (deterministic): difference of two runs."""
+    core = m.cpus[0].core
+    c0 = core.cycles
+    run_engine(m, image, 10)
+    c1 = core.cycles
+    run_engine(m, image, 20)
+    c2 = core.cycles
+    return ((c2 - c1) - (c1 - c0)) / 10
+
+
+# -- output ------------------------------------------------------------------------
+def table(res: dict) -> str:
+    lines = [
+        f"Guest: {res['guest']}; best of {res['repeats']} runs each.",
+        "",
+        "| engine | iterations | guest instructions | host seconds | host MIPS | native / this |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    nat = res["rows"]["native"]["host_mips"]
+    labels = {"raw": "(a) raw Unicorn, no hooks", "native": "(b) native engine (Core)",
+              "reference": "(c) reference engine (Python)"}
+    for key, r in res["rows"].items():
+        lines.append(f"| {labels[key]} | {r['iterations']:,} | {r['instructions']:,} | "
+                     f"{r['host_seconds']:.3f} | {r['host_mips']:.1f} | "
+                     f"{nat / r['host_mips']:.2f} |")
+    t = res["targets"]
+    lines += [
+        "",
+        f"- b/a (native / raw Unicorn) = **{res['native_vs_raw']:.2f}** "
+        f"(target >= {t['native_vs_raw']['target']}: "
+        f"{'met' if t['native_vs_raw']['met'] else 'NOT met'})",
+        f"- b/c (native / reference) = **{res['native_vs_reference']:.1f}** "
+        f"(target >= {t['native_vs_reference']['target']:.0f}: "
+        f"{'met' if t['native_vs_reference']['met'] else 'NOT met'})",
+        f"- simulated (deterministic): {res['simulated']['cycles_per_iteration_modelled']:.0f} "
+        f"modelled cycles per iteration (cortex-a9 cost model)",
+    ]
+    return "\n".join(lines)
+
+
+def write_md(section: str, body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace the text between ``<!-- section:begin -->`` and ``<!-- section:end -->``."""
+    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{body.rstrip()}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (exercises the code path)")
+    ap.add_argument("--iterations", type=int, help="loop iterations for raw and native")
+    ap.add_argument("--ref-iterations", type=int, help="loop iterations for the reference")
+    ap.add_argument("--repeats", type=int, help="runs per engine (best kept)")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--write-md", action="store_true",
+                    help=f"update this benchmark's section of {BENCHMARKS_MD.name}")
+    args = ap.parse_args(argv)
+    iters = args.iterations or (20_000 if args.quick else 8_000_000)
+    ref_iters = args.ref_iterations or (2_000 if args.quick else 200_000)
+    repeats = args.repeats or (2 if args.quick else 3)
+    res = measure(iters, ref_iters, repeats)
+    res["quick"] = args.quick
+    if args.json:
+        print(json.dumps(res, indent=2))
+    else:
+        print(table(res))
+    if args.write_md:
+        body = "## Engine throughput (`benchmarks/engine_throughput.py`)\n\n" + table(res)
+        write_md(SECTION, body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
