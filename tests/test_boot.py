@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import firmware
+from helpers import firmware
 
 from irqemu.cli import boot
 

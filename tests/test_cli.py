@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import firmware
+from helpers import firmware
 from elfgen import arm_elf
 
 

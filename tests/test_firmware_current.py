@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import FIRMWARE, need_tool
+from helpers import FIRMWARE, need_tool
 
 
 def test_committed_armv7_elfs_are_current(tmp_path: Path) -> None:

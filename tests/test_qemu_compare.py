@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import firmware, need_tool
+from helpers import firmware, need_tool
 
 from irqemu.cli import boot
 
