@@ -232,6 +232,37 @@ def write_md(section: str, body: str, path: Path = BENCHMARKS_MD) -> None:
     path.write_text(text)
 
 
+def host_info() -> dict:
+    """The host a run measured: CPU model, cores, Python, unicorn, load average."""
+    import os
+    import platform
+    import subprocess
+
+    model = platform.processor() or "unknown"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    try:
+        load = "%.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "n/a"
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "unicorn": unicorn.__version__, "platform": platform.platform(),
+            "load_average": load}
+
+
+def write_host_md(info: dict, path: Path) -> None:
+    """The header section of BENCHMARKS.md (the host of the latest --write-md run)."""
+    body = (f"Host of the latest run: **{info['cpu']}**, {info['cores']} cores, "
+            f"Python {info['python']}, unicorn {info['unicorn']}, {info['platform']}; "
+            f"load average {info['load_average']} when `{Path(sys.argv[0]).name}` ran.")
+    write_md("host", body, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes (exercises the code path)")
@@ -249,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (2 if args.quick else 5)
     res = measure(args.loop or list(LOOPS), iters, ref_iters, repeats)
     res["quick"] = args.quick
+    res["host"] = host_info()
     if args.json:
         print(json.dumps(res, indent=2))
     else:
@@ -256,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_md:
         body = "## Engine throughput (`benchmarks/engine_throughput.py`)\n\n" + table(res)
         write_md(SECTION, body)
+        write_host_md(res["host"], BENCHMARKS_MD)
     return 0
 
 

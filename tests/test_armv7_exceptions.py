@@ -17,12 +17,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from unicorn import arm_const as A
 
+from irqemu._core import reference_core_class
 from irqemu.arch import armv7
 from irqemu.arch.armv7 import (
-    CPSR_A, CPSR_F, CPSR_I, CPSR_T, MODE_ABT, MODE_FIQ, MODE_IRQ, MODE_SVC, MODE_SYS,
-    MODE_UND, MODE_USR, Exc,
+    CPSR_A,
+    CPSR_F,
+    CPSR_I,
+    CPSR_T,
+    MODE_ABT,
+    MODE_FIQ,
+    MODE_IRQ,
+    MODE_SVC,
+    MODE_SYS,
+    MODE_UND,
+    MODE_USR,
+    Exc,
 )
-from irqemu._core import reference_core_class
 
 CODE = 0x10000
 VBAR = 0x20000

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import firmware
 from elfgen import arm_elf
+from helpers import firmware
 
 
 def irqemu(*args: str) -> subprocess.CompletedProcess[str]:

@@ -43,7 +43,7 @@ def _fmt_ps(ps: int) -> str:
 def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: float | None,
          engine: str, quantum: int, echo: bool) -> dict[str, Any]:
     """Build the board, load the firmware, run it; the result as the JSON shape."""
-    from irqemu.machine.boards import build_board, board_for_elf
+    from irqemu.machine.boards import board_for_elf, build_board
     from irqemu.machine.elf import ElfLoadError, read_elf
     from irqemu.machine.machine import GuestError
 

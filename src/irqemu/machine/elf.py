@@ -8,6 +8,7 @@ from pathlib import Path
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 MACHINE_NAMES = {"EM_ARM": "ARM", "EM_AARCH64": "AArch64", "EM_X86_64": "x86-64",
                  "EM_386": "i386", "EM_RISCV": "RISC-V"}
@@ -73,7 +74,7 @@ def read_elf(path: str | Path) -> ElfImage:
                 segments.append(Segment(seg["p_paddr"], seg.data(), seg["p_memsz"]))
             symbols: dict[str, int] = {}
             symtab = elf.get_section_by_name(".symtab")
-            if symtab is not None:
+            if isinstance(symtab, SymbolTableSection):
                 for sym in symtab.iter_symbols():
                     if sym.name and sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE",
                                                                 "STT_OBJECT"):

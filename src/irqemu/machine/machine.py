@@ -380,7 +380,6 @@ class Machine:
 
     def _run_core(self, slot: CpuSlot, target_ps: int, max_cycles: int | None) -> None:
         core = slot.core
-        arch = self.arch
         self._running = slot
         try:
             while slot.state == RUNNING and self._finished is None:

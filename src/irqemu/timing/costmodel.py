@@ -8,11 +8,12 @@ must carry a ``source``; loading fails otherwise, so no number is unexplained.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 
 class CostModelError(ValueError):

@@ -8,7 +8,7 @@ arch/arm/boot/dts/imx6qdl.dtsi; the same firmware boots on QEMU's
 from __future__ import annotations
 
 from irqemu.arch.armv7 import ARMv7
-from irqemu.devices.a9mpcore import A9GlobalTimer, A9PrivateTimer, A9SCU
+from irqemu.devices.a9mpcore import A9SCU, A9GlobalTimer, A9PrivateTimer
 from irqemu.devices.gic import GICv2
 from irqemu.devices.imx_gpt import ImxGPT
 from irqemu.devices.imx_src import ImxSRC

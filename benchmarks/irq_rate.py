@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Timer interrupts taken and handled by guest code per host second, and where the time goes.
+
+The guest is ``firmware/armv7/irq_bench.elf`` on the imx6q board: the
+Cortex-A9 private timer fires every 2000 CPU cycles (modelled), the guest's
+IRQ handler reads GICC_IAR, clears the timer's event flag, counts and writes
+GICC_EOIR (three MMIO accesses per interrupt), and stops the timer after
+``irq_target`` interrupts (patched into the ELF's .data before the run).
+Between interrupts main either spins in an ALU loop (``busy``: interrupts
+arrive while code runs) or sleeps in ``wfi`` (``wfi``: the machine skips idle
+time and wakes the core).
+
+For each engine and mode the script makes
+
+  1. a clean run: interrupts per host second (a host figure);
+  2. a timed run with light manual timers around ``Core.run`` (through a
+     subclass of the engine's Core), ``Window.mmio_read/mmio_write`` (the MMIO
+     calls into the device models, made from inside ``Core.run``),
+     ``Machine._fire_due`` (the event queue and device event callbacks:
+     timer expiry, GIC update, CPU input) and ``Machine._take_interrupt``
+     (exception entry: ``take_exception``), giving host microseconds per
+     interrupt for each; "engine" is ``Core.run`` less the MMIO inside it,
+     "rest" is the machine's run loop (wall time less the timed buckets);
+  3. with ``--profile``, a cProfile of the native busy run, top functions.
+
+Simulated figures (guest instructions and modelled cycles per interrupt) are
+deterministic.
+
+    python benchmarks/irq_rate.py [--quick] [--json] [--write-md] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import contextlib
+import io
+import json
+import pstats
+import sys
+import time
+from pathlib import Path
+
+import unicorn
+
+from irqemu.machine.boards import build_board
+from irqemu.machine.bus import Window
+from irqemu.machine.machine import Machine
+
+REPO = Path(__file__).resolve().parents[1]
+ELF = REPO / "firmware/armv7/irq_bench.elf"
+BENCHMARKS_MD = REPO / "BENCHMARKS.md"
+SECTION = "irq_rate"
+TARGET_IRQ_PER_S = 50_000
+PERIOD_CYCLES = 2000  #: private timer LOAD 999 at PERIPHCLK = CPU clock / 2
+
+BUCKETS = ("engine", "mmio", "events", "exception_entry", "rest")
+BUCKET_LABELS = {
+    "engine": "engine run (`Core.run` less MMIO)",
+    "mmio": "MMIO into device models",
+    "events": "event queue + device event callbacks (`_fire_due`)",
+    "exception_entry": "exception entry (`_take_interrupt` / `take_exception`)",
+    "rest": "machine run loop, the rest",
+}
+
+
+# -- timers ------------------------------------------------------------------------
+class Timers:
+    def __init__(self) -> None:
+        self.t = dict.fromkeys(("run", "mmio", "events", "exception_entry"), 0.0)
+        self.n = dict.fromkeys(self.t, 0)
+
+
+def _timed_core_class(base: type, timers: Timers) -> type:
+    pc = time.perf_counter
+    t, n = timers.t, timers.n
+
+    class TimedCore(base):  # type: ignore[misc, valid-type]
+        def run(self, deadline):
+            t0 = pc()
+            r = base.run(self, deadline)
+            t["run"] += pc() - t0
+            n["run"] += 1
+            return r
+
+    return TimedCore
+
+
+@contextlib.contextmanager
+def instrumented(engine: str, timers: Timers):
+    """Cores of machines built inside are timed subclasses; MMIO is timed inside."""
+    pc = time.perf_counter
+    t, n = timers.t, timers.n
+    base = Machine._core_class(engine)
+    timed = _timed_core_class(base, timers)
+    orig_core_class = Machine.__dict__["_core_class"]
+    orig_read, orig_write = Window.mmio_read, Window.mmio_write
+
+    def mmio_read(self, cpu, offset, size):
+        t0 = pc()
+        try:
+            return orig_read(self, cpu, offset, size)
+        finally:
+            t["mmio"] += pc() - t0
+            n["mmio"] += 1
+
+    def mmio_write(self, cpu, offset, size, value):
+        t0 = pc()
+        try:
+            return orig_write(self, cpu, offset, size, value)
+        finally:
+            t["mmio"] += pc() - t0
+            n["mmio"] += 1
+
+    Machine._core_class = staticmethod(lambda _engine: timed)
+    Window.mmio_read, Window.mmio_write = mmio_read, mmio_write
+    try:
+        yield
+    finally:
+        Machine._core_class = orig_core_class
+        Window.mmio_read, Window.mmio_write = orig_read, orig_write
+
+
+def _time_machine_methods(m: Machine, timers: Timers) -> None:
+    pc = time.perf_counter
+    t, n = timers.t, timers.n
+    fire, take = m._fire_due, m._take_interrupt
+
+    def fire_due():
+        t0 = pc()
+        fire()
+        t["events"] += pc() - t0
+        n["events"] += 1
+
+    def take_interrupt(slot):
+        t0 = pc()
+        take(slot)
+        t["exception_entry"] += pc() - t0
+        n["exception_entry"] += 1
+
+    m._fire_due = fire_due  # type: ignore[method-assign]
+    m._take_interrupt = take_interrupt  # type: ignore[method-assign]
+
+
+# -- one run -----------------------------------------------------------------------
+def boot(engine: str, target: int, wfi: bool) -> Machine:
+    m = build_board("imx6q", engine=engine)
+    image = m.load_elf(str(ELF))
+    m.mem_write(image.symbols["irq_target"], target.to_bytes(4, "little"))
+    m.mem_write(image.symbols["irq_wfi"], int(wfi).to_bytes(4, "little"))
+    return m
+
+
+def check(m: Machine, result, target: int) -> None:
+    want = f"irq_bench: {target} timer interrupts, unexpected 0\n"
+    got = m.console.decode(errors="replace")
+    if result.stop_reason != "exit" or result.exit_code != 0 or not got.endswith(want):
+        raise RuntimeError(f"irq_bench did not finish as expected: {result.stop_reason} "
+                           f"{result.exit_code} {got[-120:]!r}")
+    if result.interrupts[0].get("IRQ") != target:
+        raise RuntimeError(f"took {result.interrupts[0]} interrupts, expected {target} IRQs")
+
+
+def clean_run(engine: str, target: int, wfi: bool) -> dict:
+    m = boot(engine, target, wfi)
+    r = m.run()
+    check(m, r, target)
+    return {
+        "host_seconds": r.host_seconds,
+        "irq_per_host_second": target / r.host_seconds,
+        "host_us_per_irq": 1e6 * r.host_seconds / target,
+        # simulated, deterministic
+        "guest_instructions_per_irq": sum(r.instructions) / target,
+        "modelled_cycles_per_irq": (r.cycles[0] + r.idle_cycles[0]) / target,
+        "busy_cycles_per_irq": r.cycles[0] / target,
+    }
+
+
+def timed_run(engine: str, target: int, wfi: bool) -> dict:
+    timers = Timers()
+    with instrumented(engine, timers):
+        m = boot(engine, target, wfi)
+        _time_machine_methods(m, timers)
+        r = m.run()
+    check(m, r, target)
+    t = timers.t
+    us = {
+        "engine": t["run"] - t["mmio"],
+        "mmio": t["mmio"],
+        "events": t["events"],
+        "exception_entry": t["exception_entry"],
+    }
+    us["rest"] = r.host_seconds - t["run"] - t["events"] - t["exception_entry"]
+    per = {k: 1e6 * v / target for k, v in us.items()}
+    return {
+        "host_seconds": r.host_seconds,
+        "us_per_irq": per,
+        "us_per_irq_total": 1e6 * r.host_seconds / target,
+        "calls_per_irq": {
+            "core_run": timers.n["run"] / target,
+            "mmio_accesses": timers.n["mmio"] / target,
+            "fire_due": timers.n["events"] / target,
+            "take_interrupt": timers.n["exception_entry"] / target,
+        },
+    }
+
+
+def profile_run(engine: str, target: int, wfi: bool, top: int = 15) -> list[dict]:
+    m = boot(engine, target, wfi)
+    prof = cProfile.Profile()
+    prof.enable()
+    r = m.run()
+    prof.disable()
+    check(m, r, target)
+    st = pstats.Stats(prof, stream=io.StringIO())
+    rows = []
+    for (file, line, fn), (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
+        where = f"{Path(file).name}:{line}({fn})" if line else fn
+        rows.append({"function": where, "calls_per_irq": nc / target,
+                     "tottime_us_per_irq": 1e6 * tt / target,
+                     "cumtime_us_per_irq": 1e6 * ct / target})
+    rows.sort(key=lambda x: -x["tottime_us_per_irq"])
+    return rows[:top]
+
+
+def measure(targets: dict[str, int], modes: list[str], profile: bool) -> dict:
+    out: dict = {"period_cycles": PERIOD_CYCLES, "target_irq_per_s": TARGET_IRQ_PER_S,
+                 "runs": {}}
+    for engine, target in targets.items():
+        for mode in modes:
+            wfi = mode == "wfi"
+            clean_run(engine, min(target, 200), wfi)  # warm imports and caches
+            res = {"engine": engine, "mode": mode, "interrupts": target}
+            res.update(clean_run(engine, target, wfi))
+            res["breakdown"] = timed_run(engine, target, wfi)
+            out["runs"][f"{engine}/{mode}"] = res
+    nat = out["runs"].get("native/busy")
+    if nat is not None:
+        out["target_met"] = nat["irq_per_host_second"] >= TARGET_IRQ_PER_S
+    ref = out["runs"].get("reference/busy")
+    if nat is not None and ref is not None:
+        out["native_vs_reference_busy"] = (nat["irq_per_host_second"]
+                                           / ref["irq_per_host_second"])
+    if profile:
+        out["profile_native_busy"] = profile_run("native", targets.get("native", 20_000), False)
+    return out
+
+
+# -- output ------------------------------------------------------------------------
+def table(res: dict) -> str:
+    runs = res["runs"]
+    lines = [
+        f"Guest: `irq_bench.elf` on imx6q, private timer every {res['period_cycles']} modelled "
+        "CPU cycles; handler does IAR read, timer ISR write, EOIR write. "
+        "`busy`: main spins between interrupts; `wfi`: main sleeps.",
+        "",
+        "| engine / mode | interrupts | host seconds | **irq per host second** "
+        "| host us / irq | guest insns / irq | busy cycles / irq |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, r in runs.items():
+        lines.append(f"| {key} | {r['interrupts']:,} | {r['host_seconds']:.3f} | "
+                     f"**{r['irq_per_host_second']:,.0f}** | {r['host_us_per_irq']:.1f} | "
+                     f"{r['guest_instructions_per_irq']:.0f} | {r['busy_cycles_per_irq']:.0f} |")
+    lines.append("")
+    if "target_met" in res:
+        lines.append(f"- native/busy: {runs['native/busy']['irq_per_host_second']:,.0f} irq/s "
+                     f"(target >= {res['target_irq_per_s']:,}: "
+                     f"{'met' if res['target_met'] else 'NOT met'})")
+    if "native_vs_reference_busy" in res:
+        lines.append(f"- native / reference (busy): {res['native_vs_reference_busy']:.1f}x")
+    lines += [
+        "",
+        "Host microseconds per interrupt, by bucket (timed run; the timers add a little):",
+        "",
+        "| bucket | " + " | ".join(runs) + " |",
+        "|---|" + "---:|" * len(runs),
+    ]
+    for b in BUCKETS:
+        lines.append(f"| {BUCKET_LABELS[b]} | "
+                     + " | ".join(f"{r['breakdown']['us_per_irq'][b]:.1f}" for r in runs.values())
+                     + " |")
+    lines.append("| **total (timed run)** | "
+                 + " | ".join(f"**{r['breakdown']['us_per_irq_total']:.1f}**"
+                              for r in runs.values()) + " |")
+    lines.append("| calls per irq: `Core.run` / MMIO / `_fire_due` | "
+                 + " | ".join(f"{c['core_run']:.1f} / {c['mmio_accesses']:.1f} / "
+                              f"{c['fire_due']:.1f}"
+                              for c in (r["breakdown"]["calls_per_irq"] for r in runs.values()))
+                 + " |")
+    prof = res.get("profile_native_busy")
+    if prof:
+        lines += [
+            "",
+            "cProfile of native/busy, top functions by own time (profiler overhead inflates "
+            "Python-heavy rows):",
+            "",
+            "| function | calls / irq | own us / irq | cumulative us / irq |",
+            "|---|---:|---:|---:|",
+        ]
+        for p in prof:
+            lines.append(f"| `{p['function']}` | {p['calls_per_irq']:.1f} | "
+                         f"{p['tottime_us_per_irq']:.2f} | {p['cumtime_us_per_irq']:.2f} |")
+    return "\n".join(lines)
+
+
+def write_md(section: str, body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace the text between ``<!-- section:begin -->`` and ``<!-- section:end -->``."""
+    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{body.rstrip()}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def host_info() -> dict:
+    """The host a run measured: CPU model, cores, Python, unicorn, load average."""
+    import os
+    import platform
+    import subprocess
+
+    model = platform.processor() or "unknown"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    try:
+        load = "%.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "n/a"
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "unicorn": unicorn.__version__, "platform": platform.platform(),
+            "load_average": load}
+
+
+def write_host_md(info: dict, path: Path) -> None:
+    """The header section of BENCHMARKS.md (the host of the latest --write-md run)."""
+    body = (f"Host of the latest run: **{info['cpu']}**, {info['cores']} cores, "
+            f"Python {info['python']}, unicorn {info['unicorn']}, {info['platform']}; "
+            f"load average {info['load_average']} when `{Path(sys.argv[0]).name}` ran.")
+    write_md("host", body, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (exercises the code path)")
+    ap.add_argument("--interrupts", type=int, help="interrupts for the native engine")
+    ap.add_argument("--ref-interrupts", type=int, help="interrupts for the reference engine")
+    ap.add_argument("--mode", choices=("busy", "wfi"), action="append",
+                    help="main loop between interrupts (default: both)")
+    ap.add_argument("--no-reference", action="store_true", help="skip the reference engine")
+    ap.add_argument("--profile", action="store_true", help="add a cProfile of native/busy")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--write-md", action="store_true",
+                    help=f"update this benchmark's section of {BENCHMARKS_MD.name}")
+    args = ap.parse_args(argv)
+    targets = {"native": args.interrupts or (300 if args.quick else 20_000)}
+    if not args.no_reference:
+        targets["reference"] = args.ref_interrupts or (100 if args.quick else 2_000)
+    res = measure(targets, args.mode or ["busy", "wfi"], args.profile)
+    res["quick"] = args.quick
+    res["host"] = host_info()
+    if args.json:
+        print(json.dumps(res, indent=2))
+    else:
+        print(table(res))
+    if args.write_md:
+        body = "## Interrupt rate (`benchmarks/irq_rate.py`)\n\n" + table(res)
+        write_md(SECTION, body)
+        write_host_md(res["host"], BENCHMARKS_MD)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
