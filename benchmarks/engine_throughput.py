@@ -247,7 +247,7 @@ def host_info() -> dict:
     except OSError:
         pass
     try:
-        load = "%.2f %.2f %.2f" % os.getloadavg()
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "n/a"
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
@@ -287,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
         print(table(res))
     if args.write_md:
         body = "## Engine throughput (`benchmarks/engine_throughput.py`)\n\n" + table(res)
+        h = res["host"]
+        body += (f"\n\nHost: {h['cpu']}, {h['cores']} cores, Python {h['python']}, "
+                 f"unicorn {h['unicorn']}; load average {h['load_average']}.")
         write_md(SECTION, body)
         write_host_md(res["host"], BENCHMARKS_MD)
     return 0

@@ -32,8 +32,8 @@ deterministic.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import contextlib
+import cProfile
 import io
 import json
 import pstats
@@ -143,8 +143,8 @@ def _time_machine_methods(m: Machine, timers: Timers) -> None:
 
 
 # -- one run -----------------------------------------------------------------------
-def boot(engine: str, target: int, wfi: bool) -> Machine:
-    m = build_board("imx6q", engine=engine)
+def boot(engine: str, target: int, wfi: bool, cpus: int = 4) -> Machine:
+    m = build_board("imx6q", engine=engine, num_cpus=cpus)
     image = m.load_elf(str(ELF))
     m.mem_write(image.symbols["irq_target"], target.to_bytes(4, "little"))
     m.mem_write(image.symbols["irq_wfi"], int(wfi).to_bytes(4, "little"))
@@ -161,8 +161,8 @@ def check(m: Machine, result, target: int) -> None:
         raise RuntimeError(f"took {result.interrupts[0]} interrupts, expected {target} IRQs")
 
 
-def clean_run(engine: str, target: int, wfi: bool) -> dict:
-    m = boot(engine, target, wfi)
+def clean_run(engine: str, target: int, wfi: bool, cpus: int = 4) -> dict:
+    m = boot(engine, target, wfi, cpus)
     r = m.run()
     check(m, r, target)
     return {
@@ -176,10 +176,10 @@ def clean_run(engine: str, target: int, wfi: bool) -> dict:
     }
 
 
-def timed_run(engine: str, target: int, wfi: bool) -> dict:
+def timed_run(engine: str, target: int, wfi: bool, cpus: int = 4) -> dict:
     timers = Timers()
     with instrumented(engine, timers):
-        m = boot(engine, target, wfi)
+        m = boot(engine, target, wfi, cpus)
         _time_machine_methods(m, timers)
         r = m.run()
     check(m, r, target)
@@ -205,8 +205,9 @@ def timed_run(engine: str, target: int, wfi: bool) -> dict:
     }
 
 
-def profile_run(engine: str, target: int, wfi: bool, top: int = 15) -> list[dict]:
-    m = boot(engine, target, wfi)
+def profile_run(engine: str, target: int, wfi: bool, cpus: int = 4,
+                top: int = 15) -> list[dict]:
+    m = boot(engine, target, wfi, cpus)
     prof = cProfile.Profile()
     prof.enable()
     r = m.run()
@@ -223,16 +224,16 @@ def profile_run(engine: str, target: int, wfi: bool, top: int = 15) -> list[dict
     return rows[:top]
 
 
-def measure(targets: dict[str, int], modes: list[str], profile: bool) -> dict:
+def measure(targets: dict[str, int], modes: list[str], profile: bool, cpus: int = 4) -> dict:
     out: dict = {"period_cycles": PERIOD_CYCLES, "target_irq_per_s": TARGET_IRQ_PER_S,
-                 "runs": {}}
+                 "board_cpus": cpus, "runs": {}}
     for engine, target in targets.items():
         for mode in modes:
             wfi = mode == "wfi"
-            clean_run(engine, min(target, 200), wfi)  # warm imports and caches
+            clean_run(engine, min(target, 200), wfi, cpus)  # warm imports and caches
             res = {"engine": engine, "mode": mode, "interrupts": target}
-            res.update(clean_run(engine, target, wfi))
-            res["breakdown"] = timed_run(engine, target, wfi)
+            res.update(clean_run(engine, target, wfi, cpus))
+            res["breakdown"] = timed_run(engine, target, wfi, cpus)
             out["runs"][f"{engine}/{mode}"] = res
     nat = out["runs"].get("native/busy")
     if nat is not None:
@@ -242,7 +243,8 @@ def measure(targets: dict[str, int], modes: list[str], profile: bool) -> dict:
         out["native_vs_reference_busy"] = (nat["irq_per_host_second"]
                                            / ref["irq_per_host_second"])
     if profile:
-        out["profile_native_busy"] = profile_run("native", targets.get("native", 20_000), False)
+        out["profile_native_busy"] = profile_run("native", targets.get("native", 20_000), False,
+                                                  cpus)
     return out
 
 
@@ -250,9 +252,9 @@ def measure(targets: dict[str, int], modes: list[str], profile: bool) -> dict:
 def table(res: dict) -> str:
     runs = res["runs"]
     lines = [
-        f"Guest: `irq_bench.elf` on imx6q, private timer every {res['period_cycles']} modelled "
-        "CPU cycles; handler does IAR read, timer ISR write, EOIR write. "
-        "`busy`: main spins between interrupts; `wfi`: main sleeps.",
+        f"Guest: `irq_bench.elf` on imx6q ({res['board_cpus']} CPUs; CPU0 runs), private timer "
+        f"every {res['period_cycles']} modelled CPU cycles; handler does IAR read, timer ISR "
+        "write, EOIR write. `busy`: main spins between interrupts; `wfi`: main sleeps.",
         "",
         "| engine / mode | interrupts | host seconds | **irq per host second** "
         "| host us / irq | guest insns / irq | busy cycles / irq |",
@@ -333,7 +335,7 @@ def host_info() -> dict:
     except OSError:
         pass
     try:
-        load = "%.2f %.2f %.2f" % os.getloadavg()
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "n/a"
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
@@ -356,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref-interrupts", type=int, help="interrupts for the reference engine")
     ap.add_argument("--mode", choices=("busy", "wfi"), action="append",
                     help="main loop between interrupts (default: both)")
+    ap.add_argument("--cpus", type=int, default=4, help="imx6q CPUs (default 4, as the SoC)")
     ap.add_argument("--no-reference", action="store_true", help="skip the reference engine")
     ap.add_argument("--profile", action="store_true", help="add a cProfile of native/busy")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -365,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = {"native": args.interrupts or (300 if args.quick else 20_000)}
     if not args.no_reference:
         targets["reference"] = args.ref_interrupts or (100 if args.quick else 2_000)
-    res = measure(targets, args.mode or ["busy", "wfi"], args.profile)
+    res = measure(targets, args.mode or ["busy", "wfi"], args.profile, args.cpus)
     res["quick"] = args.quick
     res["host"] = host_info()
     if args.json:
@@ -374,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         print(table(res))
     if args.write_md:
         body = "## Interrupt rate (`benchmarks/irq_rate.py`)\n\n" + table(res)
+        h = res["host"]
+        body += (f"\n\nHost: {h['cpu']}, {h['cores']} cores, Python {h['python']}, "
+                 f"unicorn {h['unicorn']}; load average {h['load_average']}.")
         write_md(SECTION, body)
         write_host_md(res["host"], BENCHMARKS_MD)
     return 0
