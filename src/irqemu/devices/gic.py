@@ -142,6 +142,7 @@ class GICv2:
             levels[cpu] ^= bit
             if level and PRIV_EDGE & bit:
                 self._priv["pend"][cpu] |= bit
+            self._update(1 << cpu)
         else:
             old = self._spi["level"] & bit
             if bool(old) == bool(level):
@@ -149,7 +150,7 @@ class GICv2:
             self._spi["level"] ^= bit
             if level and self._edge_spi & bit:
                 self._spi["pend"] |= bit
-        self._update()
+            self._update(self._targets[irq_id])
 
     # -- bit-set helpers -----------------------------------------------------
     def _view(self, field: str, cpu: int) -> int:
@@ -231,9 +232,15 @@ class GICv2:
         fiq = not self.group(irq, cpu) and bool(self.cctlr[cpu] & CTLR_FIQEN)
         return not fiq, fiq
 
-    def _update(self) -> None:
-        """Recompute every CPU's outputs; drive only the lines that change."""
-        for cpu in range(self.num_cpus):
+    def _update(self, cpus: int | None = None) -> None:
+        """Recompute the outputs of ``cpus`` (a CPU bit mask; all by default) and
+        drive only the lines that change.
+
+        Callers pass the CPUs a change can affect: a PPI's own CPU, an SPI's
+        targets, the CPU interface that was accessed. A CPU left out keeps its
+        outputs, which is exact because its inputs to ``_signal`` did not change.
+        """
+        for cpu in range(self.num_cpus) if cpus is None else _bits(cpus & self._all_cpus):
             levels = self._signal(cpu)
             out = self._out[cpu]
             for line, level in ((CPU_IRQ, levels[0]), (CPU_FIQ, levels[1])):
@@ -276,7 +283,8 @@ class GICv2:
         else:
             self._set_bits("pend", cpu, irq, 1, False)
         self.ack_counts.setdefault(irq, [0] * self.num_cpus)[cpu] += 1
-        self._update()
+        # An SPI is active for all its targets at once (1-of-N): they all see it.
+        self._update(1 << cpu if irq < 32 else (1 << cpu) | self._targets[irq])
         return ret
 
     def end_of_interrupt(self, cpu: int, value: int) -> None:
@@ -286,7 +294,7 @@ class GICv2:
             return
         self._apr[cpu] &= self._apr[cpu] - 1
         self._set_bits("act", cpu, irq, 1, False)
-        self._update()
+        self._update(1 << cpu if irq < 32 else (1 << cpu) | self._targets[irq])
 
     def highest_pending_id(self, cpu: int) -> int:
         """GICC_HPPIR read: like GICC_IAR without side effects."""
@@ -306,7 +314,7 @@ class GICv2:
                 continue  # NSATT selects which group's SGIs a Secure write may set
             self._sgi_src[t][sgi] |= 1 << cpu
             self._priv["pend"][t] |= 1 << sgi
-        self._update()
+        self._update(targets)
 
     def set_targets(self, irq: int, value: int) -> None:
         self._targets[irq] = value & self._all_cpus
@@ -525,14 +533,14 @@ class GICCPUInterface(_GICPart):
 
     def write_GICC_CTLR(self, cpu: int, index: int, value: int) -> None:
         self.gic.cctlr[cpu] = value & (0x1F if self.gic.security else 1)
-        self.gic._update()
+        self.gic._update(1 << cpu)
 
     def read_GICC_PMR(self, cpu: int, index: int) -> int:
         return self.gic.pmr[cpu]
 
     def write_GICC_PMR(self, cpu: int, index: int, value: int) -> None:
         self.gic.pmr[cpu] = value & self.gic.prio_mask
-        self.gic._update()
+        self.gic._update(1 << cpu)
 
     def read_GICC_BPR(self, cpu: int, index: int) -> int:
         return self.gic.bpr[cpu]
