@@ -1,0 +1,55 @@
+"""What the benchmark scripts share: BENCHMARKS.md sections and the host line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import unicorn
+
+BENCHMARKS_MD = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
+
+
+def write_md(section: str, body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace the text between ``<!-- section:begin -->`` and ``<!-- section:end -->``."""
+    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{body.rstrip()}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def host_info() -> dict:
+    """The host a run measured: CPU model, cores, Python, unicorn, load average."""
+    import os
+    import platform
+    import subprocess
+
+    model = platform.processor() or "unknown"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    try:
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        load = "n/a"
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "unicorn": unicorn.__version__, "platform": platform.platform(),
+            "load_average": load}
+
+
+def write_host_md(info: dict, path: Path) -> None:
+    """The header section of BENCHMARKS.md (the host of the latest --write-md run)."""
+    body = (f"Host of the latest run: **{info['cpu']}**, {info['cores']} cores, "
+            f"Python {info['python']}, unicorn {info['unicorn']}, {info['platform']}; "
+            f"load average {info['load_average']} when `{Path(sys.argv[0]).name}` ran.")
+    write_md("host", body, path)
