@@ -53,3 +53,18 @@ def write_host_md(info: dict, path: Path) -> None:
             f"Python {info['python']}, unicorn {info['unicorn']}, {info['platform']}; "
             f"load average {info['load_average']} when `{Path(sys.argv[0]).name}` ran.")
     write_md("host", body, path)
+
+
+def report(res: dict, table: str, title: str, section: str, *, as_json: bool,
+           write: bool) -> None:
+    """Print a result (table or JSON) and, on request, rewrite its BENCHMARKS.md section."""
+    import json
+
+    print(json.dumps(res, indent=2) if as_json else table)
+    if write:
+        h = res["host"]
+        body = (f"## {title}\n\n{table}\n\nHost: {h['cpu']}, {h['cores']} cores, "
+                f"Python {h['python']}, unicorn {h['unicorn']}; "
+                f"load average {h['load_average']}.")
+        write_md(section, body)
+        write_host_md(h, BENCHMARKS_MD)

@@ -26,13 +26,12 @@ figures of this machine.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 import unicorn
-from benchcommon import host_info, write_host_md, write_md  # noqa: E402
+from benchcommon import host_info, report  # noqa: E402
 from unicorn import arm_const as A
 
 from irqemu._core import StopReason
@@ -237,17 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     res = measure(args.loop or list(LOOPS), iters, ref_iters, repeats)
     res["quick"] = args.quick
     res["host"] = host_info()
-    if args.json:
-        print(json.dumps(res, indent=2))
-    else:
-        print(table(res))
-    if args.write_md:
-        body = "## Engine throughput (`benchmarks/engine_throughput.py`)\n\n" + table(res)
-        h = res["host"]
-        body += (f"\n\nHost: {h['cpu']}, {h['cores']} cores, Python {h['python']}, "
-                 f"unicorn {h['unicorn']}; load average {h['load_average']}.")
-        write_md(SECTION, body)
-        write_host_md(res["host"], BENCHMARKS_MD)
+    report(res, table(res), "Engine throughput (`benchmarks/engine_throughput.py`)", SECTION,
+           as_json=args.json, write=args.write_md)
     return 0
 
 

@@ -35,13 +35,12 @@ import argparse
 import contextlib
 import cProfile
 import io
-import json
 import pstats
 import sys
 import time
 from pathlib import Path
 
-from benchcommon import host_info, write_host_md, write_md  # noqa: E402
+from benchcommon import host_info, report  # noqa: E402
 
 from irqemu.machine.boards import build_board
 from irqemu.machine.bus import Window
@@ -326,17 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     res = measure(targets, args.mode or ["busy", "wfi"], args.profile, args.cpus)
     res["quick"] = args.quick
     res["host"] = host_info()
-    if args.json:
-        print(json.dumps(res, indent=2))
-    else:
-        print(table(res))
-    if args.write_md:
-        body = "## Interrupt rate (`benchmarks/irq_rate.py`)\n\n" + table(res)
-        h = res["host"]
-        body += (f"\n\nHost: {h['cpu']}, {h['cores']} cores, Python {h['python']}, "
-                 f"unicorn {h['unicorn']}; load average {h['load_average']}.")
-        write_md(SECTION, body)
-        write_host_md(res["host"], BENCHMARKS_MD)
+    report(res, table(res), "Interrupt rate (`benchmarks/irq_rate.py`)", SECTION, as_json=args.json,
+           write=args.write_md)
     return 0
 
 
