@@ -1,12 +1,60 @@
-"""Instruction-set architectures: mask bits, exception entry and return, banked views."""
+"""Instruction-set architectures: mask bits, exception entry and return, banked views.
+
+Every architecture module provides one class satisfying ``Arch``; the machine
+uses nothing else of it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
+
+
+class Arch(Protocol):
+    """What the machine needs from an architecture description."""
+
+    name: str  #: "armv7", "aarch64", "x86_64"
+    elf_machine: str  #: pyelftools e_machine name, e.g. "EM_ARM"
+    uc_arch: int
+    uc_mode: int
+    pc_reg: int
+    mask_reg: int  #: Unicorn register holding the core's mask bits (-1: none)
+    mask_shifts: list[int]  #: input i is masked by bit mask_shifts[i] (255: never)
+    thumb_reg: int  #: AArch32 only (resume at PC|1 in Thumb state); else -1
+    thumb_shift: int
+    hostcall_fill: bytes  #: a branch-to-self filling the host-call page
+    cpu_models: dict[str, int]  #: name -> Unicorn CPU model
+
+    def reset(self, core: Any, entry: int) -> None:
+        """Put ``core`` in the state firmware starts in, at ``entry``."""
+
+    def disassembler(self, core: Any) -> Any:
+        """A capstone instance for the core's current instruction set."""
+
+    def classify(self, insn: Any) -> str:
+        """The cost-model class of one capstone instruction."""
+
+    def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:
+        """Enter the exception for asserted, unmasked input ``line``; returns the vector."""
+
+    def interrupt_order(self) -> tuple[int, ...]:
+        """Inputs in the order they are taken when several are deliverable."""
+
+    def interrupt_name(self, line: int) -> str: ...
+
+    def hostcall_return(self, core: Any) -> None:
+        """Return from a host call as the architecture's call instruction expects."""
+
+    def handle_exception(self, machine: Any, slot: Any, intno: int) -> None:
+        """Enter the synchronous exception Unicorn raised (UC_HOOK_INTR number)."""
+
+    def handle_undefined(self, machine: Any, slot: Any) -> bool:
+        """Take an undefined-instruction exception if the guest can; False if not."""
+
+    # optional: attach(machine, slot) installs per-core hooks (MRS/MSR traps, port I/O)
 
 
 def get_arch(name: str) -> Any:
-    """The architecture description for ``name`` ("armv7", "aarch64", "x86_64")."""
+    """The architecture description for ``name`` ("armv7", ...)."""
     if name == "armv7":
         from irqemu.arch.armv7 import ARMv7
 

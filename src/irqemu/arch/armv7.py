@@ -229,9 +229,9 @@ class ARMv7:
         thumb = core.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T
         return self._cs_thumb if thumb else self._cs_arm
 
-    def take_interrupt(self, core: Regs, line: int) -> int:
+    def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:
         """Take the physical IRQ (line 0) or FIQ (line 1) at the current PC."""
-        return take_exception(core, Exc.FIQ if line == 1 else Exc.IRQ)
+        return take_exception(slot.core, Exc.FIQ if line == 1 else Exc.IRQ)
 
     def interrupt_name(self, line: int) -> str:
         return "FIQ" if line == 1 else "IRQ"
@@ -239,9 +239,6 @@ class ARMv7:
     def interrupt_order(self) -> tuple[int, ...]:
         """FIQ is taken before IRQ when both are deliverable (higher priority)."""
         return (1, 0)
-
-    def is_wfi(self, word: int, thumb: bool) -> bool:
-        return (word & 0xFFFF) == WFI_THUMB if thumb else word == WFI_ARM
 
     def classify(self, insn: Any) -> str:
         """The cost-model class of one capstone instruction."""

@@ -130,7 +130,11 @@ class Machine:
                             mmio_cost=cost_model.event("mmio_access"),
                             thumb_reg=arch.thumb_reg, thumb_shift=arch.thumb_shift)
             coster.regs = core
-            self.cpus.append(CpuSlot(i, core, Clock(hz), HELD if i else RUNNING))
+            slot = CpuSlot(i, core, Clock(hz), HELD if i else RUNNING)
+            self.cpus.append(slot)
+            attach = getattr(arch, "attach", None)
+            if attach is not None:
+                attach(self, slot)  # arch-specific hooks: MRS/MSR traps, port I/O, ...
         page = bytearray(arch.hostcall_fill * (0x1000 // len(arch.hostcall_fill)))
         self.add_ram(hostcall_base, 0x1000, bytes(page))
 
@@ -426,7 +430,7 @@ class Machine:
         cpsr = core.reg_read(self.arch.mask_reg)
         for line in self.arch.interrupt_order():
             if core.pending & (1 << line) and not (cpsr >> self.arch.mask_shifts[line]) & 1:
-                self.arch.take_interrupt(core, line)
+                self.arch.take_interrupt(self, slot, line)
                 core.cycles += self.cost_model.event("exception_entry")
                 name = self.arch.interrupt_name(line)
                 slot.interrupts[name] = slot.interrupts.get(name, 0) + 1
