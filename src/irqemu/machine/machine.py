@@ -313,12 +313,20 @@ class Machine:
             if sym:
                 where += f" <{sym}>"
         try:
-            code = bytes(core.uc.mem_read(pc, 4))
+            code = b""
+            for size in (16, 8, 4, 2):  # x86 instructions are up to 15 bytes long
+                try:
+                    code = bytes(core.uc.mem_read(pc, size))
+                    break
+                except unicorn.UcError:
+                    continue
+            if not code:
+                raise unicorn.UcError(unicorn.UC_ERR_READ_UNMAPPED)
             insn = next(self.arch.disassembler(core).disasm(code, pc), None)
             if insn is not None:
                 where += f": {insn.mnemonic} {insn.op_str}".rstrip()
             else:
-                where += f": undecodable {code.hex()}"
+                where += f": undecodable {code[:4].hex()}"
         except unicorn.UcError:
             where += ": (no memory at PC)"
         return where
