@@ -168,3 +168,42 @@ def test_mask_queries_follow_cpsr() -> None:
     assert armv7.irq_masked(core) and not armv7.fiq_masked(core)
     core.reg_write(A.UC_ARM_REG_CPSR, MODE_SVC | CPSR_F)
     assert armv7.fiq_masked(core) and not armv7.irq_masked(core)
+
+
+def make_native_core(high_vectors: bool, te: bool):
+    from irqemu._core import native_core_class
+
+    ref = make_core(high_vectors, te)
+    core = native_core_class()(ref.uc, 0, _Coster(), pc_reg=A.UC_ARM_REG_PC,
+                               mask_reg=A.UC_ARM_REG_CPSR, mask_shifts=[7, 6],
+                               host_range=(0xFFFE0000, 0xFFFE1000))
+    return core
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    exc=st.sampled_from([Exc.IRQ, Exc.FIQ]),
+    mode=st.sampled_from(MODES),
+    bits=st.integers(0, 0xFFFFFFFF),
+    thumb=st.booleans(),
+    high=st.booleans(),
+    te=st.booleans(),
+)
+def test_native_c_entry_equals_the_python_rules(exc: Exc, mode: int, bits: int, thumb: bool,
+                                                high: bool, te: bool) -> None:
+    # CPSR: random flags, GE, IT, E, masks; a real mode; T as drawn; J clear.
+    cpsr = (bits & 0xF80FFDC0 & ~0x01000000) | mode | (CPSR_T if thumb else 0)
+    states = []
+    for native in (False, True):
+        core = make_native_core(high, te) if native else make_core(high, te)
+        core.reg_write(A.UC_ARM_REG_CPSR, cpsr)
+        core.reg_write(A.UC_ARM_REG_PC, CODE + 0x80)
+        if native:
+            k = exc.value
+            vector = core.arm_enter(k.mode, k.offset, k.lr_arm, k.lr_thumb, k.set_a, k.set_f)
+        else:
+            vector = armv7.take_exception(core, exc)
+        states.append((vector, core.reg_read(A.UC_ARM_REG_CPSR), core.reg_read(A.UC_ARM_REG_SPSR),
+                       core.reg_read(A.UC_ARM_REG_LR), core.reg_read(A.UC_ARM_REG_PC),
+                       core.reg_read(A.UC_ARM_REG_SP)))
+    assert states[0] == states[1]

@@ -353,6 +353,46 @@ cdef class Core:
         r.cp, r.crn, r.crm, r.opc1, r.opc2, r.val, r.sec = cp, crn, crm, opc1, opc2, value, sec
         uc_reg_write(self._st.uc, UC_ARM_REG_CP_REG, &r)
 
+    def arm_enter(self, uint32_t mode, uint32_t offset, uint32_t lr_arm, uint32_t lr_thumb,
+                  bint set_a, bint set_f):
+        """ARMv7 exception entry at the current PC, in C: the fast path of
+        ``irqemu.arch.armv7.take_exception`` for IRQ and FIQ (same rules, same
+        register writes in the same order; tests require identical state).
+        """
+        cdef uint64_t cpsr = 0, pc = 0, lr, new, vector
+        cdef uc_arm_cp_reg r
+        uc_reg_read(self._st.uc, UC_ARM_REG_CPSR, &cpsr)
+        uc_reg_read(self._st.uc, UC_ARM_REG_PC, &pc)
+        memset(&r, 0, sizeof(r))
+        r.cp, r.crn, r.sec = 15, 1, 1
+        uc_reg_read(self._st.uc, UC_ARM_REG_CP_REG, &r)
+        cdef uint64_t sctlr = r.val
+        lr = (pc + (lr_thumb if cpsr & 0x20 else lr_arm)) & 0xFFFFFFFF
+        # clear M, T, E, J and IT[7:0]; then mode, I, A/F, T = SCTLR.TE, E = SCTLR.EE
+        new = (cpsr & ~(<uint64_t>0x1F | 0x20 | 0x200 | 0x01000000 | 0x06000000 | 0xFC00)) | mode
+        new |= 0x80
+        if set_a:
+            new |= 0x100
+        if set_f:
+            new |= 0x40
+        if sctlr & (1u << 30):
+            new |= 0x20
+        if sctlr & (1u << 25):
+            new |= 0x200
+        if sctlr & (1u << 13):
+            vector = 0xFFFF0000 + offset
+        else:
+            memset(&r, 0, sizeof(r))
+            r.cp, r.crn, r.sec = 15, 12, 1
+            uc_reg_read(self._st.uc, UC_ARM_REG_CP_REG, &r)
+            vector = (r.val & ~(<uint64_t>0x1F)) + offset
+        uc_reg_write(self._st.uc, UC_ARM_REG_CPSR, &new)
+        uc_reg_write(self._st.uc, UC_ARM_REG_SPSR, &cpsr)
+        uc_reg_write(self._st.uc, UC_ARM_REG_LR, &lr)
+        pc = vector | (1 if sctlr & (1u << 30) else 0)
+        uc_reg_write(self._st.uc, UC_ARM_REG_PC, &pc)
+        return vector
+
     def sys_read(self, int op0, int op1, int crn, int crm, int op2):
         """Read an AArch64 system register by encoding (MRS view)."""
         cdef uc_arm64_cp_reg r

@@ -46,6 +46,10 @@ cdef extern from "unicorn/arm.h" nogil:
         uint32_t opc2
         uint64_t val
     int UC_ARM_REG_CP_REG
+    int UC_ARM_REG_CPSR
+    int UC_ARM_REG_SPSR
+    int UC_ARM_REG_LR
+    int UC_ARM_REG_PC
 
 cdef extern from "unicorn/arm64.h" nogil:
     ctypedef struct uc_arm64_cp_reg:

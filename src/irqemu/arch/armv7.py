@@ -230,7 +230,15 @@ class ARMv7:
         return self._cs_thumb if thumb else self._cs_arm
 
     def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:
-        """Take the physical IRQ (line 0) or FIQ (line 1) at the current PC."""
+        """Take the physical IRQ (line 0) or FIQ (line 1) at the current PC.
+
+        The native engine does the same entry in C (``Core.arm_enter``); the
+        reference engine runs ``take_exception``.
+        """
+        k = (Exc.FIQ if line == 1 else Exc.IRQ).value
+        enter = getattr(slot.core, "arm_enter", None)
+        if enter is not None:
+            return int(enter(k.mode, k.offset, k.lr_arm, k.lr_thumb, k.set_a, k.set_f))
         return take_exception(slot.core, Exc.FIQ if line == 1 else Exc.IRQ)
 
     def interrupt_name(self, line: int) -> str:

@@ -29,6 +29,7 @@ SGI_BITS = 0xFFFF
 #: and watchdog (30) are rising-edge; legacy nFIQ (28) and nIRQ (31) are level.
 A9_PPI_ICFGR = 0x7DC00000
 PRIV_EDGE = SGI_BITS | (1 << 27) | (1 << 29) | (1 << 30)
+_PRIV_LEVEL = ~PRIV_EDGE & 0xFFFFFFFF  #: level-sensitive private interrupts
 
 CTLR_EN_GRP0, CTLR_EN_GRP1, CTLR_ACKCTL, CTLR_FIQEN, CTLR_CBPR = 1, 2, 4, 8, 16
 
@@ -203,17 +204,32 @@ class GICv2:
 
     # -- prioritisation --------------------------------------------------------
     def _candidates(self, cpu: int) -> int:
-        """Enabled, pending, inactive interrupts whose group both ends forward to ``cpu``."""
-        grp = self._view("grp", cpu)
+        """Enabled, pending, inactive interrupts whose group both ends forward to ``cpu``.
+
+        Written out flat (it runs several times per interrupt): the same as
+        ``_view("en") & _pending() & ~_view("act") & forwarded groups``.
+        """
         en = self.dctlr & self.cctlr[cpu]
+        if not en & (CTLR_EN_GRP0 | CTLR_EN_GRP1):
+            return 0
+        p, s = self._priv, self._spi
+        grp = p["grp"][cpu] | s["grp"]
         fwd = (~grp if en & CTLR_EN_GRP0 else 0) | (grp if en & CTLR_EN_GRP1 else 0)
-        act = self._view("act", cpu)
-        return self._view("en", cpu) & self._pending(cpu) & ~act & fwd & self._valid
+        pend = (p["pend"][cpu] | (p["level"][cpu] & _PRIV_LEVEL)
+                | ((s["pend"] | (s["level"] & ~self._edge_spi)) & self._tmask[cpu]))
+        act = p["act"][cpu] | s["act"]
+        return (p["en"][cpu] | s["en"]) & pend & ~act & fwd & self._valid
 
     def _best(self, cpu: int) -> tuple[int, int]:
         """(id, priority) of the highest-priority candidate (lowest ID on ties)."""
+        cand = self._candidates(cpu)
+        if not cand:
+            return SPURIOUS, IDLE_PRIORITY
+        if not cand & (cand - 1):  # the common case: exactly one candidate
+            irq = cand.bit_length() - 1
+            return irq, self.priority(irq, cpu)
         best, best_prio = SPURIOUS, IDLE_PRIORITY
-        for irq in _bits(self._candidates(cpu)):
+        for irq in _bits(cand):
             p = self.priority(irq, cpu)
             if p < best_prio:
                 best, best_prio = irq, p

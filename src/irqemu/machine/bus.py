@@ -25,6 +25,7 @@ class Window:
     _starts: list[int] = field(default_factory=list)
     _devs: list[tuple[int, int, Any]] = field(default_factory=list)
     unimplemented: dict[int, int] = field(default_factory=dict)
+    _hits: dict[int, tuple[int, Any] | None] = field(default_factory=dict)
 
     def add(self, base: int, size: int, device: Any) -> None:
         if base < self.base or base + size > self.base + self.size:
@@ -36,8 +37,16 @@ class Window:
             raise ValueError(f"{device!r} overlaps {self._devs[i - 1][2]!r}")
         self._starts.insert(i, base)
         self._devs.insert(i, (base, size, device))
+        self._hits.clear()
 
     def _find(self, addr: int) -> tuple[int, Any] | None:
+        try:
+            return self._hits[addr]
+        except KeyError:
+            hit = self._hits[addr] = self._search(addr)
+            return hit
+
+    def _search(self, addr: int) -> tuple[int, Any] | None:
         i = bisect.bisect_right(self._starts, addr) - 1
         if i >= 0:
             base, size, dev = self._devs[i]

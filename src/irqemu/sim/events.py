@@ -5,28 +5,36 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 
-@dataclass(order=True)
 class Event:
     """A callback due at ``when`` (picoseconds). Cancel with ``cancel()``."""
 
-    when: int
-    seq: int
-    fn: Callable[[], None] = field(compare=False)
-    name: str = field(default="", compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    __slots__ = ("when", "seq", "fn", "name", "cancelled")
+
+    def __init__(self, when: int, seq: int, fn: Callable[[], None], name: str = "") -> None:
+        self.when = when
+        self.seq = seq
+        self.fn = fn
+        self.name = name
+        self.cancelled = False
 
     def cancel(self) -> None:
         self.cancelled = True
 
+    def __repr__(self) -> str:
+        return f"Event({self.name!r} at {self.when} ps{', cancelled' if self.cancelled else ''})"
+
 
 class EventQueue:
-    """Events ordered by (time, sequence number); cancelled ones are skipped lazily."""
+    """Events ordered by (time, sequence number); cancelled ones are skipped lazily.
+
+    The heap holds ``(when, seq, event)`` tuples so ordering is a C-level tuple
+    comparison; ``seq`` is unique, so events themselves are never compared.
+    """
 
     def __init__(self) -> None:
-        self._heap: list[Event] = []
+        self._heap: list[tuple[int, int, Event]] = []
         self._seq = itertools.count()
         self.on_schedule: Callable[[int], None] | None = None
 
@@ -34,8 +42,9 @@ class EventQueue:
         """Run ``fn`` at simulated time ``when``; returns a handle to cancel it."""
         if when < 0:
             raise ValueError(f"event {name!r} scheduled at negative time {when}")
-        ev = Event(when, next(self._seq), fn, name)
-        heapq.heappush(self._heap, ev)
+        seq = next(self._seq)
+        ev = Event(when, seq, fn, name)
+        heapq.heappush(self._heap, (when, seq, ev))
         if self.on_schedule is not None:
             self.on_schedule(when)
         return ev
@@ -43,18 +52,18 @@ class EventQueue:
     def peek_time(self) -> int | None:
         """Time of the earliest live event, or None if there is none."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
-        return heap[0].when if heap else None
+        return heap[0][0] if heap else None
 
     def pop_due(self, now: int) -> Event | None:
         """Remove and return the earliest live event due at or before ``now``."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
-        if heap and heap[0].when <= now:
-            return heapq.heappop(heap)
+        if heap and heap[0][0] <= now:
+            return heapq.heappop(heap)[2]
         return None
 
     def __len__(self) -> int:
-        return sum(1 for e in self._heap if not e.cancelled)
+        return sum(1 for e in self._heap if not e[2].cancelled)
