@@ -97,9 +97,9 @@ class RegisterFile:
 
     # -- bus accesses ------------------------------------------------------
     def read(self, cpu: int, offset: int, size: int) -> int:
-        hit = self._at.get(offset)
-        if hit is not None and hit[0].width == size:  # the common, exact-width access
-            return self._read_reg(cpu, hit[0], hit[1])
+        exact = self._at.get(offset)
+        if exact is not None and exact[0].width == size:  # the common, exact-width access
+            return self._read_reg(cpu, exact[0], exact[1])
         value = 0
         done = 0
         while done < size:
@@ -117,9 +117,9 @@ class RegisterFile:
         return value
 
     def write(self, cpu: int, offset: int, size: int, value: int) -> None:
-        hit = self._at.get(offset)
-        if hit is not None and hit[0].width == size:
-            self._write_reg(cpu, hit[0], hit[1], value)
+        exact = self._at.get(offset)
+        if exact is not None and exact[0].width == size:
+            self._write_reg(cpu, exact[0], exact[1], value)
             return
         done = 0
         while done < size:
