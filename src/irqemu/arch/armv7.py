@@ -252,6 +252,20 @@ class ARMv7:
         """The cost-model class of one capstone instruction."""
         return classify(insn)
 
+    def prepare_call(self, core: Regs, address: int, args: list[int], ret: int) -> None:
+        """Set up an AAPCS call: r0-r3 = args, LR = ``ret``, PC = ``address``."""
+        if len(args) > 4:
+            raise ValueError("at most four register arguments (AAPCS r0-r3)")
+        for i, a in enumerate(args):
+            core.reg_write(A.UC_ARM_REG_R0 + i, a & 0xFFFFFFFF)
+        core.reg_write(A.UC_ARM_REG_LR, ret)
+        cpsr = core.reg_read(A.UC_ARM_REG_CPSR)
+        core.reg_write(A.UC_ARM_REG_CPSR, (cpsr & ~CPSR_T) | (CPSR_T if address & 1 else 0))
+        core.reg_write(A.UC_ARM_REG_PC, address)
+
+    def call_result(self, core: Regs) -> int:
+        return core.reg_read(A.UC_ARM_REG_R0)
+
     def hostcall_return(self, core: Regs) -> None:
         """A host call returns like ``bx lr``."""
         lr = core.reg_read(A.UC_ARM_REG_LR)

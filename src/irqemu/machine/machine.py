@@ -43,6 +43,8 @@ class CpuSlot:
     state: str = RUNNING
     idle_cycles: int = 0
     interrupts: dict[str, int] = field(default_factory=dict)
+    #: simulated time at which each interrupt input last went from low to high
+    asserted_at: dict[int, int] = field(default_factory=dict)
 
     def local_ps(self) -> int:
         return self.clock.to_ps(self.core.cycles)
@@ -107,8 +109,12 @@ class Machine:
         self.image: ElfImage | None = None
         self.hostcall_base = hostcall_base
         self._hostcalls: dict[int, Callable[[Machine, int], None]] = {}
+        self._call_return: int | None = None
         self._finished: tuple[str, int | None, str] | None = None
         self._cpu_model = cpu_model
+        #: called as probe(cpu, line, asserted_ps, vector_ps) each time a core takes an
+        #: interrupt: the input's rising edge and the time its vector starts executing
+        self.latency_probe: Callable[[int, int, int, int], None] | None = None
         #: the board's interrupt controller (has ``ack_counts``) and its line names
         self.irq_controller: Any = None
         self.irq_line_names: dict[int, str] = {}
@@ -252,6 +258,8 @@ class Machine:
         slot = self.cpus[cpu]
         core = slot.core
         bit = 1 << line
+        if level and not core.pending & bit:
+            slot.asserted_at[line] = self.now()
         core.pending = (core.pending | bit) if level else (core.pending & ~bit)
         if level and slot.state == ASLEEP:
             self._wake(slot)
@@ -278,6 +286,56 @@ class Machine:
         addr = self.hostcall_base + 4 * (len(self._hostcalls) + 1)
         self._hostcalls[addr] = fn
         return addr
+
+    def call(self, cpu: int, function: str | int, *args: int,
+             max_cycles: int = 10**9) -> tuple[int, int, int]:
+        """Run a guest function on core ``cpu`` until it returns; interrupts stay as
+        the guest left them.
+
+        ``function`` is an ELF symbol or an address. Returns ``(result,
+        modelled cycles, instructions)`` spent inside the call. Other cores do
+        not run; events due meanwhile fire at the end.
+        """
+        slot = self.cpus[cpu]
+        core = slot.core
+        if isinstance(function, str):
+            if self.image is None or function not in self.image.symbols:
+                raise GuestError(f"no symbol {function!r} in the loaded ELF")
+            function = self.image.symbols[function]
+        done: list[bool] = []
+        ret = self._call_return
+        if ret is None:
+            ret = self._call_return = self.register_hostcall(lambda m, c: None)
+        self.arch.prepare_call(core, function, list(args), ret)
+        c0, i0 = core.cycles, core.instructions
+        state, slot.state = slot.state, RUNNING
+        self._running = slot
+        try:
+            while not done:
+                reason = core.run(c0 + max_cycles)
+                if reason == StopReason.HOSTCALL and core.reg_read(self.arch.pc_reg) == ret:
+                    done.append(True)
+                elif reason == StopReason.DEADLINE:
+                    raise GuestError(f"call to {function:#x} ran past {max_cycles} cycles "
+                                     f"({self.describe_pc(slot)})")
+                elif reason == StopReason.IRQ:
+                    self._take_interrupt(slot)
+                elif reason == StopReason.HOSTCALL:
+                    self._hostcall(slot)
+                elif reason == StopReason.EXCEPTION:
+                    self._exception(slot, core.intno)
+                elif reason == StopReason.FAULT:
+                    self._fault(slot)
+                elif reason == StopReason.ERROR:
+                    exc = core.take_error()
+                    raise exc if exc is not None else RuntimeError("engine error")
+                elif reason == StopReason.WFI and not core.pending:
+                    raise GuestError(f"call to {function:#x} waits in wfi with nothing "
+                                     f"to wake it ({self.describe_pc(slot)})")
+        finally:
+            self._running = None
+            slot.state = state
+        return self.arch.call_result(core), core.cycles - c0, core.instructions - i0
 
     def finish(self, reason: str, exit_code: int | None = None, message: str = "") -> None:
         """End the run after the current step (semihosting exit, a scenario's end, ...)."""
@@ -395,6 +453,11 @@ class Machine:
         self._running = slot
         try:
             while slot.state == RUNNING and self._finished is None:
+                # An event the guest scheduled during this round (a timer it just
+                # programmed) may be due before the round's target: stop there.
+                due = self.events.peek_time()
+                if due is not None and due < target_ps:
+                    target_ps = max(due, self._now)
                 deadline = slot.clock.to_cycles(target_ps)
                 if max_cycles is not None:
                     busy_limit = max_cycles + slot.idle_cycles
@@ -442,6 +505,9 @@ class Machine:
                 core.cycles += self.cost_model.event("exception_entry")
                 name = self.arch.interrupt_name(line)
                 slot.interrupts[name] = slot.interrupts.get(name, 0) + 1
+                if self.latency_probe is not None:
+                    self.latency_probe(slot.index, line, slot.asserted_at.get(line, 0),
+                                       slot.local_ps())
                 return
 
     def _hostcall(self, slot: CpuSlot) -> None:

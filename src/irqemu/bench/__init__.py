@@ -1,0 +1,37 @@
+"""Benchmarks users run: what masking and atomic operations cost, per architecture.
+
+Modelled figures (cycles) come from running the guest code on the emulated
+core with its cost model, so they are deterministic; host figures (how fast
+the emulator ran) are labelled as such and vary run to run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def firmware_path(arch: str, name: str) -> Path:
+    """A firmware ELF shipped with irqemu (package data or the source tree)."""
+    from irqemu.cli import bundled_firmware
+
+    return bundled_firmware(arch, name)
+
+
+def percentile(sorted_values: list[int], q: float) -> int:
+    """The nearest-rank percentile ``q`` (0..100) of an already sorted list."""
+    if not sorted_values:
+        raise ValueError("no samples")
+    rank = max(1, -(-len(sorted_values) * q // 100))
+    return sorted_values[min(len(sorted_values), int(rank)) - 1]
+
+
+def md_table(headers: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table; numbers right-aligned."""
+    def cell(v: object) -> str:
+        return f"{v:,}" if isinstance(v, int) else f"{v:.2f}" if isinstance(v, float) else str(v)
+
+    aligns = ["---:" if rows and isinstance(rows[0][i], int | float) else "---"
+              for i in range(len(headers))]
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join(aligns) + "|"]
+    out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(out)
