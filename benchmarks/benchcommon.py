@@ -11,17 +11,10 @@ BENCHMARKS_MD = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
 
 def write_md(section: str, body: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace the text between ``<!-- section:begin -->`` and ``<!-- section:end -->``."""
-    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{begin}\n{body.rstrip()}\n{end}"
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text)
+    """Replace this benchmark's section of BENCHMARKS.md."""
+    from irqemu.bench import write_md_section
+
+    write_md_section(path, section, body)
 
 
 def host_info() -> dict:

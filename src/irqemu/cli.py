@@ -153,6 +153,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if r["stop_reason"] == "exit" and r["exit_code"] == 0 else EXIT_GUEST
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``irqemu bench masking|atomics``: print the tables; optionally update BENCHMARKS.md."""
+    from irqemu.bench import atomics, masking
+
+    mod = {"masking": masking, "atomics": atomics}[args.what]
+    arches = args.arch or sorted(mod.SPECS)
+    for a in arches:
+        if a not in mod.SPECS:
+            raise CliError(f"no {args.what} benchmark for architecture {a!r} "
+                           f"(have: {', '.join(sorted(mod.SPECS))})")
+    from irqemu.machine.machine import GuestError
+
+    try:
+        res = mod.run(arches, quick=args.quick)
+    except GuestError as exc:
+        raise CliError(str(exc), EXIT_GUEST) from None
+    text = mod.tables(res)
+    if args.json:
+        json.dump(res, sys.stdout, sort_keys=True, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text + "\n")
+    if args.write_md:
+        from irqemu.bench import write_md_section
+
+        write_md_section(Path(args.write_md), args.what,
+                         f"## {args.what.capitalize()} (`irqemu bench {args.what}`)\n\n{text}")
+        sys.stderr.write(f"irqemu: wrote the {args.what} section of {args.write_md}\n")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         v = int(text, 0)
@@ -185,6 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quantum", type=_positive_int, default=10_000, metavar="CYCLES",
                    help="cycles a core runs before the next core gets its turn")
     b.set_defaults(func=cmd_boot)
+
+    be = sub.add_parser("bench", help="what masking and atomic operations cost, per arch")
+    be.add_argument("what", choices=("masking", "atomics"))
+    be.add_argument("--arch", action="append", metavar="ARCH",
+                    help="architecture to measure (repeatable; default: all available)")
+    be.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    be.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
+    be.add_argument("--write-md", metavar="FILE", nargs="?", const="BENCHMARKS.md",
+                    help="also replace this benchmark's section in FILE (default BENCHMARKS.md)")
+    be.set_defaults(func=cmd_bench)
 
     d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
     d.add_argument("--engine", choices=("native", "reference"), default="native")

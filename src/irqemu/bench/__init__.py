@@ -35,3 +35,18 @@ def md_table(headers: list[str], rows: list[list[object]]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join(aligns) + "|"]
     out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return "\n".join(out)
+
+
+def write_md_section(path: Path, section: str, body: str) -> None:
+    """Replace the text between ``<!-- section:begin -->`` and ``<!-- section:end -->``
+    in ``path`` (appending the section if it is new); the rest is left alone."""
+    begin, end = f"<!-- {section}:begin -->", f"<!-- {section}:end -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{body.rstrip()}\n{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)

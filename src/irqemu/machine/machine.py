@@ -287,12 +287,13 @@ class Machine:
         self._hostcalls[addr] = fn
         return addr
 
-    def call(self, cpu: int, function: str | int, *args: int,
+    def call(self, cpu: int, function: str | int, *args: int, stack: int | None = None,
              max_cycles: int = 10**9) -> tuple[int, int, int]:
         """Run a guest function on core ``cpu`` until it returns; interrupts stay as
         the guest left them.
 
-        ``function`` is an ELF symbol or an address. Returns ``(result,
+        ``function`` is an ELF symbol or an address; ``stack`` (an address),
+        when given, becomes the stack pointer for the call. Returns ``(result,
         modelled cycles, instructions)`` spent inside the call. Other cores do
         not run; events due meanwhile fire at the end.
         """
@@ -307,6 +308,8 @@ class Machine:
         if ret is None:
             ret = self._call_return = self.register_hostcall(lambda m, c: None)
         self.arch.prepare_call(core, function, list(args), ret)
+        if stack is not None:
+            core.reg_write(self.arch.sp_reg, stack)
         c0, i0 = core.cycles, core.instructions
         state, slot.state = slot.state, RUNNING
         self._running = slot

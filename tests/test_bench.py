@@ -1,0 +1,76 @@
+"""`irqemu bench masking|atomics`: the code paths at small sizes, and the invariants
+the figures must satisfy (the figures themselves live in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from irqemu.bench import atomics, masking, percentile
+from irqemu.timing import load_cost_model
+
+A9 = load_cost_model("cortex-a9")
+
+
+def test_masking_sequence_costs_come_from_the_cost_model() -> None:
+    rows = {r["sequence"].split(":")[0]: r for r in masking.sequence_costs("armv7", 200)}
+    mask = A9.cycles("mask")
+    assert rows["disable/enable"]["cycles_per_op"] == 2 * mask  # cpsid + cpsie
+    assert rows["irq_save/restore"]["cycles_per_op"] == 3 * mask  # mrs, cpsid, msr
+
+
+@pytest.mark.parametrize("k", [0, 60, 300])
+def test_latency_stays_within_the_masked_window(k: int) -> None:
+    r = masking.latency("armv7", k, 500 - k, interrupts=40)
+    entry = A9.event("exception_entry")
+    assert r["interrupts"] == 40
+    assert r["min"] >= entry
+    # A masked window delays the vector by at most the window itself plus the
+    # unmasking instruction, the block it ends and the entry.
+    slack = 2 * A9.cycles("mask") + 4 * A9.cycles("branch")
+    assert r["max"] <= r["masked_cycles"] + entry + slack
+    if k:
+        assert r["max"] >= r["masked_cycles"] // 2, "some interrupt should land in the window"
+
+
+def test_latency_grows_with_the_window() -> None:
+    small, large = masking.latency_sweep("armv7", [20, 300], 500, 40)
+    assert small["p99"] < large["p99"]
+
+
+def test_atomic_variants_count_exactly_on_one_core() -> None:
+    rows = atomics.single_core("armv7", 300)
+    assert {r["symbol"] for r in rows} == {v.symbol for v in atomics.SPECS["armv7"].variants}
+    plain = next(r for r in rows if r["symbol"] == "plain_add")
+    # ldr, add, str, subs, bne
+    expect = A9.cycles("load") + A9.cycles("store") + 2 * A9.cycles("alu") + A9.cycles("branch")
+    # ... per iteration, plus the function's own bx lr once
+    assert round(plain["cycles_per_op"] * 300) == 300 * expect + A9.cycles("branch")
+    assert all(r["cycles_per_op"] > plain["cycles_per_op"] for r in rows if r is not plain)
+
+
+@pytest.mark.parametrize("cpus", [2, 4])
+def test_correct_variants_count_exactly_with_contention(cpus: int) -> None:
+    for r in atomics.contended("armv7", cpus, 150):
+        assert r["expected"] == cpus * 150
+        if r["correct_smp"]:
+            assert r["count"] == r["expected"], r
+
+
+def test_percentile_nearest_rank() -> None:
+    assert percentile([1, 2, 3, 4], 50) == 2
+    assert percentile([5], 99) == 5
+    assert percentile(list(range(1, 101)), 99) == 99
+
+
+def test_cli_bench_json_and_bad_arch() -> None:
+    p = subprocess.run([sys.executable, "-m", "irqemu", "bench", "atomics", "--quick", "--json"],
+                       capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["single"]
+    p = subprocess.run([sys.executable, "-m", "irqemu", "bench", "masking", "--arch", "mips"],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert p.returncode == 2 and "no masking benchmark for architecture 'mips'" in p.stderr
