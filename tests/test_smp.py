@@ -34,3 +34,23 @@ def test_nothing_runs_on_secondaries_without_release(tmp_path: Path) -> None:
              quantum=1000, echo=False)
     assert r["stop_reason"] == "idle"
     assert r["instructions"][1:] == [0, 0, 0]
+
+
+# Each core reads MPIDR and prints its Aff0 digit; CPU0 then releases CPU1 at the
+# same entry, waits a little and exits. (Unicorn answers CPU 0's MPIDR on every
+# core; irqemu fixes up the mrc per core.)
+MPIDR_PRINT = [
+    0xEE105FB0, 0xE2055003, 0xE59F0054, 0xE3A01001, 0xE5801080, 0xE59F104C, 0xE5801084,
+    0xE2851030, 0xE5801040, 0xE3550000, 0x1A00000B, 0xE59F0038, 0xE3A01201, 0xE5801028,
+    0xE5902000, 0xE3822501, 0xE5802000, 0xE3A03801, 0xE2533001, 0x1AFFFFFD, 0xE3A00018,
+    0xE59F1014, 0xEF123456, 0xE320F003, 0xEAFFFFFD, 0x02020000, 0x00004007, 0x020D8000,
+    0x00020026,
+]
+
+
+def test_mpidr_reads_each_cores_own_number(tmp_path: Path, engine: str) -> None:
+    elf = arm_elf(tmp_path / "mpidr.elf", MPIDR_PRINT)
+    r = boot(str(elf), board="imx6q", max_cycles=10**7, max_time_ms=None, engine=engine,
+             quantum=1000, echo=False)
+    assert r["stop_reason"] == "exit", r["message"]
+    assert r["uart"] == "01"

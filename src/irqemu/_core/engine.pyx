@@ -161,6 +161,13 @@ cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
             st.reason = R_ERROR
             uc_emu_stop(uc)
             return
+        if st.stop_requested:
+            # The coster asked to see this block retranslated first (it added an
+            # instruction hook inside it): stop before running it, uncharged.
+            st.stop_requested = 0
+            st.reason = R_STOP
+            uc_emu_stop(uc)
+            return
         b = _lookup(st, address, size)
     st.cycles += b.cost
     st.instructions += b.ninsn
@@ -220,6 +227,7 @@ cdef class Core:
     """
 
     cdef State _st
+    cdef dict __dict__  # arch modules keep per-core facts here (e.g. ARMv7 MPIDR)
     cdef readonly object uc
     cdef readonly int cpu_index
     cdef public object _coster

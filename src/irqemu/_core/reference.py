@@ -98,6 +98,9 @@ class Core:
                 self._exc = exc
                 return self._stop(StopReason.ERROR)
             self._table[(address, size)] = info
+            if self._stop_requested:  # the coster wants the block retranslated first
+                self._stop_requested = False
+                return self._stop(StopReason.STOP)
         self.cycles += info[0]
         self.instructions += info[1]
         return None

@@ -266,6 +266,45 @@ class ARMv7:
     def call_result(self, core: Regs) -> int:
         return core.reg_read(A.UC_ARM_REG_R0)
 
+    # -- per-core MPIDR ------------------------------------------------------
+    def attach(self, machine: Any, slot: Any) -> None:
+        """Remember each core's MPIDR: Unicorn answers CPU 0's on every core."""
+        slot.core.mpidr = 0x80000000 | slot.index  # MP format, Aff0 = CPU number
+        slot.core.mpidr_sites = set()
+
+    def special_instruction(self, core: Any, insn: Any) -> None:
+        """Called once per instruction when its block is first costed.
+
+        ``mrc p15, 0, Rt, c0, c0, 5`` (MPIDR) gets a post-instruction fix-up:
+        a code hook on it arms one on the next instruction, which writes this
+        core's MPIDR into Rt. The block is then retranslated with the hooks
+        (the engine stops before running it when a stop is requested here).
+        """
+        if insn.mnemonic.split(".")[0] not in ("mrc",) or not hasattr(core, "mpidr"):
+            return
+        ops = insn.op_str.replace(" ", "").split(",")
+        if len(ops) != 6 or ops[0] != "p15" or ops[1] != "#0" or ops[3:] != ["c0", "c0", "#5"]:
+            return
+        if ops[2] not in _GPR_NAMES or insn.address in core.mpidr_sites:
+            return
+        core.mpidr_sites.add(insn.address)
+        reg = _GPR_NAMES[ops[2]]
+        armed: list[bool] = []
+
+        def at_mrc(uc: Any, address: int, size: int, _ud: Any) -> None:
+            armed.append(True)
+
+        def after_mrc(uc: Any, address: int, size: int, _ud: Any) -> None:
+            if armed:
+                armed.clear()
+                uc.reg_write(reg, core.mpidr)
+
+        nxt = insn.address + insn.size
+        core.uc.hook_add(unicorn.UC_HOOK_CODE, at_mrc, None, insn.address, insn.address)
+        core.uc.hook_add(unicorn.UC_HOOK_CODE, after_mrc, None, nxt, nxt)
+        core.uc.ctl_remove_cache(insn.address, nxt + 4)
+        core.request_stop()
+
     def hostcall_return(self, core: Regs) -> None:
         """A host call returns like ``bx lr``."""
         lr = core.reg_read(A.UC_ARM_REG_LR)
@@ -378,6 +417,10 @@ def semihosting_call(machine: Any, slot: Any) -> None:
         raise GuestError(f"semihosting call {op:#x} not supported "
                          f"({machine.describe_pc(slot)})")
 
+
+_GPR_NAMES = {f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)}
+_GPR_NAMES.update({"sb": A.UC_ARM_REG_R9, "sl": A.UC_ARM_REG_R10, "fp": A.UC_ARM_REG_R11,
+                   "ip": A.UC_ARM_REG_R12, "lr": A.UC_ARM_REG_LR})
 
 _CS_TO_UC: dict[int, int] = {}
 for _i in range(13):

@@ -119,9 +119,12 @@ class BlockCoster:
         cs = self.arch.disassembler(self.regs)
         cycles = 0
         count = 0
+        special = getattr(self.arch, "special_instruction", None)
         for insn in cs.disasm(code, address):
             cycles += self.model.cycles(self.arch.classify(insn))
             count += 1
+            if special is not None:
+                special(self.regs, insn)
         if count == 0 and size:
             count = 1
             cycles = self.model.cycles("alu")
