@@ -63,7 +63,8 @@ def test_elf_for_another_architecture(tmp_path: Path) -> None:
     f = arm_elf(tmp_path / "x86.elf", [0x90909090], machine=62)
     line = one_error_line(irqemu("boot", str(f), "--board", "imx6q"))
     assert "x86-64" in line and "ARM" in line
-    assert "no board" in one_error_line(irqemu("boot", str(f)))
+    riscv = arm_elf(tmp_path / "riscv.elf", [0x00000013], machine=243)
+    assert "no board for EM_RISCV" in one_error_line(irqemu("boot", str(riscv)))
 
 
 def test_fetch_from_unmapped_memory(tmp_path: Path) -> None:
