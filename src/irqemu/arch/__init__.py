@@ -17,6 +17,7 @@ class Arch(Protocol):
     uc_arch: int
     uc_mode: int
     pc_reg: int
+    sp_reg: int
     mask_reg: int  #: Unicorn register holding the core's mask bits (-1: none)
     mask_shifts: list[int]  #: input i is masked by bit mask_shifts[i] (255: never)
     thumb_reg: int  #: AArch32 only (resume at PC|1 in Thumb state); else -1
@@ -50,13 +51,27 @@ class Arch(Protocol):
     def handle_undefined(self, machine: Any, slot: Any) -> bool:
         """Take an undefined-instruction exception if the guest can; False if not."""
 
+    def prepare_call(self, core: Any, address: int, args: list[int], ret: int) -> None:
+        """Set up a call of the guest function at ``address`` returning to ``ret``."""
+
+    def call_result(self, core: Any) -> int:
+        """The return value of a finished guest call."""
+
     # optional: attach(machine, slot) installs per-core hooks (MRS/MSR traps, port I/O)
 
 
 def get_arch(name: str) -> Any:
-    """The architecture description for ``name`` ("armv7", ...)."""
+    """The architecture description for ``name`` ("armv7", "aarch64", "x86_64")."""
     if name == "armv7":
         from irqemu.arch.armv7 import ARMv7
 
         return ARMv7()
-    raise ValueError(f"unknown architecture {name!r} (known: armv7)")
+    if name == "aarch64":
+        from irqemu.arch.aarch64 import AArch64
+
+        return AArch64()
+    if name == "x86_64":
+        from irqemu.arch.x86_64 import X86_64
+
+        return X86_64()
+    raise ValueError(f"unknown architecture {name!r} (known: armv7, aarch64, x86_64)")

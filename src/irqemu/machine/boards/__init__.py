@@ -8,7 +8,7 @@ from typing import Any
 from irqemu.machine.machine import Machine
 
 #: ELF e_machine -> the board ``irqemu boot`` picks for it
-DEFAULT_BOARD = {"EM_ARM": "imx6q"}
+DEFAULT_BOARD = {"EM_ARM": "imx6q", "EM_AARCH64": "virt-a53", "EM_X86_64": "pc"}
 
 
 def _imx6q(**kw: Any) -> Machine:
@@ -17,7 +17,19 @@ def _imx6q(**kw: Any) -> Machine:
     return build(**kw)
 
 
-BOARDS: dict[str, Callable[..., Machine]] = {"imx6q": _imx6q}
+def _virt_a53(**kw: Any) -> Machine:
+    from irqemu.machine.boards.virt_a53 import build
+
+    return build(**kw)
+
+
+def _pc(**kw: Any) -> Machine:
+    from irqemu.machine.boards.pc import build
+
+    return build(**kw)
+
+
+BOARDS: dict[str, Callable[..., Machine]] = {"imx6q": _imx6q, "virt-a53": _virt_a53, "pc": _pc}
 
 
 def build_board(name: str, **kw: Any) -> Machine:

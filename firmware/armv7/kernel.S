@@ -1,0 +1,62 @@
+/*
+ * kernel.elf -- the ARMv7 side of irqemu's modelled Linux kernel.
+ *
+ * The guest always runs; the kernel model (Python) is reached through host
+ * calls: a host call is a `blx` to an address in irqemu's host-call page,
+ * which the host writes into the `hostcalls` table below before the run
+ * (irqemu.kernel.platform). The model then runs with the CPU exactly in the
+ * state the stub left it (mode, mask bits, stack) and returns as `bx lr`.
+ *
+ *  - irq vector: as Linux's __irq_svc, leave IRQ mode for SVC before
+ *    calling the model (srsdb saves LR_irq/SPSR_irq on the SVC stack, cps
+ *    to SVC), so a nested IRQ taken while the model has interrupts enabled
+ *    (softirqs at irq_exit) does not clobber LR_irq; rfeia returns.
+ *  - main (CPU0 after common.S start-up): hostcall kernel_start, unmask
+ *    IRQs, then the idle loop: hostcall cpu_idle (the model's scheduler
+ *    decides whether to idle), wfi, repeat. The model ends the run
+ *    (semihosting-free: the host stops the machine) when its scenario is over.
+ */
+#include "board.h"
+
+    .syntax unified
+    .arm
+    .text
+
+    .macro hostcall name
+    ldr r12, =hc_\name
+    ldr r12, [r12]
+    blx r12
+    .endm
+
+    .global irq_handler
+    .type irq_handler, %function
+irq_handler:
+    sub lr, lr, #4
+    srsdb sp!, #MODE_SVC            /* LR_irq and SPSR_irq onto the SVC stack */
+    cps #MODE_SVC
+    push {r0-r3, r12, lr}           /* AAPCS caller-saved registers + lr_svc */
+    hostcall handle_arch_irq        /* the model: gic_handle_irq on this CPU */
+    pop {r0-r3, r12, lr}
+    rfeia sp!
+    .size irq_handler, . - irq_handler
+
+    .global main
+    .type main, %function
+main:
+    push {r4, lr}
+    hostcall kernel_start
+    cpsie i
+idle:
+    hostcall cpu_idle
+    wfi
+    b idle
+    .size main, . - main
+
+    .data
+    .align 2
+    .global hostcalls
+hostcalls:
+    .global hc_handle_arch_irq, hc_kernel_start, hc_cpu_idle
+hc_handle_arch_irq: .word 0
+hc_kernel_start:    .word 0
+hc_cpu_idle:        .word 0
