@@ -28,8 +28,8 @@ SGI_BITS = 0xFFFF
 #: Cortex-A9 GICD_ICFGR1 (IDs 16-31), read-only: global timer (27), private timer (29)
 #: and watchdog (30) are rising-edge; legacy nFIQ (28) and nIRQ (31) are level.
 A9_PPI_ICFGR = 0x7DC00000
+#: the private interrupts that A9_PPI_ICFGR makes edge-triggered (SGIs always are)
 PRIV_EDGE = SGI_BITS | (1 << 27) | (1 << 29) | (1 << 30)
-_PRIV_LEVEL = ~PRIV_EDGE & 0xFFFFFFFF  #: level-sensitive private interrupts
 
 CTLR_EN_GRP0, CTLR_EN_GRP1, CTLR_ACKCTL, CTLR_FIQEN, CTLR_CBPR = 1, 2, 4, 8, 16
 
@@ -65,6 +65,9 @@ class GICv2:
         priority_bits: int = 5,
         gicd_iidr: int = 0x0102043B,
         gicc_iidr: int = 0x3901243B,
+        ppi_icfgr: int = A9_PPI_ICFGR,
+        groups: bool | None = None,
+        id_regs: tuple[int, ...] = _ID_REGS,
     ) -> None:
         if num_irqs % 32 or not 32 <= num_irqs <= 992:
             raise ValueError("num_irqs must be a multiple of 32 in 32..992")
@@ -73,6 +76,16 @@ class GICv2:
         self.num_cpus = machine.num_cpus if num_cpus is None else num_cpus
         self.num_irqs = num_irqs
         self.security = security_extensions
+        #: interrupt groups (IGROUPR, GICC_CTLR group bits): a GICv2 always has them;
+        #: a GICv1 only with the Security Extensions (QEMU's gic_has_groups)
+        self.groups = security_extensions if groups is None else groups
+        #: GICD_ICFGR1, read-only on this implementation: which PPIs are edge-triggered
+        #: (Cortex-A9: 27, 29, 30 edge; QEMU's virt GICv2: all level, 0)
+        self.ppi_icfgr = ppi_icfgr
+        self.priv_edge = SGI_BITS | sum(1 << (16 + i) for i in range(16)
+                                        if ppi_icfgr >> (2 * i + 1) & 1)
+        self._priv_level = ~self.priv_edge & 0xFFFFFFFF
+        self.id_regs = id_regs
         self.prio_mask = (0xFF << (8 - priority_bits)) & 0xFF
         self._prio_shift = 8 - priority_bits
         #: smallest GICC_BPR value: group priority = all implemented bits
@@ -141,7 +154,7 @@ class GICv2:
             if bool(old) == bool(level):
                 return
             levels[cpu] ^= bit
-            if level and PRIV_EDGE & bit:
+            if level and self.priv_edge & bit:
                 self._priv["pend"][cpu] |= bit
             self._update(1 << cpu)
         else:
@@ -170,11 +183,11 @@ class GICv2:
         return (self._view(field, cpu) >> first) & 0xFF
 
     def _edge(self) -> int:
-        return PRIV_EDGE | self._edge_spi
+        return self.priv_edge | self._edge_spi
 
     def _pending(self, cpu: int) -> int:
         """Pending for ``cpu``: latched pending, plus asserted level-sensitive inputs."""
-        lvl = ~PRIV_EDGE & 0xFFFFFFFF
+        lvl = self._priv_level
         priv = self._priv["pend"][cpu] | (self._priv["level"][cpu] & lvl)
         spi = self._spi["pend"] | (self._spi["level"] & ~self._edge_spi)
         return priv | (spi & self._tmask[cpu])
@@ -192,7 +205,7 @@ class GICv2:
 
     def _group_prio(self, irq_id: int, cpu: int) -> int:
         """Group priority: the priority bits above the applicable binary point."""
-        if self.security and self.group(irq_id, cpu) and not self.cctlr[cpu] & CTLR_CBPR:
+        if self.groups and self.group(irq_id, cpu) and not self.cctlr[cpu] & CTLR_CBPR:
             bpr = self.abpr[cpu] - 1
         else:
             bpr = self.bpr[cpu]
@@ -215,7 +228,7 @@ class GICv2:
         p, s = self._priv, self._spi
         grp = p["grp"][cpu] | s["grp"]
         fwd = (~grp if en & CTLR_EN_GRP0 else 0) | (grp if en & CTLR_EN_GRP1 else 0)
-        pend = (p["pend"][cpu] | (p["level"][cpu] & _PRIV_LEVEL)
+        pend = (p["pend"][cpu] | (p["level"][cpu] & self._priv_level)
                 | ((s["pend"] | (s["level"] & ~self._edge_spi)) & self._tmask[cpu]))
         act = p["act"][cpu] | s["act"]
         return (p["en"][cpu] | s["en"]) & pend & ~act & fwd & self._valid
@@ -274,7 +287,7 @@ class GICv2:
         irq, prio = self._best(cpu)
         if irq == SPURIOUS or prio >= self.pmr[cpu]:
             return SPURIOUS, prio
-        if self.security and self.group(irq, cpu) and not self.cctlr[cpu] & CTLR_ACKCTL:
+        if self.groups and self.group(irq, cpu) and not self.cctlr[cpu] & CTLR_ACKCTL:
             return SPURIOUS_GRP1, prio
         return irq, prio
 
@@ -382,7 +395,7 @@ class GICDistributor(_GICPart):
         return self.gic.dctlr
 
     def write_GICD_CTLR(self, cpu: int, index: int, value: int) -> None:
-        self.gic.dctlr = value & (3 if self.gic.security else 1)
+        self.gic.dctlr = value & (3 if self.gic.groups else 1)
         self.gic._update()
 
     def read_GICD_TYPER(self, cpu: int, index: int) -> int:
@@ -394,16 +407,16 @@ class GICDistributor(_GICPart):
         return self.gic.gicd_iidr
 
     def read_GICD_IDn(self, cpu: int, index: int) -> int:
-        return _ID_REGS[index]
+        return self.gic.id_regs[index]
 
     # bit registers: one byte = eight interrupts
     def read_GICD_IGROUPRn(self, cpu: int, index: int) -> int:
         first = self._first(index)
-        return 0 if first is None or not self.gic.security else self.gic._byte("grp", cpu, first)
+        return 0 if first is None or not self.gic.groups else self.gic._byte("grp", cpu, first)
 
     def write_GICD_IGROUPRn(self, cpu: int, index: int, value: int) -> None:
         first = self._first(index)
-        if first is None or not self.gic.security:
+        if first is None or not self.gic.groups:
             return
         self.gic._set_bits("grp", cpu, first, 0xFF, False)
         self.gic._set_bits("grp", cpu, first, value, True)
@@ -488,7 +501,7 @@ class GICDistributor(_GICPart):
         if first < 16:
             return 0xAA  # SGIs: edge, read-only
         if first < 32:
-            return (A9_PPI_ICFGR >> (2 * (first - 16))) & 0xFF  # A9 PPIs: fixed
+            return (self.gic.ppi_icfgr >> (2 * (first - 16))) & 0xFF  # PPIs: fixed
         edge = self.gic._edge_spi >> first
         return sum(2 << (2 * i) for i in range(4) if edge >> i & 1)
 
@@ -548,7 +561,7 @@ class GICCPUInterface(_GICPart):
         return self.gic.cctlr[cpu]
 
     def write_GICC_CTLR(self, cpu: int, index: int, value: int) -> None:
-        self.gic.cctlr[cpu] = value & (0x1F if self.gic.security else 1)
+        self.gic.cctlr[cpu] = value & (0x1F if self.gic.groups else 1)
         self.gic._update(1 << cpu)
 
     def read_GICC_PMR(self, cpu: int, index: int) -> int:

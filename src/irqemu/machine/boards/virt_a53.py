@@ -29,6 +29,10 @@ IRQ_UART = 32 + 1
 NUM_IRQS = 288  #: virt.c NUM_IRQS 256 SPIs + 32 private
 
 
+#: GICv2 PIDR4-7, PIDR0-3, CIDR0-3 as QEMU's gic_id_gicv2 (PIDR2 0x2B: architecture v2)
+GICV2_ID_REGS = (0x04, 0x00, 0x00, 0x00, 0x90, 0xB4, 0x2B, 0x00, 0x0D, 0xF0, 0x05, 0xB1)
+
+
 def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 20,
           cost_model: CostModel | None = None, quantum_cycles: int = 10_000,
           core: str = "cortex-a53") -> Machine:
@@ -46,7 +50,10 @@ def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 2
 
     gic = GICv2(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
                 num_irqs=NUM_IRQS, security_extensions=False, priority_bits=8,
-                gicd_iidr=0x0000043B, gicc_iidr=0x0002043B)  # as QEMU 7.2 reads them
+                gicd_iidr=0x0000043B, gicc_iidr=0x0002043B,  # as QEMU 7.2 reads them
+                ppi_icfgr=0,  # QEMU virt: every PPI level-sensitive
+                groups=True,  # a GICv2 has interrupt groups without Security Extensions
+                id_regs=GICV2_ID_REGS)
     m.add_device("gic.dist", gic.distributor, GICD_BASE, 0x1000)
     m.add_device("gic.cpu", gic.cpu_interface, GICC_BASE, 0x1000)
 

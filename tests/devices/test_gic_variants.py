@@ -1,0 +1,67 @@
+"""GIC build options: a GICv2 without Security Extensions (QEMU virt) still has
+groups and FIQ; PPI trigger modes and ID registers are per implementation."""
+
+from __future__ import annotations
+
+from conftest import FakeMachine
+
+from irqemu.devices.base import CPU_FIQ, CPU_IRQ
+from irqemu.devices.gic import GICv2
+
+GICD, GICC = 0, 1
+
+
+def rd(g: GICv2, part: int, off: int, cpu: int = 0) -> int:
+    dev = g.distributor if part == GICD else g.cpu_interface
+    return dev.mmio_read(cpu, off, 4)
+
+
+def wr(g: GICv2, part: int, off: int, value: int, cpu: int = 0) -> None:
+    dev = g.distributor if part == GICD else g.cpu_interface
+    dev.mmio_write(cpu, off, 4, value)
+
+
+def virt(m: FakeMachine) -> GICv2:
+    return GICv2(m, num_cpus=1, num_irqs=64, security_extensions=False, priority_bits=8,
+                 ppi_icfgr=0, groups=True)
+
+
+def test_gicv2_without_security_has_groups_and_fiq(machine: FakeMachine) -> None:
+    g = virt(machine)
+    wr(g, GICD, 0x080 + 4, 0xFFFFFFFE)  # IGROUPR1: ID 32 group 0, 33.. group 1
+    assert rd(g, GICD, 0x080 + 4) == 0xFFFFFFFE
+    assert rd(g, GICD, 0x004) & (1 << 10) == 0  # no SecurityExtn
+    wr(g, GICD, 0x000, 3)
+    wr(g, GICC, 0x00, 0x0F)  # both groups, AckCtl, FIQEn
+    assert rd(g, GICC, 0x00) == 0x0F
+    wr(g, GICC, 0x04, 0xF0)
+    wr(g, GICD, 0x100 + 4, 1)  # enable ID 32
+    wr(g, GICD, 0x800 + 32, 1)  # target CPU0
+    g.set_irq(32, True)
+    assert machine.level(0, CPU_FIQ) and not machine.level(0, CPU_IRQ)
+
+
+def test_virt_ppis_are_level_and_a9_timer_ppi_is_edge(machine: FakeMachine) -> None:
+    assert rd(virt(machine), GICD, 0xC04) == 0
+    a9 = GICv2(FakeMachine(num_cpus=1), num_cpus=1)
+    assert rd(a9, GICD, 0xC04) == 0x7DC00000
+    assert a9.priv_edge >> 29 & 1 and not virt(machine).priv_edge >> 29 & 1
+
+
+def test_level_ppi_stays_pending_while_high(machine: FakeMachine) -> None:
+    g = virt(machine)
+    wr(g, GICD, 0x000, 3)
+    wr(g, GICC, 0x00, 0x07)  # AckCtl: without it a group 1 acknowledge reads 1022
+    wr(g, GICC, 0x04, 0xF0)
+    wr(g, GICD, 0x080, 0xFFFFFFFF)  # all private IDs group 1 -> IRQ
+    wr(g, GICD, 0x100, 1 << 27)
+    g.set_irq(27, True, cpu=0)
+    assert rd(g, GICC, 0x0C) == 27
+    wr(g, GICC, 0x10, 27)
+    assert machine.level(0, CPU_IRQ), "a level PPI still high is pending again after EOI"
+
+
+def test_id_registers_are_a_parameter(machine: FakeMachine) -> None:
+    ids = (0x04, 0, 0, 0, 0x90, 0xB4, 0x2B, 0, 0x0D, 0xF0, 0x05, 0xB1)
+    g = GICv2(machine, num_cpus=1, id_regs=ids)
+    assert rd(g, GICD, 0xFE8) == 0x2B  # PIDR2: architecture version 2
