@@ -15,22 +15,25 @@ from irqemu.timing import load_cost_model
 A9 = load_cost_model("cortex-a9")
 
 
-def test_masking_sequence_costs_come_from_the_cost_model() -> None:
-    rows = {r["sequence"].split(":")[0]: r for r in masking.sequence_costs("armv7", 200)}
-    mask = A9.cycles("mask")
+@pytest.mark.parametrize("arch", sorted(masking.SPECS))
+def test_masking_sequence_costs_come_from_the_cost_model(arch: str) -> None:
+    rows = {r["sequence"].split(":")[0]: r for r in masking.sequence_costs(arch, 200)}
+    mask = load_cost_model(masking.SPECS[arch].core).cycles("mask")
     assert rows["disable/enable"]["cycles_per_op"] == 2 * mask  # cpsid + cpsie
     assert rows["irq_save/restore"]["cycles_per_op"] == 3 * mask  # mrs, cpsid, msr
 
 
+@pytest.mark.parametrize("arch", sorted(masking.SPECS))
 @pytest.mark.parametrize("k", [0, 60, 300])
-def test_latency_stays_within_the_masked_window(k: int) -> None:
-    r = masking.latency("armv7", k, 500 - k, interrupts=40)
-    entry = A9.event("exception_entry")
+def test_latency_stays_within_the_masked_window(arch: str, k: int) -> None:
+    r = masking.latency(arch, k, 500 - k, interrupts=40)
+    model = load_cost_model(masking.SPECS[arch].core)
+    entry = model.event("exception_entry")
     assert r["interrupts"] == 40
     assert r["min"] >= entry
     # A masked window delays the vector by at most the window itself plus the
     # unmasking instruction, the block it ends and the entry.
-    slack = 2 * A9.cycles("mask") + 4 * A9.cycles("branch")
+    slack = 2 * model.cycles("mask") + 4 * model.cycles("branch") + 2 * model.cycles("alu")
     assert r["max"] <= r["masked_cycles"] + entry + slack
     if k:
         assert r["max"] >= r["masked_cycles"] // 2, "some interrupt should land in the window"
@@ -52,9 +55,16 @@ def test_atomic_variants_count_exactly_on_one_core() -> None:
     assert all(r["cycles_per_op"] > plain["cycles_per_op"] for r in rows if r is not plain)
 
 
+@pytest.mark.parametrize("spec", sorted(atomics.SPECS))
+def test_every_runnable_variant_counts_exactly_on_one_core(spec: str) -> None:
+    rows = atomics.single_core(spec, 100)  # raises if a count is off
+    assert len(rows) == len(atomics.SPECS[spec].runnable())
+
+
+@pytest.mark.parametrize("spec", sorted(atomics.SPECS))
 @pytest.mark.parametrize("cpus", [2, 4])
-def test_correct_variants_count_exactly_with_contention(cpus: int) -> None:
-    for r in atomics.contended("armv7", cpus, 150):
+def test_correct_variants_count_exactly_with_contention(spec: str, cpus: int) -> None:
+    for r in atomics.contended(spec, cpus, 150):
         assert r["expected"] == cpus * 150
         if r["correct_smp"]:
             assert r["count"] == r["expected"], r

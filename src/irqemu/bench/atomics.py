@@ -24,6 +24,7 @@ class Variant:
     symbol: str
     label: str
     correct_smp: bool  #: correct with several cores contending (not just vs. local IRQs)
+    lse: bool = False  #: needs ARMv8.1 LSE atomics
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class AtomicsSpec:
     core: str
     variants: tuple[Variant, ...]  #: in the firmware's `variants` table order
     elf: str = "atomics.elf"
+    board_kw: tuple[tuple[str, str], ...] = ()  #: extra build_board arguments
+    has_lse: bool = False
+
+    def runnable(self) -> list[tuple[int, Variant]]:
+        """(index in the firmware's table, variant) for the variants this core runs."""
+        return [(i, v) for i, v in enumerate(self.variants) if self.has_lse or not v.lse]
 
 
 SPECS: dict[str, AtomicsSpec] = {
@@ -44,10 +51,21 @@ SPECS: dict[str, AtomicsSpec] = {
         Variant("cmpxchg_ldrex", "(b) cmpxchg: dmb; ldrex/cmp/strexeq loop; dmb", True),
     )),
 }
+_A64 = (
+    Variant("plain_add", "plain ldr/add/str (no protection)", False),
+    Variant("atomic_add_llsc", "(c) atomic_add: ldxr/add/stxr loop", True),
+    Variant("cmpxchg_llsc", "(c) cmpxchg: ldxr/eor/stlxr loop; dmb ish", True),
+    Variant("atomic_add_lse", "(d) atomic_add, LSE: stadd", True, lse=True),
+    Variant("cmpxchg_lse", "(d) cmpxchg, LSE: casal", True, lse=True),
+)
+SPECS["aarch64"] = AtomicsSpec("aarch64", "virt-a53", "cortex-a53", _A64)
+SPECS["aarch64-lse"] = AtomicsSpec("aarch64", "virt-a53", "cortex-a55", _A64,
+                                   board_kw=(("core", "cortex-a55"),), has_lse=True)
 
 
-def _machine(spec: AtomicsSpec, num_cpus: int = 4) -> Any:
-    m = build_board(spec.board, num_cpus=num_cpus)
+def _machine(spec: AtomicsSpec, num_cpus: int = 4, quantum: int = 10_000) -> Any:
+    m = build_board(spec.board, num_cpus=num_cpus, quantum_cycles=quantum,
+                    **dict(spec.board_kw))
     m.load_elf(str(firmware_path(spec.arch, spec.elf)))
     return m
 
@@ -63,7 +81,11 @@ def _set(m: Any, name: str, value: int) -> None:
 def _stack(m: Any) -> int | None:
     """The firmware's boot stack, for calls made before (instead of) its start-up."""
     syms = m.image.symbols
-    return syms.get("__stack_svc_top", syms.get("__stack_top"))
+    if "__stack_svc_top" in syms:
+        return int(syms["__stack_svc_top"])
+    if "__stack_base" in syms and "__stack_size" in syms:
+        return int(syms["__stack_base"] + syms["__stack_size"])
+    return None
 
 
 def single_core(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
@@ -72,7 +94,7 @@ def single_core(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
     m = _machine(spec)
     counter = m.image.symbols["counter"]
     rows = []
-    for v in spec.variants:
+    for _, v in spec.runnable():
         _set(m, "counter", 0)
         t0 = time.perf_counter()
         _, cycles, insns = m.call(0, v.symbol, counter, iterations, stack=_stack(m))
@@ -80,7 +102,7 @@ def single_core(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
         if _word(m, "counter") != iterations:
             raise RuntimeError(f"{arch} {v.symbol}: counter {_word(m, 'counter')} "
                                f"after {iterations} adds")
-        rows.append({"arch": arch, "core": spec.core, "variant": v.label,
+        rows.append({"arch": spec.arch, "core": spec.core, "variant": v.label,
                      "symbol": v.symbol, "cycles_per_op": cycles / iterations,
                      "instructions_per_op": insns / iterations,
                      "host_ops_per_s": iterations / host if host else 0.0})
@@ -92,9 +114,8 @@ def contended(arch: str, ncpus: int, iterations: int = 2000,
     """Every variant on ``ncpus`` cores adding to one counter; the final counts."""
     spec = SPECS[arch]
     rows = []
-    for idx, v in enumerate(spec.variants):
-        m = build_board(spec.board, num_cpus=4, quantum_cycles=quantum)
-        m.load_elf(str(firmware_path(spec.arch, spec.elf)))
+    for idx, v in spec.runnable():
+        m = _machine(spec, 4, quantum)
         _set(m, "ncpus", ncpus)
         _set(m, "variant", idx)
         _set(m, "iters", iterations)
@@ -103,7 +124,7 @@ def contended(arch: str, ncpus: int, iterations: int = 2000,
             raise RuntimeError(f"{arch} atomics on {ncpus} CPUs: {r.stop_reason} {r.message}")
         # CPUs 1..n-1 run only the worker; CPU0 also prints and waits for the others.
         workers = range(1, ncpus)
-        rows.append({"arch": arch, "core": spec.core, "cpus": ncpus, "variant": v.label,
+        rows.append({"arch": spec.arch, "core": spec.core, "cpus": ncpus, "variant": v.label,
                      "symbol": v.symbol, "correct_smp": v.correct_smp,
                      "expected": ncpus * iterations, "count": _word(m, "counter"),
                      "cycles_per_op": max(r.cycles[c] for c in workers) / iterations})
@@ -123,9 +144,9 @@ def tables(res: dict[str, Any]) -> str:
                       [[r["arch"], r["core"], r["variant"], r["cycles_per_op"],
                         r["instructions_per_op"], int(r["host_ops_per_s"])]
                        for r in res["single"]])
-    smp = md_table(["arch", "CPUs", "variant", "final count", "expected", "exact",
+    smp = md_table(["arch", "core", "CPUs", "variant", "final count", "expected", "exact",
                     "modelled cycles / op (slowest secondary CPU)"],
-                   [[r["arch"], r["cpus"], r["variant"], r["count"], r["expected"],
+                   [[r["arch"], r["core"], r["cpus"], r["variant"], r["count"], r["expected"],
                      "yes" if r["count"] == r["expected"] else "NO", r["cycles_per_op"]]
                     for r in res["smp"]])
     return ("### Uncontended, one core (modelled cycles; host speed separately labelled)\n\n"

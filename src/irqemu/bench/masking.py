@@ -28,6 +28,7 @@ class MaskingSpec:
     sequences: dict[str, str]  #: label -> loop symbol
     baseline: str = "loop_empty"
     elf: str = "masking.elf"
+    board_kw: tuple[tuple[str, str], ...] = ()  #: extra build_board arguments
 
 
 SPECS: dict[str, MaskingSpec] = {
@@ -35,24 +36,38 @@ SPECS: dict[str, MaskingSpec] = {
         "disable/enable: cpsid i; cpsie i": "loop_disable_enable",
         "irq_save/restore: mrs + cpsid i / msr cpsr_c": "loop_save_restore",
     }),
+    "aarch64": MaskingSpec("aarch64", "virt-a53", "cortex-a53", {
+        "disable/enable: msr daifset, #2; msr daifclr, #2": "loop_disable_enable",
+        "irq_save/restore: mrs daif + msr daifset / msr daif": "loop_save_restore",
+    }),
 }
 
 
 def _machine(spec: MaskingSpec) -> Any:
-    m = build_board(spec.board)
+    m = build_board(spec.board, **dict(spec.board_kw))
     m.load_elf(str(firmware_path(spec.arch, spec.elf)))
     return m
+
+
+def _stack(m: Any) -> int | None:
+    syms = m.image.symbols
+    if "__stack_svc_top" in syms:
+        return int(syms["__stack_svc_top"])
+    if "__stack_base" in syms and "__stack_size" in syms:
+        return int(syms["__stack_base"] + syms["__stack_size"])
+    return None
 
 
 def sequence_costs(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
     """Modelled cycles per masking sequence (and host time per iteration)."""
     spec = SPECS[arch]
     m = _machine(spec)
-    _, base, _ = m.call(0, spec.baseline, iterations)
+    stack = _stack(m)
+    _, base, _ = m.call(0, spec.baseline, iterations, stack=stack)
     rows = []
     for label, sym in spec.sequences.items():
         t0 = time.perf_counter()
-        _, cycles, insns = m.call(0, sym, iterations)
+        _, cycles, insns = m.call(0, sym, iterations, stack=stack)
         host = time.perf_counter() - t0
         rows.append({"arch": arch, "core": spec.core, "sequence": label,
                      "cycles_per_op": (cycles - base) / iterations,
@@ -122,9 +137,9 @@ def tables(res: dict[str, Any]) -> str:
     seq = md_table(["arch", "core", "sequence", "modelled cycles / op", "host ns / iteration"],
                    [[r["arch"], r["core"], r["sequence"], r["cycles_per_op"],
                      r["host_ns_per_iteration"]] for r in res["sequences"]])
-    lat = md_table(["arch", "masked K (cycles)", "period M (cycles)", "interrupts", "min", "median",
-                    "p99", "max"],
-                   [[r["arch"], r["masked_cycles"], r["period_cycles"], r["interrupts"],
+    lat = md_table(["arch", "core", "masked K (cycles)", "period M (cycles)", "interrupts",
+                    "min", "median", "p99", "max"],
+                   [[r["arch"], r["core"], r["masked_cycles"], r["period_cycles"], r["interrupts"],
                      r["min"], r["median"], r["p99"], r["max"]] for r in res["latency"]])
     return ("### Masking sequences (modelled cycles per disable/enable or save/restore)\n\n"
             + seq + "\n\n### Added interrupt latency: assert-to-vector, modelled cycles\n\n"
