@@ -48,6 +48,7 @@ cdef struct State:
     uint64_t deadline
     uint32_t pending
     int mask_reg
+    uint64_t mask_invert
     uint32_t mask_shift[MAX_INPUTS]
     uint64_t host_lo
     uint64_t host_hi
@@ -105,6 +106,7 @@ cdef inline int _deliverable(State *st) noexcept nogil:
     cdef uint32_t i, sh
     if st.mask_reg >= 0:
         uc_reg_read(st.uc, st.mask_reg, &v)
+    v ^= st.mask_invert
     for i in range(MAX_INPUTS):
         if st.pending & (1u << i):
             sh = st.mask_shift[i]
@@ -222,7 +224,8 @@ cdef class Core:
     ``uc`` is a ``unicorn.Uc``; the engine drives the same handle through
     libunicorn's C API. ``mask_reg`` is the Unicorn register holding the
     core's mask bits and ``mask_shifts[i]`` the bit that masks input ``i``
-    (``UNMASKABLE`` for none). ``thumb_shift`` is CPSR.T's bit on AArch32
+    (``UNMASKABLE`` for none); bits set in ``mask_invert`` mask when *clear*
+    (x86's RFLAGS.IF enables interrupts). ``thumb_shift`` is CPSR.T's bit on AArch32
     (resuming needs PC|1 in Thumb state), else -1.
     """
 
@@ -248,7 +251,7 @@ cdef class Core:
 
     def __init__(self, uc, int cpu_index, coster, *, int pc_reg, int mask_reg,
                  mask_shifts, host_range, int mmio_cost=0, int thumb_reg=-1,
-                 int thumb_shift=-1):
+                 int thumb_shift=-1, uint64_t mask_invert=0):
         cdef uc_hook hh
         cdef uc_engine *h = <uc_engine *><size_t>uc._uch.value
         self.uc = uc
@@ -263,6 +266,7 @@ cdef class Core:
         self._st.uc = h
         self._st.owner = <PyObject *>self
         self._st.mask_reg = mask_reg
+        self._st.mask_invert = mask_invert
         shifts = list(mask_shifts)
         if len(shifts) > MAX_INPUTS:
             raise ValueError(f"at most {MAX_INPUTS} interrupt inputs")

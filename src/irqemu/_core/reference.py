@@ -35,6 +35,7 @@ class Core:
         mmio_cost: int = 0,
         thumb_reg: int = -1,
         thumb_shift: int = -1,
+        mask_invert: int = 0,
     ) -> None:
         self.uc = uc
         self.cpu_index = cpu_index
@@ -42,6 +43,7 @@ class Core:
         self._exc: BaseException | None = None
         self._pc_reg = pc_reg
         self._mask_reg = mask_reg
+        self._mask_invert = mask_invert
         self._shifts = list(mask_shifts) + [UNMASKABLE] * (4 - len(mask_shifts))
         self._host_lo, self._host_hi = host_range
         self._thumb_reg = thumb_reg
@@ -75,6 +77,7 @@ class Core:
 
     def _deliverable_now(self) -> bool:
         v = self.uc.reg_read(self._mask_reg) if self._mask_reg >= 0 else 0
+        v ^= self._mask_invert
         for i, sh in enumerate(self._shifts):
             if self.pending & (1 << i) and (sh == UNMASKABLE or not (v >> sh) & 1):
                 return True

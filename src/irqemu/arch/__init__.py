@@ -35,7 +35,8 @@ class Arch(Protocol):
         """The cost-model class of one capstone instruction."""
 
     def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:
-        """Enter the exception for asserted, unmasked input ``line``; returns the vector."""
+        """Enter the exception for asserted, unmasked input ``line``; returns the vector,
+        or -1 when the arch holds the input back (x86: an NMI while NMIs are blocked)."""
 
     def interrupt_order(self) -> tuple[int, ...]:
         """Inputs in the order they are taken when several are deliverable."""
@@ -57,7 +58,9 @@ class Arch(Protocol):
     def call_result(self, core: Any) -> int:
         """The return value of a finished guest call."""
 
-    # optional: attach(machine, slot) installs per-core hooks (MRS/MSR traps, port I/O)
+    # optional: mask_invert (bits of mask_reg that mask when clear: x86 RFLAGS.IF);
+    # wakes(slot, line) -> bool (which inputs end a WFI/hlt; default: any);
+    # attach(machine, slot) installs per-core hooks (MRS/MSR traps, port I/O)
 
 
 def get_arch(name: str) -> Any:

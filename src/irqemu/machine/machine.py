@@ -117,6 +117,8 @@ class Machine:
         self.latency_probe: Callable[[int, int, int, int], None] | None = None
         #: the board's interrupt controller (has ``ack_counts``) and its line names
         self.irq_controller: Any = None
+        #: the board's I/O-port bus (x86), if it has one
+        self.io_ports: Any = None
         self.irq_line_names: dict[int, str] = {}
         hz = hz or cost_model.hz
         self.cpus: list[CpuSlot] = []
@@ -134,7 +136,8 @@ class Machine:
                             mask_shifts=arch.mask_shifts,
                             host_range=(hostcall_base, hostcall_base + 0x1000),
                             mmio_cost=cost_model.event("mmio_access"),
-                            thumb_reg=arch.thumb_reg, thumb_shift=arch.thumb_shift)
+                            thumb_reg=arch.thumb_reg, thumb_shift=arch.thumb_shift,
+                            mask_invert=getattr(arch, "mask_invert", 0))
             coster.regs = core
             slot = CpuSlot(i, core, Clock(hz), HELD if i else RUNNING)
             self.cpus.append(slot)
@@ -261,8 +264,14 @@ class Machine:
         if level and not core.pending & bit:
             slot.asserted_at[line] = self.now()
         core.pending = (core.pending | bit) if level else (core.pending & ~bit)
-        if level and slot.state == ASLEEP:
+        if level and slot.state == ASLEEP and self._wakes(slot, line):
             self._wake(slot)
+
+    def _wakes(self, slot: CpuSlot, line: int) -> bool:
+        """Does input ``line`` end this core's wait (WFI: any interrupt; x86 hlt
+        with IF=0: only NMI)? Asks the arch when it has a rule."""
+        rule = getattr(self.arch, "wakes", None)
+        return True if rule is None else bool(rule(slot, line))
 
     def _wake(self, slot: CpuSlot) -> None:
         t = self.now()
@@ -480,7 +489,8 @@ class Machine:
                 if reason == StopReason.IRQ:
                     self._take_interrupt(slot)
                 elif reason == StopReason.WFI:
-                    if not core.pending:
+                    if not any(core.pending >> line & 1 and self._wakes(slot, line)
+                               for line in range(4)):
                         slot.state = ASLEEP
                 elif reason == StopReason.HOSTCALL:
                     self._hostcall(slot)
@@ -501,10 +511,11 @@ class Machine:
     # -- what a stop means -------------------------------------------------
     def _take_interrupt(self, slot: CpuSlot) -> None:
         core = slot.core
-        cpsr = core.reg_read(self.arch.mask_reg)
+        cpsr = core.reg_read(self.arch.mask_reg) ^ getattr(self.arch, "mask_invert", 0)
         for line in self.arch.interrupt_order():
             if core.pending & (1 << line) and not (cpsr >> self.arch.mask_shifts[line]) & 1:
-                self.arch.take_interrupt(self, slot, line)
+                if self.arch.take_interrupt(self, slot, line) < 0:
+                    return  # the arch held it back (an NMI while NMIs are blocked)
                 core.cycles += self.cost_model.event("exception_entry")
                 name = self.arch.interrupt_name(line)
                 slot.interrupts[name] = slot.interrupts.get(name, 0) + 1
