@@ -8,6 +8,7 @@ the emulator ran) are labelled as such and vary run to run.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 def firmware_path(arch: str, name: str) -> Path:
@@ -15,6 +16,23 @@ def firmware_path(arch: str, name: str) -> Path:
     from irqemu.cli import bundled_firmware
 
     return bundled_firmware(arch, name)
+
+
+def boot_stack(machine: Any) -> int | None:
+    """The firmware's boot stack (by its linker symbol), for host calls made before,
+    or instead of, the firmware's own start-up."""
+    syms = machine.image.symbols
+    for name in ("__stack_svc_top", "stack_top"):
+        if name in syms:
+            return int(syms[name])
+    if "__stack_base" in syms and "__stack_size" in syms:
+        return int(syms["__stack_base"] + syms["__stack_size"])
+    return None
+
+
+def call(machine: Any, symbol: str, *args: int) -> tuple[int, int, int]:
+    """``machine.call`` on CPU 0 with the firmware's boot stack."""
+    return machine.call(0, symbol, *args, stack=boot_stack(machine))  # type: ignore[no-any-return]
 
 
 def percentile(sorted_values: list[int], q: float) -> int:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from irqemu.bench import firmware_path, md_table
+from irqemu.bench import call, firmware_path, md_table
 from irqemu.machine.boards import build_board
 
 
@@ -58,6 +58,11 @@ _A64 = (
     Variant("atomic_add_lse", "(d) atomic_add, LSE: stadd", True, lse=True),
     Variant("cmpxchg_lse", "(d) cmpxchg, LSE: casal", True, lse=True),
 )
+SPECS["x86_64"] = AtomicsSpec("x86_64", "pc", "skylake", (
+    Variant("plain_add", "plain mov/inc/mov (no protection)", False),
+    Variant("atomic_add", "(e) atomic_add: lock addl", True),
+    Variant("cmpxchg_lock", "(e) cmpxchg: lock cmpxchgl loop", True),
+))
 SPECS["aarch64"] = AtomicsSpec("aarch64", "virt-a53", "cortex-a53", _A64)
 SPECS["aarch64-lse"] = AtomicsSpec("aarch64", "virt-a53", "cortex-a55", _A64,
                                    board_kw=(("core", "cortex-a55"),), has_lse=True)
@@ -78,16 +83,6 @@ def _set(m: Any, name: str, value: int) -> None:
     m.mem_write(m.image.symbols[name], value.to_bytes(4, "little"))
 
 
-def _stack(m: Any) -> int | None:
-    """The firmware's boot stack, for calls made before (instead of) its start-up."""
-    syms = m.image.symbols
-    if "__stack_svc_top" in syms:
-        return int(syms["__stack_svc_top"])
-    if "__stack_base" in syms and "__stack_size" in syms:
-        return int(syms["__stack_base"] + syms["__stack_size"])
-    return None
-
-
 def single_core(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
     """Modelled cycles per operation, uncontended, and host speed."""
     spec = SPECS[arch]
@@ -97,7 +92,7 @@ def single_core(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
     for _, v in spec.runnable():
         _set(m, "counter", 0)
         t0 = time.perf_counter()
-        _, cycles, insns = m.call(0, v.symbol, counter, iterations, stack=_stack(m))
+        _, cycles, insns = call(m, v.symbol, counter, iterations)
         host = time.perf_counter() - t0
         if _word(m, "counter") != iterations:
             raise RuntimeError(f"{arch} {v.symbol}: counter {_word(m, 'counter')} "

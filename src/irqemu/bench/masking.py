@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from irqemu.bench import firmware_path, md_table, percentile
+from irqemu.bench import call, firmware_path, md_table, percentile
 from irqemu.machine.boards import build_board
 
 
@@ -40,6 +40,10 @@ SPECS: dict[str, MaskingSpec] = {
         "disable/enable: msr daifset, #2; msr daifclr, #2": "loop_disable_enable",
         "irq_save/restore: mrs daif + msr daifset / msr daif": "loop_save_restore",
     }),
+    "x86_64": MaskingSpec("x86_64", "pc", "skylake", {
+        "disable/enable: cli; sti": "loop_disable_enable",
+        "irq_save/restore: pushf; pop + cli / push; popf": "loop_save_restore",
+    }),
 }
 
 
@@ -49,25 +53,15 @@ def _machine(spec: MaskingSpec) -> Any:
     return m
 
 
-def _stack(m: Any) -> int | None:
-    syms = m.image.symbols
-    if "__stack_svc_top" in syms:
-        return int(syms["__stack_svc_top"])
-    if "__stack_base" in syms and "__stack_size" in syms:
-        return int(syms["__stack_base"] + syms["__stack_size"])
-    return None
-
-
 def sequence_costs(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
     """Modelled cycles per masking sequence (and host time per iteration)."""
     spec = SPECS[arch]
     m = _machine(spec)
-    stack = _stack(m)
-    _, base, _ = m.call(0, spec.baseline, iterations, stack=stack)
+    _, base, _ = call(m, spec.baseline, iterations)
     rows = []
     for label, sym in spec.sequences.items():
         t0 = time.perf_counter()
-        _, cycles, insns = m.call(0, sym, iterations, stack=stack)
+        _, cycles, insns = call(m, sym, iterations)
         host = time.perf_counter() - t0
         rows.append({"arch": arch, "core": spec.core, "sequence": label,
                      "cycles_per_op": (cycles - base) / iterations,
@@ -81,7 +75,7 @@ def masked_window_cycles(arch: str, masked_iters: int) -> int:
     spec = SPECS[arch]
     if masked_iters == 0:
         return 0
-    _, cycles, _ = _machine(spec).call(0, spec.baseline, masked_iters)
+    _, cycles, _ = call(_machine(spec), spec.baseline, masked_iters)
     return int(cycles)
 
 

@@ -316,9 +316,9 @@ class Machine:
         ret = self._call_return
         if ret is None:
             ret = self._call_return = self.register_hostcall(lambda m, c: None)
-        self.arch.prepare_call(core, function, list(args), ret)
-        if stack is not None:
+        if stack is not None:  # before prepare_call: x86 pushes the return address
             core.reg_write(self.arch.sp_reg, stack)
+        self.arch.prepare_call(core, function, list(args), ret)
         c0, i0 = core.cycles, core.instructions
         state, slot.state = slot.state, RUNNING
         self._running = slot
