@@ -30,6 +30,7 @@ DEF R_EXCEPTION = 6
 DEF R_STOP = 7
 DEF R_ERROR = 8
 DEF MAX_INPUTS = 4
+DEF MAX_SYSTRAPS = 32
 DEF UNMASKABLE = 255
 
 
@@ -58,6 +59,8 @@ cdef struct State:
     uint64_t fault_addr
     uint32_t mmio_cost
     int stop_requested
+    uint32_t systraps[MAX_SYSTRAPS]
+    int nsystraps
     BlockInfo *table
     uint64_t tmask
     uint64_t tused
@@ -175,6 +178,41 @@ cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
     st.instructions += b.ninsn
 
 
+cdef inline uint32_t _sys_key(const uc_arm64_cp_reg *cp) noexcept nogil:
+    return (cp.op0 << 14) | (cp.op1 << 11) | (cp.crn << 7) | (cp.crm << 3) | cp.op2
+
+
+cdef uint32_t _sys_call(State *st, int is_msr, int reg,
+                        const uc_arm64_cp_reg *cp) noexcept with gil:
+    cdef Core core = <Core>st.owner
+    try:
+        return 1 if core._sys_trap(is_msr, reg, (cp.op0, cp.op1, cp.crn, cp.crm, cp.op2),
+                                   cp.val) else 0
+    except BaseException as exc:
+        core._fail(exc)
+        return 1
+
+
+cdef uint32_t _sys_hook(State *st, int is_msr, int reg,
+                        const uc_arm64_cp_reg *cp) noexcept nogil:
+    cdef uint32_t key = _sys_key(cp)
+    cdef int i
+    for i in range(st.nsystraps):
+        if st.systraps[i] == key:
+            return _sys_call(st, is_msr, reg, cp)
+    return 0  # not trapped: Unicorn executes the MRS/MSR itself
+
+
+cdef uint32_t _mrs_hook(uc_engine *uc, int reg, const uc_arm64_cp_reg *cp,
+                        void *user) noexcept nogil:
+    return _sys_hook(<State *>user, 0, reg, cp)
+
+
+cdef uint32_t _msr_hook(uc_engine *uc, int reg, const uc_arm64_cp_reg *cp,
+                        void *user) noexcept nogil:
+    return _sys_hook(<State *>user, 1, reg, cp)
+
+
 cdef void _intr_hook(uc_engine *uc, uint32_t intno, void *user) noexcept nogil:
     cdef State *st = <State *>user
     st.intno = intno
@@ -241,6 +279,7 @@ cdef class Core:
     cdef int _thumb_shift
     cdef list _hooks
     cdef public int _last_err
+    cdef public object _sys_trap
 
     def __cinit__(self):
         memset(&self._st, 0, sizeof(State))
@@ -346,6 +385,34 @@ cdef class Core:
 
     def reg_write(self, int reg, uint64_t value):
         uc_reg_write(self._st.uc, reg, &value)
+
+    def trap_sysregs(self, encodings, handler):
+        """AArch64: call ``handler(is_msr, xt_reg, (op0, op1, crn, crm, op2), value)``
+        for MRS/MSR of the listed system registers only; a true result skips the
+        instruction. The filter runs in C, so other MRS/MSR (``daif``) cost nothing.
+        """
+        cdef uc_hook hh
+        cdef uc_err err
+        encs = list(encodings)
+        if len(encs) + self._st.nsystraps > MAX_SYSTRAPS:
+            raise ValueError(f"at most {MAX_SYSTRAPS} trapped system registers")
+        first = self._st.nsystraps == 0
+        for op0, op1, crn, crm, op2 in encs:
+            self._st.systraps[self._st.nsystraps] = ((op0 << 14) | (op1 << 11) | (crn << 7)
+                                                     | (crm << 3) | op2)
+            self._st.nsystraps += 1
+        self._sys_trap = handler
+        if first:
+            err = uc_hook_add(self._st.uc, &hh, UC_HOOK_INSN, <void *>_mrs_hook,
+                              <void *>&self._st, <uint64_t>1, <uint64_t>0, <int>UC_ARM64_INS_MRS)
+            if err == UC_ERR_OK:
+                self._hooks.append(hh)
+                err = uc_hook_add(self._st.uc, &hh, UC_HOOK_INSN, <void *>_msr_hook,
+                                  <void *>&self._st, <uint64_t>1, <uint64_t>0,
+                                  <int>UC_ARM64_INS_MSR)
+            if err != UC_ERR_OK:
+                raise RuntimeError(f"uc_hook_add(INSN): {uc_strerror(err).decode()}")
+            self._hooks.append(hh)
 
     def cp_read(self, int cp, int crn, int crm, int opc1, int opc2, int sec=1):
         """Read an AArch32 coprocessor register (MRC view), e.g. SCTLR = (15, 1, 0, 0, 0).

@@ -180,6 +180,27 @@ class Core:
     def reg_write(self, reg: int, value: int) -> None:
         self.uc.reg_write(reg, value)
 
+    def trap_sysregs(self, encodings: Any, handler: Any) -> None:
+        """As the native engine: only the listed MRS/MSR reach ``handler``."""
+        keys = {tuple(e) for e in encodings}
+
+        def hook(is_msr: int) -> Any:
+            def cb(uc: Any, reg: int, cp: Any, _ud: Any) -> int:
+                enc = (cp.op0, cp.op1, cp.crn, cp.crm, cp.op2)
+                if enc not in keys:
+                    return 0
+                try:
+                    return 1 if handler(is_msr, reg, enc, int(cp.val)) else 0
+                except BaseException as exc:  # noqa: BLE001
+                    self._fail(exc)
+                    return 1
+            return cb
+
+        self.uc.hook_add(uc_mod.UC_HOOK_INSN, hook(0), None, 1, 0,
+                         uc_mod.arm64_const.UC_ARM64_INS_MRS)
+        self.uc.hook_add(uc_mod.UC_HOOK_INSN, hook(1), None, 1, 0,
+                         uc_mod.arm64_const.UC_ARM64_INS_MSR)
+
     def cp_read(self, cp: int, crn: int, crm: int, opc1: int, opc2: int, sec: int = 1) -> int:
         return int(self.uc.reg_read(uc_mod.arm_const.UC_ARM_REG_CP_REG,
                                     (cp, 0, sec, crn, crm, opc1, opc2)))

@@ -12,6 +12,7 @@ cdef extern from "unicorn/unicorn.h" nogil:
 
     int UC_ERR_OK
     int UC_HOOK_INTR
+    int UC_HOOK_INSN
     int UC_HOOK_BLOCK
     int UC_HOOK_MEM_READ_UNMAPPED
     int UC_HOOK_MEM_WRITE_UNMAPPED
@@ -60,3 +61,5 @@ cdef extern from "unicorn/arm64.h" nogil:
         uint32_t op2
         uint64_t val
     int UC_ARM64_REG_CP_REG
+    int UC_ARM64_INS_MRS
+    int UC_ARM64_INS_MSR

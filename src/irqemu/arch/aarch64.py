@@ -271,35 +271,21 @@ class AArch64:
     def attach(self, machine: Any, slot: Any) -> None:
         """Trap MRS/MSR of the generic-timer registers and MPIDR_EL1 (answered from
         simulated time and the core's index, never from the host)."""
-        uc = slot.core.uc
+        core = slot.core
 
-        def mrs(u: Any, reg: int, cp: Any, _ud: Any) -> int:
-            enc = (cp.op0, cp.op1, cp.crn, cp.crm, cp.op2)
-            try:
+        def trap(is_msr: int, reg: int, enc: tuple[int, ...], value: int) -> bool:
+            if not is_msr:
                 if enc == SYS_MPIDR_EL1:
-                    u.reg_write(reg, self.mpidr(slot.index))
-                    return 1
-                name = TIMER_REGS.get(enc)
-                if name is None:
-                    return 0
-                u.reg_write(reg, _timer(machine).sysreg_read(slot.index, name) & MASK64)
-                return 1
-            except BaseException as exc:  # noqa: BLE001 - reported by the engine
-                _fail(slot.core, exc)
-                return 1
+                    core.reg_write(reg, self.mpidr(slot.index))
+                else:
+                    core.reg_write(reg, _timer(machine).sysreg_read(slot.index, TIMER_REGS[enc])
+                                   & MASK64)
+            else:
+                _timer(machine).sysreg_write(slot.index, TIMER_REGS[enc], value & MASK64)
+            return True
 
-        def msr(u: Any, reg: int, cp: Any, _ud: Any) -> int:
-            name = TIMER_REGS.get((cp.op0, cp.op1, cp.crn, cp.crm, cp.op2))
-            if name is None:
-                return 0
-            try:
-                _timer(machine).sysreg_write(slot.index, name, int(cp.val) & MASK64)
-            except BaseException as exc:  # noqa: BLE001
-                _fail(slot.core, exc)
-            return 1
-
-        uc.hook_add(unicorn.UC_HOOK_INSN, mrs, None, 1, 0, A.UC_ARM64_INS_MRS)
-        uc.hook_add(unicorn.UC_HOOK_INSN, msr, None, 1, 0, A.UC_ARM64_INS_MSR)
+        # MSR to MPIDR_EL1 is not trapped: it is read-only and UNDEFINED to write.
+        core.trap_sysregs([*TIMER_REGS, SYS_MPIDR_EL1], trap)
 
     @staticmethod
     def mpidr(cpu: int) -> int:
