@@ -273,7 +273,7 @@ class AArch64:
         simulated time and the core's index, never from the host)."""
         core = slot.core
 
-        def trap(is_msr: int, reg: int, enc: tuple[int, ...], value: int) -> bool:
+        def trap(is_msr: int, reg: int, enc: tuple[int, int, int, int, int], value: int) -> bool:
             if not is_msr:
                 if enc == SYS_MPIDR_EL1:
                     core.reg_write(reg, self.mpidr(slot.index))
