@@ -32,6 +32,8 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/engine_throughput.py
 	$(BIN)/python benchmarks/irq_rate.py
+	$(BIN)/irqemu bench masking --write-md
+	$(BIN)/irqemu bench atomics --write-md
 
 firmware:
 	$(MAKE) -C firmware
