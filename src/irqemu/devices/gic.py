@@ -131,9 +131,10 @@ class GICv2:
     def input(self, irq_id: int, cpu: int | None = None) -> Callable[[bool], None]:
         """A sink for an IrqLine driving PPI ``irq_id`` of ``cpu`` or SPI ``irq_id``."""
         self._check_input(irq_id, cpu)
+        drive = self._drive
 
         def sink(level: bool) -> None:
-            self.set_irq(irq_id, level, cpu)
+            drive(irq_id, level, cpu)
 
         return sink
 
@@ -146,6 +147,10 @@ class GICv2:
     def set_irq(self, irq_id: int, level: bool, cpu: int | None = None) -> None:
         """Drive an interrupt input: edge-triggered ones latch pending on a rising edge."""
         self._check_input(irq_id, cpu)
+        self._drive(irq_id, level, cpu)
+
+    def _drive(self, irq_id: int, level: bool, cpu: int | None) -> None:
+        """``set_irq`` after its argument checks (``input`` checked them once)."""
         bit = 1 << irq_id
         if irq_id < 32:
             assert cpu is not None
@@ -154,7 +159,9 @@ class GICv2:
             if bool(old) == bool(level):
                 return
             levels[cpu] ^= bit
-            if level and self.priv_edge & bit:
+            if self.priv_edge & bit:
+                if not level:
+                    return  # a falling edge changes nothing an edge-triggered input shows
                 self._priv["pend"][cpu] |= bit
             self._update(1 << cpu)
         else:
@@ -162,7 +169,9 @@ class GICv2:
             if bool(old) == bool(level):
                 return
             self._spi["level"] ^= bit
-            if level and self._edge_spi & bit:
+            if self._edge_spi & bit:
+                if not level:
+                    return
                 self._spi["pend"] |= bit
             self._update(self._targets[irq_id])
 

@@ -27,6 +27,10 @@ from irqemu.timing import BlockCoster, CostModel
 
 # Core run states
 RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
+# Stop reasons as plain ints: compared on every stop of the run loop
+_DEADLINE, _IRQ, _WFI = int(StopReason.DEADLINE), int(StopReason.IRQ), int(StopReason.WFI)
+_HOSTCALL, _EXCEPTION = int(StopReason.HOSTCALL), int(StopReason.EXCEPTION)
+_FAULT, _ERROR = int(StopReason.FAULT), int(StopReason.ERROR)
 
 
 class GuestError(Exception):
@@ -109,6 +113,8 @@ class Machine:
         self.image: ElfImage | None = None
         self.hostcall_base = hostcall_base
         self._hostcalls: dict[int, Callable[[Machine, int], None]] = {}
+        self._wake_rule: Callable[[CpuSlot, int], bool] | None = getattr(arch, "wakes", None)
+        self._mask_invert: int = getattr(arch, "mask_invert", 0)
         self._call_return: int | None = None
         self._finished: tuple[str, int | None, str] | None = None
         self._cpu_model = cpu_model
@@ -270,8 +276,15 @@ class Machine:
     def _wakes(self, slot: CpuSlot, line: int) -> bool:
         """Does input ``line`` end this core's wait (WFI: any interrupt; x86 hlt
         with IF=0: only NMI)? Asks the arch when it has a rule."""
-        rule = getattr(self.arch, "wakes", None)
+        rule = self._wake_rule
         return True if rule is None else bool(rule(slot, line))
+
+    def _woken(self, slot: CpuSlot) -> bool:
+        """After a WFI/hlt: is an input already asserted that ends the wait?"""
+        pending = slot.core.pending
+        if not pending or self._wake_rule is None:
+            return bool(pending)
+        return any(pending >> line & 1 and self._wake_rule(slot, line) for line in range(4))
 
     def _wake(self, slot: CpuSlot) -> None:
         t = self.now()
@@ -484,34 +497,32 @@ class Machine:
                 if core.pending and core.deliverable():
                     self._take_interrupt(slot)
                 reason = core.run(deadline)
-                if reason == StopReason.DEADLINE:
+                if reason == _DEADLINE:
                     continue
-                if reason == StopReason.IRQ:
+                if reason == _IRQ:
                     self._take_interrupt(slot)
-                elif reason == StopReason.WFI:
-                    if not any(core.pending >> line & 1 and self._wakes(slot, line)
-                               for line in range(4)):
+                elif reason == _WFI:
+                    if not self._woken(slot):
                         slot.state = ASLEEP
-                elif reason == StopReason.HOSTCALL:
+                elif reason == _HOSTCALL:
                     self._hostcall(slot)
-                elif reason == StopReason.EXCEPTION:
+                elif reason == _EXCEPTION:
                     self._exception(slot, core.intno)
-                elif reason == StopReason.FAULT:
+                elif reason == _FAULT:
                     self._fault(slot)
-                elif reason == StopReason.ERROR:
+                elif reason == _ERROR:
                     exc = core.take_error()
                     if isinstance(exc, GuestError):
                         raise GuestError(f"{exc} ({self.describe_pc(slot)})") from None
                     raise exc if exc is not None else RuntimeError("engine error")
-                elif reason == StopReason.STOP:
-                    continue
+                # STOP: go round again
         finally:
             self._running = None
 
     # -- what a stop means -------------------------------------------------
     def _take_interrupt(self, slot: CpuSlot) -> None:
         core = slot.core
-        cpsr = core.reg_read(self.arch.mask_reg) ^ getattr(self.arch, "mask_invert", 0)
+        cpsr = core.reg_read(self.arch.mask_reg) ^ self._mask_invert
         for line in self.arch.interrupt_order():
             if core.pending & (1 << line) and not (cpsr >> self.arch.mask_shifts[line]) & 1:
                 if self.arch.take_interrupt(self, slot, line) < 0:
