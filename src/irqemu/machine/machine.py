@@ -192,6 +192,21 @@ class Machine:
                 return device
         raise ValueError(f"device {name} at {base:#x} is in no MMIO window")
 
+    def _device_at(self, address: int) -> tuple[Window, int]:
+        for win in self._windows:
+            if win.base <= address < win.base + win.size:
+                return win, address - win.base
+        raise GuestError(f"no device window at {address:#x}")
+
+    def mmio_read(self, cpu: int, address: int, size: int) -> int:
+        """A device register read on behalf of ``cpu`` (model code, not the guest)."""
+        win, off = self._device_at(address)
+        return win.mmio_read(cpu, off, size)
+
+    def mmio_write(self, cpu: int, address: int, size: int, value: int) -> None:
+        win, off = self._device_at(address)
+        win.mmio_write(cpu, off, size, value)
+
     def _ram_at(self, address: int, size: int) -> tuple[int, mmap.mmap] | None:
         for base, rsize, buf in self._ram:
             if base <= address and address + size <= base + rsize:
@@ -453,6 +468,12 @@ class Machine:
         finally:
             self._running = None
         host = time.perf_counter() - host_start
+        for slot in self.cpus:  # a core still asleep has idled until now
+            if slot.state == ASLEEP:
+                target = slot.clock.to_cycles(self._now)
+                if target > slot.core.cycles:
+                    slot.idle_cycles += target - slot.core.cycles
+                    slot.core.cycles = target
         reason, code, message = self._finished
         return RunResult(
             stop_reason=reason,

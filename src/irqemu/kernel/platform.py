@@ -1,0 +1,135 @@
+"""The modelled kernel on an emulated machine: the glue the design calls host calls.
+
+``firmware/<arch>/kernel.elf`` holds the guest half (vector stubs, the idle
+loop) and a table of host-call addresses, ``hc_<name>``, which this module
+fills in before the run. When the guest branches to one, the machine stops
+the core at the host-call page and calls the model on that core; the model's
+costs are charged to it; the stub then continues with the CPU in whatever
+state the model left it (mask bits included).
+
+- :class:`MachineCpuOps` is the model's ``CpuOps`` over the core that made the
+  host call;
+- :class:`MachineChipIO` is its ``ChipIO`` over the board's device models,
+  charging the cost model's MMIO cycles as the guest's own accesses would;
+- :class:`KernelPlatform` wires the two and the host calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from irqemu.kernel import Kernel
+
+
+class MachineCpuOps:
+    """``CpuOps`` for model code running on behalf of a machine's core."""
+
+    def __init__(self, machine: Any) -> None:
+        self.machine = machine
+        self.arch = machine.arch
+        self._irq_shift = machine.arch.mask_shifts[0]
+        self._invert = getattr(machine.arch, "mask_invert", 0)
+
+    def _slot(self) -> Any:
+        slot = self.machine._running
+        if slot is None:
+            raise RuntimeError("model code ran outside a host call (no current CPU)")
+        return slot
+
+    def smp_processor_id(self) -> int:
+        slot = self.machine._running
+        return 0 if slot is None else int(slot.index)
+
+    def charge(self, cycles: int) -> None:
+        slot = self.machine._running
+        if slot is not None:
+            slot.core.cycles += cycles
+
+    def irqs_disabled(self) -> bool:
+        core = self._slot().core
+        v = core.reg_read(self.arch.mask_reg) ^ self._invert
+        return bool(v >> self._irq_shift & 1)
+
+    def _set_masked(self, masked: bool) -> None:
+        core = self._slot().core
+        bit = 1 << self._irq_shift
+        v = core.reg_read(self.arch.mask_reg)
+        want_set = masked != bool(self._invert & bit)
+        core.reg_write(self.arch.mask_reg, (v | bit) if want_set else (v & ~bit))
+
+    def local_irq_disable(self) -> None:
+        self._set_masked(True)
+
+    def local_irq_enable(self) -> None:
+        self._set_masked(False)
+
+    def now_ps(self) -> int:
+        slot = self.machine._running
+        return int(self.machine.now(None if slot is None else slot.index))
+
+
+class MachineChipIO:
+    """``ChipIO`` over the board's devices; each access costs what a guest one does."""
+
+    def __init__(self, machine: Any) -> None:
+        self.machine = machine
+        self.mmio_cost = machine.cost_model.event("mmio_access")
+
+    def _charge(self) -> None:
+        slot = self.machine._running
+        if slot is not None:
+            slot.core.cycles += self.mmio_cost
+
+    def read32(self, cpu: int, addr: int) -> int:
+        self._charge()
+        return int(self.machine.mmio_read(cpu, addr, 4))
+
+    def write32(self, cpu: int, addr: int, value: int) -> None:
+        self._charge()
+        self.machine.mmio_write(cpu, addr, 4, value & 0xFFFFFFFF)
+
+
+HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")
+
+
+class KernelPlatform:
+    """Connects a :class:`Kernel` to a machine that has loaded ``kernel.elf``.
+
+    ``on_start(platform)`` runs at the guest's ``kernel_start`` host call, on
+    CPU 0, with interrupts still masked: the place to init the irqchip and
+    request IRQs, as start_kernel and the drivers' probes do. ``on_idle``
+    runs each time a CPU enters its idle loop.
+    """
+
+    def __init__(self, machine: Any, kernel: Kernel,
+                 on_start: Callable[[KernelPlatform], None] | None = None,
+                 on_idle: Callable[[KernelPlatform, int], None] | None = None) -> None:
+        self.machine = machine
+        self.kernel = kernel
+        self.on_start = on_start
+        self.on_idle = on_idle
+        self.io = MachineChipIO(machine)
+        image = machine.image
+        if image is None:
+            raise ValueError("load kernel.elf into the machine before the platform")
+        missing = [n for n in HOSTCALLS if f"hc_{n}" not in image.symbols]
+        if missing:
+            raise ValueError(f"{image.path}: no host-call slots for {', '.join(missing)} "
+                             "(is this a kernel.elf?)")
+        for name in HOSTCALLS:
+            addr = machine.register_hostcall(getattr(self, f"_hc_{name}"))
+            width = machine.arch.word_bytes
+            machine.mem_write(image.symbols[f"hc_{name}"], addr.to_bytes(width, "little"))
+
+    # -- host calls: (machine, cpu) -> None ------------------------------------------
+    def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
+        self.kernel.handle_arch_irq()
+
+    def _hc_kernel_start(self, machine: Any, cpu: int) -> None:
+        if self.on_start is not None:
+            self.on_start(self)
+
+    def _hc_cpu_idle(self, machine: Any, cpu: int) -> None:
+        if self.on_idle is not None:
+            self.on_idle(self, cpu)
