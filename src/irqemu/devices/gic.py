@@ -15,7 +15,7 @@ way QEMU's gic_dist_writeb does and no read-modify-write of banked state occurs;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from irqemu.devices.base import CPU_FIQ, CPU_IRQ, Device, MachineContext
 from irqemu.devices.regmap import Reg
@@ -278,7 +278,13 @@ class GICv2:
         targets, the CPU interface that was accessed. A CPU left out keeps its
         outputs, which is exact because its inputs to ``_signal`` did not change.
         """
-        for cpu in range(self.num_cpus) if cpus is None else _bits(cpus & self._all_cpus):
+        if cpus is None:
+            which: Iterable[int] = range(self.num_cpus)
+        elif cpus & (cpus - 1) == 0:  # one CPU, the common case: no bit loop
+            which = (cpus.bit_length() - 1,) if cpus & self._all_cpus else ()
+        else:
+            which = _bits(cpus & self._all_cpus)
+        for cpu in which:
             levels = self._signal(cpu)
             out = self._out[cpu]
             for line, level in ((CPU_IRQ, levels[0]), (CPU_FIQ, levels[1])):
