@@ -1,0 +1,1 @@
+"""Modelled Linux irqchip drivers: they reach their hardware only through ChipIO."""

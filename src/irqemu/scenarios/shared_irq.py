@@ -1,0 +1,234 @@
+"""The talk's shared interrupt line, at model level.
+
+An sdhci-like driver registers ``request_threaded_irq(irq, sdhci_irq,
+sdhci_thread_irq, IRQF_SHARED, "mmc0", host)`` and an ehci-like driver
+``request_irq(irq, usb_hcd_irq, IRQF_SHARED, "ehci_hcd:usb3", hcd)`` on one
+level-triggered line (a GIC SPI with handle_fasteoi_irq, or on ``arch="x86"``
+an IO-APIC pin shown as "IO-APIC 16-fasteoi"). Both devices raise their
+interrupt a few times; the line is the wired-OR of their status bits. Then
+/proc/interrupts and ``ps axl | grep irq`` are printed, with the answer to the
+talk's quiz: what does ``ps`` show on a non-RT kernel, and why.
+
+``run(flavour)`` returns ``(text, facts)``; facts are plain data for tests and
+the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from irqemu.kernel import Kernel
+from irqemu.kernel.genirq.chip import IrqChip, handle_fasteoi_irq, irq_set_chip_and_handler_name
+from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
+from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH, IrqData
+from irqemu.kernel.genirq.irqdomain import IrqDomainOps, irq_create_mapping, irq_domain_add_linear
+from irqemu.kernel.genirq.manage import IRQF_SHARED
+from irqemu.kernel.genirq.proc import show_interrupts
+from irqemu.kernel.ps import HEADER, ps_axl
+from irqemu.scenarios import ModelBoard
+
+#: GIC SPI used for the shared line on the model board (i.MX6 uSDHC1 is SPI 22)
+SHARED_SPI = 22
+
+
+class _Device:
+    """A device with one interrupt-status bit driving a shared level line."""
+
+    def __init__(self, name: str, line: _Line) -> None:
+        self.name = name
+        self.line = line
+        self.status = False
+        self.events = 0
+        self.handled_in: list[str] = []
+
+    def raise_irq(self) -> None:
+        self.status = True
+        self.line.update()
+
+    def ack(self) -> None:
+        self.status = False
+        self.line.update()
+
+
+class _Line:
+    """Wired-OR of the devices' status bits into the controller input."""
+
+    def __init__(self, drive: Any) -> None:
+        self.devices: list[_Device] = []
+        self.drive = drive
+        self.level = False
+
+    def update(self) -> None:
+        level = any(d.status for d in self.devices)
+        if level != self.level:
+            self.level = level
+            self.drive(level)
+
+
+def _context(k: Kernel) -> str:
+    cpu = k.ops.smp_processor_id()
+    where = "hardirq" if k.in_irq() else "thread"
+    return f"{where}:{k.current[cpu].comm}"
+
+
+def _x86_ioapic(k: Kernel) -> tuple[Any, list[bool]]:
+    """A minimal IO-APIC chip for the x86 variant (no register model behind it)."""
+    pending = [False]
+    masked = [True]
+
+    def mask(d: IrqData) -> None:
+        masked[0] = True
+
+    def unmask(d: IrqData) -> None:
+        masked[0] = False
+
+    def eoi(d: IrqData) -> None:
+        pass
+
+    def set_type(d: IrqData, t: int) -> int:
+        return 0
+
+    chip = IrqChip("IO-APIC", irq_mask=mask, irq_unmask=unmask, irq_eoi=eoi,
+                   irq_set_type=set_type)
+
+    def map_(dom: Any, virq: int, hw: int) -> int:
+        irq_set_chip_and_handler_name(k.irq_descs[virq], chip, handle_fasteoi_irq, "fasteoi")
+        return 0
+
+    dom = irq_domain_add_linear(k, "IO-APIC", 24, IrqDomainOps(map=map_), fwnode="ioapic0")
+    return (dom, masked), pending
+
+
+def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
+        events: int = 3, num_cpus: int = 4) -> tuple[str, dict[str, Any]]:
+    """Wire the shared line, fire interrupts, and report /proc/interrupts and ps."""
+    if arch == "arm":
+        board = ModelBoard(flavour, num_cpus, version=version)
+        k = board.kernel
+        irq = board.gic.map_spi(SHARED_SPI, IRQ_TYPE_LEVEL_HIGH)
+        line = _Line(lambda level: board.set_spi(SHARED_SPI, level))
+
+        def take_irqs() -> None:
+            board.fire()
+    else:
+        k = Kernel(flavour, num_cpus, version=version, arch="x86")
+        (dom, masked), _ = _x86_ioapic(k)
+        irq = irq_create_mapping(dom, 16)
+        state = {"level": False}
+        line = _Line(lambda level: state.__setitem__("level", level))
+
+        def take_irqs() -> None:
+            guard = 0
+            while state["level"] and not masked[0] and guard < 1000:
+                guard += 1
+                with k.on_cpu(0):
+                    k.ops.local_irq_disable()
+                    k.handle_domain_irq(dom, 16)
+                    k.ops.local_irq_enable()
+                    k.sched.hardirq_done(0)
+
+    mmc = _Device("mmc0", line)
+    usb = _Device("ehci_hcd:usb3", line)
+    line.devices += [mmc, usb]
+
+    # drivers/mmc/host/sdhci.c: sdhci_irq acks the status and defers card work
+    def sdhci_irq(irq_: int, host: _Device) -> int:
+        if not host.status:
+            return IRQ_NONE
+        host.handled_in.append("sdhci_irq@" + _context(k))
+        host.ack()
+        return IRQ_WAKE_THREAD
+
+    def sdhci_thread_irq(irq_: int, host: _Device) -> int:
+        host.handled_in.append("sdhci_thread_irq@" + _context(k))
+        host.events += 1
+        return IRQ_HANDLED
+
+    # drivers/usb/core/hcd.c usb_hcd_irq -> ehci_irq
+    def usb_hcd_irq(irq_: int, hcd: _Device) -> int:
+        if not hcd.status:
+            return IRQ_NONE
+        hcd.handled_in.append("usb_hcd_irq@" + _context(k))
+        hcd.ack()
+        hcd.events += 1
+        return IRQ_HANDLED
+
+    rets = {
+        "mmc0": k.request_threaded_irq(irq, sdhci_irq, sdhci_thread_irq, IRQF_SHARED, "mmc0",
+                                       mmc),
+        "ehci_hcd:usb3": k.request_irq(irq, usb_hcd_irq, IRQF_SHARED, "ehci_hcd:usb3", usb),
+    }
+    for _ in range(events):
+        mmc.raise_irq()
+        take_irqs()
+        usb.raise_irq()
+        take_irqs()
+    mmc.raise_irq()
+    usb.raise_irq()
+    take_irqs()
+
+    proc = show_interrupts(k)
+    ps = ps_axl(k, grep="irq/")
+    threads = sorted(k.irq_threads(), key=lambda t: t.pid)
+    facts: dict[str, Any] = {
+        "flavour": flavour,
+        "version": version,
+        "arch": arch,
+        "irq": irq,
+        "request_ret": rets,
+        "threads": [{"comm": t.comm, "pid": t.pid, "rt_priority": t.rt_priority,
+                     "ps_pri": t.prio - 100} for t in threads],
+        "proc_row": next((ln for ln in proc.splitlines() if ln.lstrip().startswith(f"{irq}:")),
+                         ""),
+        "kstat": sum(k.irq_descs[irq].kstat_irqs),
+        "events": {"mmc0": mmc.events, "ehci_hcd:usb3": usb.events},
+        "handled_in": {"mmc0": mmc.handled_in, "ehci_hcd:usb3": usb.handled_in},
+        "line_masked": k.irq_descs[irq].irqd_irq_masked(),
+        "dmesg": list(k.dmesg),
+    }
+    text = "\n".join([
+        f"Kernel: {k.config.release} ({flavour}), {arch}, {num_cpus} CPUs",
+        "",
+        "$ cat /proc/interrupts",
+        proc.rstrip("\n"),
+        "",
+        "$ ps axl | grep irq",
+        HEADER,
+        *ps.splitlines()[1:],
+        "",
+        explain(flavour, irq, version),
+    ]) + "\n"
+    return text, facts
+
+
+def explain(flavour: str, irq: int, version: str = "4.6") -> str:
+    sprio = 50 if version == "6.x" else 49
+    forced = (
+        f"  irq/{irq}-mmc0 runs sdhci_irq (the old primary handler) under irq_forced_thread_fn;\n"
+        f"  irq/{irq}-s-mmc0 is the secondary thread for sdhci_thread_irq, at FIFO {sprio}"
+        f" (ps PRI -{sprio + 1});\n"
+        f"  irq/{irq}-ehci_hcd:usb3 is cut to 15 characters: \"irq/{irq}-ehci_hcd\"[:15].\n"
+        "  The line is IRQF_ONESHOT: masked from the hard IRQ until the threads finish."
+    )
+    if flavour == "mainline":
+        return (
+            "Quiz: what does 'ps axl | grep irq' show on a non-RT kernel, and why?\n"
+            f"Only irq/{irq}-mmc0. request_threaded_irq() with a thread_fn creates an irq\n"
+            "thread on any kernel: sdhci asked for one, so its thread_fn runs in\n"
+            f"irq/{irq}-mmc0 at SCHED_FIFO 50 (ps PRI -51) while sdhci_irq runs in hard-IRQ\n"
+            "context. ehci used request_irq() = request_threaded_irq(handler, NULL): no\n"
+            "thread, its handler runs in hard-IRQ context. Without forced threading\n"
+            "(no 'threadirqs', no PREEMPT_RT) nothing else is threaded."
+        )
+    why = ("the 'threadirqs' boot option" if flavour == "threadirqs"
+           else "PREEMPT_RT (forced threading is always on)")
+    return (
+        f"With {why},\nirq_setup_forced_threading() turns every handler that is not "
+        "IRQF_NO_THREAD,\nIRQF_PERCPU or IRQF_ONESHOT into a thread, so ps also shows the "
+        "forced threads:\n" + forced
+    )
+
+
+def main(flavour: str = "mainline") -> None:  # pragma: no cover - CLI helper
+    text, _ = run(flavour)
+    print(text, end="")
