@@ -184,6 +184,71 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+SCENARIOS = ("shared-irq",)
+
+
+def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    from irqemu.machine.machine import GuestError
+    from irqemu.scenarios import shared_irq
+
+    try:
+        if args.arch == "x86" or args.model_only:
+            return shared_irq.run(args.kernel, version=args.version, arch=args.arch)
+        return shared_irq.run_on_board(args.kernel, version=args.version, engine=args.engine)
+    except GuestError as exc:
+        raise CliError(str(exc), EXIT_GUEST) from None
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """``irqemu scenario NAME``: run one of the talk's experiments and explain it."""
+    from irqemu.scenarios import shared_irq
+
+    text, facts = _run_scenario(args)
+    problems = shared_irq.check(facts)
+    if args.json:
+        json.dump({**facts, "problems": problems}, sys.stdout, sort_keys=True, indent=1,
+                  default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text)
+    for p in problems:
+        sys.stderr.write(f"irqemu: scenario {args.name}: {p}\n")
+    return EXIT_GUEST if problems else 0
+
+
+def cmd_proc(args: argparse.Namespace) -> int:
+    """``irqemu proc interrupts``: /proc/interrupts after a scenario has run."""
+    text, _ = _run_scenario(args)
+    block = text.split("$ cat /proc/interrupts\n", 1)[1].split("\n\n", 1)[0]
+    sys.stdout.write(block + "\n")
+    return 0
+
+
+def cmd_ps(args: argparse.Namespace) -> int:
+    """``irqemu ps``: the kernel threads (``ps axl``) after a scenario has run."""
+    text, _ = _run_scenario(args)
+    block = text.split("$ ps axl | grep irq\n", 1)[1].split("\n\n", 1)[0]
+    sys.stdout.write(block + "\n")
+    return 0
+
+
+def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True) -> None:
+    if named:
+        p.add_argument("name", choices=SCENARIOS, help="which experiment")
+    else:
+        p.add_argument("--scenario", dest="name", choices=SCENARIOS, default="shared-irq",
+                       help="the scenario whose kernel state to show (default shared-irq)")
+    p.add_argument("--kernel", choices=("mainline", "threadirqs", "rt"), default="mainline",
+                   help="kernel flavour (default mainline)")
+    p.add_argument("--version", choices=("4.6", "6.x"), default="4.6",
+                   help="kernel version preset where behaviour changed (default 4.6)")
+    p.add_argument("--arch", choices=("arm", "x86"), default="arm",
+                   help="arm: on the emulated i.MX6Q; x86: model level, IO-APIC naming")
+    p.add_argument("--engine", choices=("native", "reference"), default="native")
+    p.add_argument("--model-only", action="store_true",
+                   help="run the kernel model without emulated cores (faster, same rules)")
+
+
 def _positive_int(text: str) -> int:
     try:
         v = int(text, 0)
@@ -226,6 +291,20 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--write-md", metavar="FILE", nargs="?", const="BENCHMARKS.md",
                     help="also replace this benchmark's section in FILE (default BENCHMARKS.md)")
     be.set_defaults(func=cmd_bench)
+
+    sc = sub.add_parser("scenario", help="run one of the talk's experiments and explain it")
+    _scenario_options(sc)
+    sc.add_argument("--json", action="store_true", help="print the facts as JSON")
+    sc.set_defaults(func=cmd_scenario)
+
+    pr = sub.add_parser("proc", help="show a /proc file of the modelled kernel")
+    pr.add_argument("file", choices=("interrupts",))
+    _scenario_options(pr, named=False)
+    pr.set_defaults(func=cmd_proc)
+
+    ps = sub.add_parser("ps", help="the modelled kernel's threads, as ps axl shows them")
+    _scenario_options(ps, named=False)
+    ps.set_defaults(func=cmd_ps)
 
     d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
     d.add_argument("--engine", choices=("native", "reference"), default="native")
