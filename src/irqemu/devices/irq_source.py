@@ -39,8 +39,11 @@ class IrqSource(Device):
         self._update()
 
     def fire_at(self, times_ps: Iterable[int], bits: int = 1) -> None:
+        def fire() -> None:
+            self.fire(bits)
+
         for t in times_ps:
-            self.machine.schedule(t, lambda b=bits: self.fire(b), f"{self.name}.fire")
+            self.machine.schedule(t, fire, f"{self.name}.fire")
 
     def _update(self) -> None:
         self.irq.set(bool(self.status & self.regs.values["INT_ENABLE"][0]))
