@@ -32,6 +32,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/engine_throughput.py
 	$(BIN)/python benchmarks/irq_rate.py
+	$(BIN)/python benchmarks/genirq_rate.py
 	$(BIN)/irqemu bench masking --write-md
 	$(BIN)/irqemu bench atomics --write-md
 

@@ -52,6 +52,14 @@ idle:
     b idle
     .size main, . - main
 
+/* hc_nop: what a host-call slot points at when the model has nothing to do
+ * there (e.g. cpu_idle without a scheduler): a plain return, no host call. */
+    .global hc_nop
+    .type hc_nop, %function
+hc_nop:
+    bx lr
+    .size hc_nop, . - hc_nop
+
     .data
     .align 2
     .global hostcalls

@@ -31,6 +31,7 @@ DEF R_STOP = 7
 DEF R_ERROR = 8
 DEF MAX_INPUTS = 4
 DEF MAX_SYSTRAPS = 32
+DEF HOST_SLOTS = 1024
 DEF UNMASKABLE = 255
 
 
@@ -53,6 +54,7 @@ cdef struct State:
     uint32_t mask_shift[MAX_INPUTS]
     uint64_t host_lo
     uint64_t host_hi
+    uint8_t inline_slot[HOST_SLOTS]  # 1: call Python from the hook, let the slot's return run
     int reason
     uint32_t intno
     int fault_access
@@ -139,11 +141,29 @@ cdef int _block_miss(State *st, uint64_t address, uint32_t size) noexcept with g
         return -1
 
 
+cdef int _inline_call(State *st, uint64_t address) noexcept with gil:
+    cdef Core core = <Core>st.owner
+    try:
+        core._inline(address)
+        return 0
+    except BaseException as exc:
+        if core._exc is None:
+            core._exc = exc
+        return -1
+
+
 cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
                       void *user) noexcept nogil:
     cdef State *st = <State *>user
     cdef BlockInfo *b
     if st.host_lo <= address < st.host_hi:
+        if st.inline_slot[((address - st.host_lo) >> 2) & (HOST_SLOTS - 1)]:
+            # An inline host call: run the model now, from the hook, then let the
+            # slot's own return instruction run (no stop, no PC write).
+            if _inline_call(st, address) != 0:
+                st.reason = R_ERROR
+                uc_emu_stop(uc)
+            return
         st.reason = R_HOSTCALL
         uc_emu_stop(uc)
         return
@@ -280,6 +300,7 @@ cdef class Core:
     cdef list _hooks
     cdef public int _last_err
     cdef public object _sys_trap
+    cdef public object _inline
 
     def __cinit__(self):
         memset(&self._st, 0, sizeof(State))
@@ -373,6 +394,15 @@ cdef class Core:
         """Return and clear the exception a callback raised during ``run``."""
         exc, self._exc = self._exc, None
         return exc
+
+    def set_inline_hostcall(self, uint64_t address, handler):
+        """Make the host-call slot at ``address`` inline: ``handler(address)`` runs
+        inside the block hook and the slot's return instruction then executes (the
+        page must hold a return there). Inline handlers must not run guest code."""
+        if not self._st.host_lo <= address < self._st.host_hi:
+            raise ValueError(f"{address:#x} is not in the host-call page")
+        self._st.inline_slot[((address - self._st.host_lo) >> 2) & (HOST_SLOTS - 1)] = 1
+        self._inline = handler
 
     def request_stop(self):
         """Ask the running core to stop at its next block boundary."""

@@ -49,6 +49,8 @@ class Core:
         self._thumb_reg = thumb_reg
         self._thumb_shift = thumb_shift
         self._table: dict[tuple[int, int], tuple[int, int]] = {}
+        self._inline_slots: set[int] = set()
+        self._inline: Any = None
         self._stop_requested = False
         self.cycles = 0
         self.instructions = 0
@@ -85,6 +87,13 @@ class Core:
 
     def _block_hook(self, uc: Any, address: int, size: int, _ud: Any) -> None:
         if self._host_lo <= address < self._host_hi:
+            if address in self._inline_slots:
+                try:
+                    self._inline(address)
+                except BaseException as exc:  # noqa: BLE001
+                    self._exc = exc
+                    return self._stop(StopReason.ERROR)
+                return None
             return self._stop(StopReason.HOSTCALL)
         if self.pending and self._deliverable_now():
             return self._stop(StopReason.IRQ)
@@ -170,6 +179,13 @@ class Core:
     def take_error(self) -> BaseException | None:
         exc, self._exc = self._exc, None
         return exc
+
+    def set_inline_hostcall(self, address: int, handler: Any) -> None:
+        """As the native engine: ``handler(address)`` runs from the block hook."""
+        if not self._host_lo <= address < self._host_hi:
+            raise ValueError(f"{address:#x} is not in the host-call page")
+        self._inline_slots.add(address & ~3)
+        self._inline = handler
 
     def request_stop(self) -> None:
         self._stop_requested = True

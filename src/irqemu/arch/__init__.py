@@ -23,6 +23,7 @@ class Arch(Protocol):
     thumb_reg: int  #: AArch32 only (resume at PC|1 in Thumb state); else -1
     thumb_shift: int
     hostcall_fill: bytes  #: a branch-to-self filling the host-call page
+    return_insn: bytes  #: the plain return (bx lr, ret) an inline host-call slot holds
     cpu_models: dict[str, int]  #: name -> Unicorn CPU model
 
     def reset(self, core: Any, entry: int) -> None:

@@ -205,6 +205,7 @@ class AArch64:
     thumb_reg = -1
     thumb_shift = -1
     hostcall_fill = HOSTCALL_INSN.to_bytes(4, "little")
+    return_insn = (0xD65F03C0).to_bytes(4, "little")  #: ret
     word_bytes = 8
     #: Unicorn has no Cortex-A55; "cortex-a55" runs on its "max" CPU, the model with
     #: the ARMv8.1 LSE atomics (ID_AA64ISAR0_EL1.Atomic = 2).

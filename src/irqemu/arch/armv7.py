@@ -200,6 +200,7 @@ class ARMv7:
     thumb_reg = A.UC_ARM_REG_CPSR
     thumb_shift = 5
     hostcall_fill = HOSTCALL_INSN.to_bytes(4, "little")
+    return_insn = (0xE12FFF1E).to_bytes(4, "little")  #: bx lr
     word_bytes = 4
     cpu_models = {
         "cortex-a7": A.UC_CPU_ARM_CORTEX_A7,

@@ -267,6 +267,7 @@ class X86_64:
     thumb_reg = -1
     thumb_shift = -1
     hostcall_fill = JMP_SELF
+    return_insn = b"\xc3"  #: ret
     word_bytes = 8
     cpu_models = {
         "skylake": X.UC_CPU_X86_SKYLAKE_CLIENT,

@@ -104,8 +104,10 @@ class KernelPlatform:
 
     def __init__(self, machine: Any, kernel: Kernel,
                  on_start: Callable[[KernelPlatform], None] | None = None,
-                 on_idle: Callable[[KernelPlatform, int], None] | None = None) -> None:
+                 on_idle: Callable[[KernelPlatform, int], None] | None = None,
+                 inline: tuple[str, ...] = ("handle_arch_irq",)) -> None:
         self.machine = machine
+        self.inline = inline
         self.kernel = kernel
         self.on_start = on_start
         self.on_idle = on_idle
@@ -117,9 +119,14 @@ class KernelPlatform:
         if missing:
             raise ValueError(f"{image.path}: no host-call slots for {', '.join(missing)} "
                              "(is this a kernel.elf?)")
+        width = machine.arch.word_bytes
         for name in HOSTCALLS:
-            addr = machine.register_hostcall(getattr(self, f"_hc_{name}"))
-            width = machine.arch.word_bytes
+            if name == "cpu_idle" and on_idle is None and "hc_nop" in image.symbols:
+                addr = image.symbols["hc_nop"]  # nothing to do: skip the host round trip
+            else:
+                # handle_arch_irq runs only model code: inline, without stopping the core
+                addr = machine.register_hostcall(getattr(self, f"_hc_{name}"),
+                                                 inline=name in self.inline)
             machine.mem_write(image.symbols[f"hc_{name}"], addr.to_bytes(width, "little"))
 
     # -- host calls: (machine, cpu) -> None ------------------------------------------

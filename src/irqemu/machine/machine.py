@@ -318,11 +318,31 @@ class Machine:
     def hold_cpu(self, cpu: int) -> None:
         self.cpus[cpu].state = HELD
 
-    def register_hostcall(self, fn: Callable[[Machine, int], None]) -> int:
-        """Give ``fn(machine, cpu)`` a host-call address the guest can branch to."""
+    def register_hostcall(self, fn: Callable[[Machine, int], None], *,
+                          inline: bool = False) -> int:
+        """Give ``fn(machine, cpu)`` a host-call address the guest can branch to.
+
+        An ``inline`` host call runs from the engine's block hook without
+        stopping the core (about half the host cost); it must not run guest
+        code itself (no ``Machine.call``) and returns as the architecture's
+        plain return instruction does. Others stop the core and may do anything.
+        """
         addr = self.hostcall_base + 4 * (len(self._hostcalls) + 1)
         self._hostcalls[addr] = fn
+        if inline:
+            ret = self.arch.return_insn
+            self.mem_write(addr, ret + bytes(4 - len(ret)))
+            for slot in self.cpus:
+                slot.core.flush_costs()
+                slot.core.uc.ctl_remove_cache(addr, addr + 4)
+                slot.core.set_inline_hostcall(addr, self._inline_hostcall)
         return addr
+
+    def _inline_hostcall(self, address: int) -> None:
+        slot = self._running
+        if slot is None:
+            raise RuntimeError("inline host call outside a core's run")
+        self._hostcalls[address](self, slot.index)
 
     def call(self, cpu: int, function: str | int, *args: int, stack: int | None = None,
              max_cycles: int = 10**9) -> tuple[int, int, int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import kfunc
+from irqemu.kernel.genirq.handle import handle_irq_event, handle_irq_event_percpu, run_handler
 from irqemu.kernel.genirq.irqdesc import (
     IRQ_NOPROBE,
     IRQ_NOREQUEST,
@@ -328,7 +329,6 @@ def handle_simple_irq(desc: IrqDesc) -> None:
 @kfunc()
 def handle_percpu_irq(desc: IrqDesc) -> None:
     """No lock, no INPROGRESS: kstat, ack, every action, eoi."""
-    from irqemu.kernel.genirq.handle import handle_irq_event_percpu
 
     desc.kernel.enter("handle_percpu_irq", desc)
     chip = desc.irq_data.chip
@@ -344,7 +344,6 @@ def handle_percpu_irq(desc: IrqDesc) -> None:
 def handle_percpu_devid_irq(desc: IrqDesc) -> None:
     """kstat, ack, the one action's handler with this CPU's dev_id, eoi; no spurious
     accounting. (A missing action: 6.x's "Spurious percpu IRQ" path, in both versions.)"""
-    from irqemu.kernel.genirq.handle import run_handler
 
     k = desc.kernel
     k.enter("handle_percpu_devid_irq", desc)
@@ -368,7 +367,6 @@ def handle_percpu_devid_irq(desc: IrqDesc) -> None:
 
 
 def _handle_irq_event(desc: IrqDesc) -> None:
-    from irqemu.kernel.genirq.handle import handle_irq_event
 
     handle_irq_event(desc)
 
