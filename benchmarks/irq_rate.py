@@ -160,10 +160,16 @@ def check(m: Machine, result, target: int) -> None:
         raise RuntimeError(f"took {result.interrupts[0]} interrupts, expected {target} IRQs")
 
 
-def clean_run(engine: str, target: int, wfi: bool, cpus: int = 4) -> dict:
-    m = boot(engine, target, wfi, cpus)
-    r = m.run()
-    check(m, r, target)
+def clean_run(engine: str, target: int, wfi: bool, cpus: int = 4, repeat: int = 3) -> dict:
+    """Best (least host time) of ``repeat`` identical runs: this host's speed varies."""
+    best = None
+    for _ in range(repeat):
+        m = boot(engine, target, wfi, cpus)
+        r = m.run()
+        check(m, r, target)
+        if best is None or r.host_seconds < best.host_seconds:
+            best = r
+    r = best
     return {
         "host_seconds": r.host_seconds,
         "irq_per_host_second": target / r.host_seconds,

@@ -129,6 +129,8 @@ def run(g: Gic, ops: list[tuple], check: bool = True) -> dict[int, bool]:
             for cpu in range(NCPU):
                 got = (g.m.level(cpu, CPU_IRQ), g.m.level(cpu, CPU_FIQ))
                 assert got == expected_outputs(g, cpu), (o, cpu)
+                # the cached best candidate IAR uses is never stale
+                assert g.g._best_of[cpu] == g.g._best(cpu), (o, cpu)
     return owed
 
 

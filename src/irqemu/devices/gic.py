@@ -97,6 +97,8 @@ class GICv2:
         self.ack_counts: dict[int, list[int]] = {}
         self.spurious_count = [0] * self.num_cpus
         self._out = [[False, False] for _ in range(self.num_cpus)]
+        #: per CPU, the (id, priority) of its best candidate at the last _update
+        self._best_of: list[tuple[int, int]] = [(SPURIOUS, IDLE_PRIORITY)] * self.num_cpus
         self.distributor = GICDistributor(machine, base, f"{name}.dist", self)
         self.cpu_interface = GICCPUInterface(machine, cpu_if_base, f"{name}.cpu", self)
         self.reset()
@@ -264,7 +266,7 @@ class GICv2:
 
     def _signal(self, cpu: int) -> tuple[bool, bool]:
         """(IRQ, FIQ) levels for ``cpu`` as the spec's signalling rules give them."""
-        irq, prio = self._best(cpu)
+        irq, prio = self._best_of[cpu] = self._best(cpu)
         if irq == SPURIOUS or prio >= self.pmr[cpu] or prio >= self.running_priority(cpu):
             return False, False
         fiq = not self.group(irq, cpu) and bool(self.cctlr[cpu] & CTLR_FIQEN)
@@ -298,8 +300,12 @@ class GICv2:
 
     # -- CPU interface operations ------------------------------------------------
     def _visible_pending(self, cpu: int) -> tuple[int, int]:
-        """(id or 1022/1023, priority) as GICC_IAR/HPPIR see it (PMR applied)."""
-        irq, prio = self._best(cpu)
+        """(id or 1022/1023, priority) as GICC_IAR/HPPIR see it (PMR applied).
+
+        Uses the best candidate ``_update`` last computed for this CPU: every state
+        change is followed by an ``_update`` of the CPUs it can affect.
+        """
+        irq, prio = self._best_of[cpu]
         if irq == SPURIOUS or prio >= self.pmr[cpu]:
             return SPURIOUS, prio
         if self.groups and self.group(irq, cpu) and not self.cctlr[cpu] & CTLR_ACKCTL:

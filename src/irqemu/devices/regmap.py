@@ -60,6 +60,17 @@ class RegisterFile:
             self.values[reg.name] = [reg.reset] * reg.count
             self._readers[reg.name] = getattr(owner, f"read_{reg.name}", None)
             self._writers[reg.name] = getattr(owner, f"write_{reg.name}", None)
+        # Exact-width accesses to registers with behaviour methods, pre-resolved:
+        # offset -> (method, index, width, value mask). The common MMIO case.
+        self._fast_read: dict[int, tuple[Callable[[int, int], int], int, int, int]] = {}
+        self._fast_write: dict[int, tuple[Callable[[int, int, int], None], int, int, int]] = {}
+        for off, (reg, i) in self._at.items():
+            mask = (1 << (8 * reg.width)) - 1
+            rd, wr = self._readers[reg.name], self._writers[reg.name]
+            if rd is not None and reg.access != "w":
+                self._fast_read[off] = (rd, i, reg.width, mask)
+            if wr is not None and reg.access != "r":
+                self._fast_write[off] = (wr, i, reg.width, mask)
 
     def reset(self) -> None:
         for reg in self.regs:
@@ -97,6 +108,9 @@ class RegisterFile:
 
     # -- bus accesses ------------------------------------------------------
     def read(self, cpu: int, offset: int, size: int) -> int:
+        fast = self._fast_read.get(offset)
+        if fast is not None and fast[2] == size:
+            return fast[0](cpu, fast[1]) & fast[3]
         exact = self._at.get(offset)
         if exact is not None and exact[0].width == size:  # the common, exact-width access
             return self._read_reg(cpu, exact[0], exact[1])
@@ -117,6 +131,10 @@ class RegisterFile:
         return value
 
     def write(self, cpu: int, offset: int, size: int, value: int) -> None:
+        fast = self._fast_write.get(offset)
+        if fast is not None and fast[2] == size:
+            fast[0](cpu, fast[1], value & fast[3])
+            return
         exact = self._at.get(offset)
         if exact is not None and exact[0].width == size:
             self._write_reg(cpu, exact[0], exact[1], value)

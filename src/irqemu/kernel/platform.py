@@ -75,19 +75,31 @@ class MachineChipIO:
     def __init__(self, machine: Any) -> None:
         self.machine = machine
         self.mmio_cost = machine.cost_model.event("mmio_access")
+        #: address -> (device, offset in it): a driver touches the same few registers
+        self._decoded: dict[int, tuple[Any, int]] = {}
 
-    def _charge(self) -> None:
+    def _decode(self, addr: int) -> tuple[Any, int]:
+        hit = self._decoded.get(addr)
+        if hit is None:
+            win, off = self.machine._device_at(addr)
+            found = win._find(addr)
+            hit = (win, off) if found is None else (found[1], addr - found[0])
+            self._decoded[addr] = hit
+        return hit
+
+    def read32(self, cpu: int, addr: int) -> int:
         slot = self.machine._running
         if slot is not None:
             slot.core.cycles += self.mmio_cost
-
-    def read32(self, cpu: int, addr: int) -> int:
-        self._charge()
-        return int(self.machine.mmio_read(cpu, addr, 4))
+        dev, off = self._decode(addr)
+        return int(dev.mmio_read(cpu, off, 4))
 
     def write32(self, cpu: int, addr: int, value: int) -> None:
-        self._charge()
-        self.machine.mmio_write(cpu, addr, 4, value & 0xFFFFFFFF)
+        slot = self.machine._running
+        if slot is not None:
+            slot.core.cycles += self.mmio_cost
+        dev, off = self._decode(addr)
+        dev.mmio_write(cpu, off, 4, value & 0xFFFFFFFF)
 
 
 HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")

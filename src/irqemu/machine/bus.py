@@ -56,7 +56,7 @@ class Window:
 
     def mmio_read(self, cpu: int, offset: int, size: int) -> int:
         addr = self.base + offset
-        hit = self._find(addr)
+        hit = self._hits.get(addr) or self._find(addr)
         if hit is None:
             self.unimplemented[addr] = self.unimplemented.get(addr, 0) + 1
             return 0
@@ -64,7 +64,7 @@ class Window:
 
     def mmio_write(self, cpu: int, offset: int, size: int, value: int) -> None:
         addr = self.base + offset
-        hit = self._find(addr)
+        hit = self._hits.get(addr) or self._find(addr)
         if hit is None:
             self.unimplemented[addr] = self.unimplemented.get(addr, 0) + 1
             return
