@@ -52,6 +52,33 @@ idle:
     b idle
     .size main, . - main
 
+/* Guest-code interrupt handlers the model can register by ELF symbol
+ * (KernelPlatform.guest_handler): irqreturn_t handler(int irq), AAPCS. */
+    .global guest_irq_count
+    .type guest_irq_count, %function
+guest_irq_count:                    /* counts calls; IRQ_NONE: touches no device */
+    ldr r1, =guest_irq_calls
+    ldr r2, [r1]
+    add r2, r2, #1
+    str r2, [r1]
+    mov r0, #0                      /* IRQ_NONE */
+    bx lr
+    .size guest_irq_count, . - guest_irq_count
+
+    .global guest_twd_handler
+    .type guest_twd_handler, %function
+guest_twd_handler:                  /* Cortex-A9 private timer: clear the event flag */
+    ldr r1, =PTIMER_BASE
+    mov r2, #1
+    str r2, [r1, #PTIMER_ISR]
+    ldr r1, =guest_irq_calls
+    ldr r2, [r1]
+    add r2, r2, #1
+    str r2, [r1]
+    mov r0, #1                      /* IRQ_HANDLED */
+    bx lr
+    .size guest_twd_handler, . - guest_twd_handler
+
 /* hc_nop: what a host-call slot points at when the model has nothing to do
  * there (e.g. cpu_idle without a scheduler): a plain return, no host call. */
     .global hc_nop
@@ -68,3 +95,5 @@ hostcalls:
 hc_handle_arch_irq: .word 0
 hc_kernel_start:    .word 0
 hc_cpu_idle:        .word 0
+    .global guest_irq_calls
+guest_irq_calls:    .word 0

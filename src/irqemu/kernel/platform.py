@@ -141,6 +141,26 @@ class KernelPlatform:
                                                  inline=name in self.inline)
             machine.mem_write(image.symbols[f"hc_{name}"], addr.to_bytes(width, "little"))
 
+    def guest_handler(self, symbol: str) -> Callable[[int, Any], int]:
+        """An IRQ handler that is guest code: ``irqreturn_t fn(int irq)`` named by an
+        ELF symbol, run on the core that takes the interrupt (its cycles are the
+        core's). Needs ``handle_arch_irq`` to be a stopping host call (construct
+        the platform with ``inline=()``): an inline one cannot run guest code."""
+        if "handle_arch_irq" in self.inline:
+            raise ValueError("guest-code handlers need KernelPlatform(..., inline=())")
+        image = self.machine.image
+        if symbol not in image.symbols:
+            raise ValueError(f"{image.path}: no symbol {symbol!r} for a guest handler")
+        machine = self.machine
+
+        def handler(irq: int, dev_id: Any) -> int:
+            cpu = self.kernel.ops.smp_processor_id()
+            ret, _cycles, _insns = machine.call(cpu, symbol, irq, preserve=True)
+            return int(ret)
+
+        handler.__name__ = symbol
+        return handler
+
     # -- host calls: (machine, cpu) -> None ------------------------------------------
     def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
         self.kernel.handle_arch_irq()

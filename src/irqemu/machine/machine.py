@@ -345,12 +345,15 @@ class Machine:
         self._hostcalls[address](self, slot.index)
 
     def call(self, cpu: int, function: str | int, *args: int, stack: int | None = None,
-             max_cycles: int = 10**9) -> tuple[int, int, int]:
+             max_cycles: int = 10**9, preserve: bool = False) -> tuple[int, int, int]:
         """Run a guest function on core ``cpu`` until it returns; interrupts stay as
         the guest left them.
 
         ``function`` is an ELF symbol or an address; ``stack`` (an address),
-        when given, becomes the stack pointer for the call. Returns ``(result,
+        when given, becomes the stack pointer for the call. With ``preserve``
+        every register is restored afterwards, so the call can be made from
+        inside a (stopping) host call, on the stack the guest is using: the
+        modelled kernel calling a guest-code handler. Returns ``(result,
         modelled cycles, instructions)`` spent inside the call. Other cores do
         not run; events due meanwhile fire at the end.
         """
@@ -364,12 +367,13 @@ class Machine:
         ret = self._call_return
         if ret is None:
             ret = self._call_return = self.register_hostcall(lambda m, c: None)
+        saved = core.uc.context_save() if preserve else None
         if stack is not None:  # before prepare_call: x86 pushes the return address
             core.reg_write(self.arch.sp_reg, stack)
         self.arch.prepare_call(core, function, list(args), ret)
         c0, i0 = core.cycles, core.instructions
         state, slot.state = slot.state, RUNNING
-        self._running = slot
+        outer, self._running = self._running, slot
         try:
             while not done:
                 reason = core.run(c0 + max_cycles)
@@ -393,9 +397,12 @@ class Machine:
                     raise GuestError(f"call to {function:#x} waits in wfi with nothing "
                                      f"to wake it ({self.describe_pc(slot)})")
         finally:
-            self._running = None
+            self._running = outer
             slot.state = state
-        return self.arch.call_result(core), core.cycles - c0, core.instructions - i0
+        result = self.arch.call_result(core)
+        if saved is not None:
+            core.uc.context_restore(saved)
+        return result, core.cycles - c0, core.instructions - i0
 
     def finish(self, reason: str, exit_code: int | None = None, message: str = "") -> None:
         """End the run after the current step (semihosting exit, a scenario's end, ...)."""
