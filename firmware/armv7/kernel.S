@@ -15,6 +15,10 @@
  *    IRQs, then the idle loop: hostcall cpu_idle (the model's scheduler
  *    decides whether to idle), wfi, repeat. The model ends the run
  *    (semihosting-free: the host stops the machine) when its scenario is over.
+ *  - secondary_startup: where the SRC starts CPUs 1-3 (the model writes it
+ *    into SRC_GPR as imx_boot_secondary does): per-CPU mode stacks found
+ *    from MPIDR, VBAR, hostcall secondary_start (the model brings this CPU's
+ *    GIC interface up), unmask, the same idle loop.
  */
 #include "board.h"
 
@@ -51,6 +55,37 @@ idle:
     wfi
     b idle
     .size main, . - main
+
+#define PERCPU_SIZE 0x4000             /* per CPU: IRQ/FIQ/ABT/UND 1 KiB each, SVC 8 KiB */
+/* The secondaries' stacks: a fixed block after common.S's CPU0 stacks, like
+ * them outside the ELF image (no .bss to clear at boot). */
+#define percpu_stacks 0x10110000
+
+    .global secondary_startup
+    .type secondary_startup, %function
+secondary_startup:
+    mrc p15, 0, r0, c0, c0, 5       /* MPIDR.Aff0: this CPU's number */
+    and r0, r0, #3
+    ldr r1, =percpu_stacks
+    mov r2, #PERCPU_SIZE
+    mla r1, r0, r2, r1              /* this CPU's stack block */
+    cpsid aif, #MODE_IRQ
+    add sp, r1, #0x0400
+    cps #MODE_FIQ
+    add sp, r1, #0x0800
+    cps #MODE_ABT
+    add sp, r1, #0x0C00
+    cps #MODE_UND
+    add sp, r1, #0x1000
+    cps #MODE_SVC
+    add sp, r1, #PERCPU_SIZE        /* SVC: the top 8 KiB (THREAD_SIZE aligned) */
+    ldr r0, =vectors
+    mcr p15, 0, r0, c12, c0, 0      /* VBAR */
+    isb
+    hostcall secondary_start
+    cpsie i
+    b idle
+    .size secondary_startup, . - secondary_startup
 
 /* Guest-code interrupt handlers the model can register by ELF symbol
  * (KernelPlatform.guest_handler): irqreturn_t handler(int irq), AAPCS. */
@@ -95,5 +130,7 @@ hostcalls:
 hc_handle_arch_irq: .word 0
 hc_kernel_start:    .word 0
 hc_cpu_idle:        .word 0
+    .global hc_secondary_start
+hc_secondary_start: .word 0
     .global guest_irq_calls
 guest_irq_calls:    .word 0

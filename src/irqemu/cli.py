@@ -184,27 +184,33 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-SCENARIOS = ("shared-irq",)
+SCENARIOS = ("shared-irq", "ipi")
+
+
+def _scenario_module(name: str) -> Any:
+    from irqemu.scenarios import ipi, shared_irq
+
+    return {"shared-irq": shared_irq, "ipi": ipi}[name]
 
 
 def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     from irqemu.machine.machine import GuestError
-    from irqemu.scenarios import shared_irq
 
+    mod = _scenario_module(args.name)
     try:
-        if args.arch == "x86" or args.model_only:
-            return shared_irq.run(args.kernel, version=args.version, arch=args.arch)
-        return shared_irq.run_on_board(args.kernel, version=args.version, engine=args.engine)
+        if args.name == "shared-irq":
+            if args.arch == "x86" or args.model_only:
+                return mod.run(args.kernel, version=args.version, arch=args.arch)
+            return mod.run_on_board(args.kernel, version=args.version, engine=args.engine)
+        return mod.run(args.kernel, version=args.version, engine=args.engine)
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
     """``irqemu scenario NAME``: run one of the talk's experiments and explain it."""
-    from irqemu.scenarios import shared_irq
-
     text, facts = _run_scenario(args)
-    problems = shared_irq.check(facts)
+    problems = _scenario_module(args.name).check(facts)
     if args.json:
         json.dump({**facts, "problems": problems}, sys.stdout, sort_keys=True, indent=1,
                   default=str)
@@ -227,7 +233,12 @@ def cmd_proc(args: argparse.Namespace) -> int:
 def cmd_ps(args: argparse.Namespace) -> int:
     """``irqemu ps``: the kernel threads (``ps axl``) after a scenario has run."""
     text, _ = _run_scenario(args)
-    block = text.split("$ ps axl | grep irq\n", 1)[1].split("\n\n", 1)[0]
+    if "$ ps axl | grep irq\n" not in text:
+        from irqemu.kernel.ps import HEADER
+
+        block = HEADER + "\n(no irq threads in this scenario)"
+    else:
+        block = text.split("$ ps axl | grep irq\n", 1)[1].split("\n\n", 1)[0]
     sys.stdout.write(block + "\n")
     return 0
 

@@ -103,6 +103,8 @@ class MachineChipIO:
 
 
 HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")
+#: host-call slots a kernel.elf may have (SMP bring-up)
+OPTIONAL_HOSTCALLS = ("secondary_start",)
 
 
 class KernelPlatform:
@@ -117,9 +119,12 @@ class KernelPlatform:
     def __init__(self, machine: Any, kernel: Kernel,
                  on_start: Callable[[KernelPlatform], None] | None = None,
                  on_idle: Callable[[KernelPlatform, int], None] | None = None,
-                 inline: tuple[str, ...] = ("handle_arch_irq",)) -> None:
+                 inline: tuple[str, ...] = ("handle_arch_irq",),
+                 on_secondary: Callable[[KernelPlatform, int], None] | None = None) -> None:
         self.machine = machine
         self.inline = inline
+        self.on_secondary = on_secondary
+        self.online: set[int] = {0}
         self.kernel = kernel
         self.on_start = on_start
         self.on_idle = on_idle
@@ -132,7 +137,8 @@ class KernelPlatform:
             raise ValueError(f"{image.path}: no host-call slots for {', '.join(missing)} "
                              "(is this a kernel.elf?)")
         width = machine.arch.word_bytes
-        for name in HOSTCALLS:
+        for name in HOSTCALLS + tuple(n for n in OPTIONAL_HOSTCALLS
+                                      if f"hc_{n}" in image.symbols):
             if name == "cpu_idle" and on_idle is None and "hc_nop" in image.symbols:
                 addr = image.symbols["hc_nop"]  # nothing to do: skip the host round trip
             else:
@@ -168,6 +174,27 @@ class KernelPlatform:
     def _hc_kernel_start(self, machine: Any, cpu: int) -> None:
         if self.on_start is not None:
             self.on_start(self)
+
+    def boot_secondaries(self, cpus: Any = None) -> None:
+        """smp_init on i.MX6: start CPUs (default all but 0) at kernel.elf's
+        ``secondary_startup`` through the SRC, as imx_boot_secondary does."""
+        from irqemu.kernel.drivers.imx_src import imx_boot_secondary
+
+        entry = self.machine.image.symbols.get("secondary_startup")
+        if entry is None:
+            raise ValueError("this kernel.elf has no secondary_startup")
+        for cpu in (range(1, self.kernel.num_cpus) if cpus is None else cpus):
+            imx_boot_secondary(self.kernel, self.io, cpu, entry)
+
+    def _hc_secondary_start(self, machine: Any, cpu: int) -> None:
+        """secondary_start_kernel: bring this CPU's interrupt controller interface up."""
+        self.online.add(cpu)
+        if self.on_secondary is not None:
+            self.on_secondary(self, cpu)
+        else:
+            start = getattr(self.kernel.irqchip, "gic_cpu_init", None)
+            if start is not None:
+                start()
 
     def _hc_cpu_idle(self, machine: Any, cpu: int) -> None:
         if self.on_idle is not None:
