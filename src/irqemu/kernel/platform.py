@@ -103,8 +103,20 @@ class MachineChipIO:
 
 
 HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")
+
 #: host-call slots a kernel.elf may have (SMP bring-up)
 OPTIONAL_HOSTCALLS = ("secondary_start",)
+
+
+def _x86_rdi() -> int:
+    from unicorn import x86_const
+
+    return int(x86_const.UC_X86_REG_RDI)
+
+
+#: arch name -> the register in which the IRQ stub passes the vector to handle_arch_irq
+#: (firmware/x86_64/kernel.S common_interrupt: ``movq ORIG_RAX; notq %rdi``)
+VECTOR_REGS: dict[str, int] = {"x86_64": _x86_rdi()}
 
 
 class KernelPlatform:
@@ -129,6 +141,9 @@ class KernelPlatform:
         self.on_start = on_start
         self.on_idle = on_idle
         self.io = MachineChipIO(machine)
+        #: the register the IRQ stub passes the vector in (x86: %rdi), or None (ARM:
+        #: the model reads the vector from the GIC)
+        self._vector_reg: int | None = VECTOR_REGS.get(machine.arch.name)
         image = machine.image
         if image is None:
             raise ValueError("load kernel.elf into the machine before the platform")
@@ -169,7 +184,13 @@ class KernelPlatform:
 
     # -- host calls: (machine, cpu) -> None ------------------------------------------
     def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
-        self.kernel.handle_arch_irq()
+        if self._vector_reg is None:
+            self.kernel.handle_arch_irq()
+            return
+        # x86: the stub passes the vector (its ~orig_ax) in the first argument
+        # register; the root irqchip (irq_apic's do_IRQ entry) takes it
+        vector = machine._running.core.reg_read(self._vector_reg) & 0xFF
+        self.kernel.irqchip.handle_arch_irq(vector)
 
     def _hc_kernel_start(self, machine: Any, cpu: int) -> None:
         if self.on_start is not None:
