@@ -199,9 +199,10 @@ def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     mod = _scenario_module(args.name)
     try:
         if args.name == "shared-irq":
-            if args.arch == "x86" or args.model_only:
+            if args.model_only:
                 return mod.run(args.kernel, version=args.version, arch=args.arch)
-            return mod.run_on_board(args.kernel, version=args.version, engine=args.engine)
+            return mod.run_on_board(args.kernel, version=args.version, engine=args.engine,
+                                    board="pc" if args.arch == "x86" else "imx6q")
         return mod.run(args.kernel, version=args.version, engine=args.engine)
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
@@ -254,7 +255,7 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True) -> None
     p.add_argument("--version", choices=("4.6", "6.x"), default="4.6",
                    help="kernel version preset where behaviour changed (default 4.6)")
     p.add_argument("--arch", choices=("arm", "x86"), default="arm",
-                   help="arm: on the emulated i.MX6Q; x86: model level, IO-APIC naming")
+                   help="arm: the emulated i.MX6Q (GIC); x86: the emulated pc (IO-APIC)")
     p.add_argument("--engine", choices=("native", "reference"), default="native")
     p.add_argument("--model-only", action="store_true",
                    help="run the kernel model without emulated cores (faster, same rules)")
