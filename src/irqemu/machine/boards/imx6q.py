@@ -10,6 +10,7 @@ from __future__ import annotations
 from irqemu.arch.armv7 import ARMv7
 from irqemu.devices.a9mpcore import A9SCU, A9GlobalTimer, A9PrivateTimer
 from irqemu.devices.gic import GICv2
+from irqemu.devices.imx_fec import ImxFEC
 from irqemu.devices.imx_gpt import ImxGPT
 from irqemu.devices.imx_src import ImxSRC
 from irqemu.devices.imx_uart import ImxUART
@@ -28,10 +29,12 @@ AIPS1_BASE, AIPS2_BASE, AIPS_SIZE = 0x02000000, 0x02100000, 0x100000
 UART1_BASE = 0x02020000
 GPT_BASE = 0x02098000
 SRC_BASE = 0x020D8000
+ENET_BASE = 0x02188000
 
 IRQ_GTIMER, IRQ_PTIMER = 27, 29  #: PPIs
 IRQ_UART1 = 32 + 26
 IRQ_GPT = 32 + 55
+IRQ_ENET, IRQ_ENET_1588 = 32 + 118, 32 + 119  #: "2188000.ethernet"
 NUM_IRQS = 160
 IPG_HZ = 66_000_000
 
@@ -73,7 +76,12 @@ def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 2
 
     m.add_device("src", ImxSRC(m, SRC_BASE, "src"), SRC_BASE, 0x4000)
 
+    fec = ImxFEC(m, ENET_BASE, "fec", ipg_hz=IPG_HZ)
+    fec.irq.connect(gic.input(IRQ_ENET))
+    fec.irq_1588.connect(gic.input(IRQ_ENET_1588))
+    m.add_device("fec", fec, ENET_BASE, 0x4000)
+
     m.irq_controller = gic
     m.irq_line_names = {IRQ_GTIMER: "gtimer", IRQ_PTIMER: "twd", IRQ_UART1: "uart1",
-                        IRQ_GPT: "gpt"}
+                        IRQ_GPT: "gpt", IRQ_ENET: "2188000.ethernet"}
     return m
