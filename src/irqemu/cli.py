@@ -318,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_options(ps, named=False)
     ps.set_defaults(func=cmd_ps)
 
+    sub.add_parser("fuzz", help="fuzz interrupt timing with hypothesis (irqemu fuzz -h)",
+                   add_help=False)
+
     d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
     d.add_argument("--engine", choices=("native", "reference"), default="native")
     d.set_defaults(func=cmd_demo)
@@ -325,6 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fuzz"]:  # its own argument parser: irqemu.fuzz.cli
+        from irqemu.fuzz.cli import main as fuzz_main
+
+        return int(fuzz_main(argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -1,0 +1,14 @@
+"""Fuzzing the order and timing of interrupts, with hypothesis.
+
+- :mod:`irqemu.fuzz.strategies`: hypothesis strategies for interrupt arrival
+  schedules (which line, when, on which CPU, with what payload), for your
+  own firmware and driver models.
+- :mod:`irqemu.fuzz.lost_update`: the shipped example, a task and an IRQ
+  handler racing on a shared counter (``irqemu fuzz lost-update``).
+- :mod:`irqemu.fuzz.cli`: the ``irqemu fuzz`` command.
+
+Only :mod:`~irqemu.fuzz.strategies` and searching need hypothesis; replaying
+a saved schedule does not.
+"""
+
+from __future__ import annotations
