@@ -184,13 +184,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-SCENARIOS = ("shared-irq", "ipi")
+SCENARIOS = ("shared-irq", "ipi", "gpc-wake", "fiq-debugger", "nmi", "smi-hwlat")
 
 
 def _scenario_module(name: str) -> Any:
-    from irqemu.scenarios import ipi, shared_irq
+    from irqemu.scenarios import fiq_debugger, gpc_wake, ipi, nmi, shared_irq, smi_hwlat
 
-    return {"shared-irq": shared_irq, "ipi": ipi}[name]
+    return {"shared-irq": shared_irq, "ipi": ipi, "gpc-wake": gpc_wake,
+            "fiq-debugger": fiq_debugger, "nmi": nmi, "smi-hwlat": smi_hwlat}[name]
 
 
 def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -203,7 +204,9 @@ def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
                 return mod.run(args.kernel, version=args.version, arch=args.arch)
             return mod.run_on_board(args.kernel, version=args.version, engine=args.engine,
                                     board="pc" if args.arch == "x86" else "imx6q")
-        return mod.run(args.kernel, version=args.version, engine=args.engine)
+        if args.name == "ipi":
+            return mod.run(args.kernel, version=args.version, engine=args.engine)
+        return mod.run(engine=args.engine)  # hardware experiments: no kernel model
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
 

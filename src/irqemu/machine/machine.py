@@ -125,6 +125,9 @@ class Machine:
         self.irq_controller: Any = None
         #: the board's I/O-port bus (x86), if it has one
         self.io_ports: Any = None
+        #: a board's extra condition for an input to wake a core from WFI (the i.MX6
+        #: GPC in low-power modes); None: every input the arch allows wakes it
+        self.wake_filter: Callable[[CpuSlot, int], bool] | None = None
         self.irq_line_names: dict[int, str] = {}
         hz = hz or cost_model.hz
         self.cpus: list[CpuSlot] = []
@@ -290,16 +293,19 @@ class Machine:
 
     def _wakes(self, slot: CpuSlot, line: int) -> bool:
         """Does input ``line`` end this core's wait (WFI: any interrupt; x86 hlt
-        with IF=0: only NMI)? Asks the arch when it has a rule."""
+        with IF=0: only NMI)? Asks the arch when it has a rule, then the board's
+        ``wake_filter`` (i.MX6 low-power modes: only GPC-unmasked lines)."""
         rule = self._wake_rule
-        return True if rule is None else bool(rule(slot, line))
+        if rule is not None and not rule(slot, line):
+            return False
+        return self.wake_filter is None or bool(self.wake_filter(slot, line))
 
     def _woken(self, slot: CpuSlot) -> bool:
         """After a WFI/hlt: is an input already asserted that ends the wait?"""
         pending = slot.core.pending
-        if not pending or self._wake_rule is None:
+        if not pending or (self._wake_rule is None and self.wake_filter is None):
             return bool(pending)
-        return any(pending >> line & 1 and self._wake_rule(slot, line) for line in range(4))
+        return any(pending >> line & 1 and self._wakes(slot, line) for line in range(4))
 
     def _wake(self, slot: CpuSlot) -> None:
         t = self.now()
