@@ -34,6 +34,7 @@ from irqemu.kernel.context import (
     Task,
     kfunc,
     model_stack,
+    ret_from_fork,
 )
 from irqemu.kernel.genirq import chip as _chip
 from irqemu.kernel.genirq import manage as _manage
@@ -172,11 +173,11 @@ class Kernel:
         self.num_cpus = num_cpus
         self.ops: CpuOps = ops if ops is not None else StandaloneCpuOps(num_cpus)
         self.sched: Scheduler = sched if sched is not None else DeferredRunner()
-        self.softirq: SoftirqOps = softirq if softirq is not None else SoftirqOps()
-        for part in (self.sched, self.softirq):
-            attach = getattr(part, "attach", None)
-            if attach is not None:
-                attach(self)
+        if softirq is None:
+            from irqemu.kernel.softirq import Softirq
+
+            softirq = Softirq()
+        self.softirq: Any = softirq
         self.costs: dict[str, int] = _costs.default_costs() if costs is None else costs
         self.BITS_PER_LONG = 32 if config.arch == "arm" else 64
         self.pointer_bytes = self.BITS_PER_LONG // 8
@@ -218,6 +219,13 @@ class Kernel:
         self._once: set[str] = set()
         self.probes: dict[str, list[Callable[..., None]]] = {}
         self._addrs: dict[int, int] = {}
+
+        # the scheduler and the softirq layer attach last: they create kthreads
+        # (ksoftirqd/N, ktimersoftd/N) and per-CPU run queues
+        for part in (self.sched, self.softirq):
+            attach = getattr(part, "attach", None)
+            if attach is not None:
+                attach(self)
 
     # -- probe points and costs ---------------------------------------------------------
     def enter(self, name: str, *args: Any) -> None:
@@ -303,8 +311,13 @@ class Kernel:
         return bool(self.preempt_count[self.ops.smp_processor_id()] & HARDIRQ_MASK)
 
     def in_interrupt(self) -> bool:
-        pc = self.preempt_count[self.ops.smp_processor_id()]
-        return bool(pc & (HARDIRQ_MASK | SOFTIRQ_MASK | NMI_MASK))
+        cpu = self.ops.smp_processor_id()
+        pc = self.preempt_count[cpu]
+        if pc & (HARDIRQ_MASK | SOFTIRQ_MASK | NMI_MASK):
+            return True
+        # [6.x] PREEMPT_RT: softirq_count() is current->softirq_disable_cnt
+        return self.config.preempt_rt and self.config.v6 and \
+            bool(self.current[cpu].softirq_nestcnt)
 
     def in_softirq(self) -> bool:
         return bool(self.preempt_count[self.ops.smp_processor_id()] & SOFTIRQ_MASK)
@@ -486,7 +499,7 @@ class Kernel:
             t0 = self.ops.now_ps()
             self.ops.local_irq_enable()
             try:
-                task.fn()
+                ret_from_fork(task)
             finally:
                 task.sum_exec_ps += self.ops.now_ps() - t0
                 if was:

@@ -306,3 +306,22 @@ def model_stack(limit: int = 64) -> list[str]:
             out.append(name)
         f = f.f_back  # type: ignore[assignment]
     return out
+
+
+# -- task entry frames (what a stack trace of a kthread ends with) ----------------
+
+
+@kfunc()
+def ret_from_fork(task: Task) -> Any:
+    """A task's first frame: kthreads continue in kthread(), user tasks in their body.
+    Returns what the body returned (a generator for model tasks that yield)."""
+    if task.is_kthread:
+        return kthread(task)
+    assert task.fn is not None
+    return task.fn()
+
+
+@kfunc()
+def kthread(task: Task) -> Any:
+    assert task.fn is not None
+    return task.fn()

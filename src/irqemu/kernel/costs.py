@@ -18,6 +18,36 @@ COST_TABLE: dict[str, tuple[int, str]] = {
     # kernel/softirq.c
     "irq_enter": (40, "EST: rcu_irq_enter + preempt_count_add, ~40 instructions"),
     "irq_exit": (50, "EST: preempt_count_sub, pending check, tick_irq_exit, rcu_irq_exit"),
+    "__raise_softirq_irqoff": (8, "EST: or into the per-CPU pending word (+ trace hook)"),
+    "raise_softirq_irqoff": (12, "EST: the above + in_interrupt() test"),
+    "raise_softirq": (16, "EST: irqsave wrapper (mrs/cpsid/msr)"),
+    "__raise_softirq_irqoff_ksoft": (14, "EST: 4.6-rt: pending word + daemon mask + wakeup"),
+    "wakeup_softirqd": (10, "EST: state test; try_to_wake_up is charged separately"),
+    "invoke_softirq": (6, "EST"),
+    "__do_softirq": (80, "EST: bh count, pending snapshot, irq on/off, restart checks, "
+                         "rcu_bh_qs; per vector: kstat, trace hooks, indirect call"),
+    "do_current_softirqs": (60, "EST: 4.6-rt: per vector local_lock (rt_mutex fast path "
+                                "~2 ldrex/strex) + irq on/off"),
+    "local_bh_disable": (6, "EST: preempt_count add (4.6-rt: nestcnt++, migrate_disable)"),
+    "__local_bh_enable_ip": (12, "EST: preempt_count sub, pending test, preempt check"),
+    "__local_bh_enable": (14, "EST: 4.6-rt: irq off, nestcnt test, migrate_enable"),
+    "run_ksoftirqd": (30, "EST: smpboot loop + cond_resched_rcu_qs"),
+    "run_timersd": (30, "EST"),
+    "__tasklet_schedule": (20, "EST: irqsave, list append, raise"),
+    "__tasklet_hi_schedule": (20, "EST"),
+    "tasklet_action": (25, "EST: detach list; per tasklet trylock/test_and_clear_bit"),
+    "tasklet_hi_action": (25, "EST"),
+    # kernel/time
+    "tick_handle_periodic": (400, "EST: tick_periodic: do_timer, update_process_times, "
+                                  "account, rcu check, profile (~400 insns)"),
+    "run_timer_softirq": (60, "EST: base lock, cascade check"),
+    "call_timer_fn": (20, "EST"),
+    "run_hrtimer_softirq": (40, "EST"),
+    # kernel/sched
+    "try_to_wake_up": (150, "EST: pi_lock, select_task_rq, enqueue, check_preempt "
+                            "(~150 insns on A9)"),
+    "__schedule": (1500, "EST: pick_next_task + context_switch (no mm switch for kthreads);"
+                         " lmbench lat_ctx on Cortex-A9 class cores is a few us"),
     # kernel/irq/irqdesc.c, irqdomain.c
     "__handle_domain_irq": (30, "EST: set_irq_regs, lookup call, bounds check"),
     "irq_find_mapping": (15, "EST: linear revmap array load"),

@@ -1,0 +1,876 @@
+"""The scheduler (kernel/sched/core.c, rt.c, fair.c, reduced), split in two:
+
+- :class:`Sched` decides **what** runs: per-CPU run queues, SCHED_FIFO / SCHED_RR by
+  priority, SCHED_OTHER as a fair approximation (vruntime weighted by nice,
+  sleeper credit, wakeup and tick preemption), ``wake_up_process``, need_resched,
+  context switches (tracepoint sched_switch, a modelled cost, ``current``,
+  the per-task preempt_count ARM keeps in thread_info), and RT throttling
+  (sched_rt_period_us 1,000,000 / sched_rt_runtime_us 950,000, the one-time
+  "sched: RT throttling activated", RT_RUNTIME_SHARE in 4.6).
+- a **backend** runs what was decided on a CPU. :class:`StandaloneRunner` (here)
+  runs model tasks on model CPUs with per-CPU simulated clocks, for tests and
+  model-level scenarios; the lead's core backend runs guest-code tasks with
+  Unicorn contexts and model tasks through :meth:`Sched.task_step`.
+
+Model tasks. A task's ``fn`` is one pass of its main loop. A plain function is
+one slice. A function that returns a generator runs one slice per ``next()``:
+each ``yield`` is a preemption point, where the core is back in guest code
+with interrupts enabled, pending hard IRQs are taken and a higher-priority
+task may take the CPU. ``yield n`` (an int) charges n modelled cycles of work
+for that slice; ``yield SLEEP`` blocks the task until ``wake_up_process``
+(the generator resumes after the yield). After a pass ends the task stays
+runnable if ``task.data["should_run"]()`` says so (smpboot threads) or it was
+woken while running, else it sleeps.
+
+What a backend must do (see :class:`Backend`): call :meth:`Sched.schedule` at
+a preemption point when :meth:`Sched.need_resched` is set (after a slice, on
+return from the outermost hard IRQ to preemptible context), run the current
+task's next slice, report time with :meth:`Sched.account` (the standalone
+runner does this itself), call :meth:`Sched.scheduler_tick` every jiffy (the
+tick in :mod:`irqemu.kernel.timer` does), and implement ``kick(cpu)`` (a
+reschedule IPI to a CPU another CPU woke a task on) and ``irq_window(cpu)``
+(model code has interrupts enabled on ``cpu``: take due hard IRQs now).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from irqemu.kernel.context import (
+    PF_KTHREAD,
+    SCHED_FIFO,
+    SCHED_NORMAL,
+    SCHED_RR,
+    Task,
+    kfunc,
+)
+
+if TYPE_CHECKING:
+    from irqemu.kernel import Kernel
+
+#: ``yield SLEEP`` from a model task: set_current_state(TASK_INTERRUPTIBLE); schedule()
+SLEEP = "sleep"
+
+NSEC = 1000  #: picoseconds per nanosecond
+MSEC = 10**9
+USEC = 10**6
+
+#: kernel/sched/core.c sched_prio_to_weight (nice -20 .. 19)
+PRIO_TO_WEIGHT = (
+    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
+    9548, 7620, 6100, 4904, 3906, 3121, 2501, 1991, 1586, 1277,
+    1024, 820, 655, 526, 423, 335, 272, 215, 172, 137,
+    110, 87, 70, 56, 45, 36, 29, 23, 18, 15,
+)
+NICE_0_LOAD = 1024
+RR_TIMESLICE_PS = 100 * MSEC  #: RR_TIMESLICE = 100 ms
+
+
+def nice_to_weight(nice: int) -> int:
+    return PRIO_TO_WEIGHT[max(-20, min(19, nice)) + 20]
+
+
+def is_rt(t: Task) -> bool:
+    return t.policy in (SCHED_FIFO, SCHED_RR)
+
+
+class Backend(Protocol):
+    """What runs the decisions on a CPU."""
+
+    def kick(self, cpu: int) -> None:
+        """``cpu`` has need_resched set by another CPU (smp_send_reschedule)."""
+        ...
+
+    def irq_window(self, cpu: int) -> None:
+        """Model code on ``cpu`` runs with interrupts enabled: take due hard IRQs."""
+        ...
+
+
+@dataclass
+class RunQueue:
+    """struct rq, reduced: the RT priority arrays, the CFS set, accounting."""
+
+    cpu: int
+    idle: Task
+    curr: Task
+    rt: dict[int, deque[Task]] = field(default_factory=dict)  #: rt_priority -> FIFO
+    cfs: list[Task] = field(default_factory=list)
+    need_resched: bool = False
+    min_vruntime: int = 0
+    nr_switches: int = 0
+    #: RT bandwidth (struct rt_rq): time used in this period, own runtime, throttled
+    rt_time: int = 0
+    rt_runtime: int = 0
+    rt_throttled: bool = False
+    period_end: int = 0
+    throttle_count: int = 0
+    slice_start_exec: int = 0  #: curr.sum_exec at its last switch-in (tick preemption)
+
+    def nr_running(self) -> int:
+        return sum(len(q) for q in self.rt.values()) + len(self.cfs)
+
+    def rt_queued(self) -> bool:
+        return any(self.rt.values())
+
+
+class Sched:
+    """The decision half of the scheduler; implements the kernel's ``Scheduler`` hook.
+
+    ``backend``: a :class:`Backend`; by default a :class:`StandaloneRunner` is made.
+    ``switch_cycles``: the modelled cost of a context switch (default: the cost
+    table's ``__schedule``). ``rt_runtime_us=-1`` disables throttling.
+    ``rt_runtime_share``: RT_RUNTIME_SHARE (default: on for 4.6, off for 6.x).
+    """
+
+    def __init__(self, backend: Any = None, *, switch_cycles: int | None = None,
+                 rt_period_us: int = 1_000_000, rt_runtime_us: int = 950_000,
+                 rt_runtime_share: bool | None = None) -> None:
+        self.kernel: Kernel | None = None
+        self.backend: Any = backend
+        self._switch_cycles = switch_cycles
+        self.rt_period_ps = rt_period_us * USEC
+        self.rt_runtime_ps = -1 if rt_runtime_us < 0 else rt_runtime_us * USEC
+        self._share = rt_runtime_share
+        self.rq: list[RunQueue] = []
+        self._seq = itertools.count()
+        self.switch_log: list[tuple[int, int, str, str]] | None = None  #: (ps, cpu, prev, next)
+
+    # -- setup --------------------------------------------------------------------------
+    def attach(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        if self._share is None:
+            self._share = not kernel.config.v6
+        self.rq = [RunQueue(c, kernel.idle[c], kernel.idle[c], rt_runtime=self.rt_runtime_ps,
+                            period_end=self.rt_period_ps) for c in range(kernel.num_cpus)]
+        for t in kernel.idle:
+            t.data["preempt_count"] = 0
+        if self.backend is None:
+            self.backend = StandaloneRunner()
+        att = getattr(self.backend, "attach", None)
+        if att is not None:
+            att(kernel, self)
+
+    @property
+    def switch_cycles(self) -> int:
+        if self._switch_cycles is not None:
+            return self._switch_cycles
+        k = self.kernel
+        return k.costs.get("__schedule", 0) if k is not None else 0
+
+    def _k(self) -> Kernel:
+        assert self.kernel is not None
+        return self.kernel
+
+    def _now(self, cpu: int) -> int:
+        ops = self._k().ops
+        clock = getattr(ops, "clock", None)
+        if clock is not None:
+            return int(clock(cpu))
+        return ops.now_ps()
+
+    # -- queues -------------------------------------------------------------------------
+    def _queued(self, t: Task) -> bool:
+        return bool(t.data.get("on_rq"))
+
+    def enqueue(self, rq: RunQueue, t: Task, head: bool = False) -> None:
+        if self._queued(t):
+            return
+        t.data["on_rq"] = True
+        t.cpu = rq.cpu
+        if is_rt(t):
+            q = rq.rt.setdefault(t.rt_priority, deque())
+            if head:
+                q.appendleft(t)
+            else:
+                q.append(t)
+        else:
+            # place_entity with GENTLE_FAIR_SLEEPERS: credit of half a latency period
+            v = int(t.data.get("vruntime", 0))
+            lat = self.sched_latency_ps()
+            t.data["vruntime"] = max(v, rq.min_vruntime - lat // 2)
+            t.data["cfs_seq"] = next(self._seq)
+            rq.cfs.append(t)
+
+    def dequeue(self, rq: RunQueue, t: Task) -> None:
+        if not self._queued(t):
+            return
+        t.data["on_rq"] = False
+        if is_rt(t):
+            q = rq.rt.get(t.rt_priority)
+            if q is not None and t in q:
+                q.remove(t)
+        elif t in rq.cfs:
+            rq.cfs.remove(t)
+
+    def sched_latency_ps(self) -> int:
+        """sysctl_sched_latency 6 ms x (1 + ilog2(ncpus)) (SCHED_TUNABLESCALING_LOG)."""
+        n = self._k().num_cpus
+        return 6 * MSEC * (1 + max(0, n.bit_length() - 1))
+
+    def min_granularity_ps(self) -> int:
+        n = self._k().num_cpus
+        return 750 * USEC * (1 + max(0, n.bit_length() - 1))
+
+    def wakeup_granularity_ps(self) -> int:
+        n = self._k().num_cpus
+        return 1 * MSEC * (1 + max(0, n.bit_length() - 1))
+
+    # -- the Scheduler hook -----------------------------------------------------------------
+    def select_task_rq(self, t: Task, waking_cpu: int) -> int:
+        allowed = t.cpus_allowed
+        if allowed is not None and t.cpu not in allowed:
+            return min(allowed)
+        if t.data.get("ran_once") or allowed is not None:
+            return t.cpu
+        return waking_cpu
+
+    @kfunc("try_to_wake_up")
+    def wake_up_process(self, t: Task) -> bool:
+        k = self._k()
+        k.enter("try_to_wake_up", t)
+        if t.state == "X":
+            return False
+        if t.state == "R":
+            # already runnable or running: the running pass re-checks its condition
+            t.data["woken"] = True
+            return False
+        t.state = "R"
+        t.data["woken"] = True
+        cpu = self.select_task_rq(t, k.ops.smp_processor_id())
+        rq = self.rq[cpu]
+        self.enqueue(rq, t)
+        if k.probes:
+            k.fire("sched_wakeup", t, cpu)
+        self.check_preempt_curr(rq, t)
+        return True
+
+    def check_preempt_curr(self, rq: RunQueue, p: Task) -> None:
+        curr = rq.curr
+        if curr is rq.idle:
+            self.resched_curr(rq)
+            return
+        if is_rt(p):
+            if rq.rt_throttled:
+                return
+            if not is_rt(curr) or p.rt_priority > curr.rt_priority:
+                self.resched_curr(rq)
+            return
+        if is_rt(curr):
+            return
+        # check_preempt_wakeup: vruntime lead beyond the wakeup granularity
+        gran = self.wakeup_granularity_ps() * NICE_0_LOAD // nice_to_weight(p.nice)
+        if int(curr.data.get("vruntime", 0)) - int(p.data.get("vruntime", 0)) > gran:
+            self.resched_curr(rq)
+
+    def resched_curr(self, rq: RunQueue) -> None:
+        if rq.need_resched:
+            return
+        rq.need_resched = True
+        k = self._k()
+        if rq.cpu != k.ops.smp_processor_id():
+            kick = getattr(self.backend, "kick", None)
+            if kick is not None:
+                kick(rq.cpu)
+
+    def need_resched(self, cpu: int) -> bool:
+        return self.rq[cpu].need_resched
+
+    def hardirq_done(self, cpu: int) -> None:
+        """The outermost hard IRQ returned; a backend preempts here if need_resched
+        (the standalone runner checks at its next step)."""
+        ret = getattr(self.backend, "irq_return", None)
+        if ret is not None:
+            ret(cpu)
+
+    def irq_window(self, cpu: int) -> None:
+        win = getattr(self.backend, "irq_window", None)
+        if win is not None:
+            win(cpu)
+
+    # -- picking and switching -------------------------------------------------------------
+    def pick_next_task(self, cpu: int) -> Task:
+        rq = self.rq[cpu]
+        if not rq.rt_throttled:
+            for prio in sorted(rq.rt, reverse=True):
+                q = rq.rt[prio]
+                if q:
+                    return q[0]
+        if rq.cfs:
+            return min(rq.cfs, key=lambda t: (int(t.data.get("vruntime", 0)),
+                                              int(t.data.get("cfs_seq", 0))))
+        return rq.idle
+
+    @kfunc("__schedule")
+    def schedule(self, cpu: int) -> Task:
+        """__schedule on ``cpu``: pick, and if it differs switch (cost, sched_switch,
+        ``current``, preempt_count). Returns the task now current."""
+        k = self._k()
+        rq = self.rq[cpu]
+        self.update_curr(cpu)
+        rq.need_resched = False
+        prev = rq.curr
+        nxt = self.pick_next_task(cpu)
+        if nxt is prev:
+            return prev
+        k.enter("__schedule")
+        charge = self.switch_cycles
+        if charge:
+            k.ops.charge(charge)
+        if k.probes:
+            k.fire("sched_switch", prev, nxt)
+        if self.switch_log is not None:
+            self.switch_log.append((self._now(cpu), cpu, prev.comm, nxt.comm))
+        prev.data["preempt_count"] = k.preempt_count[cpu]
+        k.preempt_count[cpu] = int(nxt.data.get("preempt_count", 0))
+        rq.curr = nxt
+        rq.nr_switches += 1
+        rq.slice_start_exec = nxt.sum_exec_ps
+        nxt.cpu = cpu
+        nxt.data["ran_once"] = True
+        nxt.data["exec_start"] = self._now(cpu)
+        k.current[cpu] = nxt
+        return nxt
+
+    def update_curr(self, cpu: int) -> None:
+        """Charge the time since the last update to the current task (sum_exec,
+        vruntime, the RT bandwidth) and run the RT period bookkeeping."""
+        rq = self.rq[cpu]
+        now = self._now(cpu)
+        self._rt_period(rq, now)
+        curr = rq.curr
+        start = int(curr.data.get("exec_start", now))
+        delta = max(0, now - start)
+        curr.data["exec_start"] = now
+        if curr is rq.idle or delta == 0:
+            return
+        curr.sum_exec_ps += delta
+        if is_rt(curr):
+            self._account_rt(rq, delta)
+        else:
+            w = nice_to_weight(curr.nice)
+            curr.data["vruntime"] = int(curr.data.get("vruntime", 0)) + delta * NICE_0_LOAD // w
+            vs = [int(t.data.get("vruntime", 0)) for t in rq.cfs] or [curr.data["vruntime"]]
+            rq.min_vruntime = max(rq.min_vruntime, min(vs))
+
+    def account(self, cpu: int, delta_ps: int = 0) -> None:
+        """Backends call this after running a slice (the clock already advanced)."""
+        self.update_curr(cpu)
+
+    # -- RT bandwidth (kernel/sched/rt.c) ----------------------------------------------------
+    def _rt_period(self, rq: RunQueue, now: int) -> None:
+        """do_sched_rt_period_timer, applied lazily at period boundaries."""
+        if self.rt_runtime_ps < 0:
+            return
+        while now >= rq.period_end:
+            rq.period_end += self.rt_period_ps
+            rq.rt_time -= min(rq.rt_time, rq.rt_runtime)
+            if rq.rt_throttled and rq.rt_time < rq.rt_runtime:
+                rq.rt_throttled = False
+                if rq.rt_queued():
+                    self.resched_curr(rq)
+
+    def _account_rt(self, rq: RunQueue, delta: int) -> None:
+        if self.rt_runtime_ps < 0:
+            return
+        rq.rt_time += delta
+        if rq.rt_throttled:
+            return
+        if rq.rt_runtime >= self.rt_period_ps:
+            return
+        if rq.rt_time > rq.rt_runtime and self._share:
+            self._balance_runtime(rq)
+        if rq.rt_runtime >= self.rt_period_ps:
+            return
+        if rq.rt_time > rq.rt_runtime:
+            rq.rt_throttled = True
+            rq.throttle_count += 1
+            self._k().printk_once("rt_throttling", "sched: RT throttling activated", level=4)
+            self.resched_curr(rq)
+
+    def _balance_runtime(self, rq: RunQueue) -> None:
+        """do_balance_runtime: borrow 1/weight of each peer's spare runtime until this
+        CPU's runtime reaches the period."""
+        weight = len(self.rq)
+        for other in self.rq:
+            if other is rq or other.rt_runtime <= 0:
+                continue
+            spare = other.rt_runtime - other.rt_time
+            if spare <= 0:
+                continue
+            diff = spare // weight
+            diff = min(diff, self.rt_period_ps - rq.rt_runtime)
+            other.rt_runtime -= diff
+            rq.rt_runtime += diff
+            if rq.rt_runtime >= self.rt_period_ps:
+                break
+
+    def next_event_ps(self, cpu: int) -> int | None:
+        """When this CPU's run queue changes by itself (the RT period refill)."""
+        rq = self.rq[cpu]
+        if rq.rt_throttled:
+            return rq.period_end
+        return None
+
+    # -- the tick ------------------------------------------------------------------------------
+    def scheduler_tick(self, cpu: int) -> None:
+        """task_tick: SCHED_RR time slices, CFS slice expiry."""
+        rq = self.rq[cpu]
+        self.update_curr(cpu)
+        curr = rq.curr
+        if curr is rq.idle:
+            return
+        if curr.policy == SCHED_RR:
+            left = int(curr.data.get("rr_left", RR_TIMESLICE_PS)) - 10**12 // self._k().config.hz
+            if left <= 0:
+                curr.data["rr_left"] = RR_TIMESLICE_PS
+                q = rq.rt.get(curr.rt_priority)
+                if q is not None and len(q) > 1 and curr in q:
+                    q.remove(curr)
+                    q.append(curr)
+                    self.resched_curr(rq)
+            else:
+                curr.data["rr_left"] = left
+        elif not is_rt(curr):
+            n = max(1, len(rq.cfs))
+            ideal = max(self.sched_latency_ps() // n, self.min_granularity_ps())
+            if curr.sum_exec_ps - rq.slice_start_exec > ideal and len(rq.cfs) > 1:
+                self.resched_curr(rq)
+        if rq.rt_throttled and is_rt(curr):
+            self.resched_curr(rq)
+
+    # -- running model tasks ------------------------------------------------------------------
+    def task_step(self, t: Task) -> str:
+        """Run one slice of model task ``t`` as ``current`` on this CPU.
+
+        Returns ``"yield"`` (a preemption point inside a pass), ``"done"`` (the pass
+        ended; the task stays runnable or was put to sleep) or ``"sleep"``."""
+        k = self._k()
+        cpu = k.ops.smp_processor_id()
+        gen = t.data.get("gen")
+        if gen is None:
+            t.data["woken"] = False
+            res = _task_entry(t)
+            if isinstance(res, Generator):
+                t.data["gen"] = res
+                gen = res
+            else:
+                return self._pass_done(cpu, t)
+        if t.data.get("slept"):
+            t.data["slept"] = False
+            t.data["woken"] = False  # the wakeup that ended the sleep is consumed
+        try:
+            y = _task_resume(t, gen)
+        except StopIteration:
+            t.data["gen"] = None
+            return self._pass_done(cpu, t)
+        if isinstance(y, int) and y > 0:
+            k.ops.charge(y)
+        if y == SLEEP:
+            if t.data.get("woken"):
+                t.data["woken"] = False
+                return "yield"
+            t.data["slept"] = True
+            self._sleep(cpu, t)
+            return "sleep"
+        return "yield"
+
+    def _pass_done(self, cpu: int, t: Task) -> str:
+        should = t.data.get("should_run")
+        again = bool(t.data.get("woken")) or (should is not None and should())
+        t.data["woken"] = False
+        if t.state == "X":
+            self.dequeue(self.rq[cpu], t)
+            self.rq[cpu].need_resched = True
+            return "done"
+        if not again:
+            self._sleep(cpu, t)
+        return "done"
+
+    def _sleep(self, cpu: int, t: Task) -> None:
+        t.state = "S"
+        self.dequeue(self.rq[t.cpu], t)
+        self.rq[cpu].need_resched = True
+
+    def yield_task(self, cpu: int) -> None:
+        """sched_yield / cond_resched at a pass boundary for RT: requeue at tail."""
+        rq = self.rq[cpu]
+        curr = rq.curr
+        if is_rt(curr):
+            q = rq.rt.get(curr.rt_priority)
+            if q is not None and curr in q and len(q) > 1:
+                q.remove(curr)
+                q.append(curr)
+                rq.need_resched = True
+
+    # -- compatibility with the DeferredRunner interface (tests, genirq wait_for) -------------
+    def runnable(self) -> list[Task]:
+        out: list[Task] = []
+        for rq in self.rq:
+            for prio in sorted(rq.rt, reverse=True):
+                out.extend(rq.rt[prio])
+            out.extend(rq.cfs)
+        return out
+
+    def run_pending(self, limit: int = 1_000_000) -> int:
+        """Run until no CPU has runnable tasks (and no event is due); returns slices run."""
+        run = getattr(self.backend, "run_until_idle", None)
+        return int(run(limit)) if run is not None else 0
+
+
+def _task_entry(t: Task) -> Any:
+    from irqemu.kernel.context import ret_from_fork
+
+    return ret_from_fork(t)
+
+
+@kfunc("ret_from_fork")
+def _task_resume(t: Task, gen: Iterator[Any]) -> Any:
+    if t.flags & PF_KTHREAD:
+        return _kthread_resume(gen)
+    return next(gen)
+
+
+@kfunc("kthread")
+def _kthread_resume(gen: Iterator[Any]) -> Any:
+    return next(gen)
+
+
+# -- standalone: model CPUs with their own simulated clocks ------------------------------------
+
+
+class SimCpuOps:
+    """``CpuOps`` for model CPUs: each has its own clock (charged cycles at ``hz``
+    plus idle time), its own IRQ mask; ``on_cpu`` selects the current one."""
+
+    def __init__(self, num_cpus: int = 1, hz: int = 792_000_000) -> None:
+        self.num_cpus = num_cpus
+        self.hz = hz
+        self.cpu = 0
+        self.cycles = [0] * num_cpus
+        self.idle_ps = [0] * num_cpus
+        self.masked = [False] * num_cpus
+
+    def smp_processor_id(self) -> int:
+        return self.cpu
+
+    def charge(self, cycles: int) -> None:
+        self.cycles[self.cpu] += cycles
+
+    def irqs_disabled(self) -> bool:
+        return self.masked[self.cpu]
+
+    def local_irq_disable(self) -> None:
+        self.masked[self.cpu] = True
+
+    def local_irq_enable(self) -> None:
+        self.masked[self.cpu] = False
+
+    def clock(self, cpu: int) -> int:
+        return self.cycles[cpu] * 10**12 // self.hz + self.idle_ps[cpu]
+
+    def now_ps(self) -> int:
+        return self.clock(self.cpu)
+
+    def advance_to(self, cpu: int, t_ps: int) -> None:
+        now = self.clock(cpu)
+        if t_ps > now:
+            self.idle_ps[cpu] += t_ps - now
+
+    @contextmanager
+    def on_cpu(self, cpu: int) -> Iterator[None]:
+        old, self.cpu = self.cpu, cpu
+        try:
+            yield
+        finally:
+            self.cpu = old
+
+
+@dataclass(order=True)
+class _Ev:
+    when: int
+    seq: int
+    cpu: int = field(compare=False)
+    fn: Callable[[], None] = field(compare=False)
+    name: str = field(compare=False, default="")
+    cancelled: bool = field(compare=False, default=False)
+
+
+class StandaloneRunner:
+    """Runs the :class:`Sched` decisions on model CPUs (no cores).
+
+    Events (``at(t, cpu, fn)``) are things that happen at a time on a CPU: a device
+    raising its interrupt and the CPU taking it (``fn`` typically ends in
+    ``kernel.irq(cpu)`` or ``kernel.handle_arch_irq()``). An event runs when the
+    CPU's clock has reached its time and the CPU has interrupts enabled: between
+    slices, or at an ``irq_window`` inside model code with interrupts on. After
+    an event the runner preempts if need_resched is set; otherwise the current
+    task's next slice runs.
+    """
+
+    def __init__(self) -> None:
+        self.kernel: Kernel | None = None
+        self.sched: Sched | None = None
+        self._events: list[_Ev] = []
+        self._seq = itertools.count()
+        self._running = False
+        self._in_window = [False]
+        self.slices = 0
+        self.until_ps = 0
+
+    def attach(self, kernel: Kernel, sched: Sched) -> None:
+        self.kernel = kernel
+        self.sched = sched
+        self._in_window = [False] * kernel.num_cpus
+
+    # -- events --------------------------------------------------------------------------
+    def at(self, when_ps: int, cpu: int, fn: Callable[[], None], name: str = "") -> _Ev:
+        ev = _Ev(when_ps, next(self._seq), cpu, fn, name)
+        heapq.heappush(self._events, ev)
+        return ev
+
+    def _next_event(self, cpu: int) -> int | None:
+        best = None
+        for ev in self._events:
+            if ev.cpu == cpu and not ev.cancelled and (best is None or ev.when < best):
+                best = ev.when
+        return best
+
+    def _pop_due(self, cpu: int, now: int) -> _Ev | None:
+        best: _Ev | None = None
+        for ev in self._events:
+            if ev.cpu == cpu and not ev.cancelled and ev.when <= now and (
+                    best is None or (ev.when, ev.seq) < (best.when, best.seq)):
+                best = ev
+        if best is not None:
+            self._events.remove(best)
+            heapq.heapify(self._events)
+        return best
+
+    def _deliver_due(self, cpu: int) -> int:
+        k, ops = self._kops()
+        n = 0
+        while not ops.irqs_disabled():
+            ev = self._pop_due(cpu, self._clock(cpu))
+            if ev is None:
+                break
+            self._exception(cpu, ev.fn)
+            n += 1
+        return n
+
+    def _exception(self, cpu: int, fn: Callable[[], None]) -> None:
+        """Take an event as the core would: the interrupted context's frames (the idle
+        loop, or the kernel/user task) below the vector stub."""
+        s = self.sched
+        assert s is not None
+        rq = s.rq[cpu]
+        if rq.curr is rq.idle:
+            cpu_startup_entry(fn)
+        elif rq.curr.is_kthread:
+            _irq_svc(fn)
+        else:
+            _irq_usr(fn)
+
+    # -- the Backend interface -------------------------------------------------------------
+    def kick(self, cpu: int) -> None:
+        """A wakeup from another CPU: an idle target CPU catches up to the waker's time."""
+        k, ops = self._kops()
+        me = ops.smp_processor_id()
+        adv = getattr(ops, "advance_to", None)
+        if adv is not None and self.sched is not None and \
+                self.sched.rq[cpu].curr is self.sched.rq[cpu].idle:
+            adv(cpu, self._clock(me))
+
+    def irq_window(self, cpu: int) -> None:
+        if self._in_window[cpu]:
+            return
+        k, ops = self._kops()
+        if ops.irqs_disabled():
+            return
+        self._in_window[cpu] = True
+        try:
+            self._deliver_due(cpu)
+        finally:
+            self._in_window[cpu] = False
+
+    # -- running -------------------------------------------------------------------------------
+    def _kops(self) -> tuple[Kernel, Any]:
+        assert self.kernel is not None
+        return self.kernel, self.kernel.ops
+
+    def _clock(self, cpu: int) -> int:
+        k, ops = self._kops()
+        clock = getattr(ops, "clock", None)
+        if clock is not None:
+            return int(clock(cpu))
+        with k.on_cpu(cpu):
+            return int(ops.now_ps())
+
+    def _advance(self, cpu: int, t: int) -> None:
+        k, ops = self._kops()
+        adv = getattr(ops, "advance_to", None)
+        if adv is not None:
+            adv(cpu, t)
+            return
+        now = self._clock(cpu)
+        if t > now and hasattr(ops, "cycles"):
+            ops.cycles[cpu] += -(-(t - now) * ops.hz // 10**12)
+
+    def _busy(self, cpu: int) -> bool:
+        s = self.sched
+        assert s is not None
+        rq = s.rq[cpu]
+        return rq.curr is not rq.idle or rq.need_resched or \
+            s.pick_next_task(cpu) is not rq.idle
+
+    def _next_time(self, cpu: int) -> int | None:
+        s = self.sched
+        assert s is not None
+        if self._busy(cpu):
+            return self._clock(cpu)
+        cands = [t for t in (self._next_event(cpu), s.next_event_ps(cpu)) if t is not None]
+        return max(min(cands), self._clock(cpu)) if cands else None
+
+    def step_cpu(self, cpu: int) -> None:
+        """One step on ``cpu``: take due events, reschedule if needed, run one slice."""
+        k, ops = self._kops()
+        s = self.sched
+        assert s is not None
+        with k.on_cpu(cpu):
+            if not self._busy(cpu):
+                t = self._next_time(cpu)
+                if t is not None:
+                    self._advance(cpu, t)
+            self._deliver_due(cpu)
+            rq = s.rq[cpu]
+            if rq.need_resched or rq.curr is rq.idle or not s._queued(rq.curr):
+                s.schedule(cpu)
+            curr = rq.curr
+            if curr is rq.idle:
+                s.update_curr(cpu)
+                return
+            was = ops.irqs_disabled()
+            if was:
+                ops.local_irq_enable()
+            s.task_step(curr)
+            self.slices += 1
+            s.update_curr(cpu)
+            if k.preempt_count[cpu] and not k.config.preempt_rt:
+                k.warn_once(f"pc{curr.comm}", f"BUG: {curr.comm} ended a slice with "
+                            f"preempt_count {k.preempt_count[cpu]:#x}")
+
+    def run(self, until_ps: int, max_steps: int = 50_000_000) -> int:
+        """Advance every CPU to ``until_ps``; returns the number of steps taken."""
+        if self._running:
+            return 0
+        k, ops = self._kops()
+        self._running = True
+        self.until_ps = until_ps
+        steps = 0
+        try:
+            while steps < max_steps:
+                best: tuple[int, int] | None = None
+                for c in range(k.num_cpus):
+                    t = self._next_time(c)
+                    if t is not None and t < until_ps and (best is None or t < best[0]):
+                        best = (t, c)
+                if best is None:
+                    break
+                self.step_cpu(best[1])
+                steps += 1
+            for c in range(k.num_cpus):
+                if self._clock(c) < until_ps:
+                    self._advance(c, until_ps)
+                    with k.on_cpu(c):
+                        self.sched.update_curr(c)  # type: ignore[union-attr]
+        finally:
+            self._running = False
+        return steps
+
+    def run_until_idle(self, limit: int = 1_000_000) -> int:
+        """Run while some CPU has a runnable task (events in the future are left)."""
+        if self._running:
+            return 0
+        k, ops = self._kops()
+        s = self.sched
+        assert s is not None
+        self._running = True
+        steps = 0
+        try:
+            while steps < limit:
+                busy = [c for c in range(k.num_cpus) if self._busy(c)]
+                if not busy:
+                    break
+                c = min(busy, key=lambda c: (self._clock(c), c))
+                self.step_cpu(c)
+                steps += 1
+        finally:
+            self._running = False
+        return steps
+
+
+@kfunc()
+def cpu_startup_entry(fn: Callable[[], None]) -> None:
+    arch_cpu_idle(fn)
+
+
+@kfunc()
+def arch_cpu_idle(fn: Callable[[], None]) -> None:
+    _irq_svc(fn)
+
+
+@kfunc("__irq_svc")
+def _irq_svc(fn: Callable[[], None]) -> None:
+    fn()
+
+
+@kfunc("__irq_usr")
+def _irq_usr(fn: Callable[[], None]) -> None:
+    fn()
+
+
+def standalone_kernel(config: Any = "mainline", num_cpus: int = 1, *, hz: int = 792_000_000,
+                      version: str | None = None, softirq: Any = None,
+                      **sched_kw: Any) -> Kernel:
+    """A Kernel on model CPUs: :class:`SimCpuOps`, :class:`Sched` and a
+    :class:`StandaloneRunner` (``kernel.sched.backend``)."""
+    from irqemu.kernel import Kernel
+
+    ops = SimCpuOps(num_cpus, hz)
+    return Kernel(config, num_cpus, version=version, ops=ops, sched=Sched(**sched_kw),
+                  softirq=softirq)
+
+
+def spawn(kernel: Kernel, comm: str, body: Callable[[], Any], *, policy: int = SCHED_NORMAL,
+          rt_priority: int = 0, nice: int = 0, cpus: frozenset[int] | None = None,
+          kthread: bool = True, wake: bool = True) -> Task:
+    """Create a model task (kthread by default, or a user task) and wake it."""
+    if kthread:
+        t = kernel.kthread_create(body, comm, policy=policy, rt_priority=rt_priority, nice=nice,
+                                  cpus_allowed=cpus)
+    else:
+        t = kernel._new_task(comm, ppid=1, flags=0, policy=policy, rt_priority=rt_priority,
+                             nice=nice, fn=body, cpus_allowed=cpus)
+    if cpus:
+        t.cpu = min(cpus)
+    if wake:
+        kernel.wake_up_process(t)
+    return t
+
+
+def runner_of(kernel: Kernel) -> StandaloneRunner:
+    r = getattr(kernel.sched, "backend", None)
+    if not isinstance(r, StandaloneRunner):
+        raise TypeError("kernel.sched has no StandaloneRunner backend")
+    return r
+
+
+__all__ = [
+    "SLEEP", "Backend", "RunQueue", "Sched", "SimCpuOps", "StandaloneRunner", "is_rt",
+    "nice_to_weight", "runner_of", "spawn", "standalone_kernel",
+]
