@@ -184,14 +184,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-SCENARIOS = ("shared-irq", "ipi", "gpc-wake", "fiq-debugger", "nmi", "smi-hwlat")
+SCENARIOS = ("shared-irq", "ipi", "two-paths", "softirq-current", "softirq-starvation",
+             "gpc-wake", "fiq-debugger", "nmi", "smi-hwlat")
 
 
 def _scenario_module(name: str) -> Any:
-    from irqemu.scenarios import fiq_debugger, gpc_wake, ipi, nmi, shared_irq, smi_hwlat
+    import importlib
 
-    return {"shared-irq": shared_irq, "ipi": ipi, "gpc-wake": gpc_wake,
-            "fiq-debugger": fiq_debugger, "nmi": nmi, "smi-hwlat": smi_hwlat}[name]
+    return importlib.import_module("irqemu.scenarios." + name.replace("-", "_"))
 
 
 def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -206,6 +206,10 @@ def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
                                     board="pc" if args.arch == "x86" else "imx6q")
         if args.name == "ipi":
             return mod.run(args.kernel, version=args.version, engine=args.engine)
+        if args.name == "two-paths":
+            return mod.run(args.kernel, version=args.version)
+        if args.name in ("softirq-current", "softirq-starvation"):
+            return mod.run()  # fixed kernels: RT (and mainline for comparison)
         return mod.run(engine=args.engine)  # hardware experiments: no kernel model
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
@@ -234,6 +238,61 @@ def cmd_proc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_kernels(args: argparse.Namespace, attach: Any) -> tuple[str, list[Any]]:
+    """Run the scenario with ``attach(kernel)`` called on every kernel it builds."""
+    from irqemu.kernel import KERNEL_CREATED
+
+    seen: list[Any] = []
+
+    def hook(kernel: Any) -> None:
+        seen.append(attach(kernel))
+
+    KERNEL_CREATED.append(hook)
+    try:
+        text, _ = _run_scenario(args)
+    finally:
+        KERNEL_CREATED.remove(hook)
+    return text, seen
+
+
+def cmd_proc_softirqs(args: argparse.Namespace) -> int:
+    from irqemu.trace.proc import proc_softirqs
+
+    _, kernels = _with_kernels(args, lambda k: k)
+    if not kernels:
+        raise CliError(f"scenario {args.name} runs no kernel model")
+    sys.stdout.write(proc_softirqs(kernels[-1]))
+    return 0
+
+
+def cmd_mpstat(args: argparse.Namespace) -> int:
+    """``irqemu mpstat -I SCPU``: per-CPU softirq rates over the scenario's run."""
+    from irqemu.trace.proc import Mpstat
+
+    _, stats = _with_kernels(args, lambda k: Mpstat(k))
+    if not stats:
+        raise CliError(f"scenario {args.name} runs no kernel model")
+    sys.stdout.write(stats[-1].report())
+    return 0
+
+
+def cmd_stackcount(args: argparse.Namespace) -> int:
+    """``irqemu stackcount FUNCTION -- SCENARIO``: call stacks reaching FUNCTION."""
+    from irqemu.trace.stackcount import StackCount
+
+    _, counters = _with_kernels(
+        args, lambda k: StackCount(k, args.function, bcc_symbols=args.bcc).attach())
+    total = sum(c.total() for c in counters)
+    if not counters:
+        raise CliError(f"scenario {args.name} runs no kernel model")
+    for c in counters:
+        sys.stdout.write(c.format(top=args.top))
+    if total == 0:
+        sys.stderr.write(f"irqemu: {args.function} was never called in {args.name}\n")
+        return EXIT_GUEST
+    return 0
+
+
 def cmd_ps(args: argparse.Namespace) -> int:
     """``irqemu ps``: the kernel threads (``ps axl``) after a scenario has run."""
     text, _ = _run_scenario(args)
@@ -247,10 +306,11 @@ def cmd_ps(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True) -> None:
+def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
+                      with_name: bool = True) -> None:
     if named:
         p.add_argument("name", choices=SCENARIOS, help="which experiment")
-    else:
+    elif with_name:
         p.add_argument("--scenario", dest="name", choices=SCENARIOS, default="shared-irq",
                        help="the scenario whose kernel state to show (default shared-irq)")
     p.add_argument("--kernel", choices=("mainline", "threadirqs", "rt"), default="mainline",
@@ -313,9 +373,27 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=cmd_scenario)
 
     pr = sub.add_parser("proc", help="show a /proc file of the modelled kernel")
-    pr.add_argument("file", choices=("interrupts",))
+    pr.add_argument("file", choices=("interrupts", "softirqs"))
     _scenario_options(pr, named=False)
-    pr.set_defaults(func=cmd_proc)
+    pr.set_defaults(func=lambda a: cmd_proc_softirqs(a) if a.file == "softirqs"
+                    else cmd_proc(a))
+
+    mp = sub.add_parser("mpstat", help="per-CPU softirq rates (mpstat -I SCPU)")
+    mp.add_argument("-I", dest="what", choices=("SCPU",), default="SCPU")
+    _scenario_options(mp, named=False)
+    mp.set_defaults(func=cmd_mpstat)
+
+    stc = sub.add_parser("stackcount", help="count the call stacks reaching a model function",
+                         usage="irqemu stackcount FUNCTION -- SCENARIO [options]")
+    stc.add_argument("function", help="a model function, e.g. net_rx_action or "
+                     "do_current_softirqs")
+    stc.add_argument("name", choices=SCENARIOS, metavar="SCENARIO",
+                     help=f"the scenario to trace: {', '.join(SCENARIOS)}")
+    stc.add_argument("--top", type=_positive_int, help="only the N most frequent stacks")
+    stc.add_argument("--bcc", action="store_true",
+                     help="name __do_softirq as bcc showed it on 4.6 (__softirqentry_text_start)")
+    _scenario_options(stc, named=False, with_name=False)
+    stc.set_defaults(func=cmd_stackcount)
 
     ps = sub.add_parser("ps", help="the modelled kernel's threads, as ps axl shows them")
     _scenario_options(ps, named=False)
@@ -336,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
         from irqemu.fuzz.cli import main as fuzz_main
 
         return int(fuzz_main(argv[1:]))
+    if argv[:1] == ["stackcount"] and "--" in argv:
+        # "stackcount FUNCTION -- SCENARIO [options]": the scenario's options follow it
+        i = argv.index("--")
+        argv = argv[:i] + argv[i + 1:]
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -143,6 +143,11 @@ class SoftirqOps:
             self.run_pending()
 
 
+#: called with every new Kernel: how tools (``irqemu stackcount``, mpstat) attach
+#: to the kernel a scenario builds for itself
+KERNEL_CREATED: list[Callable[[Kernel], None]] = []
+
+
 class Kernel:
     """The modelled kernel's global state: descriptors, domains, tasks, per-CPU
     state, the printk log and probe points."""
@@ -226,6 +231,8 @@ class Kernel:
             attach = getattr(part, "attach", None)
             if attach is not None:
                 attach(self)
+        for hook in list(KERNEL_CREATED):
+            hook(self)
 
     # -- probe points and costs ---------------------------------------------------------
     def enter(self, name: str, *args: Any) -> None:

@@ -1,0 +1,46 @@
+"""irqemu stackcount / proc softirqs / mpstat / scenario for the softirq experiments."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def irqemu(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "irqemu", *args], capture_output=True,
+                          text=True, timeout=600, stdin=subprocess.DEVNULL)
+
+
+def test_stackcount_shows_the_rt_path_through_the_forced_thread() -> None:
+    p = irqemu("stackcount", "net_rx_action", "--", "two-paths", "--kernel", "rt")
+    assert p.returncode == 0, p.stderr
+    assert "irq_forced_thread_fn" in p.stdout and "do_current_softirqs" in p.stdout
+    assert p.stdout.startswith('Tracing 1 functions for "net_rx_action"')
+
+
+def test_stackcount_of_a_function_never_called_fails() -> None:
+    p = irqemu("stackcount", "no_such_function", "--", "two-paths")
+    assert p.returncode == 3 and "never called" in p.stderr
+
+
+def test_proc_softirqs_format() -> None:
+    p = irqemu("proc", "softirqs", "--scenario", "two-paths")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == " " * 20 + "CPU0       "
+    assert lines[1].startswith("          HI:") and "BLOCK_IOPOLL:" in p.stdout
+
+
+def test_mpstat_columns() -> None:
+    p = irqemu("mpstat", "-I", "SCPU", "--scenario", "two-paths", "--kernel", "rt")
+    assert p.returncode == 0, p.stderr
+    assert "NET_RX/s" in p.stdout and "_armv7l_" in p.stdout
+
+
+@pytest.mark.parametrize("name", ["softirq-current", "softirq-starvation"])
+def test_softirq_scenarios_demonstrate_their_point(name: str) -> None:
+    p = irqemu("scenario", name)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout
