@@ -44,3 +44,9 @@ def test_softirq_scenarios_demonstrate_their_point(name: str) -> None:
     p = irqemu("scenario", name)
     assert p.returncode == 0, p.stderr
     assert p.stdout
+
+
+def test_napi_storm_scenario_cli() -> None:
+    p = irqemu("scenario", "napi-storm", "--kernel", "mainline", "--duration-ms", "2")
+    assert p.returncode == 0, p.stderr
+    assert "napi_gro_receive" in p.stdout and "softnet_stat" in p.stdout

@@ -39,6 +39,10 @@ irq_handler:
     srsdb sp!, #MODE_SVC            /* LR_irq and SPSR_irq onto the SVC stack */
     cps #MODE_SVC
     push {r0-r3, r12, lr}           /* AAPCS caller-saved registers + lr_svc */
+    mov r0, sp                      /* current_thread_info(): sp & ~(THREAD_SIZE - 1) */
+    bic r0, r0, #0x1F00
+    bic r0, r0, #0x00FF
+    ldr r0, [r0]                    /* thread_info->task: the model's pid for it */
     hostcall handle_arch_irq        /* the model: gic_handle_irq on this CPU */
     pop {r0-r3, r12, lr}
     rfeia sp!
@@ -55,6 +59,19 @@ idle:
     wfi
     b idle
     .size main, . - main
+
+/* task_loop: where a model task (kthread) runs on the core. Each task has its
+ * own THREAD_SIZE (8 KiB) aligned SVC stack with its pid at the bottom (our
+ * thread_info); the scheduler switches tasks by swapping the core's register
+ * context inside a host call. One slice of the task's model work per host
+ * call; between slices the core is back here, in guest code, IRQs enabled. */
+    .global task_loop
+    .type task_loop, %function
+task_loop:
+    cpsie i
+1:  hostcall task_step
+    b 1b
+    .size task_loop, . - task_loop
 
 #define PERCPU_SIZE 0x4000             /* per CPU: IRQ/FIQ/ABT/UND 1 KiB each, SVC 8 KiB */
 /* The secondaries' stacks: a fixed block after common.S's CPU0 stacks, like
@@ -132,5 +149,7 @@ hc_kernel_start:    .word 0
 hc_cpu_idle:        .word 0
     .global hc_secondary_start
 hc_secondary_start: .word 0
+    .global hc_task_step
+hc_task_step:       .word 0
     .global guest_irq_calls
 guest_irq_calls:    .word 0

@@ -185,7 +185,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 SCENARIOS = ("shared-irq", "ipi", "two-paths", "softirq-current", "softirq-starvation",
-             "gpc-wake", "fiq-debugger", "nmi", "smi-hwlat")
+             "napi-storm", "gpc-wake", "fiq-debugger", "nmi", "smi-hwlat")
 
 
 def _scenario_module(name: str) -> Any:
@@ -208,11 +208,23 @@ def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             return mod.run(args.kernel, version=args.version, engine=args.engine)
         if args.name == "two-paths":
             return mod.run(args.kernel, version=args.version)
+        if args.name == "napi-storm":
+            if getattr(args, "sweep", False):
+                return _napi_sweep(mod, args)
+            return mod.run(args.kernel, rate=args.rate, duration_ms=args.duration_ms,
+                           version=args.version, engine=args.engine)
         if args.name in ("softirq-current", "softirq-starvation"):
             return mod.run()  # fixed kernels: RT (and mainline for comparison)
         return mod.run(engine=args.engine)  # hardware experiments: no kernel model
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
+
+
+def _napi_sweep(mod: Any, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    res = mod.sweep(args.kernel, duration_ms=args.duration_ms)
+    if isinstance(res, tuple):
+        return res
+    return str(res.get("text", res)), res
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
@@ -370,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scenario", help="run one of the talk's experiments and explain it")
     _scenario_options(sc)
     sc.add_argument("--json", action="store_true", help="print the facts as JSON")
+    sc.add_argument("--rate", type=float, default=1e6, metavar="FPS",
+                    help="napi-storm: offered frames per second (default 1e6, 64-byte frames)")
+    sc.add_argument("--duration-ms", type=float, default=4, metavar="MS",
+                    help="napi-storm: simulated milliseconds of storm (default 4)")
+    sc.add_argument("--sweep", action="store_true",
+                    help="napi-storm: sweep the offered load and show the knee")
     sc.set_defaults(func=cmd_scenario)
 
     pr = sub.add_parser("proc", help="show a /proc file of the modelled kernel")

@@ -152,8 +152,8 @@ class MachineMemIO:
 
 HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")
 
-#: host-call slots a kernel.elf may have (SMP bring-up)
-OPTIONAL_HOSTCALLS = ("secondary_start",)
+#: host-call slots a kernel.elf may have (SMP bring-up, tasks on the cores)
+OPTIONAL_HOSTCALLS = ("secondary_start", "task_step")
 
 
 def _x86_rdi() -> int:
@@ -185,6 +185,9 @@ class KernelPlatform:
         self.inline = inline
         self.on_secondary = on_secondary
         self.online: set[int] = {0}
+        self.runner: CoreRunner | None = None
+        #: the guest's current_thread_info() vs the model's current, at each hard IRQ
+        self.current_checks = {"agree": 0, "disagree": 0}
         self.kernel = kernel
         self.on_start = on_start
         self.on_idle = on_idle
@@ -233,7 +236,23 @@ class KernelPlatform:
         return handler
 
     # -- host calls: (machine, cpu) -> None ------------------------------------------
+    def _hc_task_step(self, machine: Any, cpu: int) -> None:
+        if self.runner is None:
+            raise RuntimeError("task_step host call without a scheduler on the cores")
+        self.runner.task_step(cpu)
+
+    def _check_current(self, machine: Any, cpu: int) -> None:
+        """The ARM stub passes thread_info->task (from sp & ~(THREAD_SIZE - 1)) in r0."""
+        if self.runner is None or machine.arch.name != "armv7":
+            return
+        from unicorn import arm_const as A
+
+        pid = machine.cpus[cpu].core.reg_read(A.UC_ARM_REG_R0)
+        key = "agree" if pid == self.kernel.current[cpu].pid else "disagree"
+        self.current_checks[key] += 1
+
     def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
+        self._check_current(machine, cpu)
         if self._vector_reg is None:
             self.kernel.handle_arch_irq()
             return
@@ -270,3 +289,128 @@ class KernelPlatform:
     def _hc_cpu_idle(self, machine: Any, cpu: int) -> None:
         if self.on_idle is not None:
             self.on_idle(self, cpu)
+
+
+# -- the scheduler on the cores ---------------------------------------------------------------
+THREAD_SIZE = 0x2000  #: ARM: 8 KiB kernel stacks, thread_info at the bottom
+TASK_STACKS = 0x10200000  #: where kernel.elf's model tasks get their stacks (pid * THREAD_SIZE)
+
+
+class CoreRunner:
+    """The :class:`~irqemu.kernel.sched.Sched` backend that runs tasks on the cores.
+
+    Every task is a register context on its core. The idle task (swapper/N) is
+    kernel.elf's idle loop; a model task (a kthread: irq thread, ksoftirqd, ...)
+    runs ``task_loop``, which makes one ``task_step`` host call per slice of the
+    task's model work, so between slices the core is in guest code with its real
+    mask bits and takes pending hard IRQs there. Switching task = saving the
+    core's Unicorn context into the old task and restoring the new one's, inside
+    a stopping host call: at ``cpu_idle`` (the idle loop), at ``task_step`` (a
+    task yields, sleeps or is preempted) and when the outermost hard IRQ returns
+    with need_resched set (``__irq_svc``'s preempt_schedule_irq; the interrupted
+    context, inside the IRQ stub, resumes later and returns from the exception).
+
+    Each task's stack is ``THREAD_SIZE`` aligned with its pid at the bottom, so
+    ``sp & ~(THREAD_SIZE - 1)`` in the guest's IRQ stub finds the same task the
+    model calls ``current``; the platform counts agreements in ``current_checks``.
+    """
+
+    def __init__(self) -> None:
+        self.kernel: Any = None
+        self.sched: Any = None
+        self.platform: KernelPlatform | None = None
+        self.switches = 0
+
+    def attach(self, kernel: Any, sched: Any) -> None:
+        self.kernel = kernel
+        self.sched = sched
+
+    # -- Backend --------------------------------------------------------------------------
+    def kick(self, cpu: int) -> None:
+        """A task woke on another CPU: send it a reschedule IPI, as smp_send_reschedule."""
+        me = self.kernel.ops.smp_processor_id()
+        if cpu != me and self.kernel.irqchip is not None:
+            self.kernel.smp_cross_call(frozenset({cpu}), 2)  # IPI_RESCHEDULE
+
+    def irq_window(self, cpu: int) -> None:
+        """Model code with interrupts on: the core takes them at its next block
+        boundary, after this host call returns (a slice is the granularity)."""
+
+    def irq_return(self, cpu: int) -> None:
+        """The outermost hard IRQ returns: preempt if a higher-priority task woke."""
+        rq = self.sched.rq[cpu]
+        if rq.need_resched and not self.kernel.preempt_count[cpu]:
+            self.switch(cpu)
+
+    # -- host-call side --------------------------------------------------------------------
+    def _core(self, cpu: int) -> Any:
+        assert self.platform is not None
+        return self.platform.machine.cpus[cpu].core
+
+    def switch(self, cpu: int) -> None:
+        """schedule() on ``cpu`` and, if it picks another task, swap register contexts."""
+        sched = self.sched
+        rq = sched.rq[cpu]
+        prev = rq.curr
+        nxt = sched.schedule(cpu)
+        if nxt is prev:
+            return
+        core = self._core(cpu)
+        prev.data["uc_context"] = core.uc.context_save()
+        ctx = nxt.data.get("uc_context")
+        if ctx is not None:
+            core.uc.context_restore(ctx)
+        else:
+            self._start_task(core, nxt)
+        self.switches += 1
+
+    def _start_task(self, core: Any, task: Any) -> None:
+        """A task's first run: its own stack, thread_info, and task_loop as the
+        return address of the host call being returned from."""
+        from unicorn import arm_const as A
+
+        assert self.platform is not None
+        machine = self.platform.machine
+        base = TASK_STACKS + task.pid * THREAD_SIZE
+        machine.mem_write(base, task.pid.to_bytes(4, "little"))  # thread_info->task
+        core.reg_write(A.UC_ARM_REG_SP, base + THREAD_SIZE)
+        core.reg_write(A.UC_ARM_REG_LR, machine.image.symbols["task_loop"])
+
+    def task_step(self, cpu: int) -> None:
+        """One slice of ``current``; then schedule if it slept, ended or must yield."""
+        sched = self.sched
+        rq = sched.rq[cpu]
+        curr = rq.curr
+        if curr is rq.idle:
+            self.switch(cpu)
+            return
+        result = sched.task_step(curr)
+        sched.update_curr(cpu)
+        if result != "yield" or rq.need_resched or not sched._queued(curr):
+            self.switch(cpu)
+
+    def cpu_idle(self, cpu: int) -> None:
+        rq = self.sched.rq[cpu]
+        if rq.need_resched or self.sched.pick_next_task(cpu) is not rq.idle:
+            self.switch(cpu)
+
+
+def scheduler_platform(machine: Any, kernel: Kernel,
+                       on_start: Callable[[KernelPlatform], None] | None = None,
+                       **kw: Any) -> KernelPlatform:
+    """A KernelPlatform whose kernel's scheduler runs on the cores (:class:`CoreRunner`).
+
+    The kernel must have been built with ``sched=Sched(backend=CoreRunner())``.
+    """
+    runner = getattr(kernel.sched, "backend", None)
+    if not isinstance(runner, CoreRunner):
+        raise ValueError("build the Kernel with sched=Sched(backend=CoreRunner())")
+    plat = KernelPlatform(machine, kernel, on_start=on_start, inline=(),
+                          on_idle=lambda p, cpu: runner.cpu_idle(cpu), **kw)
+    runner.platform = plat
+    plat.runner = runner
+    # swapper/0's thread_info: the bottom of CPU0's boot SVC stack (common.S)
+    svc_top = machine.image.symbols.get("__stack_svc_top")
+    if svc_top is not None:
+        machine.mem_write((svc_top - 1) & ~(THREAD_SIZE - 1), (0).to_bytes(4, "little"))
+    return plat

@@ -1,0 +1,338 @@
+"""The talk's headline experiment: when does NAPI take over for Ethernet IRQs?
+
+On the emulated i.MX6Q running ``kernel.elf``: the FEC device model at 0x02188000
+(GIC SPI 118 = hwirq 150, "2188000.ethernet") receives 64-byte frames from a
+deterministic traffic generator at 1 Gbit/s; the modelled fec_main.c driver
+(:mod:`irqemu.kernel.drivers.fec`) and NAPI (:mod:`irqemu.kernel.napi`) take them
+through the modelled kernel of the chosen flavour.
+
+- :func:`run`: a calm phase (``calm_rate`` frames/s) then the storm (``rate``),
+  with kprobes on ``__raise_softirq_irqoff_ksoft`` and ``napi_complete_done`` (hit
+  counts per phase: the ksoft hits appear only once the storm starts, and only on
+  RT, where net_rx_action hands leftovers to ksoftirqd with it) and a stackcount
+  of ``napi_gro_receive`` (FEC's receive function, the talk's e1000_receive_skb).
+- :func:`sweep`: one run per offered load, per second of simulated time: offered,
+  delivered, dropped, interrupts taken, polls run; the knee is the lowest load at
+  which fewer than half as many interrupts as frames are taken (NAPI polling
+  carries the load; below it each frame is an interrupt).
+
+Model notes: kernel threads (irq threads, ksoftirqd) run through the kernel
+model's default runner, right after the hard IRQ that woke them, inside the host
+call; the FEC's DMA keeps filling the ring meanwhile (the driver lets the machine's
+due events fire before each descriptor read), so a busy CPU sees frames arrive.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from irqemu.kernel import Kernel
+from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
+from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.napi import napi_layer, proc_softnet_stat
+from irqemu.trace.kprobes import Kprobe
+from irqemu.trace.stackcount import StackCount
+
+FEC_SPI = 118
+RECEIVE_FN = "napi_gro_receive"
+KSOFT = "__raise_softirq_irqoff_ksoft"
+COMPLETE = "napi_complete_done"
+PS_PER_MS = 10**9
+START_PS = 200 * 10**6  #: the traffic starts 200 us into the run (the FEC is open by then)
+
+ORIGINS = ("irq_exit", "irq thread", "ksoftirqd", "other")
+#: where the talk sees the receive function run without a storm, per flavour
+EXPECTED_ORIGIN = {"mainline": "irq_exit", "threadirqs": "irq thread", "rt": "irq thread"}
+#: frames that stack must have (the talk's stackcount output)
+EXPECTED_FRAMES = {
+    "mainline": ["net_rx_action", "__do_softirq", "irq_exit"],
+    "threadirqs": ["net_rx_action", "__do_softirq", "do_softirq", "__local_bh_enable_ip",
+                   "irq_forced_thread_fn", "irq_thread"],
+    "rt": ["net_rx_action", "do_current_softirqs", "__local_bh_enable", "irq_forced_thread_fn",
+           "irq_thread"],
+}
+
+
+def origin(stack: tuple[str, ...]) -> str:
+    """Where a receive ran: from irq_exit, in an irq thread (local_bh_enable), in
+    ksoftirqd, or elsewhere."""
+    if "run_ksoftirqd" in stack:
+        return "ksoftirqd"
+    if "irq_forced_thread_fn" in stack:
+        return "irq thread"
+    if "irq_exit" in stack:
+        return "irq_exit"
+    return "other"
+
+
+@dataclass
+class _Run:
+    kernel: Kernel
+    fep: FecEnetPrivate
+    fec: Any
+    irq: int
+    stacks: StackCount
+    ksoft: Kprobe
+    complete: Kprobe
+    gens: list[Any]
+    result: Any
+    snap: dict[str, int]
+    hz: int
+
+
+def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
+               engine: str, frame_size: int, drain_ms: float, seed: int) -> _Run:
+    """Boot kernel.elf on an imx6q with the FEC driver; play ``phases`` of
+    (frames per second, milliseconds) back to back; snapshot the probes when the
+    last phase starts."""
+    from irqemu.bench import firmware_path
+    from irqemu.devices.traffic import ConstantRate, TrafficGenerator
+    from irqemu.kernel.drivers.irq_gic import gic_of_init
+    from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
+    from irqemu.machine.boards import build_board
+
+    m = build_board("imx6q", engine=engine)
+    m.load_elf(str(firmware_path("armv7", "kernel.elf")))
+    k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
+    fec = m.devices["fec"]
+    state: dict[str, Any] = {}
+
+    def start(plat: KernelPlatform) -> None:
+        gic = gic_of_init(k, plat.io, init_all_cpus=False)
+        gic.gic_cpu_init()
+        irq = gic.map_spi(FEC_SPI, IRQ_TYPE_LEVEL_HIGH)
+        fep = fec_probe(k, plat.io, plat.mem, irq)
+        fec_enet_open(fep)
+        state["irq"], state["fep"] = irq, fep
+
+    KernelPlatform(m, k, on_start=start)
+    napi_layer(k)
+    stacks = StackCount(k, RECEIVE_FN).attach()
+    ksoft = Kprobe(k, KSOFT).register()
+    complete = Kprobe(k, COMPLETE).register()
+    gens = []
+    t = START_PS
+    snap: dict[str, int] = {}
+    for i, (rate, ms) in enumerate(phases):
+        end = t + int(ms * PS_PER_MS)
+        if rate > 0:
+            g = TrafficGenerator(m, fec, ConstantRate(int(rate)), frame_size=frame_size,
+                                 start_ps=t, stop_ps=end, seed=seed + i, name=f"traffic{i}")
+            g.start()
+            gens.append(g)
+        t = end
+    storm_at = START_PS + int(sum(ms for _r, ms in phases[:-1]) * PS_PER_MS)
+
+    def take_snapshot() -> None:
+        snap.update(ksoft=ksoft.hits, complete=complete.hits, receives=stacks.total(),
+                    irqs=_kstat(k, state.get("irq", 0)))
+
+    m.schedule(storm_at, take_snapshot, "storm-start")
+    result = m.run(max_time_ps=t + int(drain_ms * PS_PER_MS))
+    if "fep" not in state:
+        raise RuntimeError("kernel.elf never reached kernel_start: the FEC was not probed")
+    return _Run(k, state["fep"], fec, state["irq"], stacks, ksoft, complete, gens, result,
+                snap, int(m.cpus[0].clock.hz))
+
+
+def _kstat(k: Kernel, irq: int) -> int:
+    desc = k.irq_descs.get(irq)
+    return sum(desc.kstat_irqs) if desc is not None else 0
+
+
+def _clean(stacks: StackCount) -> Counter[tuple[str, ...]]:
+    """The counted stacks cut after ``ret_from_fork``: the model's default runner runs
+    woken kthreads from inside the hard IRQ's host call, frames a real kthread
+    stack does not have."""
+    out: Counter[tuple[str, ...]] = Counter()
+    for stack, n in stacks.counts.items():
+        if "ret_from_fork" in stack:
+            stack = stack[: stack.index("ret_from_fork") + 1]
+        out[stack] += n
+    return out
+
+
+def _origins(counts: Counter[tuple[str, ...]]) -> dict[str, int]:
+    out = dict.fromkeys(ORIGINS, 0)
+    for stack, n in counts.items():
+        out[origin(stack)] += n
+    return out
+
+
+def _format(counts: Counter[tuple[str, ...]], top: int = 3) -> str:
+    """bcc stackcount's layout: stacks by ascending count."""
+    lines = [f'Tracing 1 functions for "{RECEIVE_FN}"... Hit Ctrl-C to end.', "^C"]
+    for stack, n in sorted(counts.items(), key=lambda kv: (kv[1], kv[0]))[-top:]:
+        lines.extend(f"  {f}" for f in stack)
+        lines += [f"    {n}", ""]
+    lines.append("Detaching...")
+    return "\n".join(lines)
+
+
+def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: float = 4.0,
+        calm_rate: float = 20_000, calm_ms: float = 2.0, version: str = "4.6",
+        engine: str = "native", frame_size: int = 64, seed: int = 0
+        ) -> tuple[str, dict[str, Any]]:
+    """A calm phase, then the storm; the talk's kprobes and stackcount."""
+    r = _board_run(flavour, [(calm_rate, calm_ms), (rate, duration_ms)], version=version,
+                   engine=engine, frame_size=frame_size, drain_ms=1.0, seed=seed)
+    k, fep, fec = r.kernel, r.fep, r.fec
+    snap = r.snap
+    counts = _clean(r.stacks)
+    by_origin = _origins(counts)
+    top = counts.most_common(1)[0][0] if counts else ()
+    want = EXPECTED_ORIGIN[flavour]
+    usual = next((st for st, _n in counts.most_common() if origin(st) == want), ())
+    sd = napi_layer(k).softnet[0]
+    facts: dict[str, Any] = {
+        "flavour": flavour, "version": version, "engine": engine, "irq": r.irq,
+        "rate": rate, "duration_ms": duration_ms, "calm_rate": calm_rate, "calm_ms": calm_ms,
+        "offered": fec.rx_offered, "delivered": fep.stats.rx_packets,
+        "dropped": fec.rx_dropped, "interrupts": _kstat(k, r.irq),
+        "polls": fep.stats.polls,
+        "kprobes": {
+            KSOFT: {"calm": snap.get("ksoft", 0), "storm": r.ksoft.hits - snap.get("ksoft", 0)},
+            COMPLETE: {"calm": snap.get("complete", 0),
+                       "storm": r.complete.hits - snap.get("complete", 0)},
+        },
+        "calm": {"receives": snap.get("receives", 0), "interrupts": snap.get("irqs", 0)},
+        "origins": by_origin, "top_stack": list(top), "usual_stack": list(usual),
+        "stacks": [[list(st), n] for st, n in counts.most_common()],
+        "cpu_hz": r.hz,
+        "time_squeeze": sd.time_squeeze, "softnet_stat": proc_softnet_stat(k),
+        "sim_time_ps": r.result.sim_time_ps,
+    }
+    text = "\n".join([
+        f"Kernel: {k.config.release} ({flavour}) on an emulated i.MX6Q at "
+        f"{r.hz / 1e6:.0f} MHz ({engine} engine); "
+        f"FEC {fec.name} IRQ {r.irq} \"2188000.ethernet\"",
+        f"Traffic: {frame_size}-byte frames, {calm_rate:,.0f}/s for {calm_ms} ms, then "
+        f"{rate:,.0f}/s for {duration_ms} ms",
+        "",
+        "$ insmod kp_ksoft.ko; insmod kp_napi_complete.ko   (hits per phase)",
+        f"  {KSOFT}: {facts['kprobes'][KSOFT]['calm']} hits calm, "
+        f"{facts['kprobes'][KSOFT]['storm']} hits storm"
+        + ("" if k.config.preempt_rt else "   (no such function on mainline: never hit)"),
+        f"  {COMPLETE}: {facts['kprobes'][COMPLETE]['calm']} hits calm, "
+        f"{facts['kprobes'][COMPLETE]['storm']} hits storm",
+        "",
+        f"$ ./stackcount.py {RECEIVE_FN}",
+        _format(counts),
+        "",
+        "Receives by origin: " + ", ".join(f"{o} {n}" for o, n in by_origin.items() if n),
+        f"Offered {facts['offered']}, delivered {facts['delivered']}, dropped "
+        f"{facts['dropped']}; {facts['interrupts']} interrupts, {facts['polls']} polls.",
+        "",
+        "$ cat /proc/net/softnet_stat",
+        facts["softnet_stat"].rstrip("\n"),
+        "",
+        explain(flavour),
+    ]) + "\n"
+    return text, facts
+
+
+def explain(flavour: str) -> str:
+    common = ("fec_enet_interrupt masks RXF (EIMR = FEC_NAPI_IMASK) and schedules NAPI; "
+              "fec_enet_rx_napi unmasks only when a poll used less than its weight of 64. "
+              "While frames keep coming the interrupt stays masked and NET_RX is raised "
+              "again and again: polling has taken over.")
+    if flavour == "mainline":
+        how = ("Mainline: NET_RX runs at irq_exit (__do_softirq); after 10 restarts or a "
+               "jiffy of work __do_softirq wakes ksoftirqd, which takes over in a storm.")
+    elif flavour == "threadirqs":
+        how = ("threadirqs: the handler runs in irq/150-2188000; NET_RX runs when that "
+               "thread re-enables BHs (irq_forced_thread_fn -> __local_bh_enable_ip -> "
+               "do_softirq); after 10 restarts ksoftirqd takes over.")
+    else:
+        how = ("RT: the handler runs in irq/150-2188000; NET_RX is that thread's own "
+               "softirq (__local_bh_enable -> do_current_softirqs). Leftover work is "
+               "handed to ksoftirqd with __raise_softirq_irqoff_ksoft: its hits appear "
+               "only once the storm starts.")
+    return common + "\n" + how
+
+
+def sweep(flavour: str = "mainline", rates: list[float] | tuple[float, ...] = (
+        20_000, 50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 1_000_000), *,
+        duration_ms: float = 5.0, version: str = "4.6", engine: str = "native",
+        frame_size: int = 64, seed: int = 0) -> tuple[str, dict[str, Any]]:
+    """Per offered load: offered, delivered, dropped, interrupts, polls per second."""
+    rows = []
+    for rate in rates:
+        r = _board_run(flavour, [(rate, duration_ms)], version=version, engine=engine,
+                       frame_size=frame_size, drain_ms=0.5, seed=seed)
+        per_s = 1000.0 / duration_ms
+        irqs = _kstat(r.kernel, r.irq)
+        delivered = r.fep.stats.rx_packets
+        o = _origins(_clean(r.stacks))
+        rows.append({
+            "rate": rate, "offered": r.fec.rx_offered * per_s,
+            "delivered": delivered * per_s, "dropped": r.fec.rx_dropped * per_s,
+            "interrupts": irqs * per_s, "polls": r.fep.stats.polls * per_s,
+            "irqs_per_frame": irqs / delivered if delivered else 0.0,
+            "frames_per_poll": delivered / r.fep.stats.polls if r.fep.stats.polls else 0.0,
+            "ksoftirqd_share": o["ksoftirqd"] / max(1, sum(o.values())),
+        })
+    knee = next((row["rate"] for row in rows if row["delivered"]
+                 and row["irqs_per_frame"] < 0.5), None)
+    saturation = next((row["rate"] for row in rows if row["dropped"] > 0), None)
+    facts: dict[str, Any] = {"flavour": flavour, "version": version, "engine": engine,
+                             "duration_ms": duration_ms, "rows": rows, "knee": knee,
+                             "saturation": saturation}
+    head = (f"{'offered/s':>10} {'delivered/s':>11} {'dropped/s':>10} {'irqs/s':>9} "
+            f"{'polls/s':>9} {'irq/frame':>9} {'frames/poll':>11} {'ksoftirqd':>9}")
+    lines = [f"NAPI sweep, {flavour} ({version}), {frame_size}-byte frames, "
+             f"{duration_ms} ms per load, per second of simulated time:", head]
+    for row in rows:
+        lines.append(f"{row['offered']:>10.0f} {row['delivered']:>11.0f} "
+                     f"{row['dropped']:>10.0f} {row['interrupts']:>9.0f} "
+                     f"{row['polls']:>9.0f} {row['irqs_per_frame']:>9.2f} "
+                     f"{row['frames_per_poll']:>11.1f} {row['ksoftirqd_share']:>9.0%}")
+    lines.append("")
+    lines.append(f"Knee (interrupts give way to polling: < 0.5 interrupts per frame): "
+                 f"{'none in this range' if knee is None else f'{knee:,.0f} frames/s'}")
+    lines.append(f"Ring overflows (drops) from: "
+                 f"{'none in this range' if saturation is None else f'{saturation:,.0f} frames/s'}")
+    return "\n".join(lines) + "\n", facts
+
+
+def check(facts: dict[str, Any]) -> list[str]:
+    """What the talk shows; a list of problems (empty when the run reproduces it)."""
+    problems: list[str] = []
+    if "rows" in facts:
+        rows = facts["rows"]
+        if rows and rows[0]["delivered"] and rows[0]["irqs_per_frame"] < 0.9:
+            problems.append(f"at the lowest load ({rows[0]['rate']:.0f}/s) frames should each "
+                            f"take an interrupt, got {rows[0]['irqs_per_frame']:.2f} per frame")
+        if facts.get("knee") is None:
+            problems.append("no knee: interrupts never gave way to polling in this range")
+        return problems
+    flavour = facts["flavour"]
+    kp = facts["kprobes"]
+    if kp[KSOFT]["calm"]:
+        problems.append(f"{KSOFT} was hit {kp[KSOFT]['calm']} times before the storm")
+    if flavour == "rt" and not kp[KSOFT]["storm"]:
+        problems.append(f"RT: {KSOFT} was never hit during the storm")
+    if flavour != "rt" and kp[KSOFT]["storm"]:
+        problems.append(f"{flavour}: {KSOFT} does not exist there, but was hit")
+    if not kp[COMPLETE]["calm"] or not kp[COMPLETE]["storm"]:
+        problems.append(f"{COMPLETE} should be hit in both phases: {kp[COMPLETE]}")
+    calm = facts["calm"]
+    if calm["receives"] and calm["interrupts"] < 0.9 * calm["receives"]:
+        problems.append(f"calm phase: {calm['interrupts']} interrupts for {calm['receives']} "
+                        "frames (expected one per frame)")
+    o = facts["origins"]
+    want = EXPECTED_ORIGIN[flavour]
+    if not o.get(want):
+        problems.append(f"{flavour}: no receive ran from {want}")
+    usual = facts["usual_stack"]
+    need = EXPECTED_FRAMES[flavour]
+    if not all(f in usual for f in need):
+        problems.append(f"{flavour}: the {want} stack {usual} lacks {need}")
+    if facts["rate"] >= 1_000_000 and not o.get("ksoftirqd"):
+        problems.append(f"{flavour}: ksoftirqd never took over during the storm")
+    return problems
+
+
+__all__ = ["check", "explain", "origin", "run", "sweep"]
