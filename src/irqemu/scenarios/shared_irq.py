@@ -239,150 +239,76 @@ USDHC1_BASE = 0x02190000  #: i.MX6Q uSDHC1 (its own line is SPI 22)
 USBOH3_BASE = 0x02184000  #: i.MX6Q USB core block (EHCI registers)
 
 
-def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str = "native",
-                 events: int = 3, period_ms: float = 1.0,
-                 board: str = "imx6q") -> tuple[str, dict[str, Any]]:
-    """The shared line through the whole path on an emulated i.MX6Q (or ``board="pc"``).
-
-    Two interrupt sources at the uSDHC1 and USB addresses drive one level GIC
-    line (SPI 22, wired-OR, as the mmc and ehci controllers share IO-APIC 16 on
-    the talk's PC); the guest runs ``kernel.elf``, so each interrupt is a real
-    IRQ exception on CPU 0 whose vector stub calls the modelled kernel, where
-    the drivers' handlers read and acknowledge their device over MMIO. On
-    ``board="pc"`` the line is the talk's own: IO-APIC pin 16, level
-    (handle_fasteoi_irq), reached through x86 kernel.elf's IDT stubs and do_IRQ.
-    """
-    if board == "pc":
-        return _run_on_pc(flavour, version=version, engine=engine, events=events,
-                          period_ms=period_ms)
-    if board != "imx6q":
-        raise ValueError(f"run_on_board: board is imx6q or pc, not {board!r}")
-    from irqemu.bench import firmware_path
-    from irqemu.devices.irq_source import IrqSource, WiredOr
-    from irqemu.kernel.drivers.irq_gic import gic_of_init
-    from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-    from irqemu.machine.boards import build_board
-
-    m = build_board("imx6q", engine=engine)
-    m.load_elf(str(firmware_path("armv7", "kernel.elf")))
-    mmc = IrqSource(m, USDHC1_BASE, "mmc0")
-    usb = IrqSource(m, USBOH3_BASE, "ehci_hcd:usb3")
-    m.add_device("usdhc1", mmc, USDHC1_BASE, 0x4000)
-    m.add_device("usboh3", usb, USBOH3_BASE, 0x4000)
-    wired = WiredOr("spi22")
-    mmc.irq.connect(wired.sink())
-    usb.irq.connect(wired.sink())
-    wired.out.connect(m.irq_controller.input(32 + SHARED_SPI))
-    k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
-    handled: dict[str, list[str]] = {"mmc0": [], "ehci_hcd:usb3": []}
-    counts = {"mmc0": 0, "ehci_hcd:usb3": 0}
-    state: dict[str, Any] = {}
-
-    def status_ack(plat: KernelPlatform, base: int) -> int:
-        cpu = k.ops.smp_processor_id()
-        st = plat.io.read32(cpu, base)
-        if st:
-            plat.io.write32(cpu, base + 4, st)
-        return st
-
-    def start(plat: KernelPlatform) -> None:
-        gic = gic_of_init(k, plat.io, init_all_cpus=False)
-        gic.gic_cpu_init()
-        irq = gic.map_spi(SHARED_SPI, IRQ_TYPE_LEVEL_HIGH)
-        state["irq"] = irq
-
-        def sdhci_irq(irq_: int, host: Any) -> int:  # drivers/mmc/host/sdhci.c
-            if not status_ack(plat, USDHC1_BASE):
-                return IRQ_NONE
-            handled["mmc0"].append("sdhci_irq@" + _context(k))
-            return IRQ_WAKE_THREAD
-
-        def sdhci_thread_irq(irq_: int, host: Any) -> int:
-            handled["mmc0"].append("sdhci_thread_irq@" + _context(k))
-            counts["mmc0"] += 1
-            return IRQ_HANDLED
-
-        def usb_hcd_irq(irq_: int, hcd: Any) -> int:  # drivers/usb/core/hcd.c
-            if not status_ack(plat, USBOH3_BASE):
-                return IRQ_NONE
-            handled["ehci_hcd:usb3"].append("usb_hcd_irq@" + _context(k))
-            counts["ehci_hcd:usb3"] += 1
-            return IRQ_HANDLED
-
-        state["ret"] = {
-            "mmc0": k.request_threaded_irq(irq, sdhci_irq, sdhci_thread_irq, IRQF_SHARED,
-                                           "mmc0", mmc),
-            "ehci_hcd:usb3": k.request_irq(irq, usb_hcd_irq, IRQF_SHARED, "ehci_hcd:usb3",
-                                           usb),
-        }
-
-    KernelPlatform(m, k, on_start=start)
-    step = int(period_ms * 10**9)
-    mmc.fire_at([(2 * i + 1) * step for i in range(events)] + [(2 * events + 1) * step])
-    usb.fire_at([(2 * i + 2) * step for i in range(events)] + [(2 * events + 1) * step])
-    result = m.run(max_time_ps=(2 * events + 2) * step)
-    irq = state.get("irq", 0)
-    proc = show_interrupts(k)
-    ps = ps_axl(k, grep="irq/")
-    threads = sorted(k.irq_threads(), key=lambda t: t.pid)
-    facts: dict[str, Any] = {
-        "flavour": flavour, "version": version, "arch": "arm", "engine": engine,
-        "irq": irq, "request_ret": state.get("ret", {}),
-        "threads": [{"comm": t.comm, "pid": t.pid, "rt_priority": t.rt_priority,
-                     "ps_pri": t.prio - 100} for t in threads],
-        "proc_row": next((ln for ln in proc.splitlines() if ln.lstrip().startswith(f"{irq}:")),
-                         ""),
-        "kstat": sum(k.irq_descs[irq].kstat_irqs) if irq in k.irq_descs else 0,
-        "events": counts, "handled_in": handled,
-        "fired": {"mmc0": mmc.fired, "ehci_hcd:usb3": usb.fired},
-        "exceptions": result.interrupts[0], "sim_time_ps": result.sim_time_ps,
-        "cycles": result.cycles[0],
-    }
-    text = "\n".join([
-        f"Kernel: {k.config.release} ({flavour}) on an emulated i.MX6Q, {m.num_cpus} CPUs "
-        f"({engine} engine)",
-        f"mmc0 and ehci_hcd:usb3 share GIC SPI {SHARED_SPI}; {mmc.fired} + {usb.fired} device "
-        f"interrupts over {result.sim_time_ps / 1e9:.1f} ms of simulated time.",
-        "",
-        "$ cat /proc/interrupts",
-        proc.rstrip("\n"),
-        "",
-        "$ ps axl | grep irq",
-        HEADER,
-        *ps.splitlines()[1:],
-        "",
-        explain(flavour, irq, version),
-    ]) + "\n"
-    return text, facts
-
-
 #: the talk's PC: mmc0 and ehci_hcd:usb3 share IO-APIC pin 16 (a PCI INTx line)
 PC_SHARED_PIN = 16
 PC_MMC_BASE = 0xFEB00000  #: in the PCI MMIO hole below the IO-APIC
 PC_USB_BASE = 0xFEB01000
 
 
-def _run_on_pc(flavour: str, *, version: str, engine: str, events: int,
-               period_ms: float) -> tuple[str, dict[str, Any]]:
-    """run_on_board(board="pc"): the shared line on IO-APIC pin 16 of the pc board."""
+def _imx6q_setup(m: Any) -> tuple[int, int, str, Any, Any]:
+    """i.MX6Q: the sources at the uSDHC1/USB addresses on GIC SPI 22 (wired-OR)."""
+    from irqemu.kernel.drivers.irq_gic import gic_of_init
+
+    def line(k: Kernel, plat: Any) -> int:
+        gic = gic_of_init(k, plat.io, init_all_cpus=False)
+        gic.gic_cpu_init()
+        return gic.map_spi(SHARED_SPI, IRQ_TYPE_LEVEL_HIGH)
+
+    sink = m.irq_controller.input(32 + SHARED_SPI)
+    return USDHC1_BASE, USBOH3_BASE, f"GIC SPI {SHARED_SPI}", line, sink
+
+
+def _pc_setup(m: Any) -> tuple[int, int, str, Any, Any]:
+    """PC: the sources in the PCI MMIO hole on IO-APIC pin 16, level (fasteoi)."""
+    from irqemu.kernel.drivers.irq_apic import x86_apic_init
+
+    m.add_window(PC_MMC_BASE, 0x2000, "pci-mmio")
+
+    def line(k: Kernel, plat: Any) -> int:
+        # the IrqSource model drives its line active high: a level, active-high entry
+        return x86_apic_init(k, plat.io).map_pin(PC_SHARED_PIN, IRQ_TYPE_LEVEL_HIGH)
+
+    sink = m.devices["ioapic"].input(PC_SHARED_PIN)
+    return PC_MMC_BASE, PC_USB_BASE, f"IO-APIC pin {PC_SHARED_PIN}", line, sink
+
+
+#: board -> (firmware arch, kernel arch, description, setup)
+BOARDS = {"imx6q": ("armv7", "arm", "an emulated i.MX6Q", _imx6q_setup),
+          "pc": ("x86_64", "x86", "an emulated PC", _pc_setup)}
+
+
+def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str = "native",
+                 events: int = 3, period_ms: float = 1.0,
+                 board: str = "imx6q") -> tuple[str, dict[str, Any]]:
+    """The shared line through the whole path on an emulated board.
+
+    Two interrupt sources (IrqSource devices at the mmc and USB controllers'
+    addresses) drive one level line through a wired-OR: GIC SPI 22 on the
+    i.MX6Q, the talk's own IO-APIC pin 16 on the pc. The guest runs
+    ``kernel.elf``, so each interrupt is a real exception on CPU 0 whose vector
+    stub calls the modelled kernel, where the drivers' handlers read and
+    acknowledge their device over MMIO.
+    """
     from irqemu.bench import firmware_path
     from irqemu.devices.irq_source import IrqSource, WiredOr
-    from irqemu.kernel.drivers.irq_apic import x86_apic_init
     from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
     from irqemu.machine.boards import build_board
 
-    m = build_board("pc", engine=engine)
-    m.load_elf(str(firmware_path("x86_64", "kernel.elf")))
-    m.add_window(PC_MMC_BASE, 0x2000, "pci-mmio")
-    mmc = IrqSource(m, PC_MMC_BASE, "mmc0")
-    usb = IrqSource(m, PC_USB_BASE, "ehci_hcd:usb3")
-    m.add_device("sdhci-pci", mmc, PC_MMC_BASE, 0x1000)
-    m.add_device("ehci-pci", usb, PC_USB_BASE, 0x1000)
-    wired = WiredOr("gsi16")
+    if board not in BOARDS:
+        raise ValueError(f"run_on_board: board is one of {', '.join(BOARDS)}, not {board!r}")
+    fw_arch, karch, where, setup = BOARDS[board]
+    m = build_board(board, engine=engine)
+    m.load_elf(str(firmware_path(fw_arch, "kernel.elf")))
+    mmc_base, usb_base, line_name, map_line, line_sink = setup(m)
+    mmc = IrqSource(m, mmc_base, "mmc0")
+    usb = IrqSource(m, usb_base, "ehci_hcd:usb3")
+    m.add_device("mmc0", mmc, mmc_base, 0x1000)
+    m.add_device("ehci", usb, usb_base, 0x1000)
+    wired = WiredOr("shared")
     mmc.irq.connect(wired.sink())
     usb.irq.connect(wired.sink())
-    wired.out.connect(m.devices["ioapic"].input(PC_SHARED_PIN))
-    k = Kernel(flavour, m.num_cpus, version=version, arch="x86", ops=MachineCpuOps(m))
+    wired.out.connect(line_sink)
+    k = Kernel(flavour, m.num_cpus, version=version, arch=karch, ops=MachineCpuOps(m))
     handled: dict[str, list[str]] = {"mmc0": [], "ehci_hcd:usb3": []}
     counts = {"mmc0": 0, "ehci_hcd:usb3": 0}
     state: dict[str, Any] = {}
@@ -395,14 +321,10 @@ def _run_on_pc(flavour: str, *, version: str, engine: str, events: int,
         return st
 
     def start(plat: KernelPlatform) -> None:
-        apic = x86_apic_init(k, plat.io)
-        # the devices drive the line active high (the IrqSource model), so the
-        # _PRT-style entry is level, active high
-        irq = apic.map_pin(PC_SHARED_PIN, IRQ_TYPE_LEVEL_HIGH)
-        state["irq"] = irq
+        irq = state["irq"] = map_line(k, plat)
 
         def sdhci_irq(irq_: int, host: Any) -> int:  # drivers/mmc/host/sdhci.c
-            if not status_ack(plat, PC_MMC_BASE):
+            if not status_ack(plat, mmc_base):
                 return IRQ_NONE
             handled["mmc0"].append("sdhci_irq@" + _context(k))
             return IRQ_WAKE_THREAD
@@ -413,7 +335,7 @@ def _run_on_pc(flavour: str, *, version: str, engine: str, events: int,
             return IRQ_HANDLED
 
         def usb_hcd_irq(irq_: int, hcd: Any) -> int:  # drivers/usb/core/hcd.c
-            if not status_ack(plat, PC_USB_BASE):
+            if not status_ack(plat, usb_base):
                 return IRQ_NONE
             handled["ehci_hcd:usb3"].append("usb_hcd_irq@" + _context(k))
             counts["ehci_hcd:usb3"] += 1
@@ -436,7 +358,7 @@ def _run_on_pc(flavour: str, *, version: str, engine: str, events: int,
     ps = ps_axl(k, grep="irq/")
     threads = sorted(k.irq_threads(), key=lambda t: t.pid)
     facts: dict[str, Any] = {
-        "flavour": flavour, "version": version, "arch": "x86", "engine": engine,
+        "flavour": flavour, "version": version, "arch": karch, "engine": engine,
         "irq": irq, "request_ret": state.get("ret", {}),
         "threads": [{"comm": t.comm, "pid": t.pid, "rt_priority": t.rt_priority,
                      "ps_pri": t.prio - 100} for t in threads],
@@ -449,11 +371,10 @@ def _run_on_pc(flavour: str, *, version: str, engine: str, events: int,
         "cycles": result.cycles[0], "dmesg": list(k.dmesg),
     }
     text = "\n".join([
-        f"Kernel: {k.config.release} ({flavour}) on an emulated PC, {m.num_cpus} CPUs "
+        f"Kernel: {k.config.release} ({flavour}) on {where}, {m.num_cpus} CPUs "
         f"({engine} engine)",
-        f"mmc0 and ehci_hcd:usb3 share IO-APIC pin {PC_SHARED_PIN}; {mmc.fired} + "
-        f"{usb.fired} device interrupts over {result.sim_time_ps / 1e9:.1f} ms of simulated "
-        "time.",
+        f"mmc0 and ehci_hcd:usb3 share {line_name}; {mmc.fired} + {usb.fired} device "
+        f"interrupts over {result.sim_time_ps / 1e9:.1f} ms of simulated time.",
         "",
         "$ cat /proc/interrupts",
         proc.rstrip("\n"),
