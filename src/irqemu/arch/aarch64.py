@@ -50,6 +50,8 @@ import capstone
 import unicorn
 from unicorn import arm64_const as A
 
+from irqemu.errors import GuestError
+
 # -- PSTATE / SPSR (ARM ARM C5.2.18) --------------------------------------
 PSTATE_M = 0xF  #: M[3:0]: EL in [3:2], SPSel in [0]
 PSTATE_SP = 1 << 0
@@ -317,8 +319,6 @@ class AArch64:
         elif intno == EXCP_SMC and _insn_at(core, pc - 4) == SMC_0:
             psci_call(machine, slot)
         else:
-            from irqemu.machine.machine import GuestError
-
             raise GuestError(f"CPU exception {intno} not modelled at "
                              f"{machine.describe_pc(slot)}")
 
@@ -336,8 +336,6 @@ class AArch64:
 
     def _undefined_or_fail(self, machine: Any, slot: Any) -> None:
         if not self.handle_undefined(machine, slot):
-            from irqemu.machine.machine import GuestError
-
             raise GuestError(f"undefined instruction with no handler "
                              f"({machine.describe_pc(slot)})")
 
@@ -345,8 +343,6 @@ class AArch64:
 def _timer(machine: Any) -> Any:
     dev = machine.devices.get(TIMER_DEVICE)
     if dev is None:
-        from irqemu.machine.machine import GuestError
-
         raise GuestError("generic-timer register access on a board without a generic timer")
     return dev
 
@@ -369,8 +365,6 @@ def semihosting_call(machine: Any, slot: Any) -> None:
 
     On AArch64 SYS_EXIT's X1 points to a two-doubleword block [reason, subcode].
     """
-    from irqemu.machine.machine import GuestError
-
     core = slot.core
     op = core.reg_read(A.UC_ARM64_REG_X0) & 0xFFFFFFFF
     arg = core.reg_read(A.UC_ARM64_REG_X1)

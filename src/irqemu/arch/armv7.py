@@ -22,6 +22,8 @@ import capstone
 import unicorn
 from unicorn import arm_const as A
 
+from irqemu.errors import GuestError
+
 # -- CPSR (ARM ARM B1.3.3) -------------------------------------------------
 CPSR_M = 0x1F
 CPSR_T = 1 << 5
@@ -338,8 +340,6 @@ class ARMv7:
         elif intno == EXCP_UDEF:
             self._undefined_or_fail(machine, slot)
         else:
-            from irqemu.machine.machine import GuestError
-
             raise GuestError(f"CPU exception {intno} not modelled at "
                              f"{machine.describe_pc(slot)}")
 
@@ -358,8 +358,6 @@ class ARMv7:
 
     def _undefined_or_fail(self, machine: Any, slot: Any) -> None:
         if not self.handle_undefined(machine, slot):
-            from irqemu.machine.machine import GuestError
-
             raise GuestError(f"undefined instruction with no handler "
                              f"({machine.describe_pc(slot)})")
 
@@ -398,8 +396,6 @@ ADP_STOPPED_APPLICATION_EXIT = 0x20026
 
 def semihosting_call(machine: Any, slot: Any) -> None:
     """The ARM semihosting calls firmware uses to print and to exit (as QEMU's -semihosting)."""
-    from irqemu.machine.machine import GuestError
-
     core = slot.core
     op = core.reg_read(A.UC_ARM_REG_R0)
     arg = core.reg_read(A.UC_ARM_REG_R1)

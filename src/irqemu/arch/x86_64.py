@@ -47,6 +47,7 @@ from capstone import x86 as csx86
 from unicorn import x86_const as X
 
 from irqemu._core.common import UNMASKABLE
+from irqemu.errors import GuestError
 
 RFLAGS_TF, RFLAGS_IF, RFLAGS_NT, RFLAGS_RF = 1 << 8, 1 << 9, 1 << 14, 1 << 16
 RFLAGS_RESERVED = 1 << 1  #: bit 1 always reads as 1
@@ -79,8 +80,6 @@ class X86Error(Exception):
 
 
 def _guest_error(msg: str) -> Exception:
-    from irqemu.machine.machine import GuestError
-
     return GuestError(msg)
 
 

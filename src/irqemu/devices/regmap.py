@@ -16,9 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-
-class BusError(Exception):
-    """An access the device does not decode: the machine reports it with the core's PC."""
+from irqemu.errors import BusError
 
 
 @dataclass(frozen=True)

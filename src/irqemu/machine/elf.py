@@ -10,12 +10,10 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from irqemu.errors import ElfLoadError
+
 MACHINE_NAMES = {"EM_ARM": "ARM", "EM_AARCH64": "AArch64", "EM_X86_64": "x86-64",
                  "EM_386": "i386", "EM_RISCV": "RISC-V"}
-
-
-class ElfLoadError(Exception):
-    """The file is missing, not an ELF, or not loadable on this board."""
 
 
 @dataclass

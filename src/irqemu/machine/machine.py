@@ -19,6 +19,7 @@ from typing import Any
 import unicorn
 
 from irqemu._core import ACCESS_FETCH, ACCESS_READ, StopReason
+from irqemu.errors import GuestError
 from irqemu.machine.bus import Window
 from irqemu.machine.elf import MACHINE_NAMES, ElfImage, ElfLoadError, read_elf
 from irqemu.sim import Clock, EventQueue
@@ -31,10 +32,6 @@ RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
 _DEADLINE, _IRQ, _WFI = int(StopReason.DEADLINE), int(StopReason.IRQ), int(StopReason.WFI)
 _HOSTCALL, _EXCEPTION = int(StopReason.HOSTCALL), int(StopReason.EXCEPTION)
 _FAULT, _ERROR = int(StopReason.FAULT), int(StopReason.ERROR)
-
-
-class GuestError(Exception):
-    """The guest did something the machine cannot continue from (one-line message)."""
 
 
 @dataclass

@@ -15,9 +15,7 @@ from typing import Any
 
 import tomllib
 
-
-class CostModelError(ValueError):
-    """A cost model file is missing, malformed or has an unsourced entry."""
+from irqemu.errors import CostModelError
 
 
 @dataclass(frozen=True)
