@@ -35,7 +35,7 @@ from benchcommon import host_info, report  # noqa: E402
 from unicorn import arm_const as A
 
 from irqemu._core import StopReason
-from irqemu.machine.boards import build_board
+from irqemu.boards import build_board
 from irqemu.machine.elf import read_elf
 
 REPO = Path(__file__).resolve().parents[1]

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from benchcommon import host_info, report  # noqa: E402
 
-from irqemu.machine.boards import build_board
+from irqemu.boards import build_board
 from irqemu.machine.bus import Window
 from irqemu.machine.machine import Machine
 

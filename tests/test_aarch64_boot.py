@@ -12,9 +12,9 @@ import pytest
 from helpers import FIRMWARE, firmware, need_tool
 
 from irqemu.arch.aarch64 import AArch64
+from irqemu.boards import DEFAULT_BOARD, build_board
 from irqemu.cli import boot
 from irqemu.devices.arm_generic_timer import ArmGenericTimer
-from irqemu.machine.boards import DEFAULT_BOARD, build_board
 
 NAMES = ["timer.elf", "exceptions.elf"]
 

@@ -21,7 +21,7 @@ def _static_cost(arch: str, symbol: str) -> int:
     from irqemu.machine.elf import read_elf
 
     spec = masking.SPECS[arch]
-    image = read_elf(masking.firmware_path(spec.arch, spec.elf))
+    image = read_elf(masking.bundled_firmware(spec.arch, spec.elf))
     start = image.symbols[symbol]
     ends = sorted(a for a in image.symbols.values() if a > start)
     seg = next(sg for sg in image.segments if sg.address <= start < sg.address + len(sg.data))

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from irqemu.bench import firmware_path
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
 from irqemu.devices.irq_source import IrqSource
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import SCHED_FIFO
@@ -15,7 +16,6 @@ from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
 from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.platform import CoreRunner, MachineCpuOps, scheduler_platform
 from irqemu.kernel.sched import Sched, spawn
-from irqemu.machine.boards import build_board
 
 DEV = 0x02190000
 MS = 10**9
@@ -23,7 +23,7 @@ MS = 10**9
 
 def boot(flavour: str, engine: str = "native", long_task: bool = False) -> dict[str, Any]:
     m = build_board("imx6q", engine=engine)
-    m.load_elf(str(firmware_path("armv7", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
     dev = IrqSource(m, DEV, "dev")
     m.add_device("dev", dev, DEV, 0x4000)
     dev.irq.connect(m.irq_controller.input(32 + 22))

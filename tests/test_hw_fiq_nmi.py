@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from irqemu.boards import build_board
 from irqemu.devices.lapic import LVT_MASKED
-from irqemu.machine.boards import build_board
 from irqemu.scenarios import fiq_debugger, nmi
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from irqemu.boards import build_board
 from irqemu.devices.base import CPU_IRQ
 from irqemu.devices.imx_ccm import CCM_BASE, ImxCCM
 from irqemu.devices.imx_gpc import GPC_BASE, ImxGPC, install_wake_filter
-from irqemu.machine.boards import build_board
 from irqemu.scenarios import gpc_wake
 
 

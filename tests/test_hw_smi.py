@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from irqemu.boards import build_board
 from irqemu.devices.smi import SmiSource
-from irqemu.machine.boards import build_board
 from irqemu.scenarios import smi_hwlat
 
 US = 10**6

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from irqemu.bench import firmware_path
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.irq_gic import gic_of_init
 from irqemu.kernel.genirq.handle import IRQ_HANDLED
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-from irqemu.machine.boards import build_board
 
 PTIMER = 0x00A00600
 PERIOD_CYCLES = 8000
@@ -18,7 +18,7 @@ PERIOD_CYCLES = 8000
 
 def boot(engine: str, handler: str | None, inline: tuple[str, ...] = ("handle_arch_irq",)):
     m = build_board("imx6q", engine=engine)
-    m.load_elf(str(firmware_path("armv7", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
     k = Kernel("mainline", m.num_cpus, ops=MachineCpuOps(m))
     seen: dict[str, object] = {"calls": 0}
 
@@ -86,6 +86,6 @@ def test_guest_handler_needs_a_stopping_host_call() -> None:
 
 def test_platform_refuses_firmware_without_host_call_slots() -> None:
     m = build_board("imx6q")
-    m.load_elf(str(firmware_path("armv7", "timer.elf")))
+    m.load_elf(str(bundled_firmware("armv7", "timer.elf")))
     with pytest.raises(ValueError, match="host-call slots"):
         KernelPlatform(m, Kernel("mainline", 4, ops=MachineCpuOps(m)))

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from irqemu.bench import firmware_path
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
 from irqemu.devices.irq_source import IrqSource
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.irq_gic import gic_of_init
@@ -22,7 +23,6 @@ from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
 from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-from irqemu.machine.boards import build_board
 
 RTC_BASE, RTC_SPI = 0x09010000, 2  #: QEMU virt: VIRT_RTC at 0x09010000, SPI 2
 GICD, GICC = 0x08000000, 0x08010000
@@ -32,7 +32,7 @@ MS = 10**9
 def boot(engine: str = "native", *, flavour: str = "mainline", fires: int = 4,
          run_ms: int = 45, timer_ms: int = 10) -> dict[str, Any]:
     m = build_board("virt-a53", engine=engine, num_cpus=2)
-    m.load_elf(str(firmware_path("aarch64", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("aarch64", "kernel.elf")))
     dev = IrqSource(m, RTC_BASE, "rtc0")
     m.add_device("rtc0", dev, RTC_BASE, 0x1000)
     gicdev = m.irq_controller
@@ -115,7 +115,7 @@ def test_threaded_flavour_runs_handler_in_irq_thread() -> None:
 
 def test_platform_patches_8_byte_slots() -> None:
     m = build_board("virt-a53", num_cpus=1)
-    image = m.load_elf(str(firmware_path("aarch64", "kernel.elf")))
+    image = m.load_elf(str(bundled_firmware("aarch64", "kernel.elf")))
     KernelPlatform(m, Kernel("mainline", 1, ops=MachineCpuOps(m)))
     for name in ("hc_handle_arch_irq", "hc_kernel_start", "hc_cpu_idle"):
         addr = int.from_bytes(m.mem_read(image.symbols[name], 8), "little")

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from irqemu.bench import firmware_path
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
 from irqemu.devices.irq_source import IrqSource
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.irq_apic import (
@@ -25,7 +26,6 @@ from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
 from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_EDGE_RISING, IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-from irqemu.machine.boards import build_board
 
 DEV_BASE = 0xFEB00000  #: in the PCI MMIO hole below the IO-APIC
 MS = 10**9
@@ -34,7 +34,7 @@ MS = 10**9
 def boot(engine: str = "native", *, pin: int = 16, type_: int = IRQ_TYPE_LEVEL_HIGH,
          fires: int = 4, flavour: str = "mainline", run_ms: int = 45) -> dict[str, Any]:
     m = build_board("pc", engine=engine, num_cpus=2)
-    m.load_elf(str(firmware_path("x86_64", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("x86_64", "kernel.elf")))
     m.add_window(DEV_BASE, 0x1000, "pci-mmio")
     dev = IrqSource(m, DEV_BASE, "dev0")
     m.add_device("dev0", dev, DEV_BASE, 0x1000)
@@ -113,7 +113,7 @@ def test_threaded_flavour_runs_handler_in_irq_thread() -> None:
 def test_unknown_vector_is_reported_and_acked() -> None:
     """do_IRQ with no descriptor for the vector: the 4.6 message and an EOI."""
     m = build_board("pc", num_cpus=1)
-    m.load_elf(str(firmware_path("x86_64", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("x86_64", "kernel.elf")))
     k = Kernel("mainline", 1, arch="x86", ops=MachineCpuOps(m))
     st: dict[str, Any] = {}
 

@@ -27,7 +27,7 @@ from irqemu.kernel.napi import (
     proc_softnet_stat,
 )
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ, kernel_softirq
-from irqemu.scenarios import ModelBoard
+from irqemu.scenarios.model_board import ModelBoard
 from irqemu.sim.events import Event, EventQueue
 from irqemu.trace.kprobes import Kprobe
 

@@ -22,7 +22,7 @@ from irqemu.arch.x86_64 import (
     _old_exception_offset,
     classify,
 )
-from irqemu.machine.boards.pc import build
+from irqemu.boards.pc import build
 from irqemu.machine.machine import GuestError
 
 CODE, HANDLER, IDT, DATA, STACK = 0x1000, 0x2000, 0x3000, 0x5000, 0x9000

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import firmware
 
+from irqemu.boards import board_for_elf
 from irqemu.cli import boot
-from irqemu.machine.boards import board_for_elf
 from irqemu.machine.elf import read_elf
 
 TIMER_VECTOR = 0x20

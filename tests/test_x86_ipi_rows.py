@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from irqemu.bench import firmware_path
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.irq_apic import x86_apic_init
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-from irqemu.machine.boards import build_board
 
 
 def row(proc: str, name: str) -> list[int]:
@@ -17,7 +17,7 @@ def row(proc: str, name: str) -> list[int]:
 
 def test_self_ipis_arrive_through_the_icr_and_are_counted(engine: str) -> None:
     m = build_board("pc", engine=engine, num_cpus=1)
-    m.load_elf(str(firmware_path("x86_64", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("x86_64", "kernel.elf")))
     k = Kernel("mainline", 1, arch="x86", ops=MachineCpuOps(m))
 
     def start(plat: KernelPlatform) -> None:

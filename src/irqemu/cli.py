@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from irqemu.bundled import bundled_firmware
+from irqemu.errors import GuestError, IrqemuError
 
 EXIT_USAGE = 2  #: bad input: missing file, bad ELF, bad option
 EXIT_GUEST = 3  #: the guest faulted or ran past a limit
@@ -21,17 +23,6 @@ class CliError(Exception):
         self.code = code
 
 
-def bundled_firmware(arch: str, name: str) -> Path:
-    """Path of a firmware ELF shipped inside the package (or in the source tree)."""
-    res = resources.files("irqemu") / "firmware" / arch / name
-    if res.is_file():
-        return Path(str(res))
-    src = Path(__file__).resolve().parents[2] / "firmware" / arch / name
-    if src.is_file():
-        return src
-    raise CliError(f"bundled firmware {arch}/{name} not found (broken install?)")
-
-
 def _fmt_ps(ps: int) -> str:
     if ps >= 10**12:
         return f"{ps / 10**12:.6f} s"
@@ -43,7 +34,7 @@ def _fmt_ps(ps: int) -> str:
 def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: float | None,
          engine: str, quantum: int, echo: bool) -> dict[str, Any]:
     """Build the board, load the firmware, run it; the result as the JSON shape."""
-    from irqemu.machine.boards import board_for_elf, build_board
+    from irqemu.boards import board_for_elf, build_board
     from irqemu.machine.elf import ElfLoadError, read_elf
     from irqemu.machine.machine import GuestError
 
@@ -447,6 +438,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.write(f"irqemu: {exc}\n")
         return exc.code
+    except GuestError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"irqemu: {exc}\n")
+        return EXIT_GUEST
+    except IrqemuError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"irqemu: {exc}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("irqemu: interrupted\n")
         return 130

@@ -6,7 +6,7 @@ from irqemu.kernel import IPI_CALL_FUNC, IPI_RESCHEDULE
 from irqemu.kernel.genirq.handle import IRQ_HANDLED
 from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_EDGE_RISING
 from irqemu.kernel.genirq.manage import IRQF_ONESHOT
-from irqemu.scenarios import ModelBoard
+from irqemu.scenarios.model_board import ModelBoard
 
 
 def test_init_programs_distributor_and_cpu_interfaces():

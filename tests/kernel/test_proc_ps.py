@@ -7,7 +7,7 @@ from irqemu.kernel.genirq.handle import IRQ_HANDLED
 from irqemu.kernel.genirq.irqdesc import irq_alloc_descs
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.ps import HEADER, ps_axl
-from irqemu.scenarios import ModelBoard
+from irqemu.scenarios.model_board import ModelBoard
 from irqemu.scenarios.shared_irq import run
 
 SPEC_FEC = ("150:       1234          0         56          0     GIC-0 150 Level     "

@@ -11,13 +11,6 @@ from pathlib import Path
 from typing import Any
 
 
-def firmware_path(arch: str, name: str) -> Path:
-    """A firmware ELF shipped with irqemu (package data or the source tree)."""
-    from irqemu.cli import bundled_firmware
-
-    return bundled_firmware(arch, name)
-
-
 def boot_stack(machine: Any) -> int | None:
     """The firmware's boot stack (by its linker symbol), for host calls made before,
     or instead of, the firmware's own start-up."""

@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from irqemu.bench import call, firmware_path, md_table
-from irqemu.machine.boards import build_board
+from irqemu.bench import call, md_table
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ SPECS["aarch64-lse"] = AtomicsSpec("aarch64", "virt-a53", "cortex-a55", _A64,
 def _machine(spec: AtomicsSpec, num_cpus: int = 4, quantum: int = 10_000) -> Any:
     m = build_board(spec.board, num_cpus=num_cpus, quantum_cycles=quantum,
                     **dict(spec.board_kw))
-    m.load_elf(str(firmware_path(spec.arch, spec.elf)))
+    m.load_elf(str(bundled_firmware(spec.arch, spec.elf)))
     return m
 
 

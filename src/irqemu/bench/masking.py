@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from irqemu.bench import call, firmware_path, md_table, percentile
-from irqemu.machine.boards import build_board
+from irqemu.bench import call, md_table, percentile
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ SPECS: dict[str, MaskingSpec] = {
 
 def _machine(spec: MaskingSpec) -> Any:
     m = build_board(spec.board, **dict(spec.board_kw))
-    m.load_elf(str(firmware_path(spec.arch, spec.elf)))
+    m.load_elf(str(bundled_firmware(spec.arch, spec.elf)))
     return m
 
 

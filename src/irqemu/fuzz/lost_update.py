@@ -158,9 +158,9 @@ class Outcome:
 
 
 def _firmware(spec: VariantSpec) -> Path:
-    from irqemu.bench import firmware_path
+    from irqemu.bundled import bundled_firmware
 
-    return firmware_path(spec.arch, FIRMWARE)
+    return bundled_firmware(spec.arch, FIRMWARE)
 
 
 def firmware_sha256(spec: VariantSpec) -> str:
@@ -171,7 +171,7 @@ def run_schedule(variant: str | VariantSpec, schedule: list[Arrival], *,
                  task_iters: int = TASK_ITERS, engine: str = "native") -> Outcome:
     """Boot the lost-update firmware, play ``schedule`` (times in CPU 0 cycles,
     lines = the variant's GIC IDs, payload = INT_STATUS bits), run to its exit."""
-    from irqemu.machine.boards import build_board
+    from irqemu.boards import build_board
 
     spec = variant if isinstance(variant, VariantSpec) else variant_spec(variant)
     schedule = sort_schedule(schedule)

@@ -23,7 +23,7 @@ from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.sched import Sched, SimCpuOps, StandaloneRunner, runner_of
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ, Softirq, kernel_softirq
 from irqemu.kernel.timer import Timers
-from irqemu.scenarios import ModelBoard
+from irqemu.scenarios.model_board import ModelBoard
 
 FEC_SPI = 118  #: i.MX6Q ENET: SPI 118 = GIC hwirq 150
 NAPI_WEIGHT = 64

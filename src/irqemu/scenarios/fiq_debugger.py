@@ -18,11 +18,11 @@ PS_PER_MS = 10**9
 
 
 def run(*, engine: str = "native") -> tuple[str, dict[str, Any]]:
-    from irqemu.bench import firmware_path
-    from irqemu.machine.boards import build_board
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
 
     m = build_board("imx6q", engine=engine, num_cpus=1)
-    image = m.load_elf(str(firmware_path("armv7", "fiq_watchdog.elf")))
+    image = m.load_elf(str(bundled_firmware("armv7", "fiq_watchdog.elf")))
     result = m.run(max_time_ps=50 * PS_PER_MS)
     out = m.console.decode(errors="replace")
     dump = re.search(r"fiq: watchdog, pc=([0-9a-f]{8}) cpsr=([0-9a-f]{8}) mode (\w+), "

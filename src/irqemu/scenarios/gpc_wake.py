@@ -39,11 +39,11 @@ def add_power_control(m: Machine) -> tuple[ImxCCM, ImxGPC]:
 
 
 def run(*, engine: str = "native", key_at_ps: int = KEY_AT_PS) -> tuple[str, dict[str, Any]]:
-    from irqemu.bench import firmware_path
-    from irqemu.machine.boards import build_board
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
 
     m = build_board("imx6q", engine=engine, num_cpus=1)
-    m.load_elf(str(firmware_path("armv7", "gpc_wake.elf")))
+    m.load_elf(str(bundled_firmware("armv7", "gpc_wake.elf")))
     ccm, gpc = add_power_control(m)
     uart = m.devices["uart1"]
     m.schedule(key_at_ps, lambda: uart.receive(b"k"), "console key press")

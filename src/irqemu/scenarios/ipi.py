@@ -29,13 +29,13 @@ PLAN = [
 
 def run(flavour: str = "mainline", *, version: str = "4.6",
         engine: str = "native") -> tuple[str, dict[str, Any]]:
-    from irqemu.bench import firmware_path
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
     from irqemu.kernel.drivers.irq_gic import gic_of_init
     from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-    from irqemu.machine.boards import build_board
 
     m = build_board("imx6q", engine=engine)
-    m.load_elf(str(firmware_path("armv7", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
     k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
     sent: list[tuple[int, list[int], int]] = []
 

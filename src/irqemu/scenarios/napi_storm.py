@@ -87,14 +87,14 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
     """Boot kernel.elf on an imx6q with the FEC driver; play ``phases`` of
     (frames per second, milliseconds) back to back; snapshot the probes when the
     last phase starts."""
-    from irqemu.bench import firmware_path
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
     from irqemu.devices.traffic import ConstantRate, TrafficGenerator
     from irqemu.kernel.drivers.irq_gic import gic_of_init
     from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-    from irqemu.machine.boards import build_board
 
     m = build_board("imx6q", engine=engine)
-    m.load_elf(str(firmware_path("armv7", "kernel.elf")))
+    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
     k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
     fec = m.devices["fec"]
     state: dict[str, Any] = {}

@@ -52,11 +52,11 @@ class PmcOverflow:
 
 
 def run(*, engine: str = "native", period_us: int = 1000) -> tuple[str, dict[str, Any]]:
-    from irqemu.bench import firmware_path
-    from irqemu.machine.boards import build_board
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
 
     m = build_board("pc", engine=engine, num_cpus=1)
-    m.load_elf(str(firmware_path("x86_64", "nmi_watchdog.elf")))
+    m.load_elf(str(bundled_firmware("x86_64", "nmi_watchdog.elf")))
     pmc = PmcOverflow(m, period_ps=period_us * PS_PER_US, count=8)
     result = m.run(max_time_ps=50 * 10**9)
     out = m.console.decode(errors="replace")

@@ -25,7 +25,7 @@ from irqemu.kernel.genirq.irqdomain import IrqDomainOps, irq_create_mapping, irq
 from irqemu.kernel.genirq.manage import IRQF_SHARED
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.ps import HEADER, ps_axl
-from irqemu.scenarios import ModelBoard
+from irqemu.scenarios.model_board import ModelBoard
 
 #: GIC SPI used for the shared line on the model board (i.MX6 uSDHC1 is SPI 22)
 SHARED_SPI = 22
@@ -289,16 +289,16 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
     stub calls the modelled kernel, where the drivers' handlers read and
     acknowledge their device over MMIO.
     """
-    from irqemu.bench import firmware_path
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
     from irqemu.devices.irq_source import IrqSource, WiredOr
     from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
-    from irqemu.machine.boards import build_board
 
     if board not in BOARDS:
         raise ValueError(f"run_on_board: board is one of {', '.join(BOARDS)}, not {board!r}")
     fw_arch, karch, where, setup = BOARDS[board]
     m = build_board(board, engine=engine)
-    m.load_elf(str(firmware_path(fw_arch, "kernel.elf")))
+    m.load_elf(str(bundled_firmware(fw_arch, "kernel.elf")))
     mmc_base, usb_base, line_name, map_line, line_sink = setup(m)
     mmc = IrqSource(m, mmc_base, "mmc0")
     usb = IrqSource(m, usb_base, "ehci_hcd:usb3")

@@ -27,11 +27,11 @@ SAMPLE_SIZE = 32
 def run(*, engine: str = "native", smi_us: int = 50, period_us: int = 1000,
         first_us: int = 250, width_us: int = 500, window_us: int = 1500,
         thresh_us: int = 10, nsamples: int = 6) -> tuple[str, dict[str, Any]]:
-    from irqemu.bench import firmware_path
-    from irqemu.machine.boards import build_board
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
 
     m = build_board("pc", engine=engine, num_cpus=1)
-    image = m.load_elf(str(firmware_path("x86_64", "hwlat.elf")))
+    image = m.load_elf(str(bundled_firmware("x86_64", "hwlat.elf")))
     hz = m.cpus[0].clock.hz
     params = image.symbols["params"]
     m.mem_write(params, struct.pack("<5Q", hz // 1000, width_us, window_us, thresh_us,

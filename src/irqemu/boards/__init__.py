@@ -12,19 +12,19 @@ DEFAULT_BOARD = {"EM_ARM": "imx6q", "EM_AARCH64": "virt-a53", "EM_X86_64": "pc"}
 
 
 def _imx6q(**kw: Any) -> Machine:
-    from irqemu.machine.boards.imx6q import build
+    from irqemu.boards.imx6q import build
 
     return build(**kw)
 
 
 def _virt_a53(**kw: Any) -> Machine:
-    from irqemu.machine.boards.virt_a53 import build
+    from irqemu.boards.virt_a53 import build
 
     return build(**kw)
 
 
 def _pc(**kw: Any) -> Machine:
-    from irqemu.machine.boards.pc import build
+    from irqemu.boards.pc import build
 
     return build(**kw)
 
