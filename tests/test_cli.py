@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from elfgen import arm_elf
+from elfgen import arm_elf, elf_file
 from helpers import firmware
 
 
@@ -60,7 +60,7 @@ def test_not_an_elf(tmp_path: Path) -> None:
 
 
 def test_elf_for_another_architecture(tmp_path: Path) -> None:
-    f = arm_elf(tmp_path / "x86.elf", [0x90909090], machine=62)
+    f = elf_file(tmp_path / "x86.elf", bits=64, machine=62, segments=[(0x100000, b"\x90", 1)])
     line = one_error_line(irqemu("boot", str(f), "--board", "imx6q"))
     assert "x86-64" in line and "ARM" in line
     riscv = arm_elf(tmp_path / "riscv.elf", [0x00000013], machine=243)
