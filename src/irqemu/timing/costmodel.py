@@ -17,6 +17,11 @@ import tomllib
 
 from irqemu.errors import CostModelError
 
+#: the range a cost model's clock and per-entry cycles must lie in
+MIN_HZ, MAX_HZ = 1_000, 100_000_000_000
+MAX_CYCLES = 1_000_000
+ARCHES = ("armv7", "aarch64", "x86_64")
+
 
 @dataclass(frozen=True)
 class Cost:
@@ -60,8 +65,9 @@ def _entries(data: dict[str, Any], table: str, where: str) -> dict[str, Cost]:
         if not isinstance(src, str) or not src.strip():
             raise CostModelError(f"{where}: [{table}.{name}] has no source")
         cyc = entry["cycles"]
-        if not isinstance(cyc, int) or cyc < 0:
-            raise CostModelError(f"{where}: [{table}.{name}] cycles must be a non-negative integer")
+        if not isinstance(cyc, int) or isinstance(cyc, bool) or not 0 <= cyc <= MAX_CYCLES:
+            raise CostModelError(f"{where}: [{table}.{name}] cycles = {cyc!r}: must be an "
+                                 f"integer from 0 to {MAX_CYCLES:,}")
         out[name] = Cost(cyc, src)
     return out
 
@@ -72,8 +78,15 @@ def load_cost_model(name_or_path: str) -> CostModel:
         path = Path(name_or_path)
         if not path.is_file():
             raise CostModelError(f"cost model file not found: {name_or_path}")
-        text = path.read_text()
         where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except PermissionError:
+            raise CostModelError(f"{where}: permission denied") from None
+        except UnicodeDecodeError:
+            raise CostModelError(f"{where}: not a text (UTF-8 TOML) file") from None
+        except OSError as exc:
+            raise CostModelError(f"{where}: cannot read ({exc.strerror or exc})") from None
     else:
         res = resources.files("irqemu.timing") / "cores" / f"{name_or_path}.toml"
         if not res.is_file():
@@ -90,10 +103,19 @@ def load_cost_model(name_or_path: str) -> CostModel:
             raise CostModelError(f"{where}: missing '{key}'")
     if not data.get("hz_source"):
         raise CostModelError(f"{where}: 'hz' has no hz_source")
+    hz = data["hz"]
+    if not isinstance(hz, int) or isinstance(hz, bool) or not MIN_HZ <= hz <= MAX_HZ:
+        raise CostModelError(f"{where}: hz = {hz!r}: must be an integer from {MIN_HZ:,} "
+                             f"to {MAX_HZ:,}")
+    if data["arch"] not in ARCHES:
+        raise CostModelError(f"{where}: arch = {data['arch']!r}: must be one of "
+                             f"{', '.join(ARCHES)}")
+    if not isinstance(data["core"], str) or not data["core"]:
+        raise CostModelError(f"{where}: core must be a non-empty string")
     classes = _entries(data, "classes", where)
     if "alu" not in classes:
         raise CostModelError(f"{where}: [classes.alu] is required (the default class)")
-    return CostModel(data["core"], data["arch"], int(data["hz"]), classes,
+    return CostModel(data["core"], data["arch"], hz, classes,
                      _entries(data, "events", where), where)
 
 
