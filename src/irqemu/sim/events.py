@@ -6,6 +6,16 @@ import heapq
 import itertools
 from collections.abc import Callable
 
+from irqemu.errors import GuestError
+
+#: events that may fire at one simulated instant before the queue calls it a livelock
+#: (a device rescheduling itself at "now" forever would otherwise stop time)
+MAX_EVENTS_PER_INSTANT = 100_000
+
+
+class LivelockError(GuestError):
+    """Events keep firing at one simulated instant: a device that never lets time advance."""
+
 
 class Event:
     """A callback due at ``when`` (picoseconds). Cancel with ``cancel()``."""
@@ -37,6 +47,8 @@ class EventQueue:
         self._heap: list[tuple[int, int, Event]] = []
         self._seq = itertools.count()
         self.on_schedule: Callable[[int], None] | None = None
+        self._instant = -1  #: the time of the last event popped
+        self._at_instant = 0  #: how many events have fired at that time in a row
 
     def schedule(self, when: int, fn: Callable[[], None], name: str = "") -> Event:
         """Run ``fn`` at simulated time ``when``; returns a handle to cancel it."""
@@ -62,7 +74,17 @@ class EventQueue:
         while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
         if heap and heap[0][0] <= now:
-            return heapq.heappop(heap)[2]
+            ev = heapq.heappop(heap)[2]
+            if ev.when != self._instant:
+                self._instant, self._at_instant = ev.when, 0
+            else:
+                self._at_instant += 1
+                if self._at_instant >= MAX_EVENTS_PER_INSTANT:
+                    raise LivelockError(
+                        f"device livelock: {MAX_EVENTS_PER_INSTANT:,} events fired at "
+                        f"simulated time {ev.when:,} ps without time advancing "
+                        f"(last: {ev.name or 'unnamed event'})")
+            return ev
         return None
 
     def __len__(self) -> int:
