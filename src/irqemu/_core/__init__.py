@@ -6,9 +6,18 @@ full path; the native extension then binds to that same loaded library.
 
 import unicorn as _unicorn  # noqa: F401  (must load libunicorn before the extension)
 
-from irqemu._core.common import ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, UNMASKABLE, StopReason
+from irqemu._core.common import (
+    ACCESS_FETCH,
+    ACCESS_READ,
+    ACCESS_WRITE,
+    UNMASKABLE,
+    Core,
+    MmioHandler,
+    StopReason,
+)
 
-__all__ = ["ACCESS_FETCH", "ACCESS_READ", "ACCESS_WRITE", "UNMASKABLE", "StopReason",
+__all__ = ["ACCESS_FETCH", "ACCESS_READ", "ACCESS_WRITE", "UNMASKABLE", "Core", "MmioHandler",
+           "StopReason",
            "native_core_class", "reference_core_class"]
 
 

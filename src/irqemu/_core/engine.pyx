@@ -137,7 +137,7 @@ cdef int _block_miss(State *st, uint64_t address, uint32_t size) noexcept with g
         st.tused += 1
         return 0
     except BaseException as exc:
-        owner._exc = exc
+        (<Core>owner)._exc = exc
         return -1
 
 
@@ -288,11 +288,10 @@ cdef class Core:
     """
 
     cdef State _st
-    cdef dict __dict__  # arch modules keep per-core facts here (e.g. ARMv7 MPIDR)
     cdef readonly object uc
     cdef readonly int cpu_index
     cdef public object _coster
-    cdef public object _exc
+    cdef object _exc
     cdef list _mmio_refs
     cdef int _pc_reg
     cdef int _thumb_reg
@@ -358,6 +357,12 @@ cdef class Core:
             self._exc = exc
         self._st.reason = R_ERROR
         uc_emu_stop(self._st.uc)
+
+    def fail(self, exc):
+        """Stop the core because a Python hook outside the engine (an arch's port I/O,
+        RDTSC or block hook) raised ``exc``: ``run`` returns ERROR and ``take_error``
+        gives the first such exception."""
+        self._fail(exc)
 
     def map_mmio(self, uint64_t base, size_t size, handler, uint64_t offset=0):
         """Route accesses to [base, base+size) to ``handler`` (see MmioHandler)."""

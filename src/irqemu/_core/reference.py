@@ -127,7 +127,8 @@ class Core:
         self.fault_addr = address
         return False
 
-    def _fail(self, exc: BaseException) -> None:
+    def fail(self, exc: BaseException) -> None:
+        """As the native engine: stop the core; ``run`` returns ERROR with ``exc``."""
         if self._exc is None:
             self._exc = exc
         self._stop(StopReason.ERROR)
@@ -141,7 +142,7 @@ class Core:
             try:
                 return handler.mmio_read(self.cpu_index, offset + off, sz)
             except BaseException as exc:  # noqa: BLE001
-                self._fail(exc)
+                self.fail(exc)
                 return 0
 
         def write(uc: Any, off: int, sz: int, value: int, _ud: Any) -> None:
@@ -149,7 +150,7 @@ class Core:
             try:
                 handler.mmio_write(self.cpu_index, offset + off, sz, value)
             except BaseException as exc:  # noqa: BLE001
-                self._fail(exc)
+                self.fail(exc)
 
         self.uc.mmio_map(base, size, read, None, write, None)
 
@@ -208,7 +209,7 @@ class Core:
                 try:
                     return 1 if handler(is_msr, reg, enc, int(cp.val)) else 0
                 except BaseException as exc:  # noqa: BLE001
-                    self._fail(exc)
+                    self.fail(exc)
                     return 1
             return cb
 

@@ -347,14 +347,6 @@ def _timer(machine: Any) -> Any:
     return dev
 
 
-def _fail(core: Any, exc: BaseException) -> None:
-    """Report an exception from a Python hook through the engine (both engines check
-    ``_exc`` after ``uc_emu_start``) and stop the core."""
-    if core._exc is None:
-        core._exc = exc
-    core.uc.emu_stop()
-
-
 # -- semihosting (ARM IHI 0056, "Semihosting for AArch32 and AArch64") ---------
 SYS_WRITEC, SYS_WRITE0, SYS_EXIT, SYS_EXIT_EXTENDED = 0x03, 0x04, 0x18, 0x20
 ADP_STOPPED_APPLICATION_EXIT = 0x20026

@@ -14,7 +14,8 @@ executed by Unicorn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
@@ -187,6 +188,16 @@ def current_mode(core: Regs) -> int:
 
 
 # -- what the engine and machine need ----------------------------------------
+@dataclass
+class CpuState:
+    """What the architecture keeps per core."""
+
+    mpidr: int  #: this core's MPIDR (MP format, Aff0 = CPU number)
+    #: the engine's IRQ/FIQ entry in C (native ``Core.arm_enter``), or None: ``take_exception``
+    arm_enter: Callable[[int, int, int, int, bool, bool], int] | None = None
+    mpidr_sites: set[int] = field(default_factory=set)  #: MRC MPIDR addresses hooked
+
+
 class ARMv7:
     """The architecture description the machine uses for ARMv7-A cores."""
 
@@ -212,6 +223,8 @@ class ARMv7:
     }
 
     def __init__(self) -> None:
+        #: per-core state, made by ``attach``
+        self.cpus: dict[int, CpuState] = {}
         self._cs_arm = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
         self._cs_thumb = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
         for cs in (self._cs_arm, self._cs_thumb):
@@ -239,7 +252,8 @@ class ARMv7:
         reference engine runs ``take_exception``.
         """
         k = (Exc.FIQ if line == 1 else Exc.IRQ).value
-        enter = getattr(slot.core, "arm_enter", None)
+        st = self.cpus.get(slot.index)
+        enter = None if st is None else st.arm_enter
         if enter is not None:
             return int(enter(k.mode, k.offset, k.lr_arm, k.lr_thumb, k.set_a, k.set_f))
         return take_exception(slot.core, Exc.FIQ if line == 1 else Exc.IRQ)
@@ -271,9 +285,11 @@ class ARMv7:
 
     # -- per-core MPIDR ------------------------------------------------------
     def attach(self, machine: Any, slot: Any) -> None:
-        """Remember each core's MPIDR: Unicorn answers CPU 0's on every core."""
-        slot.core.mpidr = 0x80000000 | slot.index  # MP format, Aff0 = CPU number
-        slot.core.mpidr_sites = set()
+        """Give each core its own MPIDR (Unicorn answers CPU 0's on every core) and
+        remember how it enters IRQ/FIQ (the native engine's ``arm_enter`` in C)."""
+        self.cpus[slot.index] = CpuState(
+            mpidr=0x80000000 | slot.index,  # MP format, Aff0 = CPU number
+            arm_enter=getattr(slot.core, "arm_enter", None))
 
     def special_instruction(self, core: Any, insn: Any) -> None:
         """Called once per instruction when its block is first costed.
@@ -283,15 +299,19 @@ class ARMv7:
         core's MPIDR into Rt. The block is then retranslated with the hooks
         (the engine stops before running it when a stop is requested here).
         """
-        if insn.mnemonic.split(".")[0] not in ("mrc",) or not hasattr(core, "mpidr"):
+        if insn.mnemonic.split(".")[0] not in ("mrc",):
+            return
+        st = self.cpus.get(core.cpu_index)
+        if st is None:
             return
         ops = insn.op_str.replace(" ", "").split(",")
         if len(ops) != 6 or ops[0] != "p15" or ops[1] != "#0" or ops[3:] != ["c0", "c0", "#5"]:
             return
-        if ops[2] not in _GPR_NAMES or insn.address in core.mpidr_sites:
+        if ops[2] not in _GPR_NAMES or insn.address in st.mpidr_sites:
             return
-        core.mpidr_sites.add(insn.address)
+        st.mpidr_sites.add(insn.address)
         reg = _GPR_NAMES[ops[2]]
+        mpidr = st.mpidr
         armed: list[bool] = []
 
         def at_mrc(uc: Any, address: int, size: int, _ud: Any) -> None:
@@ -300,7 +320,7 @@ class ARMv7:
         def after_mrc(uc: Any, address: int, size: int, _ud: Any) -> None:
             if armed:
                 armed.clear()
-                uc.reg_write(reg, core.mpidr)
+                uc.reg_write(reg, mpidr)
 
         nxt = insn.address + insn.size
         core.uc.hook_add(unicorn.UC_HOOK_CODE, at_mrc, None, insn.address, insn.address)

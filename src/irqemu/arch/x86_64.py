@@ -315,11 +315,7 @@ class X86_64:
         """Port I/O (IN/OUT) to ``machine.io_ports``, RDTSC/RDTSCP from simulated time."""
         uc = slot.core.uc
         st = self.state(slot.index)
-
-        def fail(exc: BaseException) -> None:
-            if getattr(slot.core, "_exc", None) is None:
-                slot.core._exc = exc
-            uc.emu_stop()
+        fail = slot.core.fail
 
         def port_in(u: Any, port: int, size: int, _ud: Any) -> int:
             try:
@@ -434,8 +430,7 @@ class X86_64:
             try:
                 self._check_nmi_return(machine, slot)
             except BaseException as exc:  # noqa: BLE001
-                slot.core._exc = exc
-                uc.emu_stop()
+                slot.core.fail(exc)
 
         uc = slot.core.uc
         st.nmi_hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, on_block, None, rip, rip)
