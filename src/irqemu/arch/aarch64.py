@@ -44,12 +44,14 @@ Unicorn facts this module depends on (pinned by tests/test_aarch64_exceptions.py
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import capstone
 import unicorn
 from unicorn import arm64_const as A
 
+from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
 
 # -- PSTATE / SPSR (ARM ARM C5.2.18) --------------------------------------
@@ -192,7 +194,7 @@ def _insn_at(core: Any, pc: int) -> int | None:
         return None
 
 
-class AArch64:
+class AArch64(Arch):
     """The architecture description the machine uses for AArch64 cores."""
 
     name = "aarch64"
@@ -265,6 +267,23 @@ class AArch64:
 
     def call_result(self, core: Any) -> int:
         return int(core.reg_read(A.UC_ARM64_REG_X0))
+
+    def call_arg(self, core: Any, index: int) -> int:
+        """AAPCS64: arguments 0-7 are in X0-X7."""
+        if not 0 <= index < 8:
+            raise ValueError("only the eight register arguments (AAPCS64 x0-x7)")
+        return int(core.reg_read(A.UC_ARM64_REG_X0 + index))
+
+    def start_task(self, core: Any, stack_top: int, entry: int,
+                   args: Sequence[int] = ()) -> None:
+        """SP = ``stack_top``; the host call returns (``ret``) to X30 = ``entry``;
+        X0-X7 = ``args``."""
+        if len(args) > 8:
+            raise ValueError("at most eight register arguments (AAPCS64 x0-x7)")
+        core.reg_write(A.UC_ARM64_REG_SP, stack_top)
+        core.reg_write(A.UC_ARM64_REG_X30, entry)
+        for i, a in enumerate(args):
+            core.reg_write(A.UC_ARM64_REG_X0 + i, a & MASK64)
 
     def hostcall_return(self, core: Any) -> None:
         """A host call returns like ``ret`` (to X30)."""

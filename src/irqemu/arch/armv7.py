@@ -14,7 +14,7 @@ executed by Unicorn.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ import capstone
 import unicorn
 from unicorn import arm_const as A
 
+from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
 
 # -- CPSR (ARM ARM B1.3.3) -------------------------------------------------
@@ -198,7 +199,7 @@ class CpuState:
     mpidr_sites: set[int] = field(default_factory=set)  #: MRC MPIDR addresses hooked
 
 
-class ARMv7:
+class ARMv7(Arch):
     """The architecture description the machine uses for ARMv7-A cores."""
 
     name = "armv7"
@@ -282,6 +283,23 @@ class ARMv7:
 
     def call_result(self, core: Regs) -> int:
         return core.reg_read(A.UC_ARM_REG_R0)
+
+    def call_arg(self, core: Regs, index: int) -> int:
+        """AAPCS: arguments 0-3 are in r0-r3."""
+        if not 0 <= index < 4:
+            raise ValueError("only the four register arguments (AAPCS r0-r3)")
+        return core.reg_read(A.UC_ARM_REG_R0 + index)
+
+    def start_task(self, core: Regs, stack_top: int, entry: int,
+                   args: Sequence[int] = ()) -> None:
+        """SP = ``stack_top``; the host call returns (``bx lr``) to LR = ``entry``;
+        r0-r3 = ``args``."""
+        if len(args) > 4:
+            raise ValueError("at most four register arguments (AAPCS r0-r3)")
+        core.reg_write(A.UC_ARM_REG_SP, stack_top)
+        core.reg_write(A.UC_ARM_REG_LR, entry)
+        for i, a in enumerate(args):
+            core.reg_write(A.UC_ARM_REG_R0 + i, a & 0xFFFFFFFF)
 
     # -- per-core MPIDR ------------------------------------------------------
     def attach(self, machine: Any, slot: Any) -> None:

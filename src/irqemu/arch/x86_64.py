@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ from capstone import x86 as csx86
 from unicorn import x86_const as X
 
 from irqemu._core.common import UNMASKABLE
+from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
 
 RFLAGS_TF, RFLAGS_IF, RFLAGS_NT, RFLAGS_RF = 1 << 8, 1 << 9, 1 << 14, 1 << 16
@@ -250,7 +252,7 @@ def _insn_hook(uc: Any, insn: int, fn: Any) -> Any:
     return cb
 
 
-class X86_64:
+class X86_64(Arch):
     """The architecture description the machine uses for x86-64 cores."""
 
     name = "x86_64"
@@ -263,6 +265,8 @@ class X86_64:
     #: input 0 (INTR) is masked by RFLAGS.IF *clear* (``mask_invert``); 2 = NMI, unmaskable
     mask_shifts = [9, UNMASKABLE, UNMASKABLE]
     mask_invert = RFLAGS_IF
+    #: the IDT gives each interrupt its vector; kernel.elf's common_interrupt passes it in RDI
+    vectored_interrupts = True
     thumb_reg = -1
     thumb_shift = -1
     hostcall_fill = JMP_SELF
@@ -470,6 +474,24 @@ class X86_64:
 
     def call_result(self, core: Any) -> int:
         return int(core.reg_read(X.UC_X86_REG_RAX))
+
+    def call_arg(self, core: Any, index: int) -> int:
+        """System V AMD64: arguments 0-5 are in RDI, RSI, RDX, RCX, R8, R9."""
+        if not 0 <= index < len(_ARG_REGS):
+            raise ValueError("only the six register arguments (System V AMD64)")
+        return int(core.reg_read(_ARG_REGS[index]))
+
+    def start_task(self, core: Any, stack_top: int, entry: int,
+                   args: Sequence[int] = ()) -> None:
+        """RSP = ``stack_top`` less the pushed ``entry``, which the host call's ``ret``
+        pops; RDI, RSI, ... = ``args``."""
+        if len(args) > len(_ARG_REGS):
+            raise ValueError("at most six register arguments (System V AMD64)")
+        rsp = stack_top - 8
+        core.uc.mem_write(rsp, struct.pack("<Q", entry))
+        core.reg_write(X.UC_X86_REG_RSP, rsp)
+        for reg, a in zip(_ARG_REGS, args, strict=False):
+            core.reg_write(reg, a & 0xFFFFFFFFFFFFFFFF)
 
     def hostcall_return(self, core: Any) -> None:
         """A host call is reached by ``call``: pop the return address (as ``ret``)."""

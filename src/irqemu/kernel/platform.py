@@ -21,30 +21,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from irqemu._core import Core, MmioHandler
 from irqemu.kernel import Kernel
+from irqemu.kernel.drivers.imx_src import imx_boot_secondary
+from irqemu.machine.machine import CpuSlot, Machine
 
 
 class MachineCpuOps:
     """``CpuOps`` for model code running on behalf of a machine's core."""
 
-    def __init__(self, machine: Any) -> None:
+    def __init__(self, machine: Machine) -> None:
         self.machine = machine
         self.arch = machine.arch
         self._irq_shift = machine.arch.mask_shifts[0]
-        self._invert = getattr(machine.arch, "mask_invert", 0)
+        self._invert = machine.arch.mask_invert
 
-    def _slot(self) -> Any:
-        slot = self.machine._running
+    def _slot(self) -> CpuSlot:
+        slot = self.machine.current_cpu
         if slot is None:
             raise RuntimeError("model code ran outside a host call (no current CPU)")
         return slot
 
     def smp_processor_id(self) -> int:
-        slot = self.machine._running
+        slot = self.machine.current_cpu
         return 0 if slot is None else int(slot.index)
 
     def charge(self, cycles: int) -> None:
-        slot = self.machine._running
+        slot = self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += cycles
 
@@ -67,37 +70,34 @@ class MachineCpuOps:
         self._set_masked(False)
 
     def now_ps(self) -> int:
-        slot = self.machine._running
+        slot = self.machine.current_cpu
         return int(self.machine.now(None if slot is None else slot.index))
 
 
 class MachineChipIO:
     """``ChipIO`` over the board's devices; each access costs what a guest one does."""
 
-    def __init__(self, machine: Any) -> None:
+    def __init__(self, machine: Machine) -> None:
         self.machine = machine
         self.mmio_cost = machine.cost_model.event("mmio_access")
         #: address -> (device, offset in it): a driver touches the same few registers
-        self._decoded: dict[int, tuple[Any, int]] = {}
+        self._decoded: dict[int, tuple[MmioHandler, int]] = {}
 
-    def _decode(self, addr: int) -> tuple[Any, int]:
+    def _decode(self, addr: int) -> tuple[MmioHandler, int]:
         hit = self._decoded.get(addr)
         if hit is None:
-            win, off = self.machine._device_at(addr)
-            found = win._find(addr)
-            hit = (win, off) if found is None else (found[1], addr - found[0])
-            self._decoded[addr] = hit
+            hit = self._decoded[addr] = self.machine.device_at(addr)
         return hit
 
     def read32(self, cpu: int, addr: int) -> int:
-        slot = self.machine._running
+        slot = self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
         dev, off = self._decode(addr)
         return int(dev.mmio_read(cpu, off, 4))
 
     def write32(self, cpu: int, addr: int, value: int) -> None:
-        slot = self.machine._running
+        slot = self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
         dev, off = self._decode(addr)
@@ -121,12 +121,12 @@ class MachineMemIO:
     written meanwhile.
     """
 
-    def __init__(self, machine: Any, access_cycles: int = DMA_COHERENT_ACCESS_CYCLES) -> None:
+    def __init__(self, machine: Machine, access_cycles: int = DMA_COHERENT_ACCESS_CYCLES) -> None:
         self.machine = machine
         self.access_cycles = access_cycles
 
     def _charge(self) -> None:
-        slot = self.machine._running
+        slot = self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.access_cycles
 
@@ -140,7 +140,7 @@ class MachineMemIO:
 
     def catch_up(self) -> None:
         m = self.machine
-        slot = m._running
+        slot = m.current_cpu
         if slot is None:
             return
         now = slot.local_ps()
@@ -156,17 +156,6 @@ HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")
 OPTIONAL_HOSTCALLS = ("secondary_start", "task_step")
 
 
-def _x86_rdi() -> int:
-    from unicorn import x86_const
-
-    return int(x86_const.UC_X86_REG_RDI)
-
-
-#: arch name -> the register in which the IRQ stub passes the vector to handle_arch_irq
-#: (firmware/x86_64/kernel.S common_interrupt: ``movq ORIG_RAX; notq %rdi``)
-VECTOR_REGS: dict[str, int] = {"x86_64": _x86_rdi()}
-
-
 class KernelPlatform:
     """Connects a :class:`Kernel` to a machine that has loaded ``kernel.elf``.
 
@@ -176,7 +165,7 @@ class KernelPlatform:
     runs each time a CPU enters its idle loop.
     """
 
-    def __init__(self, machine: Any, kernel: Kernel,
+    def __init__(self, machine: Machine, kernel: Kernel,
                  on_start: Callable[[KernelPlatform], None] | None = None,
                  on_idle: Callable[[KernelPlatform, int], None] | None = None,
                  inline: tuple[str, ...] = ("handle_arch_irq",),
@@ -194,12 +183,11 @@ class KernelPlatform:
         self.io = MachineChipIO(machine)
         #: model code's view of guest RAM (drivers' descriptor rings)
         self.mem = MachineMemIO(machine)
-        #: the register the IRQ stub passes the vector in (x86: %rdi), or None (ARM:
-        #: the model reads the vector from the GIC)
-        self._vector_reg: int | None = VECTOR_REGS.get(machine.arch.name)
         image = machine.image
         if image is None:
             raise ValueError("load kernel.elf into the machine before the platform")
+        #: the loaded kernel.elf
+        self.image = image
         missing = [n for n in HOSTCALLS if f"hc_{n}" not in image.symbols]
         if missing:
             raise ValueError(f"{image.path}: no host-call slots for {', '.join(missing)} "
@@ -222,7 +210,7 @@ class KernelPlatform:
         the platform with ``inline=()``): an inline one cannot run guest code."""
         if "handle_arch_irq" in self.inline:
             raise ValueError("guest-code handlers need KernelPlatform(..., inline=())")
-        image = self.machine.image
+        image = self.image
         if symbol not in image.symbols:
             raise ValueError(f"{image.path}: no symbol {symbol!r} for a guest handler")
         machine = self.machine
@@ -241,24 +229,24 @@ class KernelPlatform:
             raise RuntimeError("task_step host call without a scheduler on the cores")
         self.runner.task_step(cpu)
 
-    def _check_current(self, machine: Any, cpu: int) -> None:
-        """The ARM stub passes thread_info->task (from sp & ~(THREAD_SIZE - 1)) in r0."""
-        if self.runner is None or machine.arch.name != "armv7":
+    def _check_current(self, machine: Machine, cpu: int) -> None:
+        """The ARM stub passes thread_info->task (from sp & ~(THREAD_SIZE - 1)) as its
+        first argument (r0); only ARMv7's kernel.elf runs tasks on the cores."""
+        if self.runner is None or machine.arch.vectored_interrupts:
             return
-        from unicorn import arm_const as A
-
-        pid = machine.cpus[cpu].core.reg_read(A.UC_ARM_REG_R0)
+        pid = machine.arch.call_arg(machine.cpus[cpu].core, 0)
         key = "agree" if pid == self.kernel.current[cpu].pid else "disagree"
         self.current_checks[key] += 1
 
     def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
         self._check_current(machine, cpu)
-        if self._vector_reg is None:
-            self.kernel.handle_arch_irq()
+        if not machine.arch.vectored_interrupts:
+            self.kernel.handle_arch_irq()  # ARM: the model reads the interrupt from the GIC
             return
-        # x86: the stub passes the vector (its ~orig_ax) in the first argument
-        # register; the root irqchip (irq_apic's do_IRQ entry) takes it
-        vector = machine._running.core.reg_read(self._vector_reg) & 0xFF
+        # x86: the stub passes the vector (its ~orig_ax) as its first argument
+        # (firmware/x86_64/kernel.S common_interrupt); the root irqchip (irq_apic's
+        # do_IRQ entry) takes it
+        vector = machine.arch.call_arg(machine.cpus[cpu].core, 0) & 0xFF
         self.kernel.irqchip.handle_arch_irq(vector)
 
     def _hc_kernel_start(self, machine: Any, cpu: int) -> None:
@@ -268,9 +256,7 @@ class KernelPlatform:
     def boot_secondaries(self, cpus: Any = None) -> None:
         """smp_init on i.MX6: start CPUs (default all but 0) at kernel.elf's
         ``secondary_startup`` through the SRC, as imx_boot_secondary does."""
-        from irqemu.kernel.drivers.imx_src import imx_boot_secondary
-
-        entry = self.machine.image.symbols.get("secondary_startup")
+        entry = self.image.symbols.get("secondary_startup")
         if entry is None:
             raise ValueError("this kernel.elf has no secondary_startup")
         for cpu in (range(1, self.kernel.num_cpus) if cpus is None else cpus):
@@ -343,7 +329,7 @@ class CoreRunner:
             self.switch(cpu)
 
     # -- host-call side --------------------------------------------------------------------
-    def _core(self, cpu: int) -> Any:
+    def _core(self, cpu: int) -> Core:
         assert self.platform is not None
         return self.platform.machine.cpus[cpu].core
 
@@ -364,17 +350,15 @@ class CoreRunner:
             self._start_task(core, nxt)
         self.switches += 1
 
-    def _start_task(self, core: Any, task: Any) -> None:
+    def _start_task(self, core: Core, task: Any) -> None:
         """A task's first run: its own stack, thread_info, and task_loop as the
         return address of the host call being returned from."""
-        from unicorn import arm_const as A
-
         assert self.platform is not None
         machine = self.platform.machine
+        assert machine.image is not None
         base = TASK_STACKS + task.pid * THREAD_SIZE
         machine.mem_write(base, task.pid.to_bytes(4, "little"))  # thread_info->task
-        core.reg_write(A.UC_ARM_REG_SP, base + THREAD_SIZE)
-        core.reg_write(A.UC_ARM_REG_LR, machine.image.symbols["task_loop"])
+        machine.arch.start_task(core, base + THREAD_SIZE, machine.image.symbols["task_loop"])
 
     def task_step(self, cpu: int) -> None:
         """One slice of ``current``; then schedule if it slept, ended or must yield."""
@@ -395,7 +379,7 @@ class CoreRunner:
             self.switch(cpu)
 
 
-def scheduler_platform(machine: Any, kernel: Kernel,
+def scheduler_platform(machine: Machine, kernel: Kernel,
                        on_start: Callable[[KernelPlatform], None] | None = None,
                        **kw: Any) -> KernelPlatform:
     """A KernelPlatform whose kernel's scheduler runs on the cores (:class:`CoreRunner`).
@@ -410,7 +394,7 @@ def scheduler_platform(machine: Any, kernel: Kernel,
     runner.platform = plat
     plat.runner = runner
     # swapper/0's thread_info: the bottom of CPU0's boot SVC stack (common.S)
-    svc_top = machine.image.symbols.get("__stack_svc_top")
+    svc_top = plat.image.symbols.get("__stack_svc_top")
     if svc_top is not None:
         machine.mem_write((svc_top - 1) & ~(THREAD_SIZE - 1), (0).to_bytes(4, "little"))
     return plat

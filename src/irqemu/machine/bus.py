@@ -39,7 +39,8 @@ class Window:
         self._devs.insert(i, (base, size, device))
         self._hits.clear()
 
-    def _find(self, addr: int) -> tuple[int, Any] | None:
+    def find(self, addr: int) -> tuple[int, Any] | None:
+        """``(base, device)`` of the device decoding ``addr``, or None (cached)."""
         try:
             return self._hits[addr]
         except KeyError:
@@ -56,7 +57,7 @@ class Window:
 
     def mmio_read(self, cpu: int, offset: int, size: int) -> int:
         addr = self.base + offset
-        hit = self._hits.get(addr) or self._find(addr)
+        hit = self._hits.get(addr) or self.find(addr)
         if hit is None:
             self.unimplemented[addr] = self.unimplemented.get(addr, 0) + 1
             return 0
@@ -64,7 +65,7 @@ class Window:
 
     def mmio_write(self, cpu: int, offset: int, size: int, value: int) -> None:
         addr = self.base + offset
-        hit = self._hits.get(addr) or self._find(addr)
+        hit = self._hits.get(addr) or self.find(addr)
         if hit is None:
             self.unimplemented[addr] = self.unimplemented.get(addr, 0) + 1
             return

@@ -18,7 +18,8 @@ from typing import Any
 
 import unicorn
 
-from irqemu._core import ACCESS_FETCH, ACCESS_READ, StopReason
+from irqemu._core import ACCESS_FETCH, ACCESS_READ, Core, MmioHandler, StopReason
+from irqemu.arch import Arch
 from irqemu.errors import GuestError
 from irqemu.machine.bus import Window
 from irqemu.machine.elf import MACHINE_NAMES, ElfImage, ElfLoadError, read_elf
@@ -28,7 +29,7 @@ from irqemu.timing import BlockCoster, CostModel
 
 # Core run states
 RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
-# Stop reasons as plain ints: compared on every stop of the run loop
+# Stop reasons as plain ints: compared on every stop of the run loop and of a call
 _DEADLINE, _IRQ, _WFI = int(StopReason.DEADLINE), int(StopReason.IRQ), int(StopReason.WFI)
 _HOSTCALL, _EXCEPTION = int(StopReason.HOSTCALL), int(StopReason.EXCEPTION)
 _FAULT, _ERROR = int(StopReason.FAULT), int(StopReason.ERROR)
@@ -39,7 +40,7 @@ class CpuSlot:
     """A core plus the machine's view of it."""
 
     index: int
-    core: Any
+    core: Core
     clock: Clock
     state: str = RUNNING
     idle_cycles: int = 0
@@ -77,7 +78,7 @@ class Machine:
 
     def __init__(
         self,
-        arch: Any,
+        arch: Arch,
         cost_model: CostModel,
         *,
         num_cpus: int = 1,
@@ -110,8 +111,7 @@ class Machine:
         self.image: ElfImage | None = None
         self.hostcall_base = hostcall_base
         self._hostcalls: dict[int, Callable[[Machine, int], None]] = {}
-        self._wake_rule: Callable[[CpuSlot, int], bool] | None = getattr(arch, "wakes", None)
-        self._mask_invert: int = getattr(arch, "mask_invert", 0)
+        self._mask_invert = arch.mask_invert
         self._call_return: int | None = None
         self._finished: tuple[str, int | None, str] | None = None
         self._cpu_model = cpu_model
@@ -143,13 +143,11 @@ class Machine:
                             host_range=(hostcall_base, hostcall_base + 0x1000),
                             mmio_cost=cost_model.event("mmio_access"),
                             thumb_reg=arch.thumb_reg, thumb_shift=arch.thumb_shift,
-                            mask_invert=getattr(arch, "mask_invert", 0))
+                            mask_invert=arch.mask_invert)
             coster.regs = core
             slot = CpuSlot(i, core, Clock(hz), HELD if i else RUNNING)
             self.cpus.append(slot)
-            attach = getattr(arch, "attach", None)
-            if attach is not None:
-                attach(self, slot)  # arch-specific hooks: MRS/MSR traps, port I/O, ...
+            arch.attach(self, slot)  # per-core arch state and hooks: MRS/MSR traps, port I/O
         page = bytearray(arch.hostcall_fill * (0x1000 // len(arch.hostcall_fill)))
         self.add_ram(hostcall_base, 0x1000, bytes(page))
 
@@ -192,19 +190,27 @@ class Machine:
                 return device
         raise ValueError(f"device {name} at {base:#x} is in no MMIO window")
 
-    def _device_at(self, address: int) -> tuple[Window, int]:
+    def _window_at(self, address: int) -> tuple[Window, int]:
         for win in self._windows:
             if win.base <= address < win.base + win.size:
                 return win, address - win.base
         raise GuestError(f"no device window at {address:#x}")
 
+    def device_at(self, address: int) -> tuple[MmioHandler, int]:
+        """The model a register access at ``address`` reaches and the offset in it: the
+        device mapped there, or the MMIO window itself where none is (reads 0, writes
+        ignored, both logged as unimplemented). GuestError outside every window."""
+        win, off = self._window_at(address)
+        found = win.find(address)
+        return (win, off) if found is None else (found[1], address - found[0])
+
     def mmio_read(self, cpu: int, address: int, size: int) -> int:
         """A device register read on behalf of ``cpu`` (model code, not the guest)."""
-        win, off = self._device_at(address)
+        win, off = self._window_at(address)
         return win.mmio_read(cpu, off, size)
 
     def mmio_write(self, cpu: int, address: int, size: int, value: int) -> None:
-        win, off = self._device_at(address)
+        win, off = self._window_at(address)
         win.mmio_write(cpu, off, size, value)
 
     def _ram_at(self, address: int, size: int) -> tuple[int, mmap.mmap] | None:
@@ -259,6 +265,11 @@ class Machine:
         return image
 
     # -- services for devices --------------------------------------------
+    @property
+    def current_cpu(self) -> CpuSlot | None:
+        """The core whose run (or host call) is executing now; None between runs."""
+        return self._running
+
     def now(self, cpu: int | None = None) -> int:
         """Simulated time in picoseconds; inside a core's run, that core's local time."""
         if cpu is not None:
@@ -290,19 +301,17 @@ class Machine:
 
     def _wakes(self, slot: CpuSlot, line: int) -> bool:
         """Does input ``line`` end this core's wait (WFI: any interrupt; x86 hlt
-        with IF=0: only NMI)? Asks the arch when it has a rule, then the board's
-        ``wake_filter`` (i.MX6 low-power modes: only GPC-unmasked lines)."""
-        rule = self._wake_rule
-        if rule is not None and not rule(slot, line):
+        with IF=0: only NMI)? Asks the arch's rule, then the board's ``wake_filter``
+        (i.MX6 low-power modes: only GPC-unmasked lines)."""
+        if not self.arch.wakes(slot, line):
             return False
         return self.wake_filter is None or bool(self.wake_filter(slot, line))
 
     def _woken(self, slot: CpuSlot) -> bool:
         """After a WFI/hlt: is an input already asserted that ends the wait?"""
         pending = slot.core.pending
-        if not pending or (self._wake_rule is None and self.wake_filter is None):
-            return bool(pending)
-        return any(pending >> line & 1 and self._wakes(slot, line) for line in range(4))
+        return bool(pending) and any(pending >> line & 1 and self._wakes(slot, line)
+                                     for line in range(4))
 
     def _wake(self, slot: CpuSlot) -> None:
         t = self.now()
@@ -366,7 +375,6 @@ class Machine:
             if self.image is None or function not in self.image.symbols:
                 raise GuestError(f"no symbol {function!r} in the loaded ELF")
             function = self.image.symbols[function]
-        done: list[bool] = []
         ret = self._call_return
         if ret is None:
             ret = self._call_return = self.register_hostcall(lambda m, c: None)
@@ -378,27 +386,19 @@ class Machine:
         state, slot.state = slot.state, RUNNING
         outer, self._running = self._running, slot
         try:
-            while not done:
+            while True:
                 reason = core.run(c0 + max_cycles)
-                if reason == StopReason.HOSTCALL and core.reg_read(self.arch.pc_reg) == ret:
-                    done.append(True)
-                elif reason == StopReason.DEADLINE:
+                if reason == _HOSTCALL and core.reg_read(self.arch.pc_reg) == ret:
+                    break
+                if reason == _DEADLINE:
                     raise GuestError(f"call to {function:#x} ran past {max_cycles} cycles "
                                      f"({self.describe_pc(slot)})")
-                elif reason == StopReason.IRQ:
-                    self._take_interrupt(slot)
-                elif reason == StopReason.HOSTCALL:
-                    self._hostcall(slot)
-                elif reason == StopReason.EXCEPTION:
-                    self._exception(slot, core.intno)
-                elif reason == StopReason.FAULT:
-                    self._fault(slot)
-                elif reason == StopReason.ERROR:
-                    exc = core.take_error()
-                    raise exc if exc is not None else RuntimeError("engine error")
-                elif reason == StopReason.WFI and not core.pending:
-                    raise GuestError(f"call to {function:#x} waits in wfi with nothing "
-                                     f"to wake it ({self.describe_pc(slot)})")
+                if reason == _WFI:
+                    if not core.pending:
+                        raise GuestError(f"call to {function:#x} waits in wfi with nothing "
+                                         f"to wake it ({self.describe_pc(slot)})")
+                    continue
+                self._dispatch(slot, reason)
         finally:
             self._running = outer
             slot.state = state
@@ -550,27 +550,33 @@ class Machine:
                 reason = core.run(deadline)
                 if reason == _DEADLINE:
                     continue
-                if reason == _IRQ:
-                    self._take_interrupt(slot)
-                elif reason == _WFI:
+                if reason == _WFI:
                     if not self._woken(slot):
                         slot.state = ASLEEP
-                elif reason == _HOSTCALL:
-                    self._hostcall(slot)
-                elif reason == _EXCEPTION:
-                    self._exception(slot, core.intno)
-                elif reason == _FAULT:
-                    self._fault(slot)
-                elif reason == _ERROR:
-                    exc = core.take_error()
-                    if isinstance(exc, GuestError):
-                        raise GuestError(f"{exc} ({self.describe_pc(slot)})") from None
-                    raise exc if exc is not None else RuntimeError("engine error")
-                # STOP: go round again
+                    continue
+                self._dispatch(slot, reason)
         finally:
             self._running = None
 
     # -- what a stop means -------------------------------------------------
+    def _dispatch(self, slot: CpuSlot, reason: int) -> None:
+        """Act on a stop of ``slot``'s core, in the run loop and in ``call`` alike: take
+        the interrupt, run the host call, enter the exception, report the fault or the
+        hook's error; STOP needs nothing. DEADLINE and WFI are the caller's to handle."""
+        if reason == _IRQ:
+            self._take_interrupt(slot)
+        elif reason == _HOSTCALL:
+            self._hostcall(slot)
+        elif reason == _EXCEPTION:
+            self._exception(slot, slot.core.intno)
+        elif reason == _FAULT:
+            self._fault(slot)
+        elif reason == _ERROR:
+            exc = slot.core.take_error()
+            if isinstance(exc, GuestError):
+                raise GuestError(f"{exc} ({self.describe_pc(slot)})") from None
+            raise exc if exc is not None else RuntimeError("engine error")
+
     def _take_interrupt(self, slot: CpuSlot) -> None:
         core = slot.core
         cpsr = core.reg_read(self.arch.mask_reg) ^ self._mask_invert
@@ -596,10 +602,7 @@ class Machine:
         self.arch.hostcall_return(slot.core)
 
     def _exception(self, slot: CpuSlot, intno: int) -> None:
-        handler = getattr(self.arch, "handle_exception", None)
-        if handler is None:
-            raise GuestError(f"unhandled CPU exception {intno} at {self.describe_pc(slot)}")
-        handler(self, slot, intno)
+        self.arch.handle_exception(self, slot, intno)
         slot.core.cycles += self.cost_model.event("exception_entry")
 
     def _fault(self, slot: CpuSlot) -> None:
@@ -617,8 +620,7 @@ class Machine:
             raise GuestError(f"{kind} unmapped address {core.fault_addr:#010x} "
                              f"({self.describe_pc(slot)})")
         if err == unicorn.UC_ERR_INSN_INVALID:
-            handler = getattr(self.arch, "handle_undefined", None)
-            if handler is not None and handler(self, slot):
+            if self.arch.handle_undefined(self, slot):
                 slot.core.cycles += self.cost_model.event("exception_entry")
                 return
             raise GuestError(f"undefined instruction with no handler ({self.describe_pc(slot)})")
