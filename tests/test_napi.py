@@ -6,11 +6,8 @@ from typing import Any
 
 import pytest
 
-from irqemu.devices.imx_fec import (
-    FEC_DEFAULT_IMASK_4_6,
-    FEC_NAPI_IMASK,
-    ImxFEC,
-)
+from irqemu.devices.imx_fec import ImxFEC
+from irqemu.hw.imx_fec import FEC_DEFAULT_IMASK_4_6, FEC_NAPI_IMASK
 from irqemu.kernel import Kernel, StandaloneCpuOps
 from irqemu.kernel.context import DeviceChipIO
 from irqemu.kernel.drivers.fec import DMA_BASE, ENET_BASE, fec_enet_open, fec_probe

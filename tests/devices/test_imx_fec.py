@@ -9,8 +9,8 @@ from fakemem import RamMachine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from irqemu.devices import imx_fec as F
-from irqemu.devices.imx_fec import ImxFEC, wire_time_ps
+from irqemu.devices.imx_fec import BMSR_LSTATUS, ImxFEC, ether_crc_le, wire_time_ps
+from irqemu.hw import imx_fec as F
 
 EIR, EIMR, RDAR, TDAR, ECR = 0x004, 0x008, 0x010, 0x014, 0x024
 MMFR, MSCR, MIBC = 0x040, 0x044, 0x064
@@ -170,7 +170,7 @@ def test_rx_descriptor_layout_dma_and_fcs() -> None:
     assert (fec.rx_frames, fec.rx_bytes, fec.rx_dropped) == (1, 100, 0)
     assert drv.r(0x284) == 1 and drv.r(0x2CC) == 1 and drv.r(0x2AC) == 1  # P65TO127
     # The next descriptor is untouched and still EMPTY; RDAR stays set.
-    assert drv.rdesc(RX_RING, 1)[1] == F.BD_ENET_RX_EMPTY and drv.r(RDAR) == F.ACTIVE
+    assert drv.rdesc(RX_RING, 1)[1] == F.BD_ENET_RX_EMPTY and drv.r(RDAR) == F.RDAR_ACTIVE
 
 
 def test_rx_wrap_and_order() -> None:
@@ -197,7 +197,7 @@ def test_ring_full_drops_are_counted_and_clear_rdar() -> None:
     assert drv.r(0x284) == 6 and drv.r(0x2CC) == 4  # RMON_R_PACKETS vs IEEE_R_FRAME_OK
     # Returning a descriptor and writing RDAR restarts reception at the ring position.
     assert drv.napi_poll(budget=1) == 1
-    assert drv.r(RDAR) == F.ACTIVE
+    assert drv.r(RDAR) == F.RDAR_ACTIVE
     assert fec.receive(frame(6))
     assert drv.napi_poll() == 4
     seqs = [struct.unpack_from(">I", p, 14)[0] for p in drv.received]
@@ -279,7 +279,7 @@ def test_address_filter() -> None:
     assert fec.rx_drop_reasons["filtered"] == 1
     mc = bytes.fromhex("01005e000001")
     assert not fec.receive(frame(1, dst=mc))
-    h = (F.ether_crc_le(mc) >> 26) & 0x3F
+    h = (ether_crc_le(mc) >> 26) & 0x3F
     drv.w(GAUR if h >= 32 else GALR, 1 << (h & 31))
     assert fec.receive(frame(2, dst=mc))
     assert drv.rdesc(RX_RING, 0)[1] == F.BD_ENET_RX_LAST | F.BD_ENET_RX_MC
@@ -311,7 +311,7 @@ def test_tx_ring_line_rate_completion() -> None:
     m.time = 1_000_000
     drv.xmit(frame(0, 64))  # 60 bytes + FCS: 84 bytes on the wire = 672 ns at 1 Gbit/s
     drv.xmit(frame(1, 1518))
-    assert drv.r(TDAR) == F.ACTIVE and fec.tx_frames == []
+    assert drv.r(TDAR) == F.RDAR_ACTIVE and fec.tx_frames == []
     assert drv.rdesc(TX_RING, 0)[1] & F.BD_ENET_TX_READY
     ran = m.advance(10**9)
     t1 = 1_000_000 + 672_000
@@ -367,10 +367,10 @@ def test_mdio_phy_reads_and_mii_event_timing() -> None:
     assert m.advance(10**9) == [start + -(-64 * 28 * 10**12 // 66_000_000)]
     assert drv.r(MMFR) & 0xFFFF == 0x0022
     assert mdio_read(drv, m, 0, 3) == 0x1611
-    assert mdio_read(drv, m, 0, 1) & F.BMSR_LSTATUS
+    assert mdio_read(drv, m, 0, 1) & BMSR_LSTATUS
     assert mdio_read(drv, m, 5, 1) == 0xFFFF  # no PHY there
     fec.phy.set_link(False)
-    assert not mdio_read(drv, m, 0, 1) & F.BMSR_LSTATUS
+    assert not mdio_read(drv, m, 0, 1) & BMSR_LSTATUS
     drv.w(MMFR, F.MMFR_ST_C22 | F.MMFR_OP_WRITE | (4 << 18) | (2 << 16) | 0x0061)
     m.advance(m.time + 10**9)
     assert mdio_read(drv, m, 0, 4) == 0x0061

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_imx_fec import MAC, RX_RING, Driver
 
-from irqemu.devices import imx_fec as F
 from irqemu.devices.imx_fec import ImxFEC, wire_time_ps
 from irqemu.devices.traffic import (
     Bursts,
@@ -22,6 +21,7 @@ from irqemu.devices.traffic import (
     frame_seq,
     line_rate_fps,
 )
+from irqemu.hw import imx_fec as F
 
 G, M100 = 1_000_000_000, 100_000_000
 PS = 10**12

@@ -57,82 +57,115 @@ from collections.abc import Callable
 
 from irqemu.devices.base import Device, IrqLine, MachineContext
 from irqemu.devices.regmap import Reg
+from irqemu.hw.imx_fec import (
+    ATCR_EN,
+    BD_ENET_BDU,
+    BD_ENET_RX_BC,
+    BD_ENET_RX_CL,
+    BD_ENET_RX_EMPTY,
+    BD_ENET_RX_INT,
+    BD_ENET_RX_INTR,
+    BD_ENET_RX_LAST,
+    BD_ENET_RX_LG,
+    BD_ENET_RX_MC,
+    BD_ENET_RX_MISS,
+    BD_ENET_RX_RO1,
+    BD_ENET_RX_VLAN,
+    BD_ENET_RX_WRAP,
+    BD_ENET_TX_INT,
+    BD_ENET_TX_LAST,
+    BD_ENET_TX_READY,
+    BD_ENET_TX_TS,
+    BUFDESC_EX_SIZE,
+    BUFDESC_SIZE,
+    DSR_RESERVED,
+    ECR_EN1588,
+    ECR_ETHEREN,
+    ECR_RESET,
+    ECR_RESET_VALUE,
+    ECR_SPEED,
+    ECR_WRITABLE,
+    EIR_1588,
+    EMRBR_WRITABLE,
+    FEC_ADDR_HIGH,
+    FEC_ADDR_LOW,
+    FEC_ATIME,
+    FEC_ATIME_CORR,
+    FEC_ATIME_CTRL,
+    FEC_ATIME_EVT_OFFSET,
+    FEC_ATIME_EVT_PERIOD,
+    FEC_ATIME_INC,
+    FEC_ECNTRL,
+    FEC_ENET_GRA,
+    FEC_ENET_MII,
+    FEC_ENET_RXB,
+    FEC_ENET_RXF_0,
+    FEC_ENET_TXB,
+    FEC_ENET_TXF_0,
+    FEC_FTRL,
+    FEC_GRP_HASH_TABLE_HIGH,
+    FEC_GRP_HASH_TABLE_LOW,
+    FEC_HASH_TABLE_HIGH,
+    FEC_HASH_TABLE_LOW,
+    FEC_IEVENT,
+    FEC_IMASK,
+    FEC_MIB_CTRLSTAT,
+    FEC_MII_DATA,
+    FEC_MII_SPEED,
+    FEC_OPD,
+    FEC_R_BOUND,
+    FEC_R_BUFF_SIZE_0,
+    FEC_R_CNTRL,
+    FEC_R_DES_ACTIVE_0,
+    FEC_R_DES_START_0,
+    FEC_R_FIFO_RAEM,
+    FEC_R_FIFO_RAFL,
+    FEC_R_FIFO_RSEM,
+    FEC_R_FIFO_RSFL,
+    FEC_R_FSTART,
+    FEC_RACC,
+    FEC_TACC,
+    FEC_TCCR0,
+    FEC_TCSR0,
+    FEC_TGSR,
+    FEC_TS_TIMESTAMP,
+    FEC_X_CNTRL,
+    FEC_X_DES_ACTIVE_0,
+    FEC_X_DES_START_0,
+    FEC_X_FIFO_TAEM,
+    FEC_X_FIFO_TAFL,
+    FEC_X_FIFO_TSEM,
+    FEC_X_IPG,
+    FEC_X_WMRK,
+    FTRL_WRITABLE,
+    MIBC_CLEAR,
+    MIBC_DIS,
+    MIBC_IDLE,
+    MMFR_OP_READ,
+    MMFR_OP_WRITE,
+    MMFR_ST_C22,
+    MSCR_WRITABLE,
+    OPD_OPCODE,
+    PAUR_TYPE,
+    RACC_SHIFT16,
+    RACC_WRITABLE,
+    RCR_BC_REJ,
+    RCR_CRCFWD,
+    RCR_PROM,
+    RCR_RMII_10T,
+    RCR_WRITABLE,
+    RDAR_ACTIVE,
+    TCR_GTS,
+    TCR_WRITABLE,
+    TFWR_WRITABLE,
+    TGSR_TF,
+    BufDesc,
+    ring_next,
+)
 from irqemu.sim.events import Event
 
 PS_PER_S = 10**12
-
-# -- interrupt events (fec.h) -----------------------------------------------------
-FEC_ENET_HBERR = 0x80000000
-FEC_ENET_BABR = 0x40000000
-FEC_ENET_BABT = 0x20000000
-FEC_ENET_GRA = 0x10000000
-FEC_ENET_TXF_0 = 0x08000000
-FEC_ENET_TXB = 0x04000000
-FEC_ENET_RXF_0 = 0x02000000
-FEC_ENET_RXB = 0x01000000
-FEC_ENET_MII = 0x00800000
-FEC_ENET_EBERR = 0x00400000
-FEC_ENET_WAKEUP = 0x00020000
-FEC_ENET_TS_AVAIL = 0x00010000
-FEC_ENET_TS_TIMER = 0x00008000
-FEC_ENET_RXF_1, FEC_ENET_RXF_2 = 0x00000002, 0x00000020
-FEC_ENET_TXF_1, FEC_ENET_TXF_2 = 0x00000008, 0x00000080
-FEC_ENET_TXF = FEC_ENET_TXF_0 | FEC_ENET_TXF_1 | FEC_ENET_TXF_2
-FEC_ENET_RXF = FEC_ENET_RXF_0 | FEC_ENET_RXF_1 | FEC_ENET_RXF_2
-#: Linux 4.6 (fec.h then): TXF | RXF | MII | TS_TIMER; later kernels: TXF | RXF.
-FEC_DEFAULT_IMASK_4_6 = FEC_ENET_TXF | FEC_ENET_RXF | FEC_ENET_MII | FEC_ENET_TS_TIMER
-FEC_DEFAULT_IMASK = FEC_ENET_TXF | FEC_ENET_RXF
-FEC_NAPI_IMASK = FEC_ENET_MII | FEC_ENET_TS_TIMER
-EIR_1588 = FEC_ENET_TS_AVAIL | FEC_ENET_TS_TIMER
-
-# -- buffer descriptors (fec.h) ---------------------------------------------------
-BD_ENET_RX_EMPTY = 0x8000
-BD_ENET_RX_RO1 = 0x4000  #: software-owned (ENET reference manual)
-BD_ENET_RX_WRAP = 0x2000
-BD_ENET_RX_INTR = 0x1000  #: RO2, software-owned
-BD_ENET_RX_LAST = 0x0800
-BD_ENET_RX_FIRST = 0x0400
-BD_ENET_RX_MISS = 0x0100
-BD_ENET_RX_BC = 0x0080  #: broadcast (reference manual; QEMU ENET_BD_BC)
-BD_ENET_RX_MC = 0x0040  #: multicast, not broadcast
-BD_ENET_RX_LG = 0x0020
-BD_ENET_RX_NO = 0x0010
-BD_ENET_RX_SH = 0x0008
-BD_ENET_RX_CR = 0x0004
-BD_ENET_RX_OV = 0x0002
-BD_ENET_RX_CL = 0x0001  #: TR (truncated) on the ENET
-BD_ENET_RX_STATS = 0x013F
-BD_ENET_RX_INT = 0x00800000  #: cbd_esc: generate RXB/RXF for this descriptor
-BD_ENET_RX_VLAN = 0x00000004  #: cbd_esc: frame has a VLAN tag
-
-BD_ENET_TX_READY = 0x8000
-BD_ENET_TX_PAD = 0x4000
-BD_ENET_TX_WRAP = 0x2000
-BD_ENET_TX_INTR = 0x1000
-BD_ENET_TX_LAST = 0x0800
-BD_ENET_TX_TC = 0x0400
-BD_ENET_TX_STATS = 0x0FFF
-BD_ENET_TX_INT = 0x40000000  #: cbd_esc: generate TXB/TXF for this descriptor
-BD_ENET_TX_TS = 0x20000000
-BD_ENET_BDU = 0x80000000  #: cbd_bdu: last buffer descriptor update done
-
-BUFDESC_SIZE = 8  #: struct bufdesc {u16 cbd_datlen; u16 cbd_sc; u32 cbd_bufaddr}
-BUFDESC_EX_SIZE = 32  #: + u32 cbd_esc, cbd_prot, cbd_bdu, ts; u16 res0[4]
-_BD = struct.Struct("<HHI")
-_BD_EX = struct.Struct("<HHIIIII")  # the first 24 bytes of struct bufdesc_ex
-
-# -- control registers ------------------------------------------------------------
-ACTIVE = 1 << 24  #: RDAR.RDAR / TDAR.TDAR
-ECR_RESET, ECR_ETHEREN, ECR_EN1588, ECR_SPEED = 1 << 0, 1 << 1, 1 << 4, 1 << 5
-ECR_RESET_VALUE = 0xF0000000
-RCR_LOOP, RCR_PROM, RCR_BC_REJ, RCR_RMII_10T, RCR_CRCFWD = 1, 1 << 3, 1 << 4, 1 << 9, 1 << 14
-TCR_GTS = 1 << 0
-RACC_SHIFT16 = 1 << 7
-MIBC_DIS, MIBC_IDLE, MIBC_CLEAR = 1 << 31, 1 << 30, 1 << 29
-ATCR_EN = 1 << 0
-MMFR_ST_C22 = 1 << 30
-MMFR_OP_READ = 2 << 28
-MMFR_OP_WRITE = 1 << 28
+ACTIVE = RDAR_ACTIVE  #: RDAR.RDAR / TDAR.TDAR
 
 ETH_FCS_LEN = 4
 WIRE_OVERHEAD = 20  #: preamble + SFD (8) and inter-frame gap (12) bytes
@@ -246,52 +279,64 @@ class ImxFEC(Device):
 
     SIZE = 0x4000
     REGS = (
-        Reg(0x004, "ENET_EIR", doc="interrupt events, write 1 to clear (FEC_IEVENT)"),
-        Reg(0x008, "ENET_EIMR", doc="interrupt mask (FEC_IMASK)"),
-        Reg(0x010, "ENET_RDAR", doc="RX descriptor active, bit 24 (FEC_R_DES_ACTIVE_0)"),
-        Reg(0x014, "ENET_TDAR", doc="TX descriptor active, bit 24 (FEC_X_DES_ACTIVE_0)"),
-        Reg(0x024, "ENET_ECR", reset=ECR_RESET_VALUE,
+        Reg(FEC_IEVENT, "ENET_EIR", w1c=0xFFFFFFFF, doc="interrupt events (FEC_IEVENT)"),
+        Reg(FEC_IMASK, "ENET_EIMR", doc="interrupt mask (FEC_IMASK)"),
+        Reg(FEC_R_DES_ACTIVE_0, "ENET_RDAR", doc="RX descriptor active, bit 24"),
+        Reg(FEC_X_DES_ACTIVE_0, "ENET_TDAR", doc="TX descriptor active, bit 24"),
+        Reg(FEC_ECNTRL, "ENET_ECR", reset=ECR_RESET_VALUE, wmask=ECR_WRITABLE,
+            reserved=~(ECR_RESET_VALUE | ECR_WRITABLE) & 0xFFFFFFFF,
             doc="RESET 0, ETHEREN 1, MAGICEN 2, SLEEP 3, EN1588 4, SPEED 5, DBSWP 8"),
-        Reg(0x040, "ENET_MMFR", doc="MII management frame (FEC_MII_DATA)"),
-        Reg(0x044, "ENET_MSCR", doc="MII_SPEED 6:1, DIS_PRE 7, HOLDTIME 10:8"),
-        Reg(0x064, "ENET_MIBC", reset=MIBC_DIS | MIBC_IDLE, doc="MIB_DIS 31, IDLE 30, CLEAR 29"),
-        Reg(0x084, "ENET_RCR", reset=0x05EE0001, doc="MAX_FL 29:16 (1518), LOOP at reset"),
-        Reg(0x0C4, "ENET_TCR", doc="GTS 0, FDEN 2, ..."),
-        Reg(0x0E4, "ENET_PALR", doc="station address bytes 0-3"),
-        Reg(0x0E8, "ENET_PAUR", reset=0x00008808, doc="bytes 4-5 in 31:16; TYPE 0x8808"),
-        Reg(0x0EC, "ENET_OPD", reset=0x00010000, doc="opcode 1 + pause duration"),
-        Reg(0x118, "ENET_IAUR"),
-        Reg(0x11C, "ENET_IALR"),
-        Reg(0x120, "ENET_GAUR"),
-        Reg(0x124, "ENET_GALR"),
-        Reg(0x144, "ENET_TFWR", doc="TX FIFO watermark, STRFWD bit 8"),
-        Reg(0x14C, "ENET_FRBR", reset=0x600, access="r", doc="FEC-only FIFO bound; storage"),
-        Reg(0x150, "ENET_FRSR", reset=0x500, doc="FEC-only FIFO start; storage"),
-        Reg(0x180, "ENET_ERDSR", doc="RX ring start, 64-bit aligned (FEC_R_DES_START_0)"),
-        Reg(0x184, "ENET_ETDSR", doc="TX ring start, 64-bit aligned (FEC_X_DES_START_0)"),
-        Reg(0x188, "ENET_EMRBR", doc="RX buffer size, bits 13:4 (FEC_R_BUFF_SIZE_0)"),
-        Reg(0x190, "ENET_RSFL"),
-        Reg(0x194, "ENET_RSEM"),
-        Reg(0x198, "ENET_RAEM", reset=4),
-        Reg(0x19C, "ENET_RAFL", reset=4),
-        Reg(0x1A0, "ENET_TSEM"),
-        Reg(0x1A4, "ENET_TAEM", reset=4),
-        Reg(0x1A8, "ENET_TAFL", reset=8),
-        Reg(0x1AC, "ENET_TIPG", reset=0xC),
-        Reg(0x1B0, "ENET_FTRL", reset=0x7FF, doc="frame truncation length"),
-        Reg(0x1C0, "ENET_TACC"),
-        Reg(0x1C4, "ENET_RACC", doc="IPDIS 1, PRODIS 2, LINEDIS 6, SHIFT16 7"),
+        Reg(FEC_MII_DATA, "ENET_MMFR", doc="MII management frame (FEC_MII_DATA)"),
+        Reg(FEC_MII_SPEED, "ENET_MSCR", wmask=MSCR_WRITABLE,
+            doc="MII_SPEED 6:1, DIS_PRE 7, HOLDTIME 10:8"),
+        Reg(FEC_MIB_CTRLSTAT, "ENET_MIBC", reset=MIBC_DIS | MIBC_IDLE,
+            wmask=MIBC_DIS | MIBC_CLEAR, doc="MIB_DIS 31, IDLE 30 (read-only), CLEAR 29"),
+        Reg(FEC_R_CNTRL, "ENET_RCR", reset=0x05EE0001, wmask=RCR_WRITABLE,
+            doc="MAX_FL 29:16 (1518), LOOP at reset; GRS 31 read-only"),
+        Reg(FEC_X_CNTRL, "ENET_TCR", wmask=TCR_WRITABLE, doc="GTS 0, FDEN 2, ..."),
+        Reg(FEC_ADDR_LOW, "ENET_PALR", doc="station address bytes 0-3"),
+        Reg(FEC_ADDR_HIGH, "ENET_PAUR", reset=PAUR_TYPE, wmask=0xFFFF0000,
+            doc="bytes 4-5 in 31:16; TYPE 0x8808 (read-only)"),
+        Reg(FEC_OPD, "ENET_OPD", reset=OPD_OPCODE, wmask=0xFFFF,
+            doc="pause duration 15:0; opcode 1 (read-only)"),
+        Reg(FEC_HASH_TABLE_HIGH, "ENET_IAUR"),
+        Reg(FEC_HASH_TABLE_LOW, "ENET_IALR"),
+        Reg(FEC_GRP_HASH_TABLE_HIGH, "ENET_GAUR"),
+        Reg(FEC_GRP_HASH_TABLE_LOW, "ENET_GALR"),
+        Reg(FEC_X_WMRK, "ENET_TFWR", wmask=TFWR_WRITABLE, doc="TX FIFO watermark, STRFWD 8"),
+        Reg(FEC_R_BOUND, "ENET_FRBR", reset=0x600, access="r", doc="FEC-only FIFO bound"),
+        Reg(FEC_R_FSTART, "ENET_FRSR", reset=0x500, doc="FEC-only FIFO start; storage"),
+        Reg(FEC_R_DES_START_0, "ENET_ERDSR", reserved=DSR_RESERVED,
+            doc="RX ring start, 64-bit aligned (FEC_R_DES_START_0)"),
+        Reg(FEC_X_DES_START_0, "ENET_ETDSR", reserved=DSR_RESERVED,
+            doc="TX ring start, 64-bit aligned (FEC_X_DES_START_0)"),
+        Reg(FEC_R_BUFF_SIZE_0, "ENET_EMRBR", wmask=EMRBR_WRITABLE,
+            doc="RX buffer size, bits 13:4 (FEC_R_BUFF_SIZE_0)"),
+        Reg(FEC_R_FIFO_RSFL, "ENET_RSFL"),
+        Reg(FEC_R_FIFO_RSEM, "ENET_RSEM"),
+        Reg(FEC_R_FIFO_RAEM, "ENET_RAEM", reset=4),
+        Reg(FEC_R_FIFO_RAFL, "ENET_RAFL", reset=4),
+        Reg(FEC_X_FIFO_TSEM, "ENET_TSEM"),
+        Reg(FEC_X_FIFO_TAEM, "ENET_TAEM", reset=4),
+        Reg(FEC_X_FIFO_TAFL, "ENET_TAFL", reset=8),
+        Reg(FEC_X_IPG, "ENET_TIPG", reset=0xC),
+        Reg(FEC_FTRL, "ENET_FTRL", reset=0x7FF, wmask=FTRL_WRITABLE,
+            doc="frame truncation length"),
+        Reg(FEC_TACC, "ENET_TACC"),
+        Reg(FEC_RACC, "ENET_RACC", wmask=RACC_WRITABLE,
+            doc="PADREM 0, IPDIS 1, PRODIS 2, LINEDIS 6, SHIFT16 7"),
         *(Reg(off, name, doc="MIB counter") for off, name in MIB_COUNTERS),
-        Reg(0x400, "ENET_ATCR"),
-        Reg(0x404, "ENET_ATVR"),
-        Reg(0x408, "ENET_ATOFF"),
-        Reg(0x40C, "ENET_ATPER", reset=0x3B9ACA00),
-        Reg(0x410, "ENET_ATCOR"),
-        Reg(0x414, "ENET_ATINC"),
-        Reg(0x418, "ENET_ATSTMP", access="r"),
-        Reg(0x604, "ENET_TGSR"),
-        *(Reg(0x608 + 8 * n, f"ENET_TCSR{n}") for n in range(4)),
-        *(Reg(0x60C + 8 * n, f"ENET_TCCR{n}") for n in range(4)),
+        Reg(FEC_ATIME_CTRL, "ENET_ATCR"),
+        Reg(FEC_ATIME, "ENET_ATVR"),
+        Reg(FEC_ATIME_EVT_OFFSET, "ENET_ATOFF"),
+        Reg(FEC_ATIME_EVT_PERIOD, "ENET_ATPER", reset=0x3B9ACA00),
+        Reg(FEC_ATIME_CORR, "ENET_ATCOR"),
+        Reg(FEC_ATIME_INC, "ENET_ATINC"),
+        Reg(FEC_TS_TIMESTAMP, "ENET_ATSTMP", access="r"),
+        Reg(FEC_TGSR, "ENET_TGSR", w1c=TGSR_TF, wmask=0, reserved=~TGSR_TF & 0xFFFFFFFF,
+            doc="timer flags TF3..0, write 1 to clear"),
+        *(Reg(FEC_TCSR0 + 8 * n, f"ENET_TCSR{n}") for n in range(4)),
+        *(Reg(FEC_TCCR0 + 8 * n, f"ENET_TCCR{n}") for n in range(4)),
     )  # fmt: skip
 
     def __init__(
@@ -421,8 +466,7 @@ class ImxFEC(Device):
 
     def _check_rx_ring(self) -> None:
         """The uDMA fetches the current RX descriptor: RDAR clears unless it is EMPTY."""
-        sc = _BD.unpack(self.machine.mem_read(self._rx_ptr, 8))[1]
-        if not sc & BD_ENET_RX_EMPTY:
+        if not BufDesc().load(self.machine.mem_read, self._rx_ptr, "sc").sc & BD_ENET_RX_EMPTY:
             self._v["ENET_RDAR"][0] = 0
 
     def receive(self, frame: bytes) -> bool:
@@ -459,22 +503,14 @@ class ImxFEC(Device):
         mrbr = self.reg("ENET_EMRBR") & 0x3FF0 or 0x3FF0
 
         # Find enough EMPTY descriptors for the whole frame first: drop it whole otherwise.
-        mem_read = self.machine.mem_read
         enhanced = self.enhanced
-        size = BUFDESC_EX_SIZE if enhanced else BUFDESC_SIZE
         chunks = [data[i : i + mrbr] for i in range(0, len(data), mrbr)] or [b""]
-        descs: list[tuple[int, int, int, int]] = []  # (address, sc, bufaddr, esc)
-        addr = self._rx_ptr
-        for _ in chunks:
-            raw = mem_read(addr, 12 if enhanced else 8)
-            _datlen, sc, bufaddr = _BD.unpack_from(raw)
-            if not sc & BD_ENET_RX_EMPTY:
-                self._v["ENET_RDAR"][0] = 0
-                self._mib("IEEE_R_MACERR")
-                return self._drop("no_descriptor")
-            esc = struct.unpack_from("<I", raw, 8)[0] if enhanced else 0
-            descs.append((addr, sc, bufaddr, esc))
-            addr = self.reg("ENET_ERDSR") if sc & BD_ENET_RX_WRAP else addr + size
+        walk = self._walk(self._rx_ptr, self.reg("ENET_ERDSR"), BD_ENET_RX_EMPTY, len(chunks))
+        if walk is None:
+            self._v["ENET_RDAR"][0] = 0
+            self._mib("IEEE_R_MACERR")
+            return self._drop("no_descriptor")
+        descs, next_ptr = walk
 
         mem_write = self.machine.mem_write
         events = 0
@@ -482,23 +518,24 @@ class ImxFEC(Device):
         keep = BD_ENET_RX_WRAP | BD_ENET_RX_RO1 | BD_ENET_RX_INTR
         vlan = BD_ENET_RX_VLAN if frame[12:14] == b"\x81\x00" else 0
         ts = (self.machine.now() // 1000) & 0xFFFFFFFF if self.reg("ENET_ATCR") & ATCR_EN else 0
-        for i, ((daddr, sc, bufaddr, esc), chunk) in enumerate(zip(descs, chunks, strict=True)):
-            mem_write(bufaddr, chunk)
+        for i, ((daddr, bd), chunk) in enumerate(zip(descs, chunks, strict=True)):
+            mem_write(bd.bufaddr, chunk)
             if i == last:
-                datlen, new_sc = len(data), (sc & keep) | BD_ENET_RX_LAST | flags
-                bit, bdu, status = FEC_ENET_RXF_0, BD_ENET_BDU, vlan
+                bd.datlen, bd.sc = len(data), (bd.sc & keep) | BD_ENET_RX_LAST | flags
+                bit, bd.bdu, status = FEC_ENET_RXF_0, BD_ENET_BDU, vlan
             else:
-                datlen, new_sc = mrbr, sc & keep
-                bit, bdu, status = FEC_ENET_RXB, 0, 0
+                bd.datlen, bd.sc = mrbr, bd.sc & keep
+                bit, bd.bdu, status = FEC_ENET_RXB, 0, 0
             if enhanced:
-                mem_write(daddr, _BD_EX.pack(datlen, new_sc, bufaddr,
-                                             (esc & BD_ENET_RX_INT) | status, 0, bdu, ts))
-                if esc & BD_ENET_RX_INT:
+                interrupt = bd.esc & BD_ENET_RX_INT
+                bd.esc, bd.prot, bd.ts = interrupt | status, 0, ts
+                bd.write(mem_write, daddr)
+                if interrupt:
                     events |= bit
             else:
-                mem_write(daddr, _BD.pack(datlen, new_sc, bufaddr))
+                bd.write(mem_write, daddr, enhanced=False)
                 events |= bit
-        self._rx_ptr = addr
+        self._rx_ptr = next_ptr
         self.rx_frames += 1
         self.rx_bytes += frame_len
         self._mib("IEEE_R_FRAME_OK")
@@ -507,6 +544,26 @@ class ImxFEC(Device):
         if events:
             self._raise(events)
         return True
+
+    # -- the descriptor rings ---------------------------------------------------------
+    def _walk(self, addr: int, ring_start: int, owned: int,
+              count: int | None) -> tuple[list[tuple[int, BufDesc]], int] | None:
+        """The uDMA fetches descriptors from ``addr`` on: ``count`` of them (RX), or
+        up to one with LAST (TX; at most 4096). None if one it needs is not
+        ``owned`` (EMPTY / READY) by the MAC; else the (address, descriptor) pairs
+        and the ring position after them."""
+        read, enhanced = self.machine.mem_read, self.enhanced
+        size = BUFDESC_EX_SIZE if enhanced else BUFDESC_SIZE
+        descs: list[tuple[int, BufDesc]] = []
+        for _ in range(4096 if count is None else count):
+            bd = BufDesc.read(read, addr, enhanced)
+            if not bd.sc & owned:
+                return None
+            descs.append((addr, bd))
+            addr = ring_next(addr, bd.sc, ring_start, size)
+            if count is None and bd.sc & BD_ENET_TX_LAST:
+                return descs, addr
+        return None if count is None else (descs, addr)
 
     # -- transmit -------------------------------------------------------------------
     def _tx_cancel(self) -> None:
@@ -522,27 +579,13 @@ class ImxFEC(Device):
             self._v["ENET_TDAR"][0] = 0
             self._raise(FEC_ENET_GRA)
             return
-        enhanced = self.enhanced
-        size = BUFDESC_EX_SIZE if enhanced else BUFDESC_SIZE
-        descs: list[tuple[int, int, int, int]] = []  # (address, sc, bufaddr, esc)
-        parts: list[bytes] = []
-        addr = self._tx_ptr
-        for _ in range(4096):
-            raw = self.machine.mem_read(addr, 12 if enhanced else 8)
-            datlen, sc, bufaddr = _BD.unpack_from(raw)
-            if not sc & BD_ENET_TX_READY:
-                self._v["ENET_TDAR"][0] = 0  # nothing (complete) to send: TDAR clears
-                return
-            esc = struct.unpack_from("<I", raw, 8)[0] if enhanced else 0
-            descs.append((addr, sc, bufaddr, esc))
-            parts.append(self.machine.mem_read(bufaddr, datlen) if datlen else b"")
-            addr = self.reg("ENET_ETDSR") if sc & BD_ENET_TX_WRAP else addr + size
-            if sc & BD_ENET_TX_LAST:
-                break
-        else:
-            self._v["ENET_TDAR"][0] = 0
+        walk = self._walk(self._tx_ptr, self.reg("ENET_ETDSR"), BD_ENET_TX_READY, None)
+        if walk is None:
+            self._v["ENET_TDAR"][0] = 0  # nothing (complete) to send: TDAR clears
             return
-        frame = b"".join(parts)
+        descs, addr = walk
+        mem_read = self.machine.mem_read
+        frame = b"".join(mem_read(bd.bufaddr, bd.datlen) if bd.datlen else b"" for _a, bd in descs)
         wire_len = max(len(frame), ETH_ZLEN) + ETH_FCS_LEN
         start = max(now, self._tx_busy_until)
         end = start + wire_time_ps(wire_len, self.mac_bps())
@@ -553,19 +596,22 @@ class ImxFEC(Device):
 
         self._tx_event = self.machine.schedule(end, complete, f"{self.name}.tx")
 
-    def _tx_complete(self, end: int, descs: list[tuple[int, int, int, int]], next_ptr: int,
+    def _tx_complete(self, end: int, descs: list[tuple[int, BufDesc]], next_ptr: int,
                      frame: bytes, wire_len: int) -> None:
         self._tx_event = None
         enhanced = self.enhanced
+        mem_write = self.machine.mem_write
         events = 0
         last = len(descs) - 1
         ts = (end // 1000) & 0xFFFFFFFF if self.reg("ENET_ATCR") & ATCR_EN else 0
-        for i, (daddr, sc, _bufaddr, esc) in enumerate(descs):
-            self.machine.mem_write(daddr + 2, struct.pack("<H", sc & ~BD_ENET_TX_READY))
+        for i, (daddr, bd) in enumerate(descs):
+            bd.sc &= ~BD_ENET_TX_READY
+            bd.store(mem_write, daddr, "sc")
             if enhanced:
-                self.machine.mem_write(daddr + 16, struct.pack(
-                    "<II", BD_ENET_BDU if i == last else 0, ts if esc & BD_ENET_TX_TS else 0))
-            if not enhanced or esc & BD_ENET_TX_INT:
+                bd.bdu = BD_ENET_BDU if i == last else 0
+                bd.ts = ts if bd.esc & BD_ENET_TX_TS else 0
+                bd.store(mem_write, daddr, "bdu", "ts")
+            if not enhanced or bd.esc & BD_ENET_TX_INT:
                 events |= FEC_ENET_TXB | (FEC_ENET_TXF_0 if i == last else 0)
         self._tx_ptr = next_ptr
         self.tx_frames.append((end, frame))
@@ -596,7 +642,7 @@ class ImxFEC(Device):
             self._v["ENET_MMFR"][0] = (mmfr & 0xFFFF0000) | 0xFFFF
         self._raise(FEC_ENET_MII)
 
-    # -- registers -------------------------------------------------------------------
+    # -- registers: behaviour (masks, read-only and w1c bits are in REGS) --------------
     def write_ENET_EIR(self, cpu: int, index: int, value: int) -> None:
         self._v["ENET_EIR"][0] &= ~value
         self._update_irq()
@@ -621,7 +667,7 @@ class ImxFEC(Device):
             self._hw_reset()
             return
         was = self.reg("ENET_ECR")
-        self._v["ENET_ECR"][0] = ECR_RESET_VALUE | (value & 0x0FFF)
+        self.regs.store("ENET_ECR", 0, value)
         if not value & ECR_ETHEREN:
             self._stop_dma()
         elif not was & ECR_ETHEREN:
@@ -640,21 +686,15 @@ class ImxFEC(Device):
         when = self.machine.now(cpu) + -(-cycles * PS_PER_S // self.ipg_hz)
         self._mii_event = self.machine.schedule(when, self._mii_done, f"{self.name}.mii")
 
-    def write_ENET_MSCR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_MSCR"][0] = value & 0x7FE
-
     def write_ENET_MIBC(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_MIBC"][0] = (value & (MIBC_DIS | MIBC_CLEAR)) | MIBC_IDLE
+        self.regs.store("ENET_MIBC", 0, value)
         if value & MIBC_CLEAR:
             for _off, name in MIB_COUNTERS:
                 self._v[name][0] = 0
 
-    def write_ENET_RCR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_RCR"][0] = value & 0x7FFFF37F  # GRS (31) is read-only
-
     def write_ENET_TCR(self, cpu: int, index: int, value: int) -> None:
         old = self.reg("ENET_TCR")
-        self._v["ENET_TCR"][0] = value & 0x3FF
+        self._v["ENET_TCR"][0] = value
         if value & TCR_GTS and self._tx_event is None:
             self._raise(FEC_ENET_GRA)  # nothing in flight: stopped at once
         elif old & TCR_GTS and not value & TCR_GTS and self.reg("ENET_TDAR"):
@@ -666,34 +706,14 @@ class ImxFEC(Device):
         self._update_mac()
 
     def write_ENET_PAUR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_PAUR"][0] = (value & 0xFFFF0000) | 0x8808
+        self.regs.store("ENET_PAUR", 0, value)
         self._update_mac()
 
-    def write_ENET_OPD(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_OPD"][0] = (value & 0xFFFF) | 0x00010000
-
-    def write_ENET_TFWR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_TFWR"][0] = value & 0x13F
-
     def write_ENET_ERDSR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_ERDSR"][0] = value & ~7
-        self._rx_ptr = value & ~7
+        self._v["ENET_ERDSR"][0] = self._rx_ptr = value
 
     def write_ENET_ETDSR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_ETDSR"][0] = value & ~7
-        self._tx_ptr = value & ~7
-
-    def write_ENET_EMRBR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_EMRBR"][0] = value & 0x3FF0
-
-    def write_ENET_FTRL(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_FTRL"][0] = value & 0x3FFF
-
-    def write_ENET_RACC(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_RACC"][0] = value & 0xC7
-
-    def write_ENET_TGSR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_TGSR"][0] &= ~value & 0xF
+        self._v["ENET_ETDSR"][0] = self._tx_ptr = value
 
     # -- reset -------------------------------------------------------------------------
     def _stop_dma(self) -> None:

@@ -1,19 +1,29 @@
 """Register maps as data: a device lists its registers, then says how they behave.
 
-Modelled on QEMU's register API and Renode's peripherals: each ``Reg`` names
-an offset, a width, a reset value, an access mode and, for banks such as
-GICD_ISENABLERn, a count. A ``RegisterFile`` turns that table into a lookup
-and dispatches an access to ``read_<NAME>(cpu, index)`` or
+Modelled on QEMU's register API (``RegisterAccessInfo``: ro, w1c, rsvd) and
+Renode's register fields: each ``Reg`` names an offset, a width, a reset
+value, an access mode, the bits that take writes (``wmask``), the
+write-1-to-clear bits (``w1c``), the reserved bits (``reserved``) and, for
+banks such as GICD_ISENABLERn, a count. A ``RegisterFile`` turns that table
+into a lookup and dispatches an access to ``read_<NAME>(cpu, index)`` or
 ``write_<NAME>(cpu, index, value)`` on the device when the device defines
 them; plain storage otherwise. Accesses wider than a register span
 consecutive registers (a word write to four byte-wide GICD_IPRIORITYR
 entries); narrower ones take the bytes they cover.
+
+A write to a register without a writer is stored as ``store(old, value)``:
+bits in ``wmask`` take the written value, other bits keep theirs (read-only
+bits), a 1 written to a ``w1c`` bit clears it, ``reserved`` bits stay zero.
+A writer receives the written value already masked to the bits that take
+writes (``wmask | w1c``, less ``reserved``) and owns the storage; it may call
+``RegisterFile.store`` to apply the same rules. A reader's result has its
+reserved bits cleared.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from irqemu.errors import BusError
@@ -30,12 +40,40 @@ class Reg:
     width: int = 4
     count: int = 1
     doc: str = ""
+    #: bits that take a written value (None: all); the others keep their value
+    wmask: int | None = None
+    #: write-1-to-clear bits (status flags): a 1 clears, a 0 leaves the bit alone
+    w1c: int = 0
+    #: reserved bits: read as zero, writes ignored
+    reserved: int = 0
+    #: derived: all bits; bits a read returns; w1c bits; bits taking the written
+    #: value; bits of a written value a writer sees (``writable | clearable``)
+    mask: int = field(init=False, repr=False, compare=False)
+    readable: int = field(init=False, repr=False, compare=False)
+    clearable: int = field(init=False, repr=False, compare=False)
+    writable: int = field(init=False, repr=False, compare=False)
+    accepted: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.access not in ("r", "w", "rw"):
             raise ValueError(f"{self.name}: access must be r, w or rw")
         if self.width not in (1, 2, 4, 8):
             raise ValueError(f"{self.name}: width must be 1, 2, 4 or 8")
+        if self.reset & self.reserved:
+            raise ValueError(f"{self.name}: reset value sets reserved bits")
+        full = (1 << (8 * self.width)) - 1
+        wmask = full if self.wmask is None else self.wmask
+        # derived masks, computed once (the dataclass is frozen)
+        object.__setattr__(self, "mask", full)
+        object.__setattr__(self, "readable", full & ~self.reserved)
+        object.__setattr__(self, "clearable", self.w1c & ~self.reserved & full)
+        object.__setattr__(self, "writable", wmask & ~self.w1c & ~self.reserved & full)
+        object.__setattr__(self, "accepted", self.writable | self.clearable)
+
+    def store(self, old: int, value: int) -> int:
+        """The register's value after ``value`` is written over ``old``."""
+        take = self.writable
+        return ((old & ~take) | (value & take)) & ~(value & self.clearable) & self.readable
 
 
 class RegisterFile:
@@ -58,21 +96,39 @@ class RegisterFile:
             self.values[reg.name] = [reg.reset] * reg.count
             self._readers[reg.name] = getattr(owner, f"read_{reg.name}", None)
             self._writers[reg.name] = getattr(owner, f"write_{reg.name}", None)
-        # Exact-width accesses to registers with behaviour methods, pre-resolved:
-        # offset -> (method, index, width, value mask). The common MMIO case.
+        # Exact-width accesses, pre-resolved: offset -> (method, index, width, value
+        # mask); the method is the device's reader/writer or plain storage. The
+        # common MMIO case.
         self._fast_read: dict[int, tuple[Callable[[int, int], int], int, int, int]] = {}
         self._fast_write: dict[int, tuple[Callable[[int, int, int], None], int, int, int]] = {}
         for off, (reg, i) in self._at.items():
-            mask = (1 << (8 * reg.width)) - 1
             rd, wr = self._readers[reg.name], self._writers[reg.name]
             if rd is not None and reg.access != "w":
-                self._fast_read[off] = (rd, i, reg.width, mask)
+                self._fast_read[off] = (rd, i, reg.width, reg.readable)
             if wr is not None and reg.access != "r":
-                self._fast_write[off] = (wr, i, reg.width, mask)
+                self._fast_write[off] = (wr, i, reg.width, reg.accepted)
+            elif reg.access != "r":
+                self._fast_write[off] = (self._storer(reg), i, reg.width, reg.mask)
+        self._by_name = {reg.name: reg for reg in self.regs}
 
     def reset(self) -> None:
         for reg in self.regs:
             self.values[reg.name] = [reg.reset] * reg.count
+
+    def _storer(self, reg: Reg) -> Callable[[int, int, int], None]:
+        """Plain storage of ``reg`` by its rules, shaped like a writer."""
+        values, name, store = self.values, reg.name, reg.store
+
+        def write(cpu: int, index: int, value: int) -> None:
+            cells = values[name]
+            cells[index] = store(cells[index], value)
+
+        return write
+
+    def store(self, name: str, index: int, value: int) -> None:
+        """Store a written ``value`` by the register's rules (for writers that store)."""
+        cells = self.values[name]
+        cells[index] = self._by_name[name].store(cells[index], value)
 
     def find(self, offset: int) -> tuple[Reg, int, int] | None:
         """The register covering ``offset``: (reg, index, byte offset inside it)."""
@@ -91,18 +147,18 @@ class RegisterFile:
             return 0
         reader = self._readers[reg.name]
         if reader is not None:
-            return reader(cpu, index) & ((1 << (8 * reg.width)) - 1)
+            return reader(cpu, index) & reg.readable
         return self.values[reg.name][index]
 
     def _write_reg(self, cpu: int, reg: Reg, index: int, value: int) -> None:
         if reg.access == "r":
             return
-        value &= (1 << (8 * reg.width)) - 1
         writer = self._writers[reg.name]
         if writer is not None:
-            writer(cpu, index, value)
+            writer(cpu, index, value & reg.accepted)
         else:
-            self.values[reg.name][index] = value
+            cells = self.values[reg.name]
+            cells[index] = reg.store(cells[index], value)
 
     # -- bus accesses ------------------------------------------------------
     def read(self, cpu: int, offset: int, size: int) -> int:

@@ -37,11 +37,10 @@ are at most EMRBR = 1520 bytes: one descriptor each).
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from irqemu.devices.imx_fec import (
+from irqemu.hw.imx_fec import (
     BD_ENET_RX_CL,
     BD_ENET_RX_CR,
     BD_ENET_RX_EMPTY,
@@ -56,8 +55,16 @@ from irqemu.devices.imx_fec import (
     BD_ENET_TX_INT,
     BD_ENET_TX_WRAP,
     BUFDESC_EX_SIZE,
+    ECR_DBSWP,
+    ECR_EN1588,
+    ECR_ETHEREN,
+    ECR_RESET,
+    ECR_SPEED,
+    FEC_ADDR_HIGH,
+    FEC_ADDR_LOW,
     FEC_DEFAULT_IMASK,
     FEC_DEFAULT_IMASK_4_6,
+    FEC_ECNTRL,
     FEC_ENET_MII,
     FEC_ENET_RXF,
     FEC_ENET_RXF_0,
@@ -66,7 +73,22 @@ from irqemu.devices.imx_fec import (
     FEC_ENET_TXF_0,
     FEC_ENET_TXF_1,
     FEC_ENET_TXF_2,
+    FEC_IEVENT,
+    FEC_IMASK,
     FEC_NAPI_IMASK,
+    FEC_R_BUFF_SIZE_0,
+    FEC_R_CNTRL,
+    FEC_R_DES_ACTIVE_0,
+    FEC_R_DES_START_0,
+    FEC_X_CNTRL,
+    FEC_X_DES_START_0,
+    PAUR_TYPE,
+    RCR_FCE,
+    RCR_MAX_FL_SHIFT,
+    RCR_MII_MODE,
+    RCR_RGMII,
+    TCR_FDEN,
+    BufDesc,
 )
 from irqemu.kernel.context import ChipIO, kfunc
 from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
@@ -84,21 +106,6 @@ from irqemu.kernel.napi import (
 if TYPE_CHECKING:
     from irqemu.kernel import Kernel
 
-# fec.h register offsets (non-ColdFire)
-FEC_IEVENT = 0x004
-FEC_IMASK = 0x008
-FEC_R_DES_ACTIVE_0 = 0x010
-FEC_X_DES_ACTIVE_0 = 0x014
-FEC_ECNTRL = 0x024
-FEC_MII_SPEED = 0x044
-FEC_R_CNTRL = 0x084
-FEC_X_CNTRL = 0x0C4
-FEC_ADDR_LOW = 0x0E4
-FEC_ADDR_HIGH = 0x0E8
-FEC_R_DES_START_0 = 0x180
-FEC_X_DES_START_0 = 0x184
-FEC_R_BUFF_SIZE_0 = 0x188
-
 ENET_BASE = 0x02188000
 FEC_IRQ_NAME = "2188000.ethernet"
 RX_RING_SIZE = 512  #: FEC_ENET_RX_PAGES (256) * FEC_ENET_RX_FRPPG (2)
@@ -111,11 +118,6 @@ ETH_FCS_LEN = 4
 #: the fixed DMA region in guest RAM (the imx6q board's DDR, 128 MiB in, far from
 #: kernel.elf's image and stacks): RX ring, TX ring, RX buffers
 DMA_BASE = 0x18000000
-
-# ECR / RCR / TCR bits fec_restart sets
-ECR_RESET, ECR_ETHEREN, ECR_EN1588, ECR_SPEED, ECR_DBSWP = 1, 1 << 1, 1 << 4, 1 << 5, 1 << 8
-RCR_MII_MODE, RCR_RGMII, RCR_FCE = 1 << 2, 1 << 6, 1 << 5
-TCR_FDEN = 1 << 2
 
 #: EST: per received frame, the CPU work of fec_enet_rx_queue that the model does
 #: not perform step by step: dma_sync_single_for_cpu of the buffer (cache line
@@ -130,9 +132,6 @@ FEC_COSTS: dict[str, tuple[int, str]] = {
     "fec_enet_rx_queue": (40, "EST: per call: queue lookup, ring pointers"),
     "fec_enet_tx": (60, "EST: per call: the dirty_tx walk finding nothing to reap"),
 }
-
-_BD_HEAD = struct.Struct("<HH")  # cbd_datlen, cbd_sc
-_BD_EX = struct.Struct("<HHIIIII")
 
 
 class MemIO(Protocol):
@@ -234,14 +233,15 @@ def fec_probe(kernel: Kernel, io: ChipIO, mem: MemIO, irq: int, *, hwp: int = EN
 def fec_enet_alloc_buffers(fep: FecEnetPrivate) -> None:
     """fec_enet_alloc_rxq_buffers / _txq_bufs, and fec_enet_bd_init."""
     cpu = fep.kernel.ops.smp_processor_id()
+    res0 = bytes(BUFDESC_EX_SIZE - len(BufDesc().pack()))  # the whole descriptor, zeroed
     for i in range(fep.rx_ring_size):
         sc = BD_ENET_RX_EMPTY | (BD_ENET_RX_WRAP if i == fep.rx_ring_size - 1 else 0)
-        fep.mem.write(cpu, fep.rx_bd_base + i * BUFDESC_EX_SIZE,
-                      _BD_EX.pack(0, sc, fep.rx_buf(i), BD_ENET_RX_INT, 0, 0, 0) + bytes(8))
+        bd = BufDesc(sc=sc, bufaddr=fep.rx_buf(i), esc=BD_ENET_RX_INT)
+        fep.mem.write(cpu, fep.rx_bd_base + i * BUFDESC_EX_SIZE, bd.pack() + res0)
     for i in range(fep.tx_ring_size):
         sc = BD_ENET_TX_WRAP if i == fep.tx_ring_size - 1 else 0
-        fep.mem.write(cpu, fep.tx_bd_base + i * BUFDESC_EX_SIZE,
-                      _BD_EX.pack(0, sc, 0, BD_ENET_TX_INT, 0, 0, 0) + bytes(8))
+        bd = BufDesc(sc=sc, esc=BD_ENET_TX_INT)
+        fep.mem.write(cpu, fep.tx_bd_base + i * BUFDESC_EX_SIZE, bd.pack() + res0)
     fep.cur_rx = 0
 
 
@@ -250,13 +250,14 @@ def fec_restart(fep: FecEnetPrivate) -> None:
     fep.writel(ECR_RESET, FEC_ECNTRL)
     mac = fep.mac
     fep.writel(int.from_bytes(mac[0:4], "big"), FEC_ADDR_LOW)
-    fep.writel(int.from_bytes(mac[4:6], "big") << 16 | 0x8808, FEC_ADDR_HIGH)
+    fep.writel(int.from_bytes(mac[4:6], "big") << 16 | PAUR_TYPE, FEC_ADDR_HIGH)
     fep.writel(0xFFFFFFFF, FEC_IEVENT)
     fep.writel(fep.rx_bd_base, FEC_R_DES_START_0)
     fep.writel(fep.tx_bd_base, FEC_X_DES_START_0)
     fep.writel(PKT_MAXBLR_SIZE, FEC_R_BUFF_SIZE_0)
     fep.writel(TCR_FDEN, FEC_X_CNTRL)
-    fep.writel(PKT_MAXBUF_SIZE << 16 | RCR_MII_MODE | RCR_RGMII | RCR_FCE, FEC_R_CNTRL)
+    fep.writel(PKT_MAXBUF_SIZE << RCR_MAX_FL_SHIFT | RCR_MII_MODE | RCR_RGMII | RCR_FCE,
+               FEC_R_CNTRL)
     fep.writel(ECR_ETHEREN | ECR_EN1588 | ECR_SPEED | ECR_DBSWP, FEC_ECNTRL)
     fep.writel(0, FEC_R_DES_ACTIVE_0)  # fec_enet_active_rxring
     fep.writel(fep.default_imask() if fep.link else FEC_ENET_MII, FEC_IMASK)
@@ -362,11 +363,19 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
     st = fep.stats
     pkt_received = 0
     size = fep.rx_ring_size
+
+    def read(addr: int, n: int) -> bytes:
+        return mem.read(cpu, addr, n)
+
+    def write(addr: int, data: bytes) -> None:
+        mem.write(cpu, addr, data)
+
     while True:
         if catch_up is not None:
             catch_up()  # the uDMA has kept filling the ring while the CPU worked
         bdp = fep.rx_bd_base + fep.cur_rx * BUFDESC_EX_SIZE
-        datlen, status = _BD_HEAD.unpack(mem.read(cpu, bdp, 4))
+        bd = BufDesc().load(read, bdp, "datlen", "sc")  # one load: cbd_datlen, cbd_sc
+        datlen, status = bd.datlen, bd.sc
         if status & BD_ENET_RX_EMPTY:
             break
         if pkt_received >= budget:
@@ -391,16 +400,16 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
             pkt_len = datlen - ETH_FCS_LEN
             ops.charge(RX_FRAME_CYCLES)
             if fep.copy_frames:
-                bufaddr = struct.unpack("<I", mem.read(cpu, bdp + 4, 4))[0]
-                skb = mem.read(cpu, bufaddr, pkt_len)
+                skb = mem.read(cpu, bd.load(read, bdp, "bufaddr").bufaddr, pkt_len)
             else:
                 skb = b""
             napi_gro_receive(k, napi, skb)
         # rx_processing_done: give the descriptor back to the uDMA
         status &= ~BD_ENET_RX_STATS & 0xFFFF
         status |= BD_ENET_RX_EMPTY
-        mem.write(cpu, bdp + 8, struct.pack("<III", BD_ENET_RX_INT, 0, 0))  # esc, prot, bdu
-        mem.write(cpu, bdp + 2, struct.pack("<H", status & 0xFFFF))
+        bd.esc, bd.prot, bd.bdu, bd.sc = BD_ENET_RX_INT, 0, 0, status & 0xFFFF
+        bd.store(write, bdp, "esc", "bdu")
+        bd.store(write, bdp, "sc")
         fep.cur_rx = (fep.cur_rx + 1) % size if not status & BD_ENET_RX_WRAP else 0
         fep.writel(0, FEC_R_DES_ACTIVE_0)
     return pkt_received
