@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+import pytest
 import unicorn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -124,3 +125,18 @@ def test_block_costs_are_computed_once() -> None:
     core.run(10**9)
     assert core._coster.blocks_costed == core.cached_blocks
     assert core.cached_blocks < 10
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_fail_stops_the_core_with_the_first_error(engine: str) -> None:
+    core = build(engine)
+    first, second = RuntimeError("first"), RuntimeError("second")
+
+    def hook(uc: object, address: int, size: int, _ud: object) -> None:
+        core.fail(first)
+        core.fail(second)
+
+    core.uc.hook_add(unicorn.UC_HOOK_CODE, hook, None, CODE + 8, CODE + 8)
+    assert core.run(10**9) == StopReason.ERROR
+    assert core.take_error() is first
+    assert core.take_error() is None

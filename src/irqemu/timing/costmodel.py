@@ -15,6 +15,7 @@ from typing import Any
 
 import tomllib
 
+from irqemu.arch.base import Arch
 from irqemu.errors import CostModelError
 
 #: the range a cost model's clock and per-entry cycles must lie in
@@ -127,7 +128,7 @@ class BlockCoster:
     a capstone instruction to a cost class.
     """
 
-    def __init__(self, model: CostModel, arch: Any, core_regs: Any, read: Any) -> None:
+    def __init__(self, model: CostModel, arch: Arch, core_regs: Any, read: Any) -> None:
         self.model = model
         self.arch = arch
         self.regs = core_regs
@@ -139,12 +140,11 @@ class BlockCoster:
         cs = self.arch.disassembler(self.regs)
         cycles = 0
         count = 0
-        special = getattr(self.arch, "special_instruction", None)
+        special = self.arch.special_instruction
         for insn in cs.disasm(code, address):
             cycles += self.model.cycles(self.arch.classify(insn))
             count += 1
-            if special is not None:
-                special(self.regs, insn)
+            special(self.regs, insn)
         if count == 0 and size:
             count = 1
             cycles = self.model.cycles("alu")
