@@ -26,7 +26,7 @@ from benchcommon import host_info, report  # noqa: E402
 from irqemu.boards import build_board
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.irq_gic import gic_of_init
-from irqemu.kernel.genirq.handle import IRQ_HANDLED
+from irqemu.kernel.genirq.types import IRQ_HANDLED
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
 
 REPO = Path(__file__).resolve().parents[1]

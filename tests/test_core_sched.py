@@ -12,8 +12,7 @@ from irqemu.devices.irq_source import IrqSource
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import SCHED_FIFO
 from irqemu.kernel.drivers.irq_gic import gic_of_init
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE, IRQ_TYPE_LEVEL_HIGH, IRQ_WAKE_THREAD
 from irqemu.kernel.platform import CoreRunner, MachineCpuOps, scheduler_platform
 from irqemu.kernel.sched import Sched, spawn
 

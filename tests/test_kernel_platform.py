@@ -8,8 +8,8 @@ from irqemu.boards import build_board
 from irqemu.bundled import bundled_firmware
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.irq_gic import gic_of_init
-from irqemu.kernel.genirq.handle import IRQ_HANDLED
 from irqemu.kernel.genirq.proc import show_interrupts
+from irqemu.kernel.genirq.types import IRQ_HANDLED
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
 
 PTIMER = 0x00A00600

@@ -19,9 +19,8 @@ from irqemu.bundled import bundled_firmware
 from irqemu.devices.irq_source import IrqSource
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.irq_gic import gic_of_init
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.genirq.proc import show_interrupts
+from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE, IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
 
 RTC_BASE, RTC_SPI = 0x09010000, 2  #: QEMU virt: VIRT_RTC at 0x09010000, SPI 2

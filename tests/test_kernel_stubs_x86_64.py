@@ -22,9 +22,13 @@ from irqemu.kernel.drivers.irq_apic import (
     X86Apic,
     x86_apic_init,
 )
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_EDGE_RISING, IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.genirq.proc import show_interrupts
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
+    IRQ_NONE,
+    IRQ_TYPE_EDGE_RISING,
+    IRQ_TYPE_LEVEL_HIGH,
+)
 from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
 
 DEV_BASE = 0xFEB00000  #: in the PCI MMIO hole below the IO-APIC

@@ -6,15 +6,16 @@ from typing import Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import DeferredRunner
-from irqemu.kernel.genirq.chip import IrqChip, irq_set_chip_and_handler_name
-from irqemu.kernel.genirq.irqdesc import (
+from irqemu.kernel.genirq.chip import irq_set_chip_and_handler_name
+from irqemu.kernel.genirq.irqdesc import irq_alloc_descs_from
+from irqemu.kernel.genirq.types import (
     IRQ_LEVEL,
     IRQ_TYPE_EDGE_RISING,
     IRQ_TYPE_LEVEL_HIGH,
     IRQD_LEVEL,
+    IrqChip,
     IrqData,
     IrqDesc,
-    irq_alloc_descs_from,
 )
 
 

@@ -15,16 +15,19 @@ from irqemu.kernel.genirq.chip import (
     handle_simple_irq,
     irq_set_chained_handler_and_data,
 )
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
-from irqemu.kernel.genirq.irqdesc import (
+from irqemu.kernel.genirq.irqdesc import irq_set_percpu_devid
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
+    IRQ_NONE,
     IRQ_NOREQUEST,
     IRQ_NOTHREAD,
+    IRQ_WAKE_THREAD,
     IRQD_IRQ_INPROGRESS,
+    IRQF_ONESHOT,
+    IRQF_SHARED,
     IRQS_PENDING,
     IRQS_REPLAY,
-    irq_set_percpu_devid,
 )
-from irqemu.kernel.genirq.manage import IRQF_ONESHOT, IRQF_SHARED
 
 
 def setup(flow, *, level=True, flavour="mainline", version="4.6", **chipkw):

@@ -23,9 +23,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from kfakes import RecChip, hardirq, make_kernel, new_line
 
 from irqemu.kernel.genirq.chip import handle_edge_irq, handle_fasteoi_irq, handle_level_irq
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
-from irqemu.kernel.genirq.irqdesc import IRQS_ONESHOT
-from irqemu.kernel.genirq.manage import IRQF_ONESHOT, IRQF_SHARED
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
+    IRQ_NONE,
+    IRQ_WAKE_THREAD,
+    IRQF_ONESHOT,
+    IRQF_SHARED,
+    IRQS_ONESHOT,
+)
 
 FLOWS = {"level": handle_level_irq, "edge": handle_edge_irq, "fasteoi": handle_fasteoi_irq}
 

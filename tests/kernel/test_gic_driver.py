@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from irqemu.kernel import IPI_CALL_FUNC, IPI_RESCHEDULE
-from irqemu.kernel.genirq.handle import IRQ_HANDLED
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_EDGE_RISING
-from irqemu.kernel.genirq.manage import IRQF_ONESHOT
+from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_TYPE_EDGE_RISING, IRQF_ONESHOT
+from irqemu.kernel.smp import IPI_CALL_FUNC, IPI_RESCHEDULE
 from irqemu.scenarios.model_board import ModelBoard
 
 

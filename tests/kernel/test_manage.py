@@ -6,17 +6,21 @@ import pytest
 from kfakes import RecChip, desc_of, handler, hardirq, make_kernel, new_line
 
 from irqemu.kernel.context import SCHED_FIFO
-from irqemu.kernel.genirq.chip import IRQCHIP_ONESHOT_SAFE, handle_fasteoi_irq
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
-from irqemu.kernel.genirq.irqdesc import IRQS_ONESHOT, irq_set_percpu_devid
-from irqemu.kernel.genirq.manage import (
+from irqemu.kernel.genirq.chip import handle_fasteoi_irq
+from irqemu.kernel.genirq.irqdesc import irq_set_percpu_devid
+from irqemu.kernel.genirq.manage import irq_default_primary_handler
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
+    IRQ_NONE,
+    IRQ_WAKE_THREAD,
+    IRQCHIP_ONESHOT_SAFE,
     IRQF_NO_THREAD,
     IRQF_ONESHOT,
     IRQF_PERCPU,
     IRQF_SHARED,
     IRQF_TIMER,
     IRQF_TRIGGER_RISING,
-    irq_default_primary_handler,
+    IRQS_ONESHOT,
 )
 from irqemu.kernel.ps import ps_axl
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from irqemu.kernel import Kernel
-from irqemu.kernel.genirq.handle import IRQ_HANDLED
 from irqemu.kernel.genirq.irqdesc import irq_alloc_descs
 from irqemu.kernel.genirq.proc import show_interrupts
+from irqemu.kernel.genirq.types import IRQ_HANDLED
 from irqemu.kernel.ps import HEADER, ps_axl
 from irqemu.scenarios.model_board import ModelBoard
 from irqemu.scenarios.shared_irq import run

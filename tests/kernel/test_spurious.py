@@ -5,8 +5,7 @@ from __future__ import annotations
 from kfakes import RecChip, desc_of, make_kernel, new_line
 
 from irqemu.kernel.genirq.chip import handle_fasteoi_irq
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
-from irqemu.kernel.genirq.irqdesc import IRQS_SPURIOUS_DISABLED
+from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE, IRQS_SPURIOUS_DISABLED
 
 
 def storm(unhandled: int, handled: int, gap_ps: int = 0):
@@ -57,7 +56,7 @@ def test_sparse_unhandled_never_accumulates():
 
 
 def test_new_action_resets_counters_and_reenables_shared_line():
-    from irqemu.kernel.genirq.manage import IRQF_SHARED
+    from irqemu.kernel.genirq.types import IRQF_SHARED
 
     k = make_kernel()
     irq = new_line(k, RecChip(), handle_fasteoi_irq)

@@ -7,8 +7,9 @@ from typing import Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import DeferredRunner
-from irqemu.kernel.genirq.chip import IrqChip, handle_fasteoi_irq, irq_set_chip_and_handler_name
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH, irq_alloc_descs_from
+from irqemu.kernel.genirq.chip import handle_fasteoi_irq, irq_set_chip_and_handler_name
+from irqemu.kernel.genirq.irqdesc import irq_alloc_descs_from
+from irqemu.kernel.genirq.types import IRQ_TYPE_LEVEL_HIGH, IrqChip
 from irqemu.kernel.softirq import Softirq
 
 

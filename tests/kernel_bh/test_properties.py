@@ -10,8 +10,8 @@ from bhfakes import hardirq, kernel
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from irqemu.kernel import SOFTIRQ_MASK, SOFTIRQ_OFFSET
 from irqemu.kernel.context import SCHED_FIFO
+from irqemu.kernel.preempt import SOFTIRQ_MASK, SOFTIRQ_OFFSET
 from irqemu.kernel.sched import runner_of, spawn, standalone_kernel
 from irqemu.kernel.softirq import (
     HI_SOFTIRQ,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bhfakes import hardirq, kernel, line, record
 
 from irqemu.kernel.context import SCHED_FIFO
-from irqemu.kernel.genirq.handle import IRQ_HANDLED
+from irqemu.kernel.genirq.types import IRQ_HANDLED
 from irqemu.kernel.softirq import (
     HRTIMER_SOFTIRQ,
     NET_RX_SOFTIRQ,

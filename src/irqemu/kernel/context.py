@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 
 class CpuOps(Protocol):

@@ -45,7 +45,7 @@ from irqemu.kernel.context import kfunc
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ, kernel_softirq
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 # include/linux/netdevice.h (4.6) enum { NAPI_STATE_* }
 NAPI_STATE_SCHED = 0  #: poll is scheduled

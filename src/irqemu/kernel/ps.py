@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from irqemu.kernel.context import Task
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 HEADER = "F   UID   PID  PPID PRI  NI    VSZ   RSS WCHAN  STAT TTY        TIME COMMAND"
 

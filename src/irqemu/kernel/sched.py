@@ -40,7 +40,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from irqemu.kernel.context import (
     PF_KTHREAD,
@@ -49,10 +49,10 @@ from irqemu.kernel.context import (
     SCHED_RR,
     Task,
     kfunc,
+    ret_from_fork,
 )
-
-if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+from irqemu.kernel.core import Kernel
+from irqemu.kernel.softirq import Softirq
 
 #: ``yield SLEEP`` from a model task: set_current_state(TASK_INTERRUPTIBLE); schedule()
 SLEEP = "sleep"
@@ -524,8 +524,6 @@ class Sched:
 
 
 def _task_entry(t: Task) -> Any:
-    from irqemu.kernel.context import ret_from_fork
-
     return ret_from_fork(t)
 
 
@@ -835,12 +833,10 @@ def _irq_usr(fn: Callable[[], None]) -> None:
 
 
 def standalone_kernel(config: Any = "mainline", num_cpus: int = 1, *, hz: int = 792_000_000,
-                      version: str | None = None, softirq: Any = None,
+                      version: str | None = None, softirq: Softirq | None = None,
                       **sched_kw: Any) -> Kernel:
     """A Kernel on model CPUs: :class:`SimCpuOps`, :class:`Sched` and a
     :class:`StandaloneRunner` (``kernel.sched.backend``)."""
-    from irqemu.kernel import Kernel
-
     ops = SimCpuOps(num_cpus, hz)
     return Kernel(config, num_cpus, version=version, ops=ops, sched=Sched(**sched_kw),
                   softirq=softirq)

@@ -42,8 +42,7 @@ PREEMPT_RT 4.6-rt
 
 ``Softirq`` is the ``Kernel.softirq`` hook: the kernel calls ``irq_exit(cpu)``
 after dropping the hardirq count, and ``local_bh_disable(cpu)`` /
-``local_bh_enable(cpu)``. ``tasklet_schedule(name, fn)`` keeps the genirq
-resend tasklet's simple interface.
+``local_bh_enable(cpu)``. Tasklets are :mod:`irqemu.kernel.tasklet`.
 """
 
 from __future__ import annotations
@@ -53,17 +52,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from irqemu.kernel.context import SCHED_FIFO, SCHED_NORMAL, Task, kfunc
+from irqemu.kernel.preempt import (
+    HARDIRQ_MASK,
+    SOFTIRQ_DISABLE_OFFSET,
+    SOFTIRQ_OFFSET,
+)
 from irqemu.kernel.tasklet import (
-    TaskletStruct,
     TaskletVecs,
     tasklet_action,
     tasklet_hi_action,
-    tasklet_init,
-    tasklet_schedule,
 )
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 # include/linux/interrupt.h
 HI_SOFTIRQ = 0
@@ -92,11 +93,6 @@ NAMES_46 = ("HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "BLOCK_IOPOLL", "TASKLET
 NAMES_6X = ("HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED",
             "HRTIMER", "RCU")
 
-# include/linux/preempt.h (duplicated from irqemu.kernel to avoid an import cycle)
-_SOFTIRQ_OFFSET = 0x100
-_SOFTIRQ_DISABLE_OFFSET = 0x200
-_HARDIRQ_MASK = 0x000F0000
-_SOFTIRQ_MASK = 0x0000FF00
 
 
 @dataclass(frozen=True)
@@ -163,7 +159,6 @@ class Softirq:
         #: [6.x] timer bits waiting for ktimers/N (pending_timer_softirq)
         self.pending_timer: list[int] = []
         self.tasklets = TaskletVecs(1)
-        self._named_tasklets: dict[str, TaskletStruct] = {}
         #: statistics of the model: where softirq vectors ran (context label -> count)
         self.ran_in: dict[str, int] = {}
         self._at_irq_exit: list[bool] = []
@@ -249,7 +244,7 @@ class Softirq:
     def _in_irq(self) -> bool:
         k = self.kernel
         assert k is not None
-        return bool(k.preempt_count[k.ops.smp_processor_id()] & _HARDIRQ_MASK)
+        return bool(k.preempt_count[k.ops.smp_processor_id()] & HARDIRQ_MASK)
 
     def _in_interrupt(self) -> bool:
         k = self.kernel
@@ -423,7 +418,7 @@ class Softirq:
         end = k.jiffies + msecs_to_jiffies(MAX_SOFTIRQ_TIME_MS, k.config.hz)
         max_restart = MAX_SOFTIRQ_RESTART
         pending = self.pending_mask[cpu]
-        k.preempt_count[cpu] += _SOFTIRQ_OFFSET  # __local_bh_disable_ip(SOFTIRQ_OFFSET)
+        k.preempt_count[cpu] += SOFTIRQ_OFFSET  # __local_bh_disable_ip(SOFTIRQ_OFFSET)
         try:
             while True:
                 self.pending_mask[cpu] = 0
@@ -440,7 +435,7 @@ class Softirq:
                     self.wakeup_softirqd()
                 break
         finally:
-            k.preempt_count[cpu] -= _SOFTIRQ_OFFSET
+            k.preempt_count[cpu] -= SOFTIRQ_OFFSET
 
     @kfunc()
     def do_current_softirqs(self) -> None:
@@ -485,7 +480,7 @@ class Softirq:
         assert k is not None
         if self.rt:
             return bool(self._cur().data.get("PF_IN_SOFTIRQ"))
-        return bool(k.preempt_count[k.ops.smp_processor_id()] & _SOFTIRQ_OFFSET)
+        return bool(k.preempt_count[k.ops.smp_processor_id()] & SOFTIRQ_OFFSET)
 
     @kfunc()
     def do_softirq(self) -> None:
@@ -561,7 +556,7 @@ class Softirq:
         if k.config.preempt_rt:
             k.current[cpu].softirq_nestcnt += 1  # (migrate_disable at the first level)
             return
-        k.preempt_count[cpu] += _SOFTIRQ_DISABLE_OFFSET
+        k.preempt_count[cpu] += SOFTIRQ_DISABLE_OFFSET
 
     def local_bh_enable(self, cpu: int) -> None:
         k = self.kernel
@@ -600,7 +595,7 @@ class Softirq:
         if k.ops.irqs_disabled():
             k.warn_once("bh_irqs_off", "WARNING: local_bh_enable with interrupts disabled")
         # preempt_count_sub(cnt - 1): leave the BH-off count, keep preemption off
-        k.preempt_count[cpu] -= _SOFTIRQ_DISABLE_OFFSET - 1
+        k.preempt_count[cpu] -= SOFTIRQ_DISABLE_OFFSET - 1
         try:
             if not k.in_interrupt() and self.pending_mask[cpu]:
                 self.do_softirq()
@@ -675,18 +670,7 @@ class Softirq:
         cur.softirq_nestcnt -= 1
         ops.local_irq_enable()
 
-    # -- compatibility with the genirq resend tasklet and tests -------------------------------
-    def tasklet_schedule(self, name: str, fn: Callable[[], None]) -> None:
-        """A named tasklet calling ``fn`` (the genirq resend tasklet uses this)."""
-        k = self.kernel
-        assert k is not None
-        t = self._named_tasklets.get(name)
-        if t is None:
-            t = tasklet_init(lambda _data: None, 0, name)
-            self._named_tasklets[name] = t
-        t.func = lambda _data: fn()
-        tasklet_schedule(k, t)
-
+    # -- tests and model scenarios ---------------------------------------------------------
     def run_pending(self) -> None:
         """Run everything pending on the current CPU now, from task context (tests and
         the settle loops of model scenarios): do_softirq on mainline, the bits taken

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from irqemu.kernel.context import kfunc
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 TASKLET_STATE_SCHED = 0
 TASKLET_STATE_RUN = 1
@@ -77,8 +77,7 @@ class TaskletVecs:
 
 
 def _vecs(kernel: Kernel) -> TaskletVecs:
-    vecs: TaskletVecs = kernel.softirq.tasklets  # type: ignore[attr-defined]
-    return vecs
+    return kernel.softirq.tasklets
 
 
 def tasklet_trylock(t: TaskletStruct) -> bool:
@@ -94,7 +93,7 @@ def tasklet_unlock(t: TaskletStruct) -> None:
 
 
 def _raise_irqoff(kernel: Kernel, nr: int) -> None:
-    kernel.softirq.raise_softirq_irqoff(nr)  # type: ignore[attr-defined]
+    kernel.softirq.raise_softirq_irqoff(nr)
 
 
 @kfunc()
@@ -194,7 +193,7 @@ def _tasklet_action_common(kernel: Kernel, hi: bool) -> None:
                 continue
         ops.local_irq_disable()
         lists[cpu].append(t)
-        kernel.softirq.raise_softirq_irqoff_nowake(nr)  # type: ignore[attr-defined]
+        kernel.softirq.raise_softirq_irqoff_nowake(nr)
         ops.local_irq_enable()
 
 

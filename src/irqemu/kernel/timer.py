@@ -27,7 +27,7 @@ from irqemu.kernel.context import kfunc
 from irqemu.kernel.softirq import HRTIMER_SOFTIRQ, TIMER_SOFTIRQ, kernel_softirq
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 
 @dataclass(order=True)

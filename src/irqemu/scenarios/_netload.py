@@ -18,8 +18,7 @@ from typing import Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import kfunc
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE, IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.sched import Sched, SimCpuOps, StandaloneRunner, runner_of
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ, Softirq, kernel_softirq
 from irqemu.kernel.timer import Timers

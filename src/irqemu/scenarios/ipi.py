@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from irqemu.kernel import ARM_IPI_TYPES, NR_IPI, Kernel
+from irqemu.kernel import Kernel
 from irqemu.kernel.genirq.proc import show_interrupts
+from irqemu.kernel.smp import ARM_IPI_TYPES, NR_IPI
 
 #: (targets, IPI) in the order of the talk's handle_IPI switch
 PLAN = [

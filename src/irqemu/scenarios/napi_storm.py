@@ -30,7 +30,7 @@ from typing import Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.genirq.types import IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.napi import napi_layer, proc_softnet_stat
 from irqemu.trace.kprobes import Kprobe
 from irqemu.trace.stackcount import StackCount

@@ -18,12 +18,19 @@ from __future__ import annotations
 from typing import Any
 
 from irqemu.kernel import Kernel
-from irqemu.kernel.genirq.chip import IrqChip, handle_fasteoi_irq, irq_set_chip_and_handler_name
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH, IrqData
-from irqemu.kernel.genirq.irqdomain import IrqDomainOps, irq_create_mapping, irq_domain_add_linear
-from irqemu.kernel.genirq.manage import IRQF_SHARED
+from irqemu.kernel.genirq.chip import handle_fasteoi_irq, irq_set_chip_and_handler_name
+from irqemu.kernel.genirq.irqdomain import irq_create_mapping, irq_domain_add_linear
 from irqemu.kernel.genirq.proc import show_interrupts
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
+    IRQ_NONE,
+    IRQ_TYPE_LEVEL_HIGH,
+    IRQ_WAKE_THREAD,
+    IRQF_SHARED,
+    IrqChip,
+    IrqData,
+    IrqDomainOps,
+)
 from irqemu.kernel.ps import HEADER, ps_axl
 from irqemu.scenarios.model_board import ModelBoard
 

@@ -91,7 +91,7 @@ from irqemu.hw.imx_fec import (
     BufDesc,
 )
 from irqemu.kernel.context import ChipIO, kfunc
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE
+from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE
 from irqemu.kernel.napi import (
     NAPI_POLL_WEIGHT,
     NapiStruct,

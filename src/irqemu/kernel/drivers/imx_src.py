@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from irqemu.kernel.context import ChipIO
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 SRC_BASE = 0x020D8000
 SRC_SCR = 0x000

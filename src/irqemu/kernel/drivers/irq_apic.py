@@ -42,33 +42,47 @@ from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import ChipIO, kfunc
 from irqemu.kernel.genirq.chip import (
-    IRQCHIP_SKIP_SET_WAKE,
-    IrqChip,
     handle_edge_irq,
     handle_fasteoi_irq,
     irq_set_chip_and_handler_name,
 )
-from irqemu.kernel.genirq.irqdesc import (
+from irqemu.kernel.genirq.irqdesc import irq_alloc_descs, irq_set_status_flags
+from irqemu.kernel.genirq.irqdomain import irq_domain_add_linear, irq_domain_associate
+from irqemu.kernel.genirq.types import (
     IRQ_LEVEL,
     IRQ_TYPE_EDGE_FALLING,
     IRQ_TYPE_EDGE_RISING,
     IRQ_TYPE_LEVEL_HIGH,
     IRQ_TYPE_LEVEL_LOW,
     IRQ_TYPE_LEVEL_MASK,
+    IRQCHIP_SKIP_SET_WAKE,
+    IrqChip,
     IrqData,
-    irq_alloc_descs,
-    irq_set_status_flags,
-)
-from irqemu.kernel.genirq.irqdomain import (
     IrqDomain,
     IrqDomainOps,
-    irq_domain_add_linear,
-    irq_domain_associate,
     irq_find_mapping,
 )
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
+
+#: arch/x86/kernel/irq.c arch_show_interrupts rows (4.6, a typical x86-64 config)
+X86_ARCH_ROWS = (
+    ("NMI", "Non-maskable interrupts"),
+    ("LOC", "Local timer interrupts"),
+    ("SPU", "Spurious interrupts"),
+    ("PMI", "Performance monitoring interrupts"),
+    ("IWI", "IRQ work interrupts"),
+    ("RTR", "APIC ICR read retries"),
+    ("RES", "Rescheduling interrupts"),
+    ("CAL", "Function call interrupts"),
+    ("TLB", "TLB shootdowns"),
+    ("TRM", "Thermal event interrupts"),
+    ("THR", "Threshold APIC interrupts"),
+    ("DFR", "Deferred Error APIC interrupts"),
+    ("MCE", "Machine check exceptions"),
+    ("MCP", "Machine check polls"),
+)
 
 LAPIC_BASE = 0xFEE00000
 IOAPIC_BASE = 0xFEC00000

@@ -12,37 +12,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import ChipIO, kfunc
-from irqemu.kernel.genirq.chip import (
-    IRQ_SET_MASK_OK_DONE,
-    IRQCHIP_MASK_ON_SUSPEND,
-    IRQCHIP_SET_TYPE_MASKED,
-    IRQCHIP_SKIP_SET_WAKE,
-    IrqChip,
-    handle_fasteoi_irq,
-    handle_percpu_devid_irq,
+from irqemu.kernel.genirq.chip import handle_fasteoi_irq, handle_percpu_devid_irq
+from irqemu.kernel.genirq.irqdesc import irq_set_percpu_devid
+from irqemu.kernel.genirq.irqdomain import (
+    irq_create_fwspec_mapping,
+    irq_domain_add_hierarchy,
+    irq_domain_set_info,
 )
-from irqemu.kernel.genirq.irqdesc import (
+from irqemu.kernel.genirq.types import (
     IRQ_NOAUTOEN,
     IRQ_NOPROBE,
+    IRQ_SET_MASK_OK_DONE,
     IRQ_TYPE_EDGE_BOTH,
     IRQ_TYPE_EDGE_RISING,
     IRQ_TYPE_LEVEL_HIGH,
     IRQ_TYPE_LEVEL_MASK,
     IRQ_TYPE_SENSE_MASK,
+    IRQCHIP_MASK_ON_SUSPEND,
+    IRQCHIP_SET_TYPE_MASKED,
+    IRQCHIP_SKIP_SET_WAKE,
+    IrqChip,
     IrqData,
-    irq_set_percpu_devid,
-)
-from irqemu.kernel.genirq.irqdomain import (
     IrqDomain,
     IrqDomainOps,
     IrqFwspec,
-    irq_create_fwspec_mapping,
-    irq_domain_add_hierarchy,
-    irq_domain_set_info,
 )
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 # distributor (include/linux/irqchip/arm-gic.h)
 GIC_DIST_CTRL = 0x000

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from irqemu.kernel.context import ChipIO
 from irqemu.kernel.genirq.chip import (
-    IrqChip,
     irq_chip_eoi_parent,
     irq_chip_mask_parent,
     irq_chip_retrigger_hierarchy,
@@ -21,19 +20,23 @@ from irqemu.kernel.genirq.chip import (
     irq_chip_set_type_parent,
     irq_chip_unmask_parent,
 )
-from irqemu.kernel.genirq.irqdesc import IRQ_TYPE_LEVEL_HIGH, IrqData
 from irqemu.kernel.genirq.irqdomain import (
-    IrqDomain,
-    IrqDomainOps,
-    IrqFwspec,
     irq_create_fwspec_mapping,
     irq_domain_add_hierarchy,
     irq_domain_alloc_irqs_parent,
     irq_domain_set_hwirq_and_chip,
 )
+from irqemu.kernel.genirq.types import (
+    IRQ_TYPE_LEVEL_HIGH,
+    IrqChip,
+    IrqData,
+    IrqDomain,
+    IrqDomainOps,
+    IrqFwspec,
+)
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 GPC_CNTR = 0x000
 GPC_IMR1 = 0x008

@@ -1,13 +1,15 @@
 """The modelled generic IRQ layer (kernel/irq/ of Linux 4.6, [6.x] differences noted).
 
-One module per concept, as in kernel/irq: ``irqdesc`` (irq_desc, irq_data,
-state bits), ``chip`` (irq_chip, flow handlers), ``handle`` (running actions),
-``manage`` (request/free/enable/disable, irq threads), ``resend``,
-``spurious``, ``irqdomain``, ``proc`` (/proc/interrupts).
+One module per file of kernel/irq, plus ``types`` for the headers: ``types``
+(irq.h, irqdesc.h, interrupt.h: every record and flag), ``irqdesc``, ``chip``
+(flow handlers), ``handle`` (running actions), ``manage`` (request/free,
+enable/disable, irq threads), ``resend``, ``spurious``, ``irqdomain``, ``proc``
+(/proc/interrupts). Import order, lowest first: types, resend, spurious,
+handle, chip, manage, irqdesc, irqdomain, proc; the three calls that go up it
+are wired here into :data:`~irqemu.kernel.genirq.types.UPCALLS`.
 """
 
 from irqemu.kernel.genirq.chip import (
-    IrqChip,
     chained_irq_enter,
     chained_irq_exit,
     handle_edge_irq,
@@ -16,18 +18,32 @@ from irqemu.kernel.genirq.chip import (
     handle_percpu_devid_irq,
     handle_percpu_irq,
     handle_simple_irq,
+    irq_disable,
 )
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
-from irqemu.kernel.genirq.irqdesc import IrqData, IrqDesc
-from irqemu.kernel.genirq.irqdomain import IrqDomain, IrqDomainOps, IrqFwspec
-from irqemu.kernel.genirq.manage import (
+from irqemu.kernel.genirq.handle import handle_irq_event_percpu
+from irqemu.kernel.genirq.manage import irq_finalize_oneshot
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
+    IRQ_NONE,
+    IRQ_WAKE_THREAD,
     IRQF_NO_THREAD,
     IRQF_ONESHOT,
     IRQF_PERCPU,
     IRQF_SHARED,
     IRQF_TIMER,
+    UPCALLS,
     IrqAction,
+    IrqChip,
+    IrqData,
+    IrqDesc,
+    IrqDomain,
+    IrqDomainOps,
+    IrqFwspec,
 )
+
+UPCALLS.irq_disable = irq_disable
+UPCALLS.handle_irq_event_percpu = handle_irq_event_percpu
+UPCALLS.irq_finalize_oneshot = irq_finalize_oneshot
 
 __all__ = [
     "IRQF_NO_THREAD", "IRQF_ONESHOT", "IRQF_PERCPU", "IRQF_SHARED", "IRQF_TIMER",

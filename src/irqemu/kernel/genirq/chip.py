@@ -8,16 +8,23 @@ function calls"). The rest of 6.x's flow-handler changes are not modelled.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from irqemu.kernel.context import kfunc
-from irqemu.kernel.genirq.handle import handle_irq_event, handle_irq_event_percpu, run_handler
-from irqemu.kernel.genirq.irqdesc import (
+from irqemu.kernel.genirq.handle import (
+    handle_bad_irq,
+    handle_irq_event,
+    handle_irq_event_percpu,
+    run_handler,
+)
+from irqemu.kernel.genirq.resend import check_irq_resend
+from irqemu.kernel.genirq.types import (
+    IRQ_DISABLE_UNLAZY,
     IRQ_NOPROBE,
     IRQ_NOREQUEST,
     IRQ_NOTHREAD,
+    IRQCHIP_EOI_IF_HANDLED,
+    IRQCHIP_EOI_THREADED,
     IRQD_IRQ_INPROGRESS,
     IRQD_WAKEUP_ARMED,
     IRQS_ONESHOT,
@@ -25,66 +32,13 @@ from irqemu.kernel.genirq.irqdesc import (
     IRQS_POLL_INPROGRESS,
     IRQS_REPLAY,
     IRQS_WAITING,
+    FlowHandler,
+    IrqChip,
     IrqData,
     IrqDesc,
     kstat_incr_irqs_this_cpu,
+    no_irq_chip,
 )
-
-if TYPE_CHECKING:
-    from irqemu.kernel.genirq.irqdesc import FlowHandler
-
-# irq_chip flags (include/linux/irq.h)
-IRQCHIP_SET_TYPE_MASKED = 1 << 0
-IRQCHIP_EOI_IF_HANDLED = 1 << 1
-IRQCHIP_MASK_ON_SUSPEND = 1 << 2
-IRQCHIP_ONOFFLINE_ENABLED = 1 << 3
-IRQCHIP_SKIP_SET_WAKE = 1 << 4
-IRQCHIP_ONESHOT_SAFE = 1 << 5
-IRQCHIP_EOI_THREADED = 1 << 6
-
-# irq_set_type / irq_set_affinity return codes
-IRQ_SET_MASK_OK = 0
-IRQ_SET_MASK_OK_NOCOPY = 1
-IRQ_SET_MASK_OK_DONE = 2
-
-DataFn = Callable[[IrqData], None]
-
-
-@dataclass(eq=False)
-class IrqChip:
-    """struct irq_chip: callbacks are None when the chip lacks them."""
-
-    name: str | None
-    irq_startup: Callable[[IrqData], int] | None = None
-    irq_shutdown: DataFn | None = None
-    irq_enable: DataFn | None = None
-    irq_disable: DataFn | None = None
-    irq_ack: DataFn | None = None
-    irq_mask: DataFn | None = None
-    irq_mask_ack: DataFn | None = None
-    irq_unmask: DataFn | None = None
-    irq_eoi: DataFn | None = None
-    irq_set_affinity: Callable[[IrqData, frozenset[int], bool], int] | None = None
-    irq_retrigger: Callable[[IrqData], int] | None = None
-    irq_set_type: Callable[[IrqData, int], int] | None = None
-    irq_set_wake: Callable[[IrqData, int], int] | None = None
-    irq_print_chip: Callable[[IrqData], str] | None = None
-    flags: int = 0
-
-    def __repr__(self) -> str:
-        return f"<irq_chip {self.name}>"
-
-
-def _noop(d: IrqData) -> None:
-    pass
-
-
-#: no_irq_chip (kernel/irq/dummychip.c): what an unset descriptor has
-no_irq_chip = IrqChip("none", irq_enable=_noop, irq_disable=_noop, irq_ack=_noop)
-#: dummy_irq_chip: for lines without a real controller
-dummy_irq_chip = IrqChip("dummy", irq_enable=_noop, irq_disable=_noop, irq_ack=_noop,
-                         irq_mask=_noop, irq_unmask=_noop)
-
 
 # -- chip helpers ---------------------------------------------------------------------
 
@@ -151,8 +105,6 @@ def irq_enable(desc: IrqDesc) -> None:
 def irq_disable(desc: IrqDesc) -> None:
     """Lazy disable: without chip.irq_disable (and no DISABLE_UNLAZY) the hardware
     is left alone; the flow handler masks the line if it fires."""
-    from irqemu.kernel.genirq.irqdesc import IRQ_DISABLE_UNLAZY
-
     desc.kernel.enter("irq_disable", desc)
     desc.irq_state_set_disabled()
     chip = desc.irq_data.chip
@@ -165,8 +117,6 @@ def irq_disable(desc: IrqDesc) -> None:
 
 @kfunc()
 def irq_startup(desc: IrqDesc, resend: bool) -> int:
-    from irqemu.kernel.genirq.resend import check_irq_resend
-
     desc.irq_state_clr_disabled()
     desc.depth = 0
     ret = 0
@@ -403,7 +353,7 @@ def __irq_set_handler(desc: IrqDesc, handle: FlowHandler, is_chained: bool,
                       name: str | None) -> None:
     desc.handle_irq = handle
     desc.name = name
-    if is_chained and handle is not desc.kernel.handle_bad_irq:
+    if is_chained and handle is not handle_bad_irq:
         desc.status_use_accessors |= IRQ_NOPROBE | IRQ_NOREQUEST | IRQ_NOTHREAD
         desc.chained = True
         irq_startup(desc, True)

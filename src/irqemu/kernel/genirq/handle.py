@@ -1,30 +1,44 @@
-"""Running the actions of an interrupt (kernel/irq/handle.c, 4.6)."""
+"""Running the actions of an interrupt, and the handler of a line nobody set up
+(kernel/irq/handle.c, 4.6).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import PF_EXITING, kfunc
-from irqemu.kernel.genirq.irqdesc import IRQD_IRQ_INPROGRESS, IRQS_PENDING, IrqDesc
+from irqemu.kernel.genirq.spurious import note_interrupt
+from irqemu.kernel.genirq.types import (
+    IRQ_NONE,
+    IRQ_WAKE_THREAD,
+    IRQD_IRQ_INPROGRESS,
+    IRQS_PENDING,
+    IRQTF_RUNTHREAD,
+    IRQTF_WARNED,
+    UPCALLS,
+    IrqAction,
+    IrqDesc,
+    kstat_incr_irqs_this_cpu,
+)
 
 if TYPE_CHECKING:
-    from irqemu.kernel.genirq.manage import IrqAction
-
-# include/linux/irqreturn.h
-IRQ_NONE = 0
-IRQ_HANDLED = 1 << 0
-IRQ_WAKE_THREAD = 1 << 1
-
-# action->thread_flags bits (kernel/irq/internals.h)
-IRQTF_RUNTHREAD = 1 << 0
-IRQTF_WARNED = 1 << 1
-IRQTF_AFFINITY = 1 << 2
-IRQTF_FORCED_THREAD = 1 << 3
+    from irqemu.kernel.core import Kernel
 
 
-def irqreturn_name(ret: int) -> str:
-    return {IRQ_NONE: "IRQ_NONE", IRQ_HANDLED: "IRQ_HANDLED",
-            IRQ_WAKE_THREAD: "IRQ_WAKE_THREAD"}.get(ret, f"{ret:#x}")
+def ack_bad_irq(kernel: Kernel, irq: int) -> None:
+    """arch/arm/include/asm/hw_irq.h: irq_err_count++ and "unexpected IRQ trap"."""
+    kernel.irq_err_count += 1
+    kernel.printk(f"unexpected IRQ trap at vector {irq:02x}", level=2)
+
+
+@kfunc()
+def handle_bad_irq(desc: IrqDesc) -> None:
+    """The flow handler of a descriptor nobody set up: report, count, ack_bad_irq."""
+    k = desc.kernel
+    k.enter("handle_bad_irq", desc)
+    k.printk(desc.describe())
+    kstat_incr_irqs_this_cpu(desc)
+    ack_bad_irq(k, desc.irq)
 
 
 @kfunc()
@@ -79,8 +93,6 @@ def run_handler(desc: IrqDesc, action: IrqAction, dev_id: Any) -> int:
 def handle_irq_event_percpu(desc: IrqDesc) -> int:
     """Every action runs, in registration order, whatever each returns; the ORed
     result goes to note_interrupt."""
-    from irqemu.kernel.genirq.spurious import note_interrupt
-
     k = desc.kernel
     k.enter("handle_irq_event_percpu", desc)
     retval = IRQ_NONE
@@ -110,9 +122,7 @@ def handle_irq_event(desc: IrqDesc) -> int:
     if desc.finalize_waiters:
         # A thread on another CPU was spinning in irq_finalize_oneshot until
         # INPROGRESS cleared: it completes now.
-        from irqemu.kernel.genirq.manage import irq_finalize_oneshot
-
         waiters, desc.finalize_waiters = desc.finalize_waiters, []
         for action in waiters:
-            irq_finalize_oneshot(desc, action)
+            UPCALLS.irq_finalize_oneshot(desc, action)
     return ret

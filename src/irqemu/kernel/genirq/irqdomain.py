@@ -1,76 +1,42 @@
 """IRQ domains: hwirq -> virq translation, hierarchies (kernel/irq/irqdomain.c, 4.6).
 
-A domain has a linear reverse map (``linear_revmap[hwirq] = virq``, 0 when
-unmapped). Hierarchy domains (the GIC, the GPC stacked on it) allocate a
-descriptor and give it one irq_data per level: the top level's chip is what
-/proc/interrupts shows, ``parent_data`` links to the level below.
+The types (irq_domain, irq_domain_ops, irq_fwspec) and irq_find_mapping are in
+:mod:`irqemu.kernel.genirq.types`. A domain has a linear reverse map
+(``linear_revmap[hwirq] = virq``, 0 when unmapped). Hierarchy domains (the
+GIC, the GPC stacked on it) allocate a descriptor and give it one irq_data per
+level: the top level's chip is what /proc/interrupts shows, ``parent_data``
+links to the level below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import kfunc
+from irqemu.kernel.genirq.chip import irq_set_handler
 from irqemu.kernel.genirq.irqdesc import (
-    IRQ_TYPE_NONE,
-    IRQ_TYPE_SENSE_MASK,
-    IrqCommonData,
-    IrqData,
-    IrqDesc,
     irq_alloc_descs,
     irq_alloc_descs_from,
     irq_free_descs,
 )
+from irqemu.kernel.genirq.manage import irq_get_trigger_type, irq_set_irq_type
+from irqemu.kernel.genirq.types import (
+    IRQ_TYPE_NONE,
+    IRQ_TYPE_SENSE_MASK,
+    FlowHandler,
+    IrqChip,
+    IrqCommonData,
+    IrqData,
+    IrqDesc,
+    IrqDomain,
+    IrqDomainOps,
+    IrqFwspec,
+    irq_find_mapping,
+    no_irq_chip,
+)
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
-    from irqemu.kernel.genirq.chip import IrqChip
-    from irqemu.kernel.genirq.irqdesc import FlowHandler
-
-
-@dataclass
-class IrqFwspec:
-    """struct irq_fwspec: a device-tree interrupt specifier (e.g. GIC <0 118 4>)."""
-
-    fwnode: str
-    param: Sequence[int]
-
-
-@dataclass
-class IrqDomainOps:
-    """struct irq_domain_ops: ``map`` for legacy domains; ``translate``, ``alloc``,
-    ``free`` for hierarchy domains."""
-
-    map: Callable[[IrqDomain, int, int], int] | None = None
-    translate: Callable[[IrqDomain, IrqFwspec], tuple[int, int, int]] | None = None
-    alloc: Callable[[IrqDomain, int, int, IrqFwspec], int] | None = None
-    free: Callable[[IrqDomain, int, int], None] | None = None
-
-
-class IrqDomain:
-    """struct irq_domain with a linear revmap."""
-
-    def __init__(self, kernel: Kernel, name: str, size: int, ops: IrqDomainOps,
-                 host_data: Any = None, parent: IrqDomain | None = None,
-                 fwnode: str = "") -> None:
-        self.kernel = kernel
-        self.name = name
-        self.revmap_size = size
-        self.linear_revmap = [0] * size
-        self.ops = ops
-        self.host_data = host_data
-        self.parent = parent
-        self.fwnode = fwnode
-        self.revmap_direct_max_irq = 0
-
-    @property
-    def hierarchy(self) -> bool:
-        return self.ops.alloc is not None
-
-    def __repr__(self) -> str:
-        return f"<irq_domain {self.name}>"
+    from irqemu.kernel.core import Kernel
 
 
 def irq_domain_add_linear(kernel: Kernel, name: str, size: int, ops: IrqDomainOps,
@@ -86,16 +52,6 @@ def irq_domain_add_hierarchy(kernel: Kernel, parent: IrqDomain | None, name: str
     d = IrqDomain(kernel, name, size, ops, host_data, parent=parent, fwnode=fwnode)
     kernel.irq_domains.append(d)
     return d
-
-
-@kfunc()
-def irq_find_mapping(domain: IrqDomain | None, hwirq: int) -> int:
-    """0 when unmapped (linear map only)."""
-    if domain is None:
-        return 0
-    if 0 <= hwirq < domain.revmap_size:
-        return domain.linear_revmap[hwirq]
-    return 0
 
 
 def irq_domain_alloc_descs(kernel: Kernel, virq: int, cnt: int, hwirq: int) -> int:
@@ -146,8 +102,6 @@ def irq_domain_set_hwirq_and_chip(domain: IrqDomain, virq: int, hwirq: int,
     d = irq_domain_get_irq_data(domain, virq)
     if d is None:
         return -2
-    from irqemu.kernel.genirq.chip import no_irq_chip
-
     d.hwirq = hwirq
     d.chip = chip if chip is not None else no_irq_chip
     d.chip_data = chip_data
@@ -157,8 +111,6 @@ def irq_domain_set_hwirq_and_chip(domain: IrqDomain, virq: int, hwirq: int,
 def irq_domain_set_info(domain: IrqDomain, virq: int, hwirq: int, chip: IrqChip | None,
                         chip_data: Any, handler: FlowHandler, handler_data: Any = None,
                         handler_name: str | None = None) -> None:
-    from irqemu.kernel.genirq.chip import irq_set_handler
-
     irq_domain_set_hwirq_and_chip(domain, virq, hwirq, chip, chip_data)
     desc = domain.kernel.irq_descs[virq]
     irq_set_handler(desc, handler, handler_name)
@@ -226,8 +178,6 @@ def irq_domain_alloc_irqs(domain: IrqDomain, nr: int, fwspec: IrqFwspec) -> int:
 @kfunc()
 def irq_create_fwspec_mapping(domain: IrqDomain, fwspec: IrqFwspec) -> int:
     """Translate a specifier, reuse or allocate the mapping, apply its trigger type."""
-    from irqemu.kernel.genirq.manage import irq_get_trigger_type, irq_set_irq_type
-
     k = domain.kernel
     if domain.ops.translate is not None:
         hwirq, type_, ret = domain.ops.translate(domain, fwspec)

@@ -4,17 +4,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from irqemu.kernel.context import SCHED_FIFO, Task, kfunc
+from irqemu.kernel.context import SCHED_FIFO, kfunc
 from irqemu.kernel.genirq.chip import (
-    IRQ_SET_MASK_OK,
-    IRQ_SET_MASK_OK_DONE,
-    IRQ_SET_MASK_OK_NOCOPY,
-    IRQCHIP_ONESHOT_SAFE,
-    IRQCHIP_SET_TYPE_MASKED,
     irq_disable,
     irq_enable,
     irq_percpu_disable,
@@ -22,100 +15,62 @@ from irqemu.kernel.genirq.chip import (
     irq_shutdown,
     irq_startup,
     mask_irq,
-    no_irq_chip,
     unmask_irq,
     unmask_threaded_irq,
 )
-from irqemu.kernel.genirq.handle import (
-    IRQ_HANDLED,
-    IRQ_NONE,
-    IRQ_WAKE_THREAD,
-    IRQTF_AFFINITY,
-    IRQTF_FORCED_THREAD,
-    IRQTF_RUNTHREAD,
-    __irq_wake_thread,
-)
-from irqemu.kernel.genirq.irqdesc import (
+from irqemu.kernel.genirq.handle import __irq_wake_thread
+from irqemu.kernel.genirq.resend import check_irq_resend
+from irqemu.kernel.genirq.types import (
+    EBUSY,
+    EINVAL,
+    ENOSYS,
     IRQ_DISABLE_UNLAZY,
+    IRQ_HANDLED,
     IRQ_LEVEL,
     IRQ_NO_BALANCING,
+    IRQ_NONE,
     IRQ_NOPROBE,
     IRQ_PER_CPU,
+    IRQ_SET_MASK_OK,
+    IRQ_SET_MASK_OK_DONE,
+    IRQ_SET_MASK_OK_NOCOPY,
     IRQ_TYPE_LEVEL_MASK,
     IRQ_TYPE_NONE,
     IRQ_TYPE_SENSE_MASK,
+    IRQ_WAKE_THREAD,
+    IRQCHIP_ONESHOT_SAFE,
+    IRQCHIP_SET_TYPE_MASKED,
     IRQD_AFFINITY_SET,
     IRQD_IRQ_INPROGRESS,
     IRQD_LEVEL,
     IRQD_NO_BALANCING,
     IRQD_PER_CPU,
     IRQD_TRIGGER_MASK,
+    IRQF_COND_SUSPEND,
+    IRQF_NO_SUSPEND,
+    IRQF_NO_THREAD,
+    IRQF_NOBALANCING,
+    IRQF_ONESHOT,
+    IRQF_PERCPU,
+    IRQF_PROBE_SHARED,
+    IRQF_SHARED,
+    IRQF_TRIGGER_MASK,
     IRQS_AUTODETECT,
     IRQS_ONESHOT,
     IRQS_SPURIOUS_DISABLED,
     IRQS_SUSPENDED,
     IRQS_WAITING,
+    IRQTF_AFFINITY,
+    IRQTF_FORCED_THREAD,
+    IRQTF_RUNTHREAD,
+    Handler,
+    IrqAction,
     IrqDesc,
+    no_irq_chip,
 )
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
-
-# errno values (include/uapi/asm-generic/errno-base.h, errno.h)
-ENOMEM, EBUSY, EEXIST, EINVAL, ENOSYS = 12, 16, 17, 22, 38
-
-# -- IRQF_* (include/linux/interrupt.h, 4.6) ---------------------------------------
-IRQF_TRIGGER_NONE = 0x00000000
-IRQF_TRIGGER_RISING = 0x00000001
-IRQF_TRIGGER_FALLING = 0x00000002
-IRQF_TRIGGER_HIGH = 0x00000004
-IRQF_TRIGGER_LOW = 0x00000008
-IRQF_TRIGGER_MASK = (IRQF_TRIGGER_HIGH | IRQF_TRIGGER_LOW | IRQF_TRIGGER_RISING
-                     | IRQF_TRIGGER_FALLING)
-IRQF_TRIGGER_PROBE = 0x00000010
-IRQF_SHARED = 0x00000080
-IRQF_PROBE_SHARED = 0x00000100
-__IRQF_TIMER = 0x00000200
-IRQF_PERCPU = 0x00000400
-IRQF_NOBALANCING = 0x00000800
-IRQF_IRQPOLL = 0x00001000
-IRQF_ONESHOT = 0x00002000
-IRQF_NO_SUSPEND = 0x00004000
-IRQF_FORCE_RESUME = 0x00008000
-IRQF_NO_THREAD = 0x00010000
-IRQF_EARLY_RESUME = 0x00020000
-IRQF_COND_SUSPEND = 0x00040000
-IRQF_TIMER = __IRQF_TIMER | IRQF_NO_SUSPEND | IRQF_NO_THREAD
-IRQF_NOTHREAD = IRQF_NO_THREAD  #: the talk's spelling
-
-Handler = Callable[[int, Any], int]
-
-
-@dataclass(eq=False)
-class IrqAction:
-    """struct irqaction."""
-
-    kernel: Kernel
-    handler: Handler
-    dev_id: Any
-    name: str
-    flags: int = 0
-    thread_fn: Handler | None = None
-    thread: Task | None = None
-    secondary: IrqAction | None = None
-    irq: int = 0
-    thread_flags: int = 0
-    thread_mask: int = 0
-    percpu_dev_id: list[Any] | None = None
-    #: statistics of the model (not in Linux): handler results seen
-    results: list[int] = field(default_factory=list, repr=False)
-
-    @property
-    def forced(self) -> bool:
-        return bool(self.thread_flags & IRQTF_FORCED_THREAD)
-
-    def __repr__(self) -> str:
-        return f"<irqaction {self.irq} {self.name}>"
+    from irqemu.kernel.core import Kernel
 
 
 # -- default handlers -------------------------------------------------------------------
@@ -608,8 +563,6 @@ def disable_irq(kernel: Kernel, irq: int) -> bool:
 
 
 def __enable_irq(desc: IrqDesc) -> None:
-    from irqemu.kernel.genirq.resend import check_irq_resend
-
     k = desc.kernel
     if desc.depth == 0 or (desc.depth == 1 and desc.istate & IRQS_SUSPENDED):
         k.warn(f"Unbalanced enable for IRQ {desc.irq}")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from irqemu.kernel.genirq.irqdesc import IRQ_HIDDEN, IrqDesc
+from irqemu.kernel.drivers.irq_apic import X86_ARCH_ROWS
+from irqemu.kernel.genirq.types import IRQ_HIDDEN, IrqDesc
+from irqemu.kernel.smp import ARM_IPI_TYPES
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 
 def _prec(nr_irqs: int) -> int:
@@ -63,8 +65,6 @@ def arch_show_interrupts(kernel: Kernel, prec: int) -> list[str]:
     cpus = range(kernel.num_cpus)
     lines: list[str] = []
     if kernel.config.arch == "arm":
-        from irqemu.kernel import ARM_IPI_TYPES
-
         if kernel.fiq_owner:  # show_fiq_list (CONFIG_FIQ)
             lines.append(f"{'FIQ':>{prec}}:   {kernel.fiq_owner}")
         for i, name in enumerate(ARM_IPI_TYPES):  # show_ipi_list
@@ -73,8 +73,6 @@ def arch_show_interrupts(kernel: Kernel, prec: int) -> list[str]:
             lines.append(row + f" {name}")
         lines.append(f"{'Err':>{prec}}: {kernel.irq_err_count:10d}")
     else:
-        from irqemu.kernel import X86_ARCH_ROWS
-
         for sym, name in X86_ARCH_ROWS:
             counts = kernel.arch_stats[sym]
             lines.append(f"{sym:>{prec}}: " + "".join(f"{counts[c]:10d} " for c in cpus)

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from irqemu.kernel.context import kfunc
-from irqemu.kernel.genirq.irqdesc import IRQ_NESTED_THREAD, IRQS_PENDING, IRQS_REPLAY, IrqDesc
+from irqemu.kernel.genirq.types import IRQ_NESTED_THREAD, IRQS_PENDING, IRQS_REPLAY, IrqDesc
+from irqemu.kernel.tasklet import TaskletStruct, tasklet_init, tasklet_schedule
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 
 @kfunc()
@@ -59,4 +60,13 @@ def check_irq_resend(desc: IrqDesc) -> None:
             return
         irq = desc.parent_irq
     k.irqs_resend.add(irq)
-    k.tasklet_schedule("resend_tasklet", lambda: resend_irqs(k))
+    tasklet_schedule(k, resend_tasklet(k))
+
+
+def resend_tasklet(kernel: Kernel) -> TaskletStruct:
+    """DECLARE_TASKLET(resend_tasklet, resend_irqs, 0): one per kernel, made at first use."""
+    t = kernel.resend_tasklet
+    if t is None:
+        t = kernel.resend_tasklet = tasklet_init(lambda _data: resend_irqs(kernel), 0,
+                                                 "resend_tasklet")
+    return t

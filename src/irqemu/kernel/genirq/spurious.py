@@ -12,16 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from irqemu.kernel.context import kfunc
-from irqemu.kernel.genirq.handle import IRQ_HANDLED, IRQ_NONE, IRQ_WAKE_THREAD
-from irqemu.kernel.genirq.irqdesc import (
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
     IRQ_IS_POLLED,
+    IRQ_NONE,
+    IRQ_WAKE_THREAD,
     IRQS_POLL_INPROGRESS,
     IRQS_SPURIOUS_DISABLED,
+    UPCALLS,
     IrqDesc,
 )
 
 if TYPE_CHECKING:
-    from irqemu.kernel import Kernel
+    from irqemu.kernel.core import Kernel
 
 SPURIOUS_DEFERRED = 0x80000000
 POLL_SPURIOUS_IRQ_INTERVAL_MS = 100  #: HZ/10
@@ -99,9 +102,7 @@ def note_interrupt(desc: IrqDesc, action_ret: int) -> None:
         k.printk(f"Disabling IRQ #{desc.irq}", level=0)
         desc.istate |= IRQS_SPURIOUS_DISABLED
         desc.depth += 1
-        from irqemu.kernel.genirq.chip import irq_disable
-
-        irq_disable(desc)
+        UPCALLS.irq_disable(desc)
         k.spurious_poll_armed = k.jiffies + k.config.hz * POLL_SPURIOUS_IRQ_INTERVAL_MS // 1000
     desc.irqs_unhandled = 0
 
@@ -109,8 +110,6 @@ def note_interrupt(desc: IrqDesc, action_ret: int) -> None:
 @kfunc()
 def poll_spurious_irqs(kernel: Kernel) -> None:
     """The poll timer: run the handlers of every spurious-disabled line once."""
-    from irqemu.kernel.genirq.handle import handle_irq_event_percpu
-
     for irq in sorted(kernel.irq_descs):
         desc = kernel.irq_descs[irq]
         if not desc.istate & IRQS_SPURIOUS_DISABLED or not desc.actions:
@@ -119,7 +118,7 @@ def poll_spurious_irqs(kernel: Kernel) -> None:
         ops = kernel.ops
         was = ops.irqs_disabled()
         ops.local_irq_disable()
-        handle_irq_event_percpu(desc)
+        UPCALLS.handle_irq_event_percpu(desc)
         if not was:
             ops.local_irq_enable()
         desc.istate &= ~IRQS_POLL_INPROGRESS
