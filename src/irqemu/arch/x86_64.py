@@ -304,7 +304,7 @@ class X86_64(Arch):
         uc.reg_write(X.UC_X86_REG_RFLAGS, RFLAGS_RESERVED)
         uc.reg_write(X.UC_X86_REG_RSP, 0)
         uc.reg_write(X.UC_X86_REG_RIP, entry)
-        st = self.state(getattr(core, "cpu_index", 0))
+        st = self.state(core.cpu_index)
         self._disarm_nmi_return(core, st)
         st.nmi_blocked = st.nmi_latched = False
 
@@ -324,7 +324,7 @@ class X86_64(Arch):
         def port_in(u: Any, port: int, size: int, _ud: Any) -> int:
             try:
                 slot.core.cycles += machine.cost_model.event("port_io")
-                bus = getattr(machine, "io_ports", None)
+                bus = machine.io_ports
                 return int(bus.read(slot.index, port, size)) if bus else (1 << 8 * size) - 1
             except BaseException as exc:  # noqa: BLE001 - reported by the engine
                 fail(exc)
@@ -333,7 +333,7 @@ class X86_64(Arch):
         def port_out(u: Any, port: int, size: int, value: int, _ud: Any) -> None:
             try:
                 slot.core.cycles += machine.cost_model.event("port_io")
-                bus = getattr(machine, "io_ports", None)
+                bus = machine.io_ports
                 if bus:
                     bus.write(slot.index, port, size, value)
             except BaseException as exc:  # noqa: BLE001
