@@ -100,7 +100,8 @@ class A9PrivateTimer(Device):
     REGS = (
         Reg(0x00, "PTIMER_LOAD"),
         Reg(0x04, "PTIMER_COUNTER"),
-        Reg(0x08, "PTIMER_CONTROL", doc="Enable 0, Auto-reload 1, IRQ Enable 2, Prescaler 15:8"),
+        Reg(0x08, "PTIMER_CONTROL", wmask=0xFF07,
+            doc="Enable 0, Auto-reload 1, IRQ Enable 2, Prescaler 15:8"),
         Reg(0x0C, "PTIMER_ISR", doc="event flag, write 1 to clear"),
         Reg(0x20, "WDT_LOAD"),
         Reg(0x24, "WDT_COUNTER"),
@@ -155,7 +156,6 @@ class A9PrivateTimer(Device):
 
     def write_PTIMER_CONTROL(self, cpu: int, index: int, value: int) -> None:
         b, now = self.blocks[cpu], self.machine.now(cpu)
-        value &= 0xFF07
         if (b.control ^ value) & 0xFF03:  # enable, reload mode or prescaler changed
             b.freeze(now)
             b.control = value

@@ -569,12 +569,12 @@ class GICCPUInterface(_GICPart):
     REGS = (
         Reg(0x00, "GICC_CTLR", doc="Secure view: EnableGrp0, EnableGrp1, AckCtl, FIQEn, CBPR"),
         Reg(0x04, "GICC_PMR"),
-        Reg(0x08, "GICC_BPR"),
+        Reg(0x08, "GICC_BPR", wmask=7),
         Reg(0x0C, "GICC_IAR", access="r"),
         Reg(0x10, "GICC_EOIR", access="w"),
         Reg(0x14, "GICC_RPR", access="r"),
         Reg(0x18, "GICC_HPPIR", access="r"),
-        Reg(0x1C, "GICC_ABPR"),
+        Reg(0x1C, "GICC_ABPR", wmask=7),
         Reg(0xFC, "GICC_IIDR", access="r"),
     )
 
@@ -596,13 +596,13 @@ class GICCPUInterface(_GICPart):
         return self.gic.bpr[cpu]
 
     def write_GICC_BPR(self, cpu: int, index: int, value: int) -> None:
-        self.gic.bpr[cpu] = max(value & 7, self.gic.min_bpr)
+        self.gic.bpr[cpu] = max(value, self.gic.min_bpr)
 
     def read_GICC_ABPR(self, cpu: int, index: int) -> int:
         return self.gic.abpr[cpu]
 
     def write_GICC_ABPR(self, cpu: int, index: int, value: int) -> None:
-        self.gic.abpr[cpu] = max(value & 7, self.gic.min_bpr + 1)
+        self.gic.abpr[cpu] = max(value, self.gic.min_bpr + 1)
 
     def read_GICC_IAR(self, cpu: int, index: int) -> int:
         return self.gic.acknowledge(cpu)

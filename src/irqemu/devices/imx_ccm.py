@@ -46,7 +46,7 @@ class ImxCCM(Device):
         Reg(0x48, "CCM_CDHIPR", access="r", doc="handshake busy bits: never busy here"),
         Reg(0x50, "CCM_CTOR"),
         Reg(0x54, "CCM_CLPCR", reset=0x00000079, doc="LPM 1:0 = 00 RUN, 01 WAIT, 10 STOP"),
-        Reg(0x58, "CCM_CISR", doc="write 1 to clear"),
+        Reg(0x58, "CCM_CISR", w1c=0xFFFFFFFF, doc="interrupt status, write 1 to clear"),
         Reg(0x5C, "CCM_CIMR", reset=0xFFFFFFFF),
         Reg(0x60, "CCM_CCOSR", reset=0x000A0001),
         Reg(0x64, "CCM_CGPR", reset=0x0000FE62),
@@ -67,6 +67,3 @@ class ImxCCM(Device):
         self.regs.values["CCM_CLPCR"][0] = value
         if self.lpm() != old:
             self.lpm_changes.append((self.machine.now(cpu), self.lpm()))
-
-    def write_CCM_CISR(self, cpu: int, index: int, value: int) -> None:
-        self.regs.values["CCM_CISR"][0] &= ~value

@@ -60,7 +60,8 @@ class ImxGPC(Device):
         Reg(0x260, "PGC_GPU_CTRL", doc="PCR bit0: power down the PU domain on request"),
         Reg(0x264, "PGC_GPU_PUPSCR", reset=0x00000F01, doc="SW 5:0, SW2ISO 13:8"),
         Reg(0x268, "PGC_GPU_PDNSCR", reset=0x00000101, doc="ISO 5:0, ISO2SW 13:8"),
-        Reg(0x26C, "PGC_GPU_SR", doc="PSR bit0: the domain was powered down (w1c)"),
+        Reg(0x26C, "PGC_GPU_SR", w1c=1, reserved=0xFFFFFFFE,
+            doc="PSR bit0: the domain was powered down (w1c)"),
         Reg(0x2A0, "PGC_CPU_CTRL", doc="PCR bit0: power down the ARM core in STOP"),
         Reg(0x2A4, "PGC_CPU_PUPSCR", reset=0x00000F01),
         Reg(0x2A8, "PGC_CPU_PDNSCR", reset=0x00000101),
@@ -158,9 +159,6 @@ class ImxGPC(Device):
             self.pu_powered = True
         # the requests complete at once: they read back as 0
         self._v["GPC_CNTR"][0] = value & ~(CNTR_GPU_VPU_PDN_REQ | CNTR_GPU_VPU_PUP_REQ)
-
-    def write_PGC_GPU_SR(self, cpu: int, index: int, value: int) -> None:
-        self._v["PGC_GPU_SR"][0] &= ~value & 1
 
     def reset(self) -> None:
         super().reset()

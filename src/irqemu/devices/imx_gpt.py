@@ -38,9 +38,10 @@ class ImxGPT(Device):
     SIZE = 0x4000
     REGS = (
         Reg(0x00, "GPT_CR"),
-        Reg(0x04, "GPT_PR", doc="PRESCALER 11:0, PRESCALER24M 15:12"),
-        Reg(0x08, "GPT_SR", doc="OF1-3 bits 0-2, IF1-2 bits 3-4, ROV bit 5; write 1 to clear"),
-        Reg(0x0C, "GPT_IR"),
+        Reg(0x04, "GPT_PR", wmask=0xFFFF, doc="PRESCALER 11:0, PRESCALER24M 15:12"),
+        Reg(0x08, "GPT_SR", w1c=SR_MASK, reserved=~SR_MASK & 0xFFFFFFFF,
+            doc="OF1-3 bits 0-2, IF1-2 bits 3-4, ROV bit 5; write 1 to clear"),
+        Reg(0x0C, "GPT_IR", wmask=SR_MASK),
         Reg(0x10, "GPT_OCR1", reset=0xFFFFFFFF),
         Reg(0x14, "GPT_OCR2", reset=0xFFFFFFFF),
         Reg(0x18, "GPT_OCR3", reset=0xFFFFFFFF),
@@ -211,7 +212,7 @@ class ImxGPT(Device):
     def write_GPT_PR(self, cpu: int, index: int, value: int) -> None:
         now = self.machine.now(cpu)
         self._sync(now)
-        self._v["GPT_PR"][0] = value & 0xFFFF
+        self._v["GPT_PR"][0] = value
         self._start(now)
 
     def read_GPT_SR(self, cpu: int, index: int) -> int:
@@ -222,12 +223,12 @@ class ImxGPT(Device):
 
     def write_GPT_SR(self, cpu: int, index: int, value: int) -> None:
         self._sync(self.machine.now(cpu))
-        self._v["GPT_SR"][0] &= ~value & SR_MASK
+        self.regs.store("GPT_SR", 0, value)
         self._update_irq()
         self._schedule()
 
     def write_GPT_IR(self, cpu: int, index: int, value: int) -> None:
-        self._v["GPT_IR"][0] = value & SR_MASK
+        self._v["GPT_IR"][0] = value
         self._update_irq()
 
     def write_GPT_OCR1(self, cpu: int, index: int, value: int) -> None:

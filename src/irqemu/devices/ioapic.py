@@ -39,13 +39,15 @@ class IOAPIC(Device):
 
     SIZE = 0x1000
     REGS = (
-        Reg(0x00, "IOREGSEL", doc="index of the indirect register IOWIN reaches"),
+        Reg(0x00, "IOREGSEL", reserved=0xFFFFFF00,
+            doc="index of the indirect register IOWIN reaches"),
         Reg(0x10, "IOWIN"),
-        Reg(0x40, "EOI", access="w", doc="vector: clears remote IRR of matching entries"),
+        Reg(0x40, "EOI", access="w", reserved=0xFFFFFF00,
+            doc="vector: clears remote IRR of matching entries"),
     )
     #: the indirect registers, at (index * 4) in their own register file
     INDIRECT = (
-        Reg(0x00 * 4, "IOAPICID", doc="ID in bits 27:24"),
+        Reg(0x00 * 4, "IOAPICID", reserved=~0x0F000000 & 0xFFFFFFFF, doc="ID in bits 27:24"),
         Reg(0x01 * 4, "IOAPICVER", reset=VERSION, access="r"),
         Reg(0x02 * 4, "IOAPICARB", access="r"),
         Reg(0x10 * 4, "IOREDTBL", count=2 * NUM_PINS, doc="entry n: low 0x10+2n, high 0x11+2n"),
@@ -109,9 +111,6 @@ class IOAPIC(Device):
                 self._service(pin)
 
     # -- direct registers ----------------------------------------------------
-    def write_IOREGSEL(self, cpu: int, index: int, value: int) -> None:
-        self.regs.values["IOREGSEL"][0] = value & 0xFF
-
     def read_IOWIN(self, cpu: int, index: int) -> int:
         return self.indirect.read(cpu, self.regs.values["IOREGSEL"][0] * 4, 4)
 
@@ -119,12 +118,9 @@ class IOAPIC(Device):
         self.indirect.write(cpu, self.regs.values["IOREGSEL"][0] * 4, 4, value)
 
     def write_EOI(self, cpu: int, index: int, value: int) -> None:
-        self.eoi(value & 0xFF)
+        self.eoi(value)
 
     # -- indirect registers --------------------------------------------------
-    def write_IOAPICID(self, cpu: int, index: int, value: int) -> None:
-        self.indirect.values["IOAPICID"][0] = value & 0x0F000000
-
     def read_IOAPICARB(self, cpu: int, index: int) -> int:
         return self.indirect.values["IOAPICID"][0]
 

@@ -63,33 +63,35 @@ class LocalAPIC(Device):
 
     SIZE = 0x1000
     REGS = (
-        _r(0x020, "ID"),
+        _r(0x020, "ID", wmask=0xFF000000, doc="APIC ID in bits 31:24"),
         _r(0x030, "VERSION", reset=VERSION, access="r"),
-        _r(0x080, "TPR", doc="task priority: bits 7:4 class, 3:0 sub-class"),
+        _r(0x080, "TPR", wmask=0xFF, doc="task priority: bits 7:4 class, 3:0 sub-class"),
         _r(0x090, "APR", access="r"),
         _r(0x0A0, "PPR", access="r", doc="processor priority = max(TPR, ISRV class)"),
         _r(0x0B0, "EOI", access="w"),
         _r(0x0C0, "RRD", access="r"),
-        _r(0x0D0, "LDR", doc="logical APIC ID in bits 31:24"),
-        _r(0x0E0, "DFR", reset=0xFFFFFFFF, doc="model 31:28: 0xF flat, 0x0 cluster"),
-        _r(0x0F0, "SVR", reset=0xFF, doc="spurious vector 7:0, APIC enable 8"),
+        _r(0x0D0, "LDR", wmask=0xFF000000, doc="logical APIC ID in bits 31:24"),
+        _r(0x0E0, "DFR", reset=0xFFFFFFFF, wmask=0xF0000000,
+           doc="model 31:28: 0xF flat, 0x0 cluster; 27:0 read as 1"),
+        _r(0x0F0, "SVR", reset=0xFF, wmask=0x13FF, doc="spurious vector 7:0, APIC enable 8"),
         _r(0x100, "ISR", access="r", count=8),
         _r(0x180, "TMR", access="r", count=8),
         _r(0x200, "IRR", access="r", count=8),
         _r(0x280, "ESR"),
-        _r(0x2F0, "LVT_CMCI", reset=LVT_MASKED),
+        _r(0x2F0, "LVT_CMCI", reset=LVT_MASKED, wmask=0x107FF),
         _r(0x300, "ICR_LO", doc="vector 7:0, delivery mode 10:8, dest mode 11, level 14, "
                                 "trigger 15, shorthand 19:18; a write sends the IPI"),
-        _r(0x310, "ICR_HI", doc="destination 31:24"),
-        _r(0x320, "LVT_TIMER", reset=LVT_MASKED, doc="vector, mask 16, mode 18:17"),
-        _r(0x330, "LVT_THERMAL", reset=LVT_MASKED),
-        _r(0x340, "LVT_PMC", reset=LVT_MASKED),
-        _r(0x350, "LVT_LINT0", reset=LVT_MASKED),
-        _r(0x360, "LVT_LINT1", reset=LVT_MASKED),
-        _r(0x370, "LVT_ERROR", reset=LVT_MASKED),
+        _r(0x310, "ICR_HI", wmask=0xFF000000, doc="destination 31:24"),
+        _r(0x320, "LVT_TIMER", reset=LVT_MASKED, wmask=0x700FF,
+           doc="vector, mask 16, mode 18:17"),
+        _r(0x330, "LVT_THERMAL", reset=LVT_MASKED, wmask=0x107FF),
+        _r(0x340, "LVT_PMC", reset=LVT_MASKED, wmask=0x107FF),
+        _r(0x350, "LVT_LINT0", reset=LVT_MASKED, wmask=0x1A7FF),
+        _r(0x360, "LVT_LINT1", reset=LVT_MASKED, wmask=0x1A7FF),
+        _r(0x370, "LVT_ERROR", reset=LVT_MASKED, wmask=0x100FF),
         _r(0x380, "TIMER_ICR", doc="initial count; writing starts the timer (0 stops it)"),
         _r(0x390, "TIMER_CCR", access="r", doc="current count, from simulated time"),
-        _r(0x3E0, "TIMER_DCR", doc="divide: bits 3,1:0; 0b1011 = 1"),
+        _r(0x3E0, "TIMER_DCR", wmask=0xB, doc="divide: bits 3,1:0; 0b1011 = 1"),
     )
 
     def __init__(self, machine: MachineContext, bus: LocalAPICs, cpu: int,
@@ -188,11 +190,8 @@ class LocalAPIC(Device):
             self.accept(lvt & 0xFF, source=f"{self.name} error")
 
     # -- registers ---------------------------------------------------------
-    def write_ID(self, cpu: int, index: int, value: int) -> None:
-        self._v["ID"][0] = value & 0xFF000000
-
     def write_TPR(self, cpu: int, index: int, value: int) -> None:
-        self._v["TPR"][0] = value & 0xFF
+        self._v["TPR"][0] = value
         self.update()
 
     def read_PPR(self, cpu: int, index: int) -> int:
@@ -210,14 +209,8 @@ class LocalAPIC(Device):
             self.bus.broadcast_eoi(v)
         self.update()
 
-    def write_LDR(self, cpu: int, index: int, value: int) -> None:
-        self._v["LDR"][0] = value & 0xFF000000
-
-    def write_DFR(self, cpu: int, index: int, value: int) -> None:
-        self._v["DFR"][0] = value | 0x0FFFFFFF
-
     def write_SVR(self, cpu: int, index: int, value: int) -> None:
-        self._v["SVR"][0] = value & 0x13FF
+        self._v["SVR"][0] = value
         if not value & SVR_ENABLE:
             for name in LVT_NAMES:  # software disable masks every LVT entry (11.4.7.2)
                 self._v[name][0] |= LVT_MASKED
@@ -241,37 +234,34 @@ class LocalAPIC(Device):
         self._v["ICR_LO"][0] = value & 0x000CCFFF & ~ICR_DELIVERY_STATUS
         self.bus.send_ipi(self, value, self.reg("ICR_HI"))
 
-    def write_ICR_HI(self, cpu: int, index: int, value: int) -> None:
-        self._v["ICR_HI"][0] = value & 0xFF000000
-
-    def _write_lvt(self, name: str, value: int, keep: int) -> None:
+    def _write_lvt(self, name: str, value: int) -> None:
         if not self.enabled:
             value |= LVT_MASKED
-        self._v[name][0] = value & keep
+        self._v[name][0] = value
 
     def write_LVT_TIMER(self, cpu: int, index: int, value: int) -> None:
         old_mode = self._timer_mode()
-        self._write_lvt("LVT_TIMER", value, 0x700FF)
+        self._write_lvt("LVT_TIMER", value)
         if self._timer_mode() != old_mode:
             self._timer_schedule()
 
     def write_LVT_CMCI(self, cpu: int, index: int, value: int) -> None:
-        self._write_lvt("LVT_CMCI", value, 0x107FF)
+        self._write_lvt("LVT_CMCI", value)
 
     def write_LVT_THERMAL(self, cpu: int, index: int, value: int) -> None:
-        self._write_lvt("LVT_THERMAL", value, 0x107FF)
+        self._write_lvt("LVT_THERMAL", value)
 
     def write_LVT_PMC(self, cpu: int, index: int, value: int) -> None:
-        self._write_lvt("LVT_PMC", value, 0x107FF)
+        self._write_lvt("LVT_PMC", value)
 
     def write_LVT_LINT0(self, cpu: int, index: int, value: int) -> None:
-        self._write_lvt("LVT_LINT0", value, 0x1A7FF)
+        self._write_lvt("LVT_LINT0", value)
 
     def write_LVT_LINT1(self, cpu: int, index: int, value: int) -> None:
-        self._write_lvt("LVT_LINT1", value, 0x1A7FF)
+        self._write_lvt("LVT_LINT1", value)
 
     def write_LVT_ERROR(self, cpu: int, index: int, value: int) -> None:
-        self._write_lvt("LVT_ERROR", value, 0x100FF)
+        self._write_lvt("LVT_ERROR", value)
 
     # -- timer (SDM 11.5.4) ------------------------------------------------
     def divider(self) -> int:
@@ -337,7 +327,7 @@ class LocalAPIC(Device):
         """A new divider applies from now on; the current count is kept."""
         now = self.machine.now(cpu)
         count = self.current_count(now)
-        self._v["TIMER_DCR"][0] = value & 0xB
+        self._v["TIMER_DCR"][0] = value
         initial = self.reg("TIMER_ICR")
         if initial and self.t_event is not None:
             self.t_start = now - (initial - count) * self.tick_ps()

@@ -37,7 +37,7 @@ class PL011(Device):
         Reg(0x02C, "UARTLCR_H"),
         Reg(0x030, "UARTCR", reset=0x0300),
         Reg(0x034, "UARTIFLS", reset=0x12),
-        Reg(0x038, "UARTIMSC"),
+        Reg(0x038, "UARTIMSC", wmask=0x7FF),
         Reg(0x03C, "UARTRIS", access="r"),
         Reg(0x040, "UARTMIS", access="r"),
         Reg(0x044, "UARTICR", access="w"),
@@ -102,7 +102,7 @@ class PL011(Device):
         return fr
 
     def write_UARTIMSC(self, cpu: int, index: int, value: int) -> None:
-        self.regs.values["UARTIMSC"][0] = value & 0x7FF
+        self.regs.values["UARTIMSC"][0] = value
         self._update()
 
     def read_UARTRIS(self, cpu: int, index: int) -> int:

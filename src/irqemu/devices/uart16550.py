@@ -37,10 +37,10 @@ class UART16550(Device):
     SIZE = 8
     REGS = (
         Reg(0, "RBR_THR", width=1, doc="read: receive buffer; write: transmit holding"),
-        Reg(1, "IER", width=1),
+        Reg(1, "IER", width=1, wmask=0x0F),
         Reg(2, "IIR_FCR", width=1, doc="read: interrupt identification; write: FIFO control"),
         Reg(3, "LCR", width=1, reset=0x03),
-        Reg(4, "MCR", width=1),
+        Reg(4, "MCR", width=1, wmask=0x1F),
         Reg(5, "LSR", width=1, access="r"),
         Reg(6, "MSR", width=1, access="r"),
         Reg(7, "SCR", width=1),
@@ -112,7 +112,7 @@ class UART16550(Device):
 
     def write_IER(self, cpu: int, index: int, value: int) -> None:
         old = self._reg("IER")
-        self.regs.values["IER"][0] = value & 0x0F
+        self.regs.values["IER"][0] = value
         if value & IER_THRI and not old & IER_THRI:
             self.thr_pending = True  # enabling THRI with THR empty interrupts at once
         self._update()
@@ -132,7 +132,7 @@ class UART16550(Device):
         self._update()
 
     def write_MCR(self, cpu: int, index: int, value: int) -> None:
-        self.regs.values["MCR"][0] = value & 0x1F
+        self.regs.values["MCR"][0] = value
         self._update()
 
     def read_LSR(self, cpu: int, index: int) -> int:
