@@ -21,8 +21,24 @@ def test_stackcount_shows_the_rt_path_through_the_forced_thread() -> None:
 
 
 def test_stackcount_of_a_function_never_called_fails() -> None:
-    p = irqemu("stackcount", "no_such_function", "--", "two-paths")
-    assert p.returncode == 3 and "never called" in p.stderr
+    p = irqemu("stackcount", "__raise_softirq_irqoff_ksoft", "--", "shared-irq")
+    assert p.returncode == 3 and "is instrumented but was never called" in p.stderr
+
+
+def test_stackcount_of_a_function_not_instrumented_says_so() -> None:
+    p = irqemu("stackcount", "fec_enet_rx", "--", "shared-irq")
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.count("\n") == 1 and "'fec_enet_rx' is instrumented" in p.stderr
+    assert "did you mean" in p.stderr and "fec_enet_rx_napi" in p.stderr
+
+
+@pytest.mark.parametrize("kernel", ["mainline", "rt"])
+def test_stackcount_sees_the_shared_irq_handlers(kernel: str) -> None:
+    p = irqemu("stackcount", "sdhci_irq", "--", "shared-irq", "--model-only", "--kernel", kernel)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith('Tracing 1 functions for "sdhci_irq"')
+    frames = {ln.strip() for ln in p.stdout.splitlines()}
+    assert ("irq_forced_thread_fn" in frames) == (kernel == "rt")
 
 
 def test_proc_softirqs_format() -> None:

@@ -1,4 +1,5 @@
-"""The ``irqemu`` command: boot firmware, run the demo, (later) benchmarks and scenarios."""
+"""The ``irqemu`` command: boot firmware, the demo, benchmarks, scenarios and the kernel
+views (ps, /proc, mpstat, stackcount) on any scenario's kernels."""
 
 from __future__ import annotations
 
@@ -135,12 +136,17 @@ and the same on every run. Try:  irqemu boot firmware/armv7/fiq.elf --json
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """``irqemu demo``: boot the bundled timer firmware and explain what happened."""
     fw = bundled_firmware("armv7", "timer.elf")
-    sys.stdout.write(f"$ irqemu boot {fw.name}\n")
+    if not args.json:
+        sys.stdout.write(f"$ irqemu boot {fw.name}\n")
     r = boot(str(fw), board="imx6q", max_cycles=None, max_time_ms=None, engine=args.engine,
-             quantum=10_000, echo=True)
-    _print_summary(r)
-    sys.stdout.write("\n" + DEMO_TEXT)
+             quantum=10_000, echo=not args.json)
+    if args.json:
+        _dump({**r, "explanation": DEMO_TEXT})
+    else:
+        _print_summary(r)
+        sys.stdout.write("\n" + DEMO_TEXT)
     return 0 if r["stop_reason"] == "exit" and r["exit_code"] == 0 else EXIT_GUEST
 
 
@@ -175,96 +181,164 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+#: every scenario's name (the registry: :mod:`irqemu.scenarios`)
 SCENARIOS = ("shared-irq", "ipi", "two-paths", "softirq-current", "softirq-starvation",
              "napi-storm", "gpc-wake", "fiq-debugger", "nmi", "smi-hwlat")
+#: the scenario options; argparse leaves them None unless given
+OPTION_NAMES = ("kernel", "version", "arch", "engine", "model_only", "rate", "duration_ms",
+                "sweep")
 
 
-def _scenario_module(name: str) -> Any:
-    import importlib
-
-    return importlib.import_module("irqemu.scenarios." + name.replace("-", "_"))
-
-
-def _run_scenario(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    from irqemu.machine.machine import GuestError
-
-    mod = _scenario_module(args.name)
-    try:
-        if args.name == "shared-irq":
-            if args.model_only:
-                return mod.run(args.kernel, version=args.version, arch=args.arch)
-            return mod.run_on_board(args.kernel, version=args.version, engine=args.engine,
-                                    board="pc" if args.arch == "x86" else "imx6q")
-        if args.name == "ipi":
-            return mod.run(args.kernel, version=args.version, engine=args.engine)
-        if args.name == "two-paths":
-            return mod.run(args.kernel, version=args.version)
-        if args.name == "napi-storm":
-            if getattr(args, "sweep", False):
-                return _napi_sweep(mod, args)
-            return mod.run(args.kernel, rate=args.rate, duration_ms=args.duration_ms,
-                           version=args.version, engine=args.engine)
-        if args.name in ("softirq-current", "softirq-starvation"):
-            return mod.run()  # fixed kernels: RT (and mainline for comparison)
-        return mod.run(engine=args.engine)  # hardware experiments: no kernel model
-    except GuestError as exc:
-        raise CliError(str(exc), EXIT_GUEST) from None
+def _dump(obj: Any) -> None:
+    json.dump(obj, sys.stdout, sort_keys=True, indent=1, default=str)
+    sys.stdout.write("\n")
 
 
-def _napi_sweep(mod: Any, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    res = mod.sweep(args.kernel, duration_ms=args.duration_ms)
-    if isinstance(res, tuple):
-        return res
-    return str(res.get("text", res)), res
+def _scenario(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The named scenario and its options: what the user gave, checked against what
+    the scenario honours (a one-line OptionError otherwise), then its defaults."""
+    from irqemu.scenarios import get
+
+    sc = get(args.name)
+    given = {o: getattr(args, o, None) for o in OPTION_NAMES}
+    return sc, sc.options(given)
+
+
+def _run_scenario(args: argparse.Namespace, observers: Any = (), view: str = "") -> Any:
+    """Run the scenario with ``observers`` on every kernel it builds; ``view`` names
+    the kernel view asked for, refused in one line where the scenario runs no kernel."""
+    sc, opts = _scenario(args)
+    if view and not sc.kernel_model:
+        raise CliError(f"{view} does not apply to scenario {sc.name}: it runs bare-metal "
+                       "firmware on emulated hardware, no kernel model")
+    return sc.run(opts, observers)
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
     """``irqemu scenario NAME``: run one of the talk's experiments and explain it."""
-    text, facts = _run_scenario(args)
-    problems = _scenario_module(args.name).check(facts)
+    if args.list:
+        return _list_scenarios(args)
+    if args.name is None:
+        raise CliError("scenario: give a NAME (one of "
+                       f"{', '.join(SCENARIOS)}) or --list")
+    res = _run_scenario(args)
     if args.json:
-        json.dump({**facts, "problems": problems}, sys.stdout, sort_keys=True, indent=1,
-                  default=str)
-        sys.stdout.write("\n")
+        _dump(res.json())
     else:
-        sys.stdout.write(text)
-    for p in problems:
+        sys.stdout.write(res.text)
+    for p in res.problems:
         sys.stderr.write(f"irqemu: scenario {args.name}: {p}\n")
-    return EXIT_GUEST if problems else 0
+    return EXIT_GUEST if res.problems else 0
 
 
-def cmd_proc(args: argparse.Namespace) -> int:
-    """``irqemu proc interrupts``: /proc/interrupts after a scenario has run."""
-    text, _ = _run_scenario(args)
-    block = text.split("$ cat /proc/interrupts\n", 1)[1].split("\n\n", 1)[0]
-    sys.stdout.write(block + "\n")
+def _list_scenarios(args: argparse.Namespace) -> int:
+    from irqemu.scenarios import all_scenarios
+
+    rows: list[dict[str, Any]] = [
+        {"name": sc.name, "summary": sc.summary, "kernel_model": sc.kernel_model,
+         "options": {o: (None if v is None else list(v)) for o, v in sc.honours.items()}}
+        for sc in all_scenarios()]
+    if args.json:
+        _dump(rows)
+        return 0
+    for r in rows:
+        opts = " ".join(
+            "--" + o.replace("_", "-") + ("" if v is None or o in ("model_only", "sweep")
+                                          else "=" + "|".join(map(str, v)))
+            for o, v in r["options"].items())
+        sys.stdout.write(f"{r['name']:<19} {r['summary']}\n{'':<19} options: {opts}\n")
     return 0
 
 
-def _with_kernels(args: argparse.Namespace, attach: Any) -> tuple[str, list[Any]]:
-    """Run the scenario with ``attach(kernel)`` called on every kernel it builds."""
-    from irqemu.kernel import KERNEL_CREATED
-
-    seen: list[Any] = []
-
-    def hook(kernel: Any) -> None:
-        seen.append(attach(kernel))
-
-    KERNEL_CREATED.append(hook)
-    try:
-        text, _ = _run_scenario(args)
-    finally:
-        KERNEL_CREATED.remove(hook)
-    return text, seen
+def _per_kernel(res: Any, render: Any) -> str:
+    """``render(run)`` for each kernel the scenario ran; with several, each under a
+    ``# label: release`` line."""
+    runs = res.kernels
+    if len(runs) == 1:
+        return str(render(runs[0]))
+    return "\n".join(f"# {r.label or i}: {r.kernel.config.release}\n{render(r)}"
+                     for i, r in enumerate(runs))
 
 
-def cmd_proc_softirqs(args: argparse.Namespace) -> int:
-    from irqemu.trace.proc import proc_softirqs
+def _view_json(res: Any, data: Any) -> dict[str, Any]:
+    return {"scenario": res.name,
+            "kernels": [{"label": r.label, **data(r)} for r in res.kernels]}
 
-    _, kernels = _with_kernels(args, lambda k: k)
-    if not kernels:
-        raise CliError(f"scenario {args.name} runs no kernel model")
-    sys.stdout.write(proc_softirqs(kernels[-1]))
+
+def _render(res: Any, as_json: bool, text: Any, data: Any) -> str:
+    """A view of every kernel the scenario ran: ``text(run)`` or, as JSON, ``data(run)``."""
+    if as_json:
+        return json.dumps(_view_json(res, data), sort_keys=True, indent=1, default=str) + "\n"
+    return _per_kernel(res, text)
+
+
+def view_interrupts(res: Any, as_json: bool = False) -> str:
+    """/proc/interrupts of each kernel (JSON: :func:`irqemu.trace.proc.interrupts_json`)."""
+    from irqemu.kernel.genirq.proc import show_interrupts
+    from irqemu.trace.proc import interrupts_json
+
+    return _render(res, as_json, lambda r: show_interrupts(r.kernel).rstrip("\n") + "\n",
+                   lambda r: interrupts_json(r.kernel))
+
+
+def view_softirqs(res: Any, as_json: bool = False) -> str:
+    """/proc/softirqs of each kernel."""
+    from irqemu.trace.proc import proc_softirqs, softirqs_json
+
+    return _render(res, as_json, lambda r: proc_softirqs(r.kernel),
+                   lambda r: softirqs_json(r.kernel))
+
+
+def view_mpstat(res: Any, as_json: bool = False, index: int = 0) -> str:
+    """``mpstat -I SCPU`` of each kernel: the Mpstat attached as observer ``index``."""
+    return _render(res, as_json, lambda r: r.attached[index].report(),
+                   lambda r: r.attached[index].as_json())
+
+
+def view_ps(res: Any, as_json: bool = False, all_tasks: bool = False) -> str:
+    """``ps axl | grep irq/`` (every task with ``all_tasks``) of each kernel."""
+    from irqemu.trace.proc import ps_json, ps_lines
+
+    def text(r: Any) -> str:
+        out = ps_lines(r.kernel, all_tasks=all_tasks)
+        if out.count("\n") == 1:
+            out += "(no irq threads in this scenario)\n"
+        return out
+
+    return _render(res, as_json, text, lambda r: ps_json(r.kernel, all_tasks=all_tasks))
+
+
+def view_stackcount(res: Any, function: str, as_json: bool = False, index: int = 0,
+                    top: int | None = None) -> tuple[str, int]:
+    """The stacks the StackCount attached as observer ``index`` counted, and their total;
+    a CliError when ``function`` is not instrumented at all."""
+    import difflib
+
+    from irqemu.trace.stackcount import instrumented_names
+
+    counters = [r.attached[index] for r in res.kernels]
+    total = sum(c.total() for c in counters)
+    known = instrumented_names(res.kernels[0].kernel if res.kernels else None)
+    if not total and function not in known:
+        near = difflib.get_close_matches(function, sorted(known), n=3)
+        raise CliError(f"no model function or tracepoint {function!r} is instrumented"
+                       + (f" (did you mean {', '.join(near)}?)" if near else ""))
+    if as_json:
+        obj = {**_view_json(res, lambda r: {"release": r.kernel.config.release,
+                                            **r.attached[index].as_json(top)}),
+               "function": function, "total": total}
+        return json.dumps(obj, sort_keys=True, indent=1) + "\n", total
+    return _per_kernel(res, lambda r: r.attached[index].format(top=top)), total
+
+
+def cmd_proc(args: argparse.Namespace) -> int:
+    """``irqemu proc interrupts|softirqs``: a /proc file after a scenario has run."""
+    if args.file == "softirqs":
+        res = _run_scenario(args, view="/proc/softirqs")
+        sys.stdout.write(view_softirqs(res, args.json))
+    else:
+        res = _run_scenario(args, view="/proc/interrupts")
+        sys.stdout.write(view_interrupts(res, args.json))
     return 0
 
 
@@ -272,10 +346,8 @@ def cmd_mpstat(args: argparse.Namespace) -> int:
     """``irqemu mpstat -I SCPU``: per-CPU softirq rates over the scenario's run."""
     from irqemu.trace.proc import Mpstat
 
-    _, stats = _with_kernels(args, lambda k: Mpstat(k))
-    if not stats:
-        raise CliError(f"scenario {args.name} runs no kernel model")
-    sys.stdout.write(stats[-1].report())
+    res = _run_scenario(args, [Mpstat], view="mpstat")
+    sys.stdout.write(view_mpstat(res, args.json))
     return 0
 
 
@@ -283,48 +355,57 @@ def cmd_stackcount(args: argparse.Namespace) -> int:
     """``irqemu stackcount FUNCTION -- SCENARIO``: call stacks reaching FUNCTION."""
     from irqemu.trace.stackcount import StackCount
 
-    _, counters = _with_kernels(
-        args, lambda k: StackCount(k, args.function, bcc_symbols=args.bcc).attach())
-    total = sum(c.total() for c in counters)
-    if not counters:
-        raise CliError(f"scenario {args.name} runs no kernel model")
-    for c in counters:
-        sys.stdout.write(c.format(top=args.top))
+    res = _run_scenario(
+        args, [lambda k: StackCount(k, args.function, bcc_symbols=args.bcc).attach()],
+        view="stackcount")
+    out, total = view_stackcount(res, args.function, args.json, top=args.top)
+    sys.stdout.write(out)
     if total == 0:
-        sys.stderr.write(f"irqemu: {args.function} was never called in {args.name}\n")
+        sys.stderr.write(f"irqemu: {args.function} is instrumented but was never called "
+                         f"in {args.name}\n")
         return EXIT_GUEST
     return 0
 
 
 def cmd_ps(args: argparse.Namespace) -> int:
-    """``irqemu ps``: the kernel threads (``ps axl``) after a scenario has run."""
-    text, _ = _run_scenario(args)
-    if "$ ps axl | grep irq\n" not in text:
-        from irqemu.kernel.ps import HEADER
-
-        block = HEADER + "\n(no irq threads in this scenario)"
-    else:
-        block = text.split("$ ps axl | grep irq\n", 1)[1].split("\n\n", 1)[0]
-    sys.stdout.write(block + "\n")
+    """``irqemu ps``: the kernel threads (``ps axl | grep irq/``, or every task with
+    ``--all``) after a scenario has run."""
+    res = _run_scenario(args, view="ps")
+    sys.stdout.write(view_ps(res, args.json, args.all))
     return 0
 
 
 def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
                       with_name: bool = True) -> None:
+    """The scenario options; each is None unless given, so a scenario can refuse one it
+    does not honour (``irqemu scenario --list`` shows which it honours)."""
     if named:
-        p.add_argument("name", choices=SCENARIOS, help="which experiment")
+        p.add_argument("name", nargs="?", choices=SCENARIOS, metavar="NAME",
+                       help=f"which experiment: {', '.join(SCENARIOS)}")
+        p.add_argument("--list", action="store_true",
+                       help="list the scenarios, what each shows and the options it honours")
     elif with_name:
         p.add_argument("--scenario", dest="name", choices=SCENARIOS, default="shared-irq",
                        help="the scenario whose kernel state to show (default shared-irq)")
-    p.add_argument("--kernel", choices=("mainline", "threadirqs", "rt"), default="mainline",
-                   help="kernel flavour (default mainline)")
-    p.add_argument("--version", choices=("4.6", "6.x"), default="4.6",
+    p.add_argument("--kernel", choices=("mainline", "threadirqs", "rt"),
+                   help="kernel flavour (default mainline; softirq-current: rt)")
+    p.add_argument("--version", choices=("4.6", "6.x"),
                    help="kernel version preset where behaviour changed (default 4.6)")
-    p.add_argument("--arch", choices=("arm", "x86"), default="arm",
-                   help="arm: the emulated i.MX6Q (GIC); x86: the emulated pc (IO-APIC)")
-    p.add_argument("--engine", choices=("native", "reference"), default="native")
-    p.add_argument("--model-only", action="store_true",
+    p.add_argument("--arch", choices=("arm", "x86"),
+                   help="arm: the emulated i.MX6Q (GIC); x86: the emulated pc (IO-APIC); "
+                   "default arm")
+    p.add_argument("--engine", choices=("native", "reference"),
+                   help="native (Cython) or pure-Python reference engine for the emulated "
+                   "cores (default native)")
+    p.add_argument("--model-only", action="store_true", default=None,
                    help="run the kernel model without emulated cores (faster, same rules)")
+    p.add_argument("--rate", type=float, metavar="FPS",
+                   help="napi-storm: offered frames per second (default 1e6, 64-byte frames)")
+    p.add_argument("--duration-ms", type=float, metavar="MS",
+                   help="napi-storm: simulated milliseconds of storm (default 4)")
+    p.add_argument("--sweep", action="store_true", default=None,
+                   help="napi-storm: sweep the offered load and show the knee")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def _positive_int(text: str) -> int:
@@ -372,30 +453,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("scenario", help="run one of the talk's experiments and explain it")
     _scenario_options(sc)
-    sc.add_argument("--json", action="store_true", help="print the facts as JSON")
-    sc.add_argument("--rate", type=float, default=1e6, metavar="FPS",
-                    help="napi-storm: offered frames per second (default 1e6, 64-byte frames)")
-    sc.add_argument("--duration-ms", type=float, default=4, metavar="MS",
-                    help="napi-storm: simulated milliseconds of storm (default 4)")
-    sc.add_argument("--sweep", action="store_true",
-                    help="napi-storm: sweep the offered load and show the knee")
     sc.set_defaults(func=cmd_scenario)
 
     pr = sub.add_parser("proc", help="show a /proc file of the modelled kernel")
-    pr.add_argument("file", choices=("interrupts", "softirqs"))
+    pr.add_argument("file", choices=("interrupts", "softirqs"),
+                    help="interrupts: per-IRQ counts, chips and actions; softirqs: per vector")
     _scenario_options(pr, named=False)
-    pr.set_defaults(func=lambda a: cmd_proc_softirqs(a) if a.file == "softirqs"
-                    else cmd_proc(a))
+    pr.set_defaults(func=cmd_proc)
 
     mp = sub.add_parser("mpstat", help="per-CPU softirq rates (mpstat -I SCPU)")
-    mp.add_argument("-I", dest="what", choices=("SCPU",), default="SCPU")
+    mp.add_argument("-I", dest="what", choices=("SCPU",), default="SCPU",
+                    help="SCPU: softirqs per second and CPU (the only report modelled)")
     _scenario_options(mp, named=False)
     mp.set_defaults(func=cmd_mpstat)
 
     stc = sub.add_parser("stackcount", help="count the call stacks reaching a model function",
                          usage="irqemu stackcount FUNCTION -- SCENARIO [options]")
-    stc.add_argument("function", help="a model function, e.g. net_rx_action or "
-                     "do_current_softirqs")
+    stc.add_argument("function", help="a model function or tracepoint, e.g. net_rx_action, "
+                     "do_current_softirqs or sdhci_irq")
     stc.add_argument("name", choices=SCENARIOS, metavar="SCENARIO",
                      help=f"the scenario to trace: {', '.join(SCENARIOS)}")
     stc.add_argument("--top", type=_positive_int, help="only the N most frequent stacks")
@@ -405,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     stc.set_defaults(func=cmd_stackcount)
 
     ps = sub.add_parser("ps", help="the modelled kernel's threads, as ps axl shows them")
+    ps.add_argument("--all", action="store_true",
+                    help="every task, not only the irq threads (ps axl | grep irq/)")
     _scenario_options(ps, named=False)
     ps.set_defaults(func=cmd_ps)
 
@@ -412,7 +489,10 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
 
     d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
-    d.add_argument("--engine", choices=("native", "reference"), default="native")
+    d.add_argument("--engine", choices=("native", "reference"), default="native",
+                   help="native (Cython) or pure-Python reference engine")
+    d.add_argument("--json", action="store_true",
+                   help="print the boot's JSON (as irqemu boot --json) and the explanation")
     d.set_defaults(func=cmd_demo)
     return p
 

@@ -13,6 +13,7 @@ napi_complete and unmasks RXF, otherwise NET_RX is raised again
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,11 +63,13 @@ class Fec:
 
 
 def build(flavour: str, *, version: str = "4.6", num_cpus: int = 1, ktimersoftd: bool | None
-          = None, hz_cpu: int = 792_000_000, **sched_kw: Any) -> tuple[ModelBoard, Kernel,
-                                                                       StandaloneRunner, Timers]:
+          = None, hz_cpu: int = 792_000_000, observe: Callable[[Kernel], object] | None = None,
+          **sched_kw: Any) -> tuple[ModelBoard, Kernel, StandaloneRunner, Timers]:
+    """The model board with a kernel on model CPUs; ``observe(kernel)`` right after
+    the kernel is built."""
     ops = SimCpuOps(num_cpus, hz_cpu)
     board = ModelBoard(flavour, num_cpus, version=version, ops=ops, sched=Sched(**sched_kw),
-                       softirq=Softirq(ktimersoftd=ktimersoftd))
+                       softirq=Softirq(ktimersoftd=ktimersoftd), observe=observe)
     k = board.kernel
     r = runner_of(k)
     timers = Timers(k)

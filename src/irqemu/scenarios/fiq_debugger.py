@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from irqemu.scenarios.base import NO_KERNEL, Observe, Options, Scenario
+
 PS_PER_MS = 10**9
 
 
@@ -84,3 +86,16 @@ def check(facts: dict[str, Any]) -> list[str]:
     if facts["exceptions"].get("FIQ") != 1 or facts["exceptions"].get("IRQ") != 1:
         problems.append(f"expected one FIQ and one IRQ, got {facts['exceptions']}")
     return problems
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    return run(engine=opts.engine)
+
+
+SCENARIO = Scenario(
+    "fiq-debugger", "ARM FIQ as an NMI: a watchdog FIQ a hung IRQs-off loop cannot mask",
+    _run, check,
+    honours={"engine": None, "arch": ("arm",)},
+    why={"arch": "FIQ is an ARM exception", "": NO_KERNEL},
+    kernel_model=False,
+)

@@ -16,6 +16,7 @@ from typing import Any
 from irqemu.devices.imx_ccm import CCM_BASE, ImxCCM
 from irqemu.devices.imx_gpc import GPC_BASE, ImxGPC, install_wake_filter
 from irqemu.machine.machine import Machine
+from irqemu.scenarios.base import NO_KERNEL, Observe, Options, Scenario
 
 PS_PER_MS = 10**9
 KEY_AT_PS = 3 * PS_PER_MS
@@ -101,3 +102,16 @@ def check(facts: dict[str, Any]) -> list[str]:
     if facts["blocked_wakeups"] < 1:
         problems.append("the GPC never refused a wake-up")
     return problems
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    return run(engine=opts.engine)
+
+
+SCENARIO = Scenario(
+    "gpc-wake", "the i.MX6 GPC: a masked interrupt does not wake a core in low-power wfi",
+    _run, check,
+    honours={"engine": None, "arch": ("arm",)},
+    why={"arch": "the GPC is an i.MX6 block (an ARM board)", "": NO_KERNEL},
+    kernel_model=False,
+)

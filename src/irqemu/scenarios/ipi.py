@@ -15,6 +15,7 @@ from typing import Any
 from irqemu.kernel import Kernel
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.smp import ARM_IPI_TYPES, NR_IPI
+from irqemu.scenarios.base import Observe, Options, Scenario, observe_or_none
 
 #: (targets, IPI) in the order of the talk's handle_IPI switch
 PLAN = [
@@ -29,7 +30,7 @@ PLAN = [
 
 
 def run(flavour: str = "mainline", *, version: str = "4.6",
-        engine: str = "native") -> tuple[str, dict[str, Any]]:
+        engine: str = "native", observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
     from irqemu.boards import build_board
     from irqemu.bundled import bundled_firmware
     from irqemu.kernel.drivers.irq_gic import gic_of_init
@@ -38,6 +39,7 @@ def run(flavour: str = "mainline", *, version: str = "4.6",
     m = build_board("imx6q", engine=engine)
     m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
     k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
+    observe_or_none(observe, k)
     sent: list[tuple[int, list[int], int]] = []
 
     def start(plat: KernelPlatform) -> None:
@@ -90,3 +92,17 @@ def check(facts: dict[str, Any]) -> list[str]:
     if facts["online"] != [0, 1, 2, 3]:
         problems.append(f"CPUs that ran: {facts['online']}")
     return problems
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    return run(opts.kernel, version=opts.version, engine=opts.engine, observe=observe)
+
+
+SCENARIO = Scenario(
+    "ipi", "IPIs between the four CPUs of an emulated i.MX6Q, counted in /proc/interrupts",
+    _run, check,
+    honours={"kernel": None, "version": None, "engine": None, "arch": ("arm",)},
+    why={"arch": "the IPIs here are ARM SGIs through the i.MX6Q's GIC (no x86 variant)",
+         "model_only": "the IPIs are real SGIs between emulated cores",
+         "": "it sends a fixed set of IPIs once"},
+)

@@ -10,6 +10,8 @@ asserted, as the core would at its next block boundary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from irqemu.boards.model import GICC_BASE, GICD_BASE, GPC_BASE, CorelessBoard
 from irqemu.kernel import Kernel
 from irqemu.kernel.config import KernelConfig
@@ -22,10 +24,15 @@ class ModelBoard(CorelessBoard):
     """Kernel + GICv2 model (+ GPC) at the i.MX6Q addresses, no cores."""
 
     def __init__(self, config: KernelConfig | str = "mainline", num_cpus: int = 4,
-                 *, version: str | None = None, with_gpc: bool = True, **kernel_kw: object):
+                 *, version: str | None = None, with_gpc: bool = True,
+                 observe: Callable[[Kernel], object] | None = None, **kernel_kw: object):
+        """``observe(kernel)`` is called right after the kernel is built, before the
+        irqchips are probed (a scenario's :class:`~irqemu.scenarios.base.Observe`)."""
         super().__init__(num_cpus, with_gpc=with_gpc)
         self.io = DeviceChipIO(self.windows, self.sizes)
         self.kernel = Kernel(config, num_cpus, version=version, **kernel_kw)  # type: ignore[arg-type]
+        if observe is not None:
+            observe(self.kernel)
         self.gic: GicChipData = gic_of_init(self.kernel, self.io, GICD_BASE, GICC_BASE)
         self.gpc: GpcChipData | None = None
         if with_gpc:

@@ -32,6 +32,7 @@ from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
 from irqemu.kernel.genirq.types import IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.napi import napi_layer, proc_softnet_stat
+from irqemu.scenarios.base import Observe, OptionError, Options, Scenario, observe_or_none
 from irqemu.trace.kprobes import Kprobe
 from irqemu.trace.stackcount import StackCount
 
@@ -83,7 +84,8 @@ class _Run:
 
 
 def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
-               engine: str, frame_size: int, drain_ms: float, seed: int) -> _Run:
+               engine: str, frame_size: int, drain_ms: float, seed: int,
+               observe: Observe | None = None, label: str = "") -> _Run:
     """Boot kernel.elf on an imx6q with the FEC driver; play ``phases`` of
     (frames per second, milliseconds) back to back; snapshot the probes when the
     last phase starts."""
@@ -96,6 +98,7 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
     m = build_board("imx6q", engine=engine)
     m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
     k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
+    observe_or_none(observe, k, label)
     fec = m.devices["fec"]
     state: dict[str, Any] = {}
 
@@ -173,11 +176,12 @@ def _format(counts: Counter[tuple[str, ...]], top: int = 3) -> str:
 
 def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: float = 4.0,
         calm_rate: float = 20_000, calm_ms: float = 2.0, version: str = "4.6",
-        engine: str = "native", frame_size: int = 64, seed: int = 0
-        ) -> tuple[str, dict[str, Any]]:
+        engine: str = "native", frame_size: int = 64, seed: int = 0,
+        observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
     """A calm phase, then the storm; the talk's kprobes and stackcount."""
     r = _board_run(flavour, [(calm_rate, calm_ms), (rate, duration_ms)], version=version,
-                   engine=engine, frame_size=frame_size, drain_ms=1.0, seed=seed)
+                   engine=engine, frame_size=frame_size, drain_ms=1.0, seed=seed,
+                   observe=observe)
     k, fep, fec = r.kernel, r.fep, r.fec
     snap = r.snap
     counts = _clean(r.stacks)
@@ -256,12 +260,14 @@ def explain(flavour: str) -> str:
 def sweep(flavour: str = "mainline", rates: list[float] | tuple[float, ...] = (
         20_000, 50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 1_000_000), *,
         duration_ms: float = 5.0, version: str = "4.6", engine: str = "native",
-        frame_size: int = 64, seed: int = 0) -> tuple[str, dict[str, Any]]:
+        frame_size: int = 64, seed: int = 0,
+        observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
     """Per offered load: offered, delivered, dropped, interrupts, polls per second."""
     rows = []
     for rate in rates:
         r = _board_run(flavour, [(rate, duration_ms)], version=version, engine=engine,
-                       frame_size=frame_size, drain_ms=0.5, seed=seed)
+                       frame_size=frame_size, drain_ms=0.5, seed=seed, observe=observe,
+                       label=f"{rate:,.0f} frames/s")
         per_s = 1000.0 / duration_ms
         irqs = _kstat(r.kernel, r.irq)
         delivered = r.fep.stats.rx_packets
@@ -335,4 +341,29 @@ def check(facts: dict[str, Any]) -> list[str]:
     return problems
 
 
-__all__ = ["check", "explain", "origin", "run", "sweep"]
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    if opts.sweep:
+        return sweep(opts.kernel, duration_ms=opts.duration_ms, version=opts.version,
+                     engine=opts.engine, observe=observe)
+    return run(opts.kernel, rate=opts.rate, duration_ms=opts.duration_ms,
+               version=opts.version, engine=opts.engine, observe=observe)
+
+
+def _validate(opts: Options, given: Any) -> None:
+    if opts.sweep and "rate" in given:
+        raise OptionError("scenario napi-storm does not take --rate with --sweep: the sweep "
+                          "plays its own rates, 20k to 1M frames/s")
+
+
+SCENARIO = Scenario(
+    "napi-storm", "when NAPI polling takes over from interrupts: a frame storm on the FEC",
+    _run, check,
+    honours={"kernel": None, "version": None, "engine": None, "arch": ("arm",),
+             "rate": None, "duration_ms": None, "sweep": None},
+    why={"arch": "the FEC is the i.MX6Q's Ethernet controller (no x86 variant)",
+         "model_only": "the storm needs the emulated FEC's DMA and cores"},
+    validate=_validate,
+)
+
+
+__all__ = ["SCENARIO", "check", "explain", "origin", "run", "sweep"]

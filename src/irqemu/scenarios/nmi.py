@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from irqemu.devices.lapic import DM_FIXED, DM_NMI, LVT_MASKED
+from irqemu.scenarios.base import NO_KERNEL, Observe, Options, Scenario
 
 PS_PER_US = 10**6
 
@@ -109,3 +110,16 @@ def check(facts: dict[str, Any]) -> list[str]:
     if facts["intr_taken"]:
         problems.append("a maskable interrupt was taken although IF was clear")
     return problems
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    return run(engine=opts.engine)
+
+
+SCENARIO = Scenario(
+    "nmi", "x86 NMIs: a perf-style watchdog NMI taken with IF clear, and NMI blocking",
+    _run, check,
+    honours={"engine": None, "arch": ("x86",)},
+    why={"arch": "NMIs here are x86 LAPIC NMIs (for ARM see fiq-debugger)", "": NO_KERNEL},
+    kernel_model=False,
+)

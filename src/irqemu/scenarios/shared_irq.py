@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from irqemu.kernel import Kernel
+from irqemu.kernel.context import kfunc
 from irqemu.kernel.genirq.chip import handle_fasteoi_irq, irq_set_chip_and_handler_name
 from irqemu.kernel.genirq.irqdomain import irq_create_mapping, irq_domain_add_linear
 from irqemu.kernel.genirq.proc import show_interrupts
@@ -32,6 +33,14 @@ from irqemu.kernel.genirq.types import (
     IrqDomainOps,
 )
 from irqemu.kernel.ps import HEADER, ps_axl
+from irqemu.scenarios.base import (
+    NO_CORES,
+    Observe,
+    OptionError,
+    Options,
+    Scenario,
+    observe_or_none,
+)
 from irqemu.scenarios.model_board import ModelBoard
 
 #: GIC SPI used for the shared line on the model board (i.MX6 uSDHC1 is SPI 22)
@@ -107,10 +116,11 @@ def _x86_ioapic(k: Kernel) -> tuple[Any, list[bool]]:
 
 
 def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
-        events: int = 3, num_cpus: int = 4) -> tuple[str, dict[str, Any]]:
+        events: int = 3, num_cpus: int = 4,
+        observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
     """Wire the shared line, fire interrupts, and report /proc/interrupts and ps."""
     if arch == "arm":
-        board = ModelBoard(flavour, num_cpus, version=version)
+        board = ModelBoard(flavour, num_cpus, version=version, observe=observe)
         k = board.kernel
         irq = board.gic.map_spi(SHARED_SPI, IRQ_TYPE_LEVEL_HIGH)
         line = _Line(lambda level: board.set_spi(SHARED_SPI, level))
@@ -119,6 +129,7 @@ def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
             board.fire()
     else:
         k = Kernel(flavour, num_cpus, version=version, arch="x86")
+        observe_or_none(observe, k)
         (dom, masked), _ = _x86_ioapic(k)
         irq = irq_create_mapping(dom, 16)
         state = {"level": False}
@@ -139,20 +150,26 @@ def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
     line.devices += [mmc, usb]
 
     # drivers/mmc/host/sdhci.c: sdhci_irq acks the status and defers card work
+    @kfunc()
     def sdhci_irq(irq_: int, host: _Device) -> int:
+        k.enter("sdhci_irq", irq_)
         if not host.status:
             return IRQ_NONE
         host.handled_in.append("sdhci_irq@" + _context(k))
         host.ack()
         return IRQ_WAKE_THREAD
 
+    @kfunc()
     def sdhci_thread_irq(irq_: int, host: _Device) -> int:
+        k.enter("sdhci_thread_irq", irq_)
         host.handled_in.append("sdhci_thread_irq@" + _context(k))
         host.events += 1
         return IRQ_HANDLED
 
     # drivers/usb/core/hcd.c usb_hcd_irq -> ehci_irq
+    @kfunc()
     def usb_hcd_irq(irq_: int, hcd: _Device) -> int:
+        k.enter("usb_hcd_irq", irq_)
         if not hcd.status:
             return IRQ_NONE
         hcd.handled_in.append("usb_hcd_irq@" + _context(k))
@@ -286,7 +303,8 @@ BOARDS = {"imx6q": ("armv7", "arm", "an emulated i.MX6Q", _imx6q_setup),
 
 def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str = "native",
                  events: int = 3, period_ms: float = 1.0,
-                 board: str = "imx6q") -> tuple[str, dict[str, Any]]:
+                 board: str = "imx6q",
+                 observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
     """The shared line through the whole path on an emulated board.
 
     Two interrupt sources (IrqSource devices at the mmc and USB controllers'
@@ -316,6 +334,7 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
     usb.irq.connect(wired.sink())
     wired.out.connect(line_sink)
     k = Kernel(flavour, m.num_cpus, version=version, arch=karch, ops=MachineCpuOps(m))
+    observe_or_none(observe, k)
     handled: dict[str, list[str]] = {"mmc0": [], "ehci_hcd:usb3": []}
     counts = {"mmc0": 0, "ehci_hcd:usb3": 0}
     state: dict[str, Any] = {}
@@ -330,18 +349,24 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
     def start(plat: KernelPlatform) -> None:
         irq = state["irq"] = map_line(k, plat)
 
+        @kfunc()
         def sdhci_irq(irq_: int, host: Any) -> int:  # drivers/mmc/host/sdhci.c
+            k.enter("sdhci_irq", irq_)
             if not status_ack(plat, mmc_base):
                 return IRQ_NONE
             handled["mmc0"].append("sdhci_irq@" + _context(k))
             return IRQ_WAKE_THREAD
 
+        @kfunc()
         def sdhci_thread_irq(irq_: int, host: Any) -> int:
+            k.enter("sdhci_thread_irq", irq_)
             handled["mmc0"].append("sdhci_thread_irq@" + _context(k))
             counts["mmc0"] += 1
             return IRQ_HANDLED
 
+        @kfunc()
         def usb_hcd_irq(irq_: int, hcd: Any) -> int:  # drivers/usb/core/hcd.c
+            k.enter("usb_hcd_irq", irq_)
             if not status_ack(plat, usb_base):
                 return IRQ_NONE
             handled["ehci_hcd:usb3"].append("usb_hcd_irq@" + _context(k))
@@ -410,3 +435,26 @@ def check(facts: dict[str, Any]) -> list[str]:
     if any(v != 0 for v in facts["request_ret"].values()):
         problems.append(f"request_irq returned {facts['request_ret']}")
     return problems
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    if opts.model_only:
+        return run(opts.kernel, version=opts.version, arch=opts.arch, observe=observe)
+    return run_on_board(opts.kernel, version=opts.version, engine=opts.engine,
+                        board="pc" if opts.arch == "x86" else "imx6q", observe=observe)
+
+
+def _validate(opts: Options, given: Any) -> None:
+    if opts.model_only and "engine" in given:
+        raise OptionError(f"scenario shared-irq does not take --engine with --model-only: "
+                          f"{NO_CORES}")
+
+
+SCENARIO = Scenario(
+    "shared-irq", "mmc0 and ehci_hcd:usb3 on one level line: /proc/interrupts and ps axl",
+    _run, check,
+    honours={"kernel": None, "version": None, "arch": None, "engine": None,
+             "model_only": None},
+    why={"": "it raises a fixed handful of interrupts on the shared line"},
+    validate=_validate,
+)

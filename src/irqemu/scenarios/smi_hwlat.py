@@ -19,6 +19,7 @@ import struct
 from typing import Any
 
 from irqemu.devices.smi import SmiSource
+from irqemu.scenarios.base import NO_KERNEL, Observe, Options, Scenario
 
 PS_PER_US = 10**6
 SAMPLE_SIZE = 32
@@ -118,3 +119,16 @@ def check(facts: dict[str, Any]) -> list[str]:
     if facts["interrupts"].get("NMI"):
         problems.append("an NMI was taken: it could explain a gap")
     return problems
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    return run(engine=opts.engine)
+
+
+SCENARIO = Scenario(
+    "smi-hwlat", "x86 SMIs: time stolen from the OS, found only by a hwlat TSC loop",
+    _run, check,
+    honours={"engine": None, "arch": ("x86",)},
+    why={"arch": "SMIs are an x86 mode", "": NO_KERNEL},
+    kernel_model=False,
+)

@@ -30,16 +30,18 @@ from irqemu.kernel.context import SCHED_FIFO
 from irqemu.kernel.sched import SimCpuOps, runner_of, spawn, standalone_kernel
 from irqemu.kernel.softirq import Softirq, kernel_softirq
 from irqemu.kernel.timer import TimerList, Timers
+from irqemu.scenarios.base import NO_CORES, Observe, Options, Scenario, observe_or_none
 
 MS = 10**9
 CASES = ("mainline", "rt-no-ktimersoftd", "rt", "rt-ktimersoftd-fifo60")
 
 
 def run_case(case: str, *, duration_ms: int = 2500, load_from_ms: int = 200,
-             load_to_ms: int = 2200) -> dict[str, Any]:
+             load_to_ms: int = 2200, observe: Observe | None = None) -> dict[str, Any]:
     flavour = "mainline" if case == "mainline" else "rt"
     kts = False if case == "rt-no-ktimersoftd" else None
     k = standalone_kernel(flavour, 1, softirq=Softirq(ktimersoftd=kts))
+    observe_or_none(observe, k, case)
     assert isinstance(k.ops, SimCpuOps)
     r = runner_of(k)
     timers = Timers(k)
@@ -113,6 +115,22 @@ def check(facts: dict[str, Any]) -> list[str]:
     if hi["during_load"] < 0.9 * hi["expected_during_load"]:
         out.append(f"rt, ktimersoftd at FIFO 60: timers stopped ({hi['during_load']})")
     return out
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    return run(observe=observe)
+
+
+SCENARIO = Scenario(
+    "softirq-starvation", "a FIFO 50 task starves timer softirqs: four kernels compared",
+    _run, check,
+    honours={"model_only": (True,)},
+    why={"kernel": "it compares four fixed kernels: mainline and 4.6-rt without "
+                   "ktimersoftd, with it at FIFO 1 and at FIFO 60",
+         "version": "its four kernels are 4.6 presets (ktimersoftd is a 4.x-rt thread)",
+         "engine": NO_CORES, "arch": "it runs the kernel model of one ARM CPU only",
+         "": "it plays a fixed load: a FIFO 50 task from 0.2 s to 2.2 s of 2.5 s"},
+)
 
 
 def main() -> int:  # pragma: no cover - CLI helper

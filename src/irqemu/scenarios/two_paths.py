@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from irqemu.scenarios._netload import attach_fec, build, flood
+from irqemu.scenarios.base import NO_CORES, Observe, Options, Scenario
 from irqemu.trace.proc import proc_softirqs
 from irqemu.trace.stackcount import StackCount
 
@@ -28,8 +29,9 @@ MS = 10**9
 
 
 def run(flavour: str = "mainline", *, version: str = "4.6", duration_ms: int = 300,
-        rate_pps: int = 600_000, top: int = 3) -> tuple[str, dict[str, Any]]:
-    board, k, r, timers = build(flavour, version=version)
+        rate_pps: int = 600_000, top: int = 3,
+        observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
+    board, k, r, timers = build(flavour, version=version, observe=observe)
     timers.start_tick(r)
     fec, irq = attach_fec(board, k, r)
     sc = StackCount(k, "napi_gro_receive", bcc_symbols=False).attach()
@@ -110,6 +112,19 @@ def check(facts: dict[str, Any]) -> list[str]:
         if not p["irq_thread"] or not p["ksoftirqd"]:
             out.append(f"rt: expected both the irq thread and ksoftirqd, got {p}")
     return out
+
+
+def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
+    return run(opts.kernel, version=opts.version, observe=observe)
+
+
+SCENARIO = Scenario(
+    "two-paths", "where NET_RX runs: irq_exit, the irq thread or ksoftirqd (stackcount)",
+    _run, check,
+    honours={"kernel": None, "version": None, "model_only": (True,)},
+    why={"engine": NO_CORES, "arch": "it runs on the model board (an i.MX6Q GIC) only",
+         "": "it plays a fixed load: 20k frames/s, then a 600k frames/s flood, over 300 ms"},
+)
 
 
 def main(flavour: str = "mainline") -> int:  # pragma: no cover - CLI helper

@@ -9,13 +9,35 @@ starts at __do_softirq).
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections import Counter
 from typing import TYPE_CHECKING, Any
+
+import irqemu.kernel
+from irqemu.kernel.context import KFUNC_CODES
+from irqemu.trace.tracepoints import EVENTS
 
 if TYPE_CHECKING:
     from irqemu.kernel import Kernel
 
 BCC_NAMES = {"__do_softirq": "__softirqentry_text_start"}
+
+#: tracepoints the model fires besides :data:`~irqemu.trace.tracepoints.EVENTS`
+MORE_TRACEPOINTS = ("ipi_entry", "ipi_exit", "napi_poll_tp")
+
+
+def instrumented_names(kernel: Kernel | None = None) -> set[str]:
+    """Every name a probe can attach to: the registered model functions (kfunc
+    names), the tracepoints, and the probe points with a modelled cost in
+    ``kernel``'s cost table. Model functions defined inside a scenario register when
+    the scenario builds them, so ask after the run."""
+    for mod in pkgutil.walk_packages(irqemu.kernel.__path__, "irqemu.kernel."):
+        importlib.import_module(mod.name)  # each registers its model functions on import
+    names = set(KFUNC_CODES.values()) | set(EVENTS) | set(MORE_TRACEPOINTS)
+    if kernel is not None:
+        names |= set(kernel.costs)
+    return names
 
 
 class StackCount:
@@ -61,16 +83,24 @@ class StackCount:
         """Hits whose stack contains ``frame``."""
         return sum(v for k, v in self.counts.items() if frame in k)
 
+    def stacks(self, top: int | None = None) -> list[tuple[tuple[str, ...], int]]:
+        """The counted stacks by ascending count (the ``top`` most frequent)."""
+        items = sorted(self.counts.items(), key=lambda kv: (kv[1], kv[0]))
+        return items if top is None else items[-top:]
+
+    def as_json(self, top: int | None = None) -> dict[str, Any]:
+        """The stacks, most frequent first: frames innermost first, and the count."""
+        return {"functions": self.functions, "total": self.total(),
+                "stacks": [{"frames": list(st), "count": n}
+                           for st, n in reversed(self.stacks(top))]}
+
     def format(self, top: int | None = None) -> str:
         """As bcc prints it: stacks by ascending count, frames indented two spaces,
         the count indented four, a blank line after each."""
         what = ", ".join(self.functions)
         lines = [f'Tracing {len(self.functions)} functions for "{what}"... Hit Ctrl-C to end.',
                  "^C"]
-        items = sorted(self.counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if top is not None:
-            items = items[-top:]
-        for stack, n in items:
+        for stack, n in self.stacks(top):
             lines.extend(f"  {f}" for f in stack)
             lines.append(f"    {n}")
             lines.append("")
@@ -78,4 +108,4 @@ class StackCount:
         return "\n".join(lines) + "\n"
 
 
-__all__ = ["StackCount"]
+__all__ = ["MORE_TRACEPOINTS", "StackCount", "instrumented_names"]
