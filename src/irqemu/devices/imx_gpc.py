@@ -31,11 +31,27 @@ from typing import Any
 
 from irqemu.devices.base import CPU_FIQ, CPU_IRQ, Device, IrqLine, MachineContext
 from irqemu.devices.regmap import Reg
+from irqemu.hw.imx_gpc import (
+    CNTR_GPU_VPU_PDN_REQ,
+    CNTR_GPU_VPU_PUP_REQ,
+    GPC_BASE,
+    GPC_CNTR,
+    GPC_IMR1,
+    GPC_ISR1,
+    GPC_MAX_IRQS,
+    GPC_PGR,
+    IMR_NUM,
+    PGC_CPU_CTRL,
+    PGC_CPU_PDNSCR,
+    PGC_CPU_PUPSCR,
+    PGC_CPU_SR,
+    PGC_GPU_CTRL,
+    PGC_GPU_PDNSCR,
+    PGC_GPU_PUPSCR,
+    PGC_GPU_SR,
+)
 
-GPC_BASE = 0x020DC000
-NUM_LINES = 128
-IMR_NUM = 4
-CNTR_GPU_VPU_PDN_REQ, CNTR_GPU_VPU_PUP_REQ = 1 << 0, 1 << 1
+NUM_LINES = GPC_MAX_IRQS
 LPM_RUN, LPM_WAIT, LPM_STOP = 0, 1, 2
 
 
@@ -50,22 +66,22 @@ class ImxGPC(Device):
 
     SIZE = 0x4000
     REGS = (
-        Reg(0x000, "GPC_CNTR", reset=0x00100000,
+        Reg(GPC_CNTR, "GPC_CNTR", reset=0x00100000,
             doc="GPU_VPU_PDN_REQ bit0, GPU_VPU_PUP_REQ bit1 (self-clearing), DVFS0CR 16, "
                 "GPCIRQM 21"),
-        Reg(0x004, "GPC_PGR", doc="DRCIC 30:29"),
-        Reg(0x008, "GPC_IMR", count=IMR_NUM, doc="IMR1..4: 1 masks GPC line n (SPI n) for "
+        Reg(GPC_PGR, "GPC_PGR", doc="DRCIC 30:29"),
+        Reg(GPC_IMR1, "GPC_IMR", count=IMR_NUM, doc="IMR1..4: 1 masks GPC line n (SPI n) for "
                                                    "wake-up"),
-        Reg(0x018, "GPC_ISR", access="r", count=IMR_NUM, doc="ISR1..4: lines asserted now"),
-        Reg(0x260, "PGC_GPU_CTRL", doc="PCR bit0: power down the PU domain on request"),
-        Reg(0x264, "PGC_GPU_PUPSCR", reset=0x00000F01, doc="SW 5:0, SW2ISO 13:8"),
-        Reg(0x268, "PGC_GPU_PDNSCR", reset=0x00000101, doc="ISO 5:0, ISO2SW 13:8"),
-        Reg(0x26C, "PGC_GPU_SR", w1c=1, reserved=0xFFFFFFFE,
+        Reg(GPC_ISR1, "GPC_ISR", access="r", count=IMR_NUM, doc="ISR1..4: lines asserted now"),
+        Reg(PGC_GPU_CTRL, "PGC_GPU_CTRL", doc="PCR bit0: power down the PU domain on request"),
+        Reg(PGC_GPU_PUPSCR, "PGC_GPU_PUPSCR", reset=0x00000F01, doc="SW 5:0, SW2ISO 13:8"),
+        Reg(PGC_GPU_PDNSCR, "PGC_GPU_PDNSCR", reset=0x00000101, doc="ISO 5:0, ISO2SW 13:8"),
+        Reg(PGC_GPU_SR, "PGC_GPU_SR", w1c=1, reserved=0xFFFFFFFE,
             doc="PSR bit0: the domain was powered down (w1c)"),
-        Reg(0x2A0, "PGC_CPU_CTRL", doc="PCR bit0: power down the ARM core in STOP"),
-        Reg(0x2A4, "PGC_CPU_PUPSCR", reset=0x00000F01),
-        Reg(0x2A8, "PGC_CPU_PDNSCR", reset=0x00000101),
-        Reg(0x2AC, "PGC_CPU_SR"),
+        Reg(PGC_CPU_CTRL, "PGC_CPU_CTRL", doc="PCR bit0: power down the ARM core in STOP"),
+        Reg(PGC_CPU_PUPSCR, "PGC_CPU_PUPSCR", reset=0x00000F01),
+        Reg(PGC_CPU_PDNSCR, "PGC_CPU_PDNSCR", reset=0x00000101),
+        Reg(PGC_CPU_SR, "PGC_CPU_SR"),
     )
 
     def __init__(self, machine: MachineContext, base: int = GPC_BASE, name: str = "gpc", *,

@@ -12,10 +12,19 @@ from typing import Protocol
 
 from irqemu.devices.base import Device, MachineContext
 from irqemu.devices.regmap import Reg
-
-SCR_CORE1_RST = 14  #: core N reset is bit 13+N (core0: 13)
-SCR_CORE1_ENABLE = 22  #: core N enable is bit 21+N
-SCR_SELF_CLEARING = (1 << 3) | (1 << 12) | (0xF << 13)  #: sw_ipu1/2_rst, core0-3_rst
+from irqemu.hw.imx_src import (
+    BP_SRC_SCR_CORE1_ENABLE,
+    BP_SRC_SCR_CORE1_RST,
+    SCR_SELF_CLEARING,
+    SRC_BASE,
+    SRC_GPR1,
+    SRC_SBMR1,
+    SRC_SBMR2,
+    SRC_SCR,
+    SRC_SIMR,
+    SRC_SISR,
+    SRC_SRSR,
+)
 
 
 class CpuControl(Protocol):
@@ -36,19 +45,19 @@ class ImxSRC(Device):
 
     SIZE = 0x4000
     REGS = (
-        Reg(0x00, "SRC_SCR", reset=0x00000521),
-        Reg(0x04, "SRC_SBMR1", access="r"),
-        Reg(0x08, "SRC_SRSR", reset=0x00000001),
-        Reg(0x14, "SRC_SISR", access="r"),
-        Reg(0x18, "SRC_SIMR", reset=0x0000001F),
-        Reg(0x1C, "SRC_SBMR2", access="r"),
-        Reg(0x20, "SRC_GPRn", count=10, doc="GPR1..GPR10; GPR(2N+1) = core N entry"),
+        Reg(SRC_SCR, "SRC_SCR", reset=0x00000521),
+        Reg(SRC_SBMR1, "SRC_SBMR1", access="r"),
+        Reg(SRC_SRSR, "SRC_SRSR", reset=0x00000001),
+        Reg(SRC_SISR, "SRC_SISR", access="r"),
+        Reg(SRC_SIMR, "SRC_SIMR", reset=0x0000001F),
+        Reg(SRC_SBMR2, "SRC_SBMR2", access="r"),
+        Reg(SRC_GPR1, "SRC_GPRn", count=10, doc="GPR1..GPR10; GPR(2N+1) = core N entry"),
     )
 
     def __init__(
         self,
         machine: MachineContext,
-        base: int = 0x020D8000,
+        base: int = SRC_BASE,
         name: str = "src",
         *,
         num_cpus: int | None = None,
@@ -65,8 +74,8 @@ class ImxSRC(Device):
         ctl: CpuControl = self.machine  # type: ignore[assignment]
         old = self.regs.values["SRC_SCR"][0]
         for core in range(1, min(self.num_cpus, 4)):
-            en = 1 << (SCR_CORE1_ENABLE + core - 1)
-            rst = 1 << (SCR_CORE1_RST + core - 1)
+            en = 1 << (BP_SRC_SCR_CORE1_ENABLE + core - 1)
+            rst = 1 << (BP_SRC_SCR_CORE1_RST + core - 1)
             if (old ^ value) & en:
                 if value & en:
                     ctl.release_cpu(core, self.entry(core))
@@ -76,6 +85,6 @@ class ImxSRC(Device):
                 ctl.release_cpu(core, self.entry(core))
             if value & rst:
                 self.resets.append(core)
-        if value & (1 << (SCR_CORE1_RST - 1)):
+        if value & (1 << (BP_SRC_SCR_CORE1_RST - 1)):
             self.resets.append(0)
         self.regs.values["SRC_SCR"][0] = value & ~SCR_SELF_CLEARING

@@ -118,6 +118,12 @@ class RegisterFile:
     def _storer(self, reg: Reg) -> Callable[[int, int, int], None]:
         """Plain storage of ``reg`` by its rules, shaped like a writer."""
         values, name, store = self.values, reg.name, reg.store
+        if reg.writable == reg.mask:  # no field rules: the (width-masked) value as is
+
+            def write_plain(cpu: int, index: int, value: int) -> None:
+                values[name][index] = value
+
+            return write_plain
 
         def write(cpu: int, index: int, value: int) -> None:
             cells = values[name]

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from irqemu.hw.imx_src import BP_SRC_SCR_CORE1_ENABLE, SRC_BASE, SRC_GPR1, SRC_SCR
 from irqemu.kernel.context import ChipIO
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
-
-SRC_BASE = 0x020D8000
-SRC_SCR = 0x000
-SRC_GPR1 = 0x020
-BP_SRC_SCR_CORE1_ENABLE = 22
 
 
 def imx_set_cpu_jump(kernel: Kernel, io: ChipIO, cpu: int, jump_addr: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from irqemu.hw.imx_gpc import GPC_IMR1, GPC_MAX_IRQS, IMR_NUM
 from irqemu.kernel.context import ChipIO
 from irqemu.kernel.genirq.chip import (
     irq_chip_eoi_parent,
@@ -37,11 +38,6 @@ from irqemu.kernel.genirq.types import (
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
-
-GPC_CNTR = 0x000
-GPC_IMR1 = 0x008
-IMR_NUM = 4
-GPC_MAX_IRQS = IMR_NUM * 32
 
 
 class GpcChipData:
