@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 from irqemu.bundled import bundled_firmware
+from irqemu.cliargs import (
+    EXIT_GUEST,
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    MAX_COUNT,
+    OneLineParser,
+    float_in,
+    int_in,
+    writable_file,
+)
 from irqemu.errors import GuestError, IrqemuError
 
-EXIT_USAGE = 2  #: bad input: missing file, bad ELF, bad option
-EXIT_GUEST = 3  #: the guest faulted or ran past a limit
+#: ``irqemu boot --board`` choices (tests check they are irqemu.boards.BOARDS)
+BOARD_NAMES = ("imx6q", "pc", "virt-a53")
+MAX_TIME_MS = 3_600_000.0  #: one simulated hour
+MAX_QUANTUM = 10**9  #: cycles a core may run before the next one gets its turn
 
 
 class CliError(Exception):
@@ -33,16 +47,24 @@ def _fmt_ps(ps: int) -> str:
 
 
 def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: float | None,
-         engine: str, quantum: int, echo: bool) -> dict[str, Any]:
+         engine: str, quantum: int, echo: bool, cost_model: str | None = None
+         ) -> dict[str, Any]:
     """Build the board, load the firmware, run it; the result as the JSON shape."""
     from irqemu.boards import board_for_elf, build_board
     from irqemu.machine.elf import ElfLoadError, read_elf
     from irqemu.machine.machine import GuestError
+    from irqemu.timing import load_cost_model
 
     try:
         image = read_elf(path)
-        name = board or board_for_elf(image.machine)
-        machine = build_board(name, engine=engine, quantum_cycles=quantum)
+        name = board if board is not None else board_for_elf(image.machine)
+        kw: dict[str, Any] = {}
+        if cost_model is not None:
+            kw["cost_model"] = load_cost_model(cost_model)
+        machine = build_board(name, engine=engine, quantum_cycles=quantum, **kw)
+        if cost_model is not None and kw["cost_model"].arch != machine.arch.name:
+            raise CliError(f"--cost-model {cost_model}: a model for {kw['cost_model'].arch} "
+                           f"cores; board {name} has {machine.arch.name} cores")
         machine.load_elf(path)
     except (ElfLoadError, ValueError) as exc:
         raise CliError(str(exc)) from None
@@ -106,7 +128,7 @@ def _print_summary(r: dict[str, Any]) -> None:
 def cmd_boot(args: argparse.Namespace) -> int:
     r = boot(args.firmware, board=args.board, max_cycles=args.max_cycles,
              max_time_ms=args.max_time_ms, engine=args.engine, quantum=args.quantum,
-             echo=not args.json)
+             echo=not args.json, cost_model=args.cost_model)
     if args.json:
         json.dump(r, sys.stdout, sort_keys=True)
         sys.stdout.write("\n")
@@ -408,20 +430,10 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text}")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     from irqemu import __version__
 
-    p = argparse.ArgumentParser(prog="irqemu", description=(
+    p = OneLineParser(prog="irqemu", description=(
         "A cycle-approximate emulator for studying interrupts: real Unicorn cores, "
         "modelled devices and a modelled Linux IRQ layer."))
     p.add_argument("--version", action="version", version=f"irqemu {__version__}")
@@ -429,15 +441,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("boot", help="boot a firmware ELF and report what it did")
     b.add_argument("firmware", help="ELF file to load")
-    b.add_argument("--board", help="board to run on (default: from the ELF's machine type)")
-    b.add_argument("--max-cycles", type=_positive_int, metavar="N",
+    b.add_argument("--board", choices=BOARD_NAMES,
+                   help="board to run on (default: from the ELF's machine type)")
+    b.add_argument("--max-cycles", type=int_in(1, MAX_COUNT), metavar="N",
                    help="stop with an error once a core has run N modelled cycles")
-    b.add_argument("--max-time-ms", type=float, metavar="MS",
-                   help="stop after MS milliseconds of simulated time")
+    b.add_argument("--max-time-ms", type=float_in(0, MAX_TIME_MS, unit="ms"), metavar="MS",
+                   help=f"stop after MS milliseconds of simulated time (at most {MAX_TIME_MS:g})")
+    b.add_argument("--cost-model", metavar="CORE|FILE",
+                   help="a shipped cost model by core name (cortex-a9, cortex-a53, cortex-a55, "
+                        "skylake) or your own TOML file, every entry sourced (default: the "
+                        "board's core)")
     b.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     b.add_argument("--engine", choices=("native", "reference"), default="native",
                    help="native (Cython) or pure-Python reference engine")
-    b.add_argument("--quantum", type=_positive_int, default=10_000, metavar="CYCLES",
+    b.add_argument("--quantum", type=int_in(1, MAX_QUANTUM), default=10_000, metavar="CYCLES",
                    help="cycles a core runs before the next core gets its turn")
     b.set_defaults(func=cmd_boot)
 
@@ -448,6 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--json", action="store_true", help="print JSON instead of tables")
     be.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
     be.add_argument("--write-md", metavar="FILE", nargs="?", const="BENCHMARKS.md",
+                    type=writable_file,
                     help="also replace this benchmark's section in FILE (default BENCHMARKS.md)")
     be.set_defaults(func=cmd_bench)
 
@@ -473,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "do_current_softirqs or sdhci_irq")
     stc.add_argument("name", choices=SCENARIOS, metavar="SCENARIO",
                      help=f"the scenario to trace: {', '.join(SCENARIOS)}")
-    stc.add_argument("--top", type=_positive_int, help="only the N most frequent stacks")
+    stc.add_argument("--top", type=int_in(1, 10**6), help="only the N most frequent stacks")
     stc.add_argument("--bcc", action="store_true",
                      help="name __do_softirq as bcc showed it on 4.6 (__softirqentry_text_start)")
     _scenario_options(stc, named=False, with_name=False)
@@ -531,6 +549,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in irqemu: one line, and the traceback on request
+        if os.environ.get("IRQEMU_TRACEBACK"):
+            raise
+        sys.stdout.flush()
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        sys.stderr.write(f"irqemu: internal error: {type(exc).__name__}: {exc} (at "
+                         f"{Path(where.filename).name}:{where.lineno}; a bug in irqemu, "
+                         "IRQEMU_TRACEBACK=1 shows the traceback)\n")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""What every ``irqemu`` command shares: exit codes, one-line usage errors, checked values.
+
+Every number a user passes is range-checked here, so a bad value ends in one
+line naming the option, the value and the accepted range, before any work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_OK = 0  #: the run ended idle, at --max-time-ms, or as the command intended
+EXIT_USAGE = 2  #: bad input: an option, a file, a firmware that cannot be loaded
+EXIT_GUEST = 3  #: the guest faulted, livelocked, or ran past --max-cycles
+EXIT_INTERNAL = 70  #: a bug in irqemu itself (EX_SOFTWARE); reported in one line
+
+#: the largest cycle or count limit taken from the command line (2**63 - 1)
+MAX_COUNT = 2**63 - 1
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (``--help`` still shows usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"irqemu: {message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def int_in(lo: int, hi: int, what: str = "") -> Callable[[str], int]:
+    """An argparse type: an integer (decimal or 0x hex) from ``lo`` to ``hi``."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: {what + ' ' if what else ''}must be from {lo:,} "
+                f"to {hi:,}")
+        return v
+
+    return parse
+
+
+def float_in(lo: float, hi: float, *, lo_open: bool = True, unit: str = ""
+             ) -> Callable[[str], float]:
+    """An argparse type: a finite number in ``(lo, hi]`` (``[lo, hi]`` if not lo_open)."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        low_ok = v > lo if lo_open else v >= lo
+        if not math.isfinite(v) or not low_ok or v > hi:
+            side = "more than" if lo_open else "at least"
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: must be {side} {lo:g} and at most {hi:g}"
+                f"{' ' + unit if unit else ''}")
+        return v
+
+    return parse
+
+
+def writable_file(text: str) -> Path:
+    """An argparse type: a file path whose directory exists and is writable, checked
+    before any work is done (so a long search never ends in a failed write)."""
+    p = Path(text)
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    if p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"{text}: not writable")
+    return p
+
+
+def readable_text(text: str) -> str:
+    """An argparse type: a readable UTF-8 text file's path (its content is read later)."""
+    p = Path(text)
+    if not p.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    try:
+        p.read_text(encoding="utf-8")
+    except PermissionError:
+        raise argparse.ArgumentTypeError(f"{text}: permission denied") from None
+    except UnicodeDecodeError:
+        raise argparse.ArgumentTypeError(f"{text}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: cannot read ({exc.strerror})") from None
+    return text
