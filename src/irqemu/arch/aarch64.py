@@ -240,6 +240,9 @@ class AArch64(Arch):
     def disassembler(self, core: Any) -> capstone.Cs:
         return self._cs
 
+    def insn_width(self, cs: Any) -> int:
+        return 4
+
     def classify(self, insn: Any) -> str:
         return classify(insn)
 

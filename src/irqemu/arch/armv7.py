@@ -309,6 +309,11 @@ class ARMv7(Arch):
             mpidr=0x80000000 | slot.index,  # MP format, Aff0 = CPU number
             arm_enter=getattr(slot.core, "arm_enter", None))
 
+    special_mnemonics = frozenset({"mrc"})
+
+    def insn_width(self, cs: Any) -> int:
+        return 4 if cs is self._cs_arm else 0
+
     def special_instruction(self, core: Any, insn: Any) -> None:
         """Called once per instruction when its block is first costed.
 

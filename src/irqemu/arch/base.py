@@ -57,10 +57,17 @@ class Arch(ABC):
     def classify(self, insn: Any) -> str:
         """The cost-model class of one capstone instruction."""
 
+    #: mnemonics (condition suffix dropped) for which :meth:`special_instruction` is called
+    special_mnemonics: frozenset[str] = frozenset()
+
     def special_instruction(self, core: Core, insn: Any) -> None:
-        """Called for each instruction of a block when the block is first costed
-        (ARMv7 hooks MPIDR reads there); by default nothing."""
+        """Called for each instruction named in :attr:`special_mnemonics` when its block is
+        first costed (ARMv7 hooks MPIDR reads there); by default nothing."""
         return None
+
+    def insn_width(self, cs: Any) -> int:
+        """Bytes per instruction for this decoder if fixed (ARM state, A64), else 0."""
+        return 0
 
     # -- interrupts -----------------------------------------------------------------
     @abstractmethod

@@ -27,6 +27,8 @@ from irqemu.sim import Clock, EventQueue
 from irqemu.sim.events import Event
 from irqemu.timing import BlockCoster, CostModel
 
+#: translated-code buffer per core (QEMU's tb_flush empties it when full)
+TCG_BUFFER_BYTES = 32 << 20
 # Core run states
 RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
 # Stop reasons as plain ints: compared on every stop of the run loop and of a call
@@ -135,6 +137,9 @@ class Machine:
                 raise ValueError(f"unknown CPU model {cpu_model!r} for {arch.name} "
                                  f"(known: {', '.join(arch.cpu_models)})")
             uc.ctl_set_cpu_model(arch.cpu_models[cpu_model])
+            # Unicorn reserves 1 GiB of translated code per core by default; a guest
+            # running through fresh RAM fills it. Bounded, QEMU flushes and retranslates.
+            uc.ctl_set_tcg_buffer_size(TCG_BUFFER_BYTES)
             uc.ctl_exits_enabled(True)
             uc.ctl_set_exits([])
             coster = BlockCoster(cost_model, arch, None, uc.mem_read)

@@ -8,10 +8,12 @@ must carry a ``source``; loading fails otherwise, so no number is unexplained.
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import tomllib
 
@@ -120,12 +122,29 @@ def load_cost_model(name_or_path: str) -> CostModel:
                      _entries(data, "events", where), where)
 
 
-class BlockCoster:
-    """Disassembles a translation block once and sums its instructions' costs.
+class LiteInsn(NamedTuple):
+    """What the per-instruction arch hook needs of an instruction (capstone's lite form)."""
 
-    ``read`` fetches guest bytes; ``disassembler()`` gives the capstone
-    instance for the core's current state (ARM or Thumb); ``classify`` maps
-    a capstone instruction to a cost class.
+    address: int
+    size: int
+    mnemonic: str
+    op_str: str
+
+
+#: distinct instruction encodings whose cost a BlockCoster remembers (then it starts over)
+ENCODING_CACHE_LIMIT = 1 << 16
+
+
+class BlockCoster:
+    """Costs a translation block once: the sum of its instructions' class costs.
+
+    ``read`` fetches guest bytes; ``arch.disassembler()`` gives the capstone
+    instance for the core's current state (ARM or Thumb); ``arch.classify``
+    maps a capstone instruction to a cost class. An instruction's class
+    depends only on its encoding and the decoder, so each distinct encoding is
+    decoded in full once and remembered: fixed-width code (ARM state, A64) is
+    then costed word by word without capstone, and variable-width code (Thumb,
+    x86) with capstone's lite decoder. Code run for the first time is cheap.
     """
 
     def __init__(self, model: CostModel, arch: Arch, core_regs: Any, read: Any) -> None:
@@ -134,19 +153,96 @@ class BlockCoster:
         self.regs = core_regs
         self.read = read
         self.blocks_costed = 0
+        #: (decoder, encoding) -> (cycles, calls special_instruction) or None if undecodable
+        self._by_encoding: dict[tuple[int, bytes], tuple[int, bool] | None] = {}
+        self._special_mnemonics = arch.special_mnemonics
 
     def block_info(self, address: int, size: int) -> tuple[int, int]:
         code = bytes(self.read(address, size))
         cs = self.arch.disassembler(self.regs)
-        cycles = 0
-        count = 0
-        special = self.arch.special_instruction
-        for insn in cs.disasm(code, address):
-            cycles += self.model.cycles(self.arch.classify(insn))
-            count += 1
-            special(self.regs, insn)
+        width = self.arch.insn_width(cs)
+        if width:
+            cycles, count = self._fixed_width(cs, code, address, width)
+        else:
+            cycles, count = self._variable_width(cs, code, address)
         if count == 0 and size:
             count = 1
             cycles = self.model.cycles("alu")
         self.blocks_costed += 1
         return cycles, count
+
+    def _fixed_width(self, cs: Any, code: bytes, address: int, width: int) -> tuple[int, int]:
+        """Cost each distinct word once per block (C-speed counting); in order only when a
+        word is undecodable (capstone stops there) or wants the arch's special hook."""
+        usable = len(code) - len(code) % width
+        words = Counter(memoryview(code)[:usable].cast(_WORD_FORMAT[width]))
+        known = self._by_encoding
+        mode = id(cs)
+        cycles = count = 0
+        for word, times in words.items():
+            enc = word.to_bytes(width, sys.byteorder)
+            entry = known.get((mode, enc), _UNSEEN)
+            if entry is _UNSEEN:
+                entry = self._learn(cs, mode, enc, address + code.index(enc))
+            if entry is None or entry[1]:
+                return self._in_order(cs, code[:usable], address, width)
+            cycles += entry[0] * times
+            count += times
+        return cycles, count
+
+    def _in_order(self, cs: Any, code: bytes, address: int, width: int) -> tuple[int, int]:
+        known = self._by_encoding
+        mode = id(cs)
+        cycles = count = 0
+        for off in range(0, len(code), width):
+            enc = code[off:off + width]
+            entry = known.get((mode, enc), _UNSEEN)
+            if entry is _UNSEEN:
+                entry = self._learn(cs, mode, enc, address + off)
+            if entry is None:
+                break  # capstone stops at the first undecodable instruction
+            cycles += entry[0]
+            count += 1
+            if entry[1]:
+                self._call_special(cs, enc, address + off)
+        return cycles, count
+
+    def _variable_width(self, cs: Any, code: bytes, address: int) -> tuple[int, int]:
+        known = self._by_encoding
+        mode = id(cs)
+        cycles = count = 0
+        for addr, n, _mnemonic, _ops in cs.disasm_lite(code, address):
+            off = addr - address
+            enc = code[off:off + n]
+            entry = known.get((mode, enc), _UNSEEN)
+            if entry is _UNSEEN:
+                entry = self._learn(cs, mode, enc, addr)
+            if entry is None:
+                break
+            cycles += entry[0]
+            count += 1
+            if entry[1]:
+                self._call_special(cs, enc, addr)
+        return cycles, count
+
+    def _learn(self, cs: Any, mode: int, enc: bytes, address: int) -> tuple[int, bool] | None:
+        """Decode one encoding in full, classify it and remember the result."""
+        insns = list(cs.disasm(enc, address, 1))
+        entry: tuple[int, bool] | None = None
+        if insns and insns[0].size == len(enc):
+            insn = insns[0]
+            wants = insn.mnemonic.split(".")[0] in self._special_mnemonics or \
+                (len(insn.mnemonic) > 2 and insn.mnemonic[:-2] in self._special_mnemonics)
+            entry = (self.model.cycles(self.arch.classify(insn)), wants)
+        if len(self._by_encoding) >= ENCODING_CACHE_LIMIT:
+            self._by_encoding.clear()
+        self._by_encoding[(mode, enc)] = entry
+        return entry
+
+    def _call_special(self, cs: Any, enc: bytes, address: int) -> None:
+        for addr, n, mnemonic, op_str in cs.disasm_lite(enc, address, 1):
+            self.arch.special_instruction(self.regs, LiteInsn(addr, n, mnemonic, op_str))
+
+
+_UNSEEN: Any = object()
+_WORD_FORMAT = {2: "H", 4: "I"}
