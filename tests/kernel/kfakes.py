@@ -1,12 +1,17 @@
-"""Shared helpers for the kernel-model tests: recording chips, lines, hard IRQs."""
+"""Shared helpers for the kernel-model tests (tests/kernel and tests/kernel_bh):
+kernels, recording chips, lines, hard IRQs, and the fentry check."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+
 from irqemu.kernel import Kernel
-from irqemu.kernel.context import DeferredRunner
-from irqemu.kernel.genirq.chip import irq_set_chip_and_handler_name
+from irqemu.kernel.context import KFUNC_CODES, KFUNC_NAMES, DeferredRunner, model_stack
+from irqemu.kernel.genirq.chip import handle_fasteoi_irq, irq_set_chip_and_handler_name
 from irqemu.kernel.genirq.irqdesc import irq_alloc_descs_from
 from irqemu.kernel.genirq.types import (
     IRQ_LEVEL,
@@ -17,6 +22,7 @@ from irqemu.kernel.genirq.types import (
     IrqData,
     IrqDesc,
 )
+from irqemu.kernel.softirq import Softirq
 
 
 class RecChip:
@@ -77,6 +83,14 @@ def make_kernel(flavour: str = "mainline", version: str = "4.6", num_cpus: int =
                   sched=DeferredRunner(autorun=autorun))
 
 
+def bh_kernel(flavour: str = "mainline", version: str = "4.6", num_cpus: int = 1,
+              autorun: bool = False, **softirq_kw: Any) -> Kernel:
+    """A kernel for the bottom-half tests: threads run only when a test says so."""
+    return Kernel(flavour, num_cpus, version="6.x" if version == "6.x" else "4.6",
+                  sched=DeferredRunner(autorun=autorun),
+                  softirq=Softirq(version=version, **softirq_kw))
+
+
 def new_line(k: Kernel, rec: RecChip, flow: Any, *, level: bool = True,
              flow_name: str | None = None) -> int:
     """A descriptor with ``rec``'s chip and ``flow``; trigger type level or edge."""
@@ -91,18 +105,45 @@ def new_line(k: Kernel, rec: RecChip, flow: Any, *, level: bool = True,
 
 def hardirq(k: Kernel, irq: int, cpu: int = 0) -> None:
     """An interrupt on ``cpu`` reaching ``irq``'s flow handler as handle_domain_irq
-    would: interrupts masked, irq_enter, generic_handle_irq, irq_exit; then the
-    scheduler hook (the default runner runs woken threads)."""
+    would (see :func:`hardirq_do`)."""
+    hardirq_do(k, lambda: k.generic_handle_irq(irq), cpu)
+
+
+def hardirq_do(k: Kernel, body: Callable[[], object], cpu: int = 0) -> None:
+    """A hard IRQ whose handler is ``body``: interrupts masked, irq_enter, body,
+    irq_exit; then the scheduler hook (the default runner runs woken threads)."""
     with k.on_cpu(cpu):
         was = k.ops.irqs_disabled()
         k.ops.local_irq_disable()
         k.irq_enter()
-        k.generic_handle_irq(irq)
+        body()
         k.irq_exit()
         if not was:
             k.ops.local_irq_enable()
         if not k.in_interrupt():
             k.sched.hardirq_done(cpu)
+
+
+def line(k: Kernel) -> int:
+    """A fasteoi line on a chip that does nothing."""
+    chip = IrqChip("NOP", irq_mask=lambda d: None, irq_unmask=lambda d: None,
+                   irq_eoi=lambda d: None, irq_set_type=lambda d, t: 0,
+                   irq_set_affinity=lambda d, m, f: 0)
+    irq = irq_alloc_descs_from(k, 16, 1)
+    irq_set_chip_and_handler_name(k.irq_descs[irq], chip, handle_fasteoi_irq)
+    k.irq_descs[irq].status_use_accessors |= IRQ_TYPE_LEVEL_HIGH
+    return irq
+
+
+def record(k: Kernel) -> list[tuple[str, int, str]]:
+    """softirq_entry events as (event, vec, current comm)."""
+    log: list[tuple[str, int, str]] = []
+
+    def on(kk: Kernel, name: str, *a: Any) -> None:
+        log.append((name, int(a[0]), kk.current[kk.ops.smp_processor_id()].comm))
+
+    k.register_kprobe("softirq_entry", on)
+    return log
 
 
 def desc_of(k: Kernel, irq: int) -> IrqDesc:
@@ -117,3 +158,29 @@ def handler(ret: int, log: list[str] | None = None, name: str = "h") -> Any:
 
     h.__name__ = name
     return h
+
+
+# -- the fentry check ------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def checked_fentry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every ``Kernel.fentry`` in the kernel tests checks, as it runs, that the name
+    it charges and probes under is the one its function is declared with, and, for
+    functions shown in stacks, the innermost frame of the model stack."""
+    real = Kernel.fentry
+
+    def fentry(self: Kernel, name: Any, *args: Any) -> None:
+        code = sys._getframe(1).f_code
+        declared = KFUNC_NAMES.get(code)
+        if name is ...:  # not bound: the real fentry refuses it
+            real(self, name, *args)
+            return
+        assert declared == name, f"{code.co_qualname}: fentry({name!r}), @kfunc {declared!r}"
+        if code in KFUNC_CODES:
+            top = model_stack()[0]
+            assert top == name, f"{code.co_qualname}: fentry({name!r}), stack top {top!r}"
+        real(self, name, *args)
+
+    monkeypatch.setattr(Kernel, "fentry", fentry)
+    yield

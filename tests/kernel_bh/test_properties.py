@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bhfakes import hardirq, kernel
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kfakes import bh_kernel, hardirq_do
 
 from irqemu.kernel.context import SCHED_FIFO
 from irqemu.kernel.preempt import SOFTIRQ_MASK, SOFTIRQ_OFFSET
@@ -32,7 +32,7 @@ OPS = st.lists(st.tuples(st.sampled_from(["hardirq", "task", "bh", "bh_nested", 
 def test_each_raise_runs_once_per_window_and_never_with_bh_disabled(flavour, ops, version):
     if flavour == "rt" and version == "4.9":
         version = "4.6"
-    k = kernel(flavour, version=version)
+    k = bh_kernel(flavour, version=version)
     s = kernel_softirq(k)
     raised = [False] * NR_SOFTIRQS
     raised_th = [False] * NR_SOFTIRQS
@@ -70,7 +70,7 @@ def test_each_raise_runs_once_per_window_and_never_with_bh_disabled(flavour, ops
 
     for kind, nrs in ops:
         if kind == "hardirq":
-            hardirq(k, lambda nrs=nrs: raise_all(nrs))
+            hardirq_do(k, lambda nrs=nrs: raise_all(nrs))
         elif kind == "task":
             raise_all(nrs)
         elif kind in ("bh", "bh_nested"):

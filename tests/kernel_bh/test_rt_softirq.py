@@ -3,7 +3,7 @@ irq threads, ksoftirqd only for delegated bits, ktimersoftd for TIMER/HRTIMER.""
 
 from __future__ import annotations
 
-from bhfakes import hardirq, kernel, line, record
+from kfakes import bh_kernel, hardirq_do, line, record
 
 from irqemu.kernel.context import SCHED_FIFO
 from irqemu.kernel.genirq.types import IRQ_HANDLED
@@ -17,19 +17,19 @@ from irqemu.kernel.softirq import (
 
 
 def test_rt_threads_exist_with_their_policies():
-    k = kernel("rt", num_cpus=2)
+    k = bh_kernel("rt", num_cpus=2)
     s = kernel_softirq(k)
     assert [t.comm for t in s.ksoftirqd] == ["ksoftirqd/0", "ksoftirqd/1"]
     kt = s.ktimersoftd[1]
     assert kt is not None and kt.comm == "ktimersoftd/1"
     assert kt.policy == SCHED_FIFO and kt.rt_priority == 1
     assert s.ksoftirqd[0].policy == 0
-    assert kernel_softirq(kernel("rt", ktimersoftd=False)).ktimersoftd == [None]
-    assert kernel_softirq(kernel("mainline")).ktimersoftd == [None]
+    assert kernel_softirq(bh_kernel("rt", ktimersoftd=False)).ktimersoftd == [None]
+    assert kernel_softirq(bh_kernel("mainline")).ktimersoftd == [None]
 
 
 def test_softirq_raised_in_forced_thread_runs_in_that_thread():
-    k = kernel("rt")
+    k = bh_kernel("rt")
     s = kernel_softirq(k)
     log = record(k)
     stacks: list[list[str]] = []
@@ -41,7 +41,7 @@ def test_softirq_raised_in_forced_thread_runs_in_that_thread():
         return IRQ_HANDLED
 
     k.request_irq(irq, handler, 0, "eth", None)
-    hardirq(k, lambda: k.generic_handle_irq(irq))
+    hardirq_do(k, lambda: k.generic_handle_irq(irq))
     assert log == [] and s.ksoftirqd[0].state == "S"
     (thread,) = k.irq_threads()
     k.sched.run_task(thread)  # type: ignore[attr-defined]
@@ -55,7 +55,7 @@ def test_softirq_raised_in_forced_thread_runs_in_that_thread():
 
 
 def test_raised_in_hardirq_goes_to_the_daemons():
-    k = kernel("rt")
+    k = bh_kernel("rt")
     s = kernel_softirq(k)
     log = record(k)
 
@@ -63,7 +63,7 @@ def test_raised_in_hardirq_goes_to_the_daemons():
         for nr in (RCU_SOFTIRQ, TIMER_SOFTIRQ, HRTIMER_SOFTIRQ, NET_RX_SOFTIRQ):
             s.raise_softirq_irqoff(nr)
 
-    hardirq(k, body)
+    hardirq_do(k, body)
     kt = s.ktimersoftd[0]
     assert kt is not None
     assert log == []  # irq_exit never runs softirqs on RT
@@ -77,16 +77,16 @@ def test_raised_in_hardirq_goes_to_the_daemons():
 
 
 def test_without_ktimersoftd_timers_run_in_ksoftirqd():
-    k = kernel("rt", ktimersoftd=False)
+    k = bh_kernel("rt", ktimersoftd=False)
     s = kernel_softirq(k)
     log = record(k)
-    hardirq(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ))
+    hardirq_do(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ))
     k.sched.run_pending()  # type: ignore[attr-defined]
     assert log == [("softirq_entry", TIMER_SOFTIRQ, "ksoftirqd/0")]
 
 
 def test_ksoft_hands_leftovers_to_ksoftirqd():
-    k = kernel("rt")
+    k = bh_kernel("rt")
     s = kernel_softirq(k)
     log = record(k)
     k.local_bh_disable()
@@ -99,14 +99,14 @@ def test_ksoft_hands_leftovers_to_ksoftirqd():
 
 
 def test_raise_outside_bh_section_wakes_daemon_not_current():
-    k = kernel("rt")
+    k = bh_kernel("rt")
     s = kernel_softirq(k)
     s.raise_softirq(NET_RX_SOFTIRQ)
     assert k.current[0].softirqs_raised == 0 and s.ksoftirqd[0].state == "R"
 
 
 def test_nested_bh_sections_run_at_outermost_enable():
-    k = kernel("rt")
+    k = bh_kernel("rt")
     s = kernel_softirq(k)
     log = record(k)
     k.local_bh_disable()
@@ -119,7 +119,7 @@ def test_nested_bh_sections_run_at_outermost_enable():
 
 
 def test_6x_rt_local_bh_enable_runs_all_pending():
-    k = kernel("rt", version="6.x")
+    k = bh_kernel("rt", version="6.x")
     s = kernel_softirq(k)
     log = record(k)
     s.pending_mask[0] |= 1 << RCU_SOFTIRQ  # pending from elsewhere

@@ -4,7 +4,7 @@ the 4.9-6.4 defer rule, /proc/softirqs."""
 from __future__ import annotations
 
 import pytest
-from bhfakes import hardirq, kernel, record
+from kfakes import bh_kernel, hardirq_do, record
 
 from irqemu.kernel.softirq import (
     HI_SOFTIRQ,
@@ -27,7 +27,7 @@ def test_vectors_in_linux_order_and_names_per_version():
 
 
 def test_irq_exit_runs_pending_lowest_vector_first():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     log = record(k)
 
@@ -36,7 +36,7 @@ def test_irq_exit_runs_pending_lowest_vector_first():
             s.raise_softirq_irqoff(nr)
         assert log == []  # nothing runs inside the hard IRQ
 
-    hardirq(k, body)
+    hardirq_do(k, body)
     assert [v for _, v, _ in log] == [HI_SOFTIRQ, TIMER_SOFTIRQ, NET_RX_SOFTIRQ, RCU_SOFTIRQ]
     assert all(c == "swapper/0" for *_, c in log)  # on the interrupted task
     assert s.kstat[0][NET_RX_SOFTIRQ] == 1 and s.pending_mask[0] == 0
@@ -44,10 +44,10 @@ def test_irq_exit_runs_pending_lowest_vector_first():
 
 
 def test_restart_limit_ten_passes_then_ksoftirqd():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     s.open_softirq(NET_RX_SOFTIRQ, lambda: s.raise_softirq_irqoff(NET_RX_SOFTIRQ), "again")
-    hardirq(k, lambda: s.raise_softirq_irqoff(NET_RX_SOFTIRQ))
+    hardirq_do(k, lambda: s.raise_softirq_irqoff(NET_RX_SOFTIRQ))
     assert s.kstat[0][NET_RX_SOFTIRQ] == 10
     assert s.pending_mask[0] == 1 << NET_RX_SOFTIRQ
     assert s.ksoftirqd[0].state == "R"
@@ -56,7 +56,7 @@ def test_restart_limit_ten_passes_then_ksoftirqd():
 
 
 def test_time_limit_stops_after_two_ms_worth_of_jiffies():
-    k = kernel()  # HZ=100: msecs_to_jiffies(2) == 1 jiffy
+    k = bh_kernel()  # HZ=100: msecs_to_jiffies(2) == 1 jiffy
     s = kernel_softirq(k)
 
     def slow():
@@ -64,22 +64,22 @@ def test_time_limit_stops_after_two_ms_worth_of_jiffies():
         s.raise_softirq_irqoff(NET_TX_SOFTIRQ)
 
     s.open_softirq(NET_TX_SOFTIRQ, slow, "slow")
-    hardirq(k, lambda: s.raise_softirq_irqoff(NET_TX_SOFTIRQ))
+    hardirq_do(k, lambda: s.raise_softirq_irqoff(NET_TX_SOFTIRQ))
     assert 1 <= s.kstat[0][NET_TX_SOFTIRQ] <= 2  # stops once jiffies reaches end
     assert s.ksoftirqd[0].state == "R"
 
 
 def test_need_resched_stops_restarts():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     k.sched.need_resched = lambda cpu: True  # type: ignore[attr-defined]
     s.open_softirq(NET_RX_SOFTIRQ, lambda: s.raise_softirq_irqoff(NET_RX_SOFTIRQ), "again")
-    hardirq(k, lambda: s.raise_softirq_irqoff(NET_RX_SOFTIRQ))
+    hardirq_do(k, lambda: s.raise_softirq_irqoff(NET_RX_SOFTIRQ))
     assert s.kstat[0][NET_RX_SOFTIRQ] == 1 and s.ksoftirqd[0].state == "R"
 
 
 def test_raise_from_task_context_wakes_ksoftirqd():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     log = record(k)
     s.raise_softirq(NET_RX_SOFTIRQ)
@@ -89,7 +89,7 @@ def test_raise_from_task_context_wakes_ksoftirqd():
 
 
 def test_local_bh_enable_runs_pending_without_waking_ksoftirqd():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     log = record(k)
     k.local_bh_disable()
@@ -101,10 +101,10 @@ def test_local_bh_enable_runs_pending_without_waking_ksoftirqd():
 
 
 def test_threadirqs_irq_exit_hands_off_to_ksoftirqd():
-    k = kernel("threadirqs")
+    k = bh_kernel("threadirqs")
     s = kernel_softirq(k)
     log = record(k)
-    hardirq(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ))
+    hardirq_do(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ))
     assert log == [] and s.ksoftirqd[0].state == "R"
     k.sched.run_pending()  # type: ignore[attr-defined]
     assert log == [("softirq_entry", TIMER_SOFTIRQ, "ksoftirqd/0")]
@@ -119,22 +119,22 @@ def test_threadirqs_irq_exit_hands_off_to_ksoftirqd():
     ("6.x", NET_RX_SOFTIRQ, True),  # reverted in 6.5
 ])
 def test_let_ksoftirqd_do_its_job(version, nr, inline):
-    k = kernel(version=version)
+    k = bh_kernel(version=version)
     s = kernel_softirq(k)
     s.wakeup_softirqd()  # ksoftirqd runnable
     log = record(k)
-    hardirq(k, lambda: s.raise_softirq_irqoff(nr))
+    hardirq_do(k, lambda: s.raise_softirq_irqoff(nr))
     assert bool(log) == inline
 
 
 def test_proc_softirqs_format():
-    k = kernel(num_cpus=2)
+    k = bh_kernel(num_cpus=2)
     s = kernel_softirq(k)
-    hardirq(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ), cpu=1)
+    hardirq_do(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ), cpu=1)
     text = proc_softirqs(k).splitlines()
     assert text[0] == " " * 20 + "CPU0       CPU1       "
     assert text[2] == "       TIMER:          0          1"
     assert text[6] == "BLOCK_IOPOLL:          0          0"
     assert len(text) == 11
-    k6 = kernel(version="6.x")
+    k6 = bh_kernel(version="6.x")
     assert "    IRQ_POLL:" in proc_softirqs(k6)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bhfakes import hardirq, kernel
+from kfakes import bh_kernel, hardirq_do
 
 from irqemu.kernel.softirq import HI_SOFTIRQ, TASKLET_SOFTIRQ, kernel_softirq
 from irqemu.kernel.tasklet import (
@@ -19,7 +19,7 @@ from irqemu.kernel.tasklet import (
 
 
 def test_schedule_twice_runs_once_and_run_bit_held_while_running():
-    k = kernel()
+    k = bh_kernel()
     seen: list[int] = []
     t = tasklet_init(lambda d: seen.append(t.state), 7, "t")
 
@@ -28,18 +28,18 @@ def test_schedule_twice_runs_once_and_run_bit_held_while_running():
         assert not tasklet_schedule(k, t)  # SCHED already set: no-op
         assert t.state == TASKLET_STATEF_SCHED
 
-    hardirq(k, body)
+    hardirq_do(k, body)
     assert seen == [TASKLET_STATEF_RUN]  # SCHED cleared before func, RUN held
     assert t.state == 0 and t.runs == 1
     assert kernel_softirq(k).kstat[0][TASKLET_SOFTIRQ] == 1
 
 
 def test_disabled_tasklet_rereaises_every_pass_then_runs_after_enable():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     t = tasklet_init(lambda d: None, 0, "t")
     tasklet_disable(k, t)
-    hardirq(k, lambda: tasklet_schedule(k, t))
+    hardirq_do(k, lambda: tasklet_schedule(k, t))
     # re-raised on every pass: 10 passes, then ksoftirqd
     assert s.kstat[0][TASKLET_SOFTIRQ] == 10 and t.runs == 0
     assert t.state == TASKLET_STATEF_SCHED and s.ksoftirqd[0].state == "R"
@@ -49,15 +49,15 @@ def test_disabled_tasklet_rereaises_every_pass_then_runs_after_enable():
 
 
 def test_hi_tasklet_uses_hi_vector():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     t = tasklet_init(lambda d: None, 0, "hi")
-    hardirq(k, lambda: tasklet_hi_schedule(k, t))
+    hardirq_do(k, lambda: tasklet_hi_schedule(k, t))
     assert s.kstat[0][HI_SOFTIRQ] == 1 and s.kstat[0][TASKLET_SOFTIRQ] == 0 and t.runs == 1
 
 
 def test_rescheduled_from_its_own_func_runs_again_later():
-    k = kernel()
+    k = bh_kernel()
     s = kernel_softirq(k)
     n = [0]
 
@@ -67,12 +67,12 @@ def test_rescheduled_from_its_own_func_runs_again_later():
             tasklet_schedule(k, t)
 
     t = tasklet_init(fn, 0, "self")
-    hardirq(k, lambda: tasklet_schedule(k, t))
+    hardirq_do(k, lambda: tasklet_schedule(k, t))
     assert n[0] == 3 and s.kstat[0][TASKLET_SOFTIRQ] == 3
 
 
 def test_kill_removes_a_queued_tasklet():
-    k = kernel()
+    k = bh_kernel()
     t = tasklet_init(lambda d: None, 0, "t")
     k.local_bh_disable()
     tasklet_schedule(k, t)
@@ -82,7 +82,7 @@ def test_kill_removes_a_queued_tasklet():
 
 
 def test_rt_disabled_tasklet_parks_pending_until_enable():
-    k = kernel("rt")
+    k = bh_kernel("rt")
     s = kernel_softirq(k)
     t = tasklet_init(lambda d: None, 0, "t")
     tasklet_disable(k, t)
@@ -96,8 +96,8 @@ def test_rt_disabled_tasklet_parks_pending_until_enable():
 
 
 def test_per_cpu_lists():
-    k = kernel(num_cpus=2)
+    k = bh_kernel(num_cpus=2)
     s = kernel_softirq(k)
     t = tasklet_init(lambda d: None, 0, "t")
-    hardirq(k, lambda: tasklet_schedule(k, t), cpu=1)
+    hardirq_do(k, lambda: tasklet_schedule(k, t), cpu=1)
     assert t.cpus == [1] and s.kstat[1][TASKLET_SOFTIRQ] == 1 and s.kstat[0][TASKLET_SOFTIRQ] == 0

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from types import CodeType
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
@@ -270,24 +271,41 @@ class DeferredRunner:
 
 # -- probe points and model call stacks -------------------------------------------
 
-#: code object of a model function -> its Linux name (for call-stack capture)
-KFUNC_CODES: dict[Any, str] = {}
+#: code object of every traced model function -> its Linux name
+KFUNC_NAMES: dict[CodeType, str] = {}
+#: the subset shown in call stacks (:func:`model_stack`, stackcount)
+KFUNC_CODES: dict[CodeType, str] = {}
 
-_F = Any
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def kfunc(name: str | None = None) -> Callable[[_F], _F]:
-    """Register a model function under its Linux name, for :func:`model_stack`.
+def kfunc(name: str | None = None, *, stack: bool = True) -> Callable[[_F], _F]:
+    """Declare a model function under its Linux name (default: its Python name):
+    the one place the name is written.
 
-    Adds no wrapper and so no per-call cost: the function is returned unchanged.
-    Probe firing and cycle charging are explicit ``kernel.enter(name, ...)``
-    calls at the top of each model function.
+    The body starts with ``kernel.fentry(..., *args)`` (ftrace's fentry: charge
+    the function's modelled cost, fire the probes attached to it). The ``...``
+    is the name's placeholder: this decorator binds it at definition time, by
+    replacing the Ellipsis constant in the function's code with the name, so the
+    call costs what ``kernel.enter("name", *args)`` costs and no frame is looked
+    up. ``...`` must not be used for anything else in the body (a test checks).
+
+    ``stack=False``: charged and probed, but not shown in call stacks (static
+    inline functions, setup calls a stack capture does not show).
+
+    Adds no wrapper and so no per-call cost: the function object is returned.
     """
 
     def deco(fn: _F) -> _F:
-        code = getattr(fn, "__code__", None)
-        if code is not None:
-            KFUNC_CODES[code] = name or fn.__name__
+        linux = name or fn.__name__
+        code = fn.__code__
+        if Ellipsis in code.co_consts:
+            code = code.replace(co_consts=tuple(
+                linux if c is Ellipsis else c for c in code.co_consts))
+            fn.__code__ = code
+        KFUNC_NAMES[code] = linux
+        if stack:
+            KFUNC_CODES[code] = linux
         return fn
 
     return deco

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import EllipsisType
 from typing import Any
 
 from irqemu.kernel import costs as _costs
@@ -132,9 +133,23 @@ class Kernel:
             hook(self)
 
     # -- probe points and costs ---------------------------------------------------------
+    def fentry(self, name: str | EllipsisType, *args: Any) -> None:
+        """The first call of every ``@kfunc`` model function (ftrace's fentry),
+        written ``kernel.fentry(..., *args)``: charge the function's modelled cost
+        and fire the probes attached to it. ``@kfunc`` has replaced the ``...``
+        with the function's Linux name; a ``...`` reaching here means the
+        function is not declared with ``@kfunc``."""
+        c = self.costs.get(name)  # type: ignore[arg-type]
+        if c:
+            self.ops.charge(c)
+        elif name is ...:
+            raise RuntimeError("fentry(...) in a function not declared with @kfunc")
+        if self.probes:
+            self.fire(name, *args)  # type: ignore[arg-type]
+
     def enter(self, name: str, *args: Any) -> None:
-        """Called at the top of every model function: charge its modelled cost and
-        fire any probe attached to it."""
+        """``fentry`` under an explicit name: for model code outside the kernel
+        model (scenarios' drivers) and probe points that are not functions."""
         c = self.costs.get(name)
         if c:
             self.ops.charge(c)
@@ -218,14 +233,14 @@ class Kernel:
     # -- hard-IRQ context (kernel/softirq.c irq_enter/irq_exit) ---------------------------
     @kfunc()
     def irq_enter(self) -> None:
-        self.enter("irq_enter")
+        self.fentry(...)
         cpu = self.ops.smp_processor_id()
         self.preempt_count[cpu] += HARDIRQ_OFFSET
         self.hardirq_nesting[cpu] += 1
 
     @kfunc()
     def irq_exit(self) -> None:
-        self.enter("irq_exit")
+        self.fentry(...)
         cpu = self.ops.smp_processor_id()
         self.preempt_count[cpu] -= HARDIRQ_OFFSET
         self.hardirq_nesting[cpu] -= 1

@@ -30,8 +30,8 @@ Modelled on v4.6 (and 4.6-rt), with the [6.x] differences noted:
 Not modelled: RPS, busy polling, threaded NAPI ([6.x]), the 6.x NAPIF_STATE_MISSED
 reschedule, GRO merging (frames go up one by one: the FEC's test frames are not IP).
 
-Every function calls ``kernel.enter(name, ...)`` with its Linux name (costs,
-kprobes) and is registered with :func:`~irqemu.kernel.context.kfunc` (stackcount).
+Every function is declared with its Linux name by :func:`~irqemu.kernel.context.kfunc`
+(stackcount) and calls ``kernel.fentry(..., *args)`` (costs, kprobes).
 """
 
 from __future__ import annotations
@@ -180,10 +180,11 @@ def napi_layer(kernel: Kernel) -> Napi:
 
 
 # -- setup (netif_napi_add, napi_enable, napi_disable) -------------------------------
+@kfunc(stack=False)
 def netif_napi_add(kernel: Kernel, dev: Any, poll: Callable[[NapiStruct, int], int],
                    weight: int = NAPI_POLL_WEIGHT, name: str = "napi") -> NapiStruct:
     """netif_napi_add: a new instance, SCHED set (disabled) until napi_enable."""
-    kernel.enter("netif_napi_add", dev)
+    kernel.fentry(..., dev)
     layer = napi_layer(kernel)
     if weight > NAPI_POLL_WEIGHT:
         kernel.printk(f"netif_napi_add() called with weight {weight} on device {name}")
@@ -193,15 +194,17 @@ def netif_napi_add(kernel: Kernel, dev: Any, poll: Callable[[NapiStruct, int], i
     return n
 
 
+@kfunc(stack=False)
 def napi_enable(kernel: Kernel, n: NapiStruct) -> None:
-    kernel.enter("napi_enable", n)
+    kernel.fentry(..., n)
     n.clear_bit(NAPI_STATE_SCHED)
     n.clear_bit(NAPI_STATE_NPSVC)
 
 
+@kfunc(stack=False)
 def napi_disable(kernel: Kernel, n: NapiStruct) -> None:
     """Set DISABLE, take SCHED (the model cannot sleep: SCHED must be free), clear DISABLE."""
-    kernel.enter("napi_disable", n)
+    kernel.fentry(..., n)
     n.set_bit(NAPI_STATE_DISABLE)
     if n.test_and_set_bit(NAPI_STATE_SCHED):
         kernel.warn("napi_disable: instance still scheduled (the model cannot msleep)")
@@ -212,7 +215,7 @@ def napi_disable(kernel: Kernel, n: NapiStruct) -> None:
 @kfunc()
 def napi_schedule_prep(kernel: Kernel, n: NapiStruct) -> bool:
     """``!napi_disable_pending(n) && !test_and_set_bit(NAPI_STATE_SCHED, &n->state)``."""
-    kernel.enter("napi_schedule_prep", n)
+    kernel.fentry(..., n)
     return not n.test_bit(NAPI_STATE_DISABLE) and not n.test_and_set_bit(NAPI_STATE_SCHED)
 
 
@@ -220,7 +223,7 @@ def napi_schedule_prep(kernel: Kernel, n: NapiStruct) -> bool:
 def napi_schedule_core(kernel: Kernel, n: NapiStruct) -> None:
     """__napi_schedule: local_irq_save; ____napi_schedule (poll_list tail +
     __raise_softirq_irqoff(NET_RX_SOFTIRQ)); local_irq_restore."""
-    kernel.enter("__napi_schedule", n)
+    kernel.fentry(..., n)
     ops = kernel.ops
     was = ops.irqs_disabled()
     ops.local_irq_disable()
@@ -252,7 +255,7 @@ def _unlink(kernel: Kernel, n: NapiStruct) -> None:
 
 @kfunc()
 def napi_gro_flush(kernel: Kernel, n: NapiStruct, flush_old: bool = False) -> None:
-    kernel.enter("napi_gro_flush", n)
+    kernel.fentry(..., n)
     n.gro_count = 0
 
 
@@ -261,7 +264,7 @@ def napi_complete_done(kernel: Kernel, n: NapiStruct, work_done: int = 0) -> boo
     """4.6: NPSVC -> return; flush GRO; clear SCHED (unlinking with irqs off if the
     instance is still on a poll list). Returns True as [6.x]'s version does when it
     completed."""
-    kernel.enter("napi_complete_done", n, work_done)
+    kernel.fentry(..., n, work_done)
     if n.test_bit(NAPI_STATE_NPSVC):
         return False
     if n.gro_count:
@@ -292,14 +295,14 @@ def napi_complete(kernel: Kernel, n: NapiStruct) -> bool:
 def napi_gro_receive(kernel: Kernel, n: NapiStruct, skb: bytes) -> int:
     """napi_gro_receive: GRO finds no offload for the frame (GRO_NORMAL) and passes it
     to netif_receive_skb_internal. Returns GRO_NORMAL (4)."""
-    kernel.enter("napi_gro_receive", n, skb)
+    kernel.fentry(..., n, skb)
     netif_receive_skb_core(kernel, n, skb)
     return 4
 
 
 @kfunc("__netif_receive_skb_core")
 def netif_receive_skb_core(kernel: Kernel, n: NapiStruct, skb: bytes) -> None:
-    kernel.enter("__netif_receive_skb_core", skb)
+    kernel.fentry(..., skb)
     layer = napi_layer(kernel)
     layer.this_sd().processed += 1
     if layer.deliver is not None:
@@ -309,7 +312,7 @@ def netif_receive_skb_core(kernel: Kernel, n: NapiStruct, skb: bytes) -> None:
 # -- polling ----------------------------------------------------------------------------
 @kfunc()
 def napi_poll(kernel: Kernel, n: NapiStruct, repoll: list[NapiStruct]) -> int:
-    kernel.enter("napi_poll", n)
+    kernel.fentry(..., n)
     _unlink(kernel, n)  # list_del_init(&n->poll_list)
     weight = n.weight
     work = 0
@@ -341,7 +344,7 @@ def napi_poll(kernel: Kernel, n: NapiStruct, repoll: list[NapiStruct]) -> int:
 def net_rx_action(layer: Napi) -> None:
     """The NET_RX_SOFTIRQ action (see the module docstring)."""
     k = layer.kernel
-    k.enter("net_rx_action")
+    k.fentry(...)
     ops = k.ops
     sd = layer.this_sd()
     sd.net_rx_actions += 1

@@ -233,7 +233,7 @@ class Sched:
     @kfunc("try_to_wake_up")
     def wake_up_process(self, t: Task) -> bool:
         k = self._k()
-        k.enter("try_to_wake_up", t)
+        k.fentry(..., t)
         if t.state == "X":
             return False
         if t.state == "R":
@@ -318,7 +318,7 @@ class Sched:
         nxt = self.pick_next_task(cpu)
         if nxt is prev:
             return prev
-        k.enter("__schedule")
+        k.fentry(...)
         charge = self.switch_cycles
         if charge:
             k.ops.charge(charge)

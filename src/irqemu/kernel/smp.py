@@ -29,7 +29,7 @@ NR_IPI = 7
 def handle_IPI(kernel: Kernel, ipinr: int) -> None:
     """Count the kind, run its hook; all but RESCHEDULE (and WAKEUP, which does
     nothing) inside irq_enter/irq_exit."""
-    kernel.enter("handle_IPI", ipinr)
+    kernel.fentry(..., ipinr)
     cpu = kernel.ops.smp_processor_id()
     if 0 <= ipinr < NR_IPI:
         kernel.ipi_counts[cpu][ipinr] += 1

@@ -270,7 +270,7 @@ class Softirq:
     def raise_softirq_irqoff_nowake(self, nr: int) -> None:
         k = self.kernel
         assert k is not None
-        k.enter("__raise_softirq_irqoff", nr)
+        k.fentry(..., nr)
         if self.rt:
             self._rt_do_raise(nr)
             if not self._in_irq() and not self._cur().softirq_nestcnt:
@@ -295,7 +295,7 @@ class Softirq:
     def raise_softirq_irqoff(self, nr: int) -> None:
         k = self.kernel
         assert k is not None
-        k.enter("raise_softirq_irqoff", nr)
+        k.fentry(..., nr)
         if self.rt:
             self._rt_do_raise(nr)
             if self._in_irq():
@@ -311,11 +311,12 @@ class Softirq:
         if not self._in_interrupt():
             self.wakeup_softirqd()
 
+    @kfunc(stack=False)
     def raise_softirq(self, nr: int) -> None:
         """local_irq_save; raise_softirq_irqoff; local_irq_restore."""
         k = self.kernel
         assert k is not None
-        k.enter("raise_softirq", nr)
+        k.fentry(..., nr)
         was = k.ops.irqs_disabled()
         k.ops.local_irq_disable()
         self.raise_softirq_irqoff(nr)
@@ -328,7 +329,7 @@ class Softirq:
         Elsewhere the same as __raise_softirq_irqoff (mainline has no such function)."""
         k = self.kernel
         assert k is not None
-        k.enter("__raise_softirq_irqoff_ksoft", nr)
+        k.fentry(..., nr)
         if not self.rt:
             self.raise_softirq_irqoff_nowake(nr)
             return
@@ -370,7 +371,7 @@ class Softirq:
     def wakeup_softirqd(self) -> None:
         k = self.kernel
         assert k is not None
-        k.enter("wakeup_softirqd")
+        k.fentry(...)
         tsk = self.ksoftirqd[k.ops.smp_processor_id()]
         if tsk.state != "R":
             k.wake_up_process(tsk)
@@ -412,7 +413,7 @@ class Softirq:
     def do_softirq_core(self) -> None:
         k = self.kernel
         assert k is not None
-        k.enter("__do_softirq")
+        k.fentry(...)
         ops = k.ops
         cpu = ops.smp_processor_id()
         end = k.jiffies + msecs_to_jiffies(MAX_SOFTIRQ_TIME_MS, k.config.hz)
@@ -442,7 +443,7 @@ class Softirq:
         """4.6-rt: run the bits raised in the current task's context, lowest first."""
         k = self.kernel
         assert k is not None
-        k.enter("do_current_softirqs")
+        k.fentry(...)
         ops = k.ops
         cpu = ops.smp_processor_id()
         cur = k.current[cpu]
@@ -513,11 +514,12 @@ class Softirq:
         if self.pending_mask[cpu]:
             self.invoke_softirq(cpu)
 
+    @kfunc(stack=False)
     def invoke_softirq(self, cpu: int) -> None:
         """(static inline in softirq.c: no frame of its own on a stack)"""
         k = self.kernel
         assert k is not None
-        k.enter("invoke_softirq")
+        k.fentry(...)
         if self.rt:
             if self.ksoftirqd[cpu].softirqs_raised:
                 self.wakeup_softirqd()
@@ -552,7 +554,7 @@ class Softirq:
     def local_bh_disable(self, cpu: int) -> None:
         k = self.kernel
         assert k is not None
-        k.enter("local_bh_disable")
+        k.fentry(...)
         if k.config.preempt_rt:
             k.current[cpu].softirq_nestcnt += 1  # (migrate_disable at the first level)
             return
@@ -573,7 +575,7 @@ class Softirq:
         """4.6-rt __local_bh_enable."""
         k = self.kernel
         assert k is not None
-        k.enter("__local_bh_enable")
+        k.fentry(...)
         cur = k.current[cpu]
         if cur.softirq_nestcnt == 0:
             k.warn("WARNING: local_bh_enable with softirq_nestcnt == 0")
@@ -591,7 +593,7 @@ class Softirq:
     def local_bh_enable_ip(self, cpu: int) -> None:
         k = self.kernel
         assert k is not None
-        k.enter("__local_bh_enable_ip")
+        k.fentry(...)
         if k.ops.irqs_disabled():
             k.warn_once("bh_irqs_off", "WARNING: local_bh_enable with interrupts disabled")
         # preempt_count_sub(cnt - 1): leave the BH-off count, keep preemption off
@@ -602,11 +604,12 @@ class Softirq:
         finally:
             k.preempt_count[cpu] -= 1  # preempt_count_dec; preempt_check_resched
 
+    @kfunc("__local_bh_enable_ip", stack=False)
     def _rt6_local_bh_enable(self, cpu: int) -> None:
         """[6.x] RT __local_bh_enable_ip: at the outermost level run all pending."""
         k = self.kernel
         assert k is not None
-        k.enter("__local_bh_enable_ip")
+        k.fentry(...)
         cur = k.current[cpu]
         if cur.softirq_nestcnt == 1 and self.pending_mask[cpu] and not self._in_irq() \
                 and not k.ops.irqs_disabled():
@@ -638,7 +641,7 @@ class Softirq:
     def run_ksoftirqd(self, cpu: int) -> None:
         k = self.kernel
         assert k is not None
-        k.enter("run_ksoftirqd", cpu)
+        k.fentry(..., cpu)
         ops = k.ops
         if self.rt:
             ops.local_irq_disable()
@@ -658,7 +661,7 @@ class Softirq:
         """[6.x] ktimers/N: move the timer bits to pending and run __do_softirq."""
         k = self.kernel
         assert k is not None
-        k.enter("run_timersd", cpu)
+        k.fentry(..., cpu)
         ops = k.ops
         ops.local_irq_disable()
         self.pending_mask[cpu] |= self.pending_timer[cpu]

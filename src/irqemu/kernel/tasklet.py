@@ -96,10 +96,9 @@ def _raise_irqoff(kernel: Kernel, nr: int) -> None:
     kernel.softirq.raise_softirq_irqoff(nr)
 
 
-@kfunc()
-def __tasklet_schedule(kernel: Kernel, t: TaskletStruct, hi: bool = False) -> None:
-    """local_irq_save; append to this CPU's list tail; raise_softirq_irqoff."""
-    kernel.enter("__tasklet_hi_schedule" if hi else "__tasklet_schedule", t)
+def _tasklet_schedule_common(kernel: Kernel, t: TaskletStruct, hi: bool) -> None:
+    """local_irq_save; append to this CPU's list tail; raise_softirq_irqoff
+    (__tasklet_schedule_common: static, no frame of its own)."""
     ops = kernel.ops
     cpu = ops.smp_processor_id()
     was = ops.irqs_disabled()
@@ -109,6 +108,18 @@ def __tasklet_schedule(kernel: Kernel, t: TaskletStruct, hi: bool = False) -> No
     _raise_irqoff(kernel, HI_SOFTIRQ if hi else TASKLET_SOFTIRQ)
     if not was:
         ops.local_irq_enable()
+
+
+@kfunc()
+def __tasklet_schedule(kernel: Kernel, t: TaskletStruct) -> None:
+    kernel.fentry(..., t)
+    _tasklet_schedule_common(kernel, t, False)
+
+
+@kfunc()
+def __tasklet_hi_schedule(kernel: Kernel, t: TaskletStruct) -> None:
+    kernel.fentry(..., t)
+    _tasklet_schedule_common(kernel, t, True)
 
 
 def tasklet_schedule(kernel: Kernel, t: TaskletStruct) -> bool:
@@ -124,7 +135,7 @@ def tasklet_hi_schedule(kernel: Kernel, t: TaskletStruct) -> bool:
     if t.state & TASKLET_STATEF_SCHED:
         return False
     t.state |= TASKLET_STATEF_SCHED
-    __tasklet_schedule(kernel, t, hi=True)
+    __tasklet_hi_schedule(kernel, t)
     return True
 
 
@@ -200,14 +211,14 @@ def _tasklet_action_common(kernel: Kernel, hi: bool) -> None:
 @kfunc()
 def tasklet_action(kernel: Kernel) -> None:
     """TASKLET_SOFTIRQ's action."""
-    kernel.enter("tasklet_action")
+    kernel.fentry(...)
     _tasklet_action_common(kernel, hi=False)
 
 
 @kfunc()
 def tasklet_hi_action(kernel: Kernel) -> None:
     """HI_SOFTIRQ's action."""
-    kernel.enter("tasklet_hi_action")
+    kernel.fentry(...)
     _tasklet_action_common(kernel, hi=True)
 
 

@@ -129,7 +129,7 @@ class Timers:
 @kfunc()
 def tick_handle_periodic(timers: Timers, cpu: int) -> None:
     k = timers.kernel
-    k.enter("tick_handle_periodic", cpu)
+    k.fentry(..., cpu)
     timers.ticks[cpu] += 1
     update_process_times(timers, cpu)
 
@@ -173,7 +173,7 @@ def _expire_hrtimers(timers: Timers, cpu: int) -> None:
 def run_timer_softirq(timers: Timers) -> None:
     """TIMER_SOFTIRQ: run this CPU's timer_list timers whose time has come."""
     k = timers.kernel
-    k.enter("run_timer_softirq")
+    k.fentry(...)
     cpu = k.ops.smp_processor_id()
     base = timers.bases[cpu]
     j = k.jiffies
@@ -186,14 +186,14 @@ def run_timer_softirq(timers: Timers) -> None:
 
 @kfunc()
 def call_timer_fn(k: Kernel, t: TimerList) -> None:
-    k.enter("call_timer_fn", t.name)
+    k.fentry(..., t.name)
     t.fn(t)
 
 
 @kfunc()
 def run_hrtimer_softirq(timers: Timers) -> None:
     k = timers.kernel
-    k.enter("run_hrtimer_softirq")
+    k.fentry(...)
     _expire_hrtimers(timers, k.ops.smp_processor_id())
 
 

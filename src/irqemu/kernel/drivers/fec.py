@@ -263,9 +263,10 @@ def fec_restart(fep: FecEnetPrivate) -> None:
     fep.writel(fep.default_imask() if fep.link else FEC_ENET_MII, FEC_IMASK)
 
 
+@kfunc(stack=False)
 def fec_enet_open(fep: FecEnetPrivate) -> None:
     """fec_enet_open: buffers, (phy connect: link up), fec_restart, napi_enable."""
-    fep.kernel.enter("fec_enet_open", fep)
+    fep.kernel.fentry(..., fep)
     fec_enet_alloc_buffers(fep)
     fep.link = True  # phylib's fec_enet_adjust_link: link up, 1000/Full
     fec_restart(fep)
@@ -297,7 +298,7 @@ def fec_enet_collect_events(fep: FecEnetPrivate, int_events: int) -> bool:
 @kfunc()
 def fec_enet_interrupt(irq: int, fep: FecEnetPrivate) -> int:
     k = fep.kernel
-    k.enter("fec_enet_interrupt", irq)
+    k.fentry(..., irq)
     fep.stats.interrupts += 1
     ret = IRQ_NONE
     int_events = fep.readl(FEC_IEVENT)
@@ -322,7 +323,7 @@ def fec_enet_interrupt(irq: int, fep: FecEnetPrivate) -> int:
 def fec_enet_rx_napi(napi: NapiStruct, budget: int) -> int:
     fep: FecEnetPrivate = napi.dev
     k = fep.kernel
-    k.enter("fec_enet_rx_napi", budget)
+    k.fentry(..., budget)
     fep.stats.polls += 1
     pkts = fec_enet_rx(fep, budget)
     fec_enet_tx(fep)
@@ -353,7 +354,7 @@ def fec_enet_rx(fep: FecEnetPrivate, budget: int) -> int:
 @kfunc()
 def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
     k = fep.kernel
-    k.enter("fec_enet_rx_queue", budget, queue_id)
+    k.fentry(..., budget, queue_id)
     ops = k.ops
     cpu = ops.smp_processor_id()
     mem = fep.mem
@@ -419,7 +420,7 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
 def fec_enet_tx(fep: FecEnetPrivate) -> None:
     """fec_enet_tx: for each queue with work_tx: reap sent descriptors (none: the
     model's driver does not transmit), clear the bit."""
-    fep.kernel.enter("fec_enet_tx")
+    fep.kernel.fentry(...)
     fep.work_tx = 0
 
 

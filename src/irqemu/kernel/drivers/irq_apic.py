@@ -249,7 +249,7 @@ class X86Apic:
     @kfunc("ack_APIC_irq")
     def ack_APIC_irq(self) -> None:
         """apic_eoi: write APIC_EOI_ACK to the EOI register."""
-        self.kernel.enter("ack_APIC_irq")
+        self.kernel.fentry(...)
         self.apic_write(APIC_EOI, APIC_EOI_ACK)
 
     # -- local APIC init (apic.c) ------------------------------------------------------------
@@ -313,7 +313,7 @@ class X86Apic:
     def do_IRQ(self, vector: int) -> int:
         """arch/x86/kernel/irq.c do_IRQ (4.6)."""
         k = self.kernel
-        k.enter("do_IRQ", vector)
+        k.fentry(..., vector)
         cpu = self._cpu()
         k.irq_enter()  # entering_irq
         desc = self.vector_irq[cpu][vector]
@@ -349,7 +349,7 @@ class X86Apic:
         """EOI first (entering_ack_irq), then local_apic_timer_interrupt: LOC++ and
         the clock event's handler, inside irq_enter/irq_exit."""
         k = self.kernel
-        k.enter("smp_apic_timer_interrupt")
+        k.fentry(...)
         self.ack_APIC_irq()
         k.irq_enter()
         cpu = self._cpu()

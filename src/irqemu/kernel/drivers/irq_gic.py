@@ -179,7 +179,7 @@ class GicChipData:
         handle_IPI; spurious (1020..1023) -> stop."""
         k = self.kernel
         while True:
-            k.enter("gic_handle_irq")
+            k.fentry(...)
             irqstat = self.cpu_read(GIC_CPU_INTACK)
             irqnr = irqstat & GICC_IAR_INT_ID_MASK
             if 15 < irqnr < 1020:

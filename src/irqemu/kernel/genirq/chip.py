@@ -91,7 +91,7 @@ def mask_ack_irq(desc: IrqDesc) -> None:
 
 @kfunc()
 def irq_enable(desc: IrqDesc) -> None:
-    desc.kernel.enter("irq_enable", desc)
+    desc.kernel.fentry(..., desc)
     desc.irq_state_clr_disabled()
     chip = desc.irq_data.chip
     if chip.irq_enable is not None:
@@ -105,7 +105,7 @@ def irq_enable(desc: IrqDesc) -> None:
 def irq_disable(desc: IrqDesc) -> None:
     """Lazy disable: without chip.irq_disable (and no DISABLE_UNLAZY) the hardware
     is left alone; the flow handler masks the line if it fires."""
-    desc.kernel.enter("irq_disable", desc)
+    desc.kernel.fentry(..., desc)
     desc.irq_state_set_disabled()
     chip = desc.irq_data.chip
     if chip.irq_disable is not None:
@@ -182,7 +182,7 @@ def irq_may_run(desc: IrqDesc) -> bool:
 
 @kfunc()
 def handle_level_irq(desc: IrqDesc) -> None:
-    desc.kernel.enter("handle_level_irq", desc)
+    desc.kernel.fentry(..., desc)
     mask_ack_irq(desc)
     if not irq_may_run(desc):
         return
@@ -214,7 +214,7 @@ def cond_unmask_eoi_irq(desc: IrqDesc, chip: IrqChip) -> None:
 
 @kfunc()
 def handle_fasteoi_irq(desc: IrqDesc) -> None:
-    desc.kernel.enter("handle_fasteoi_irq", desc)
+    desc.kernel.fentry(..., desc)
     chip = desc.irq_data.chip
     assert chip.irq_eoi is not None, f"{chip.name}: fasteoi flow needs irq_eoi"
     if not irq_may_run(desc):
@@ -237,7 +237,7 @@ def handle_fasteoi_irq(desc: IrqDesc) -> None:
 
 @kfunc()
 def handle_edge_irq(desc: IrqDesc) -> None:
-    desc.kernel.enter("handle_edge_irq", desc)
+    desc.kernel.fentry(..., desc)
     desc.istate &= ~(IRQS_REPLAY | IRQS_WAITING)
     if not irq_may_run(desc):
         desc.istate |= IRQS_PENDING
@@ -265,7 +265,7 @@ def handle_edge_irq(desc: IrqDesc) -> None:
 
 @kfunc()
 def handle_simple_irq(desc: IrqDesc) -> None:
-    desc.kernel.enter("handle_simple_irq", desc)
+    desc.kernel.fentry(..., desc)
     if not irq_may_run(desc):
         return
     desc.istate &= ~(IRQS_REPLAY | IRQS_WAITING)
@@ -280,7 +280,7 @@ def handle_simple_irq(desc: IrqDesc) -> None:
 def handle_percpu_irq(desc: IrqDesc) -> None:
     """No lock, no INPROGRESS: kstat, ack, every action, eoi."""
 
-    desc.kernel.enter("handle_percpu_irq", desc)
+    desc.kernel.fentry(..., desc)
     chip = desc.irq_data.chip
     kstat_incr_irqs_this_cpu(desc)
     if chip.irq_ack is not None:
@@ -296,7 +296,7 @@ def handle_percpu_devid_irq(desc: IrqDesc) -> None:
     accounting. (A missing action: 6.x's "Spurious percpu IRQ" path, in both versions.)"""
 
     k = desc.kernel
-    k.enter("handle_percpu_devid_irq", desc)
+    k.fentry(..., desc)
     chip = desc.irq_data.chip
     cpu = k.ops.smp_processor_id()
     kstat_incr_irqs_this_cpu(desc)

@@ -35,7 +35,7 @@ def ack_bad_irq(kernel: Kernel, irq: int) -> None:
 def handle_bad_irq(desc: IrqDesc) -> None:
     """The flow handler of a descriptor nobody set up: report, count, ack_bad_irq."""
     k = desc.kernel
-    k.enter("handle_bad_irq", desc)
+    k.fentry(..., desc)
     k.printk(desc.describe())
     kstat_incr_irqs_this_cpu(desc)
     ack_bad_irq(k, desc.irq)
@@ -46,7 +46,7 @@ def __irq_wake_thread(desc: IrqDesc, action: IrqAction) -> None:
     """Skip an exiting thread or one whose RUNTHREAD is already set; else mark the
     oneshot bit, count it active, and wake it."""
     k = desc.kernel
-    k.enter("__irq_wake_thread", desc, action)
+    k.fentry(..., desc, action)
     thread = action.thread
     assert thread is not None
     if thread.flags & PF_EXITING:
@@ -94,7 +94,7 @@ def handle_irq_event_percpu(desc: IrqDesc) -> int:
     """Every action runs, in registration order, whatever each returns; the ORed
     result goes to note_interrupt."""
     k = desc.kernel
-    k.enter("handle_irq_event_percpu", desc)
+    k.fentry(..., desc)
     retval = IRQ_NONE
     irq = desc.irq
     for action in list(desc.actions):
@@ -114,7 +114,7 @@ def handle_irq_event_percpu(desc: IrqDesc) -> int:
 def handle_irq_event(desc: IrqDesc) -> int:
     """Clear PENDING, set INPROGRESS, run the actions, clear INPROGRESS."""
     k = desc.kernel
-    k.enter("handle_irq_event", desc)
+    k.fentry(..., desc)
     desc.istate &= ~IRQS_PENDING
     desc.irq_data.irqd_set(IRQD_IRQ_INPROGRESS)
     ret = handle_irq_event_percpu(desc)

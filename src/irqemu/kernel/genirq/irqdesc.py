@@ -95,7 +95,7 @@ def irq_set_percpu_devid(desc: IrqDesc) -> None:
 @kfunc()
 def generic_handle_irq(kernel: Kernel, irq: int) -> int:
     """Run ``irq``'s flow handler; -EINVAL if it has no descriptor."""
-    kernel.enter("generic_handle_irq", irq)
+    kernel.fentry(..., irq)
     desc = kernel.irq_descs.get(irq)
     if desc is None:
         return -EINVAL
@@ -107,7 +107,7 @@ def generic_handle_irq(kernel: Kernel, irq: int) -> int:
 def __handle_domain_irq(kernel: Kernel, domain: IrqDomain | None, hwirq: int,
                         lookup: bool = True) -> int:
     """irq_enter, irq_find_mapping, generic_handle_irq (or ack_bad_irq), irq_exit."""
-    kernel.enter("__handle_domain_irq", hwirq)
+    kernel.fentry(..., hwirq)
     kernel.irq_enter()
     irq = irq_find_mapping(domain, hwirq) if lookup else hwirq
     ret = 0

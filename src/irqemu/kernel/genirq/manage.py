@@ -241,7 +241,7 @@ def irq_thread(t: IrqThread) -> None:
     (test_and_clear), check affinity, run the thread function, account, and drop
     threads_active (wake_threads_waitq)."""
     k, desc, action = t.kernel, t.desc, t.action
-    k.enter("irq_thread", desc, action)
+    k.fentry(..., desc, action)
     if not action.thread_flags & IRQTF_RUNTHREAD:
         return  # a wakeup without work: schedule() again
     action.thread_flags &= ~IRQTF_RUNTHREAD
@@ -280,7 +280,7 @@ def irq_thread_check_affinity(desc: IrqDesc, action: IrqAction) -> None:
 def irq_thread_fn(desc: IrqDesc, action: IrqAction) -> int:
     """Explicit threads and the secondary: thread_fn then finalize_oneshot."""
     k = desc.kernel
-    k.enter("irq_thread_fn", desc, action)
+    k.fentry(..., desc, action)
     assert action.thread_fn is not None
     ret = int(action.thread_fn(action.irq, action.dev_id))
     action.results.append(ret)
@@ -294,7 +294,7 @@ def irq_forced_thread_fn(desc: IrqDesc, action: IrqAction) -> int:
     local_bh_enable (softirqs the handler raised run here, in the irq thread).
     [6.x] on non-RT also disables local interrupts around the handler."""
     k = desc.kernel
-    k.enter("irq_forced_thread_fn", desc, action)
+    k.fentry(..., desc, action)
     assert action.thread_fn is not None
     k.local_bh_disable()
     irqs_off = k.config.v6 and not k.config.preempt_rt
@@ -312,7 +312,7 @@ def irq_forced_thread_fn(desc: IrqDesc, action: IrqAction) -> int:
 @kfunc()
 def irq_finalize_oneshot(desc: IrqDesc, action: IrqAction) -> None:
     k = desc.kernel
-    k.enter("irq_finalize_oneshot", desc, action)
+    k.fentry(..., desc, action)
     if not desc.istate & IRQS_ONESHOT or is_forced_secondary_handler(action.handler):
         return
     if desc.irq_data.irqd_has(IRQD_IRQ_INPROGRESS):
@@ -445,7 +445,7 @@ def request_threaded_irq(kernel: Kernel, irq: int, handler: Handler | None,
                          thread_fn: Handler | None, irqflags: int, devname: str,
                          dev_id: Any) -> int:
     """Returns 0 or a negative errno, as Linux does."""
-    kernel.enter("request_threaded_irq", irq)
+    kernel.fentry(..., irq)
     if ((irqflags & IRQF_SHARED and dev_id is None)
             or (not irqflags & IRQF_SHARED and irqflags & IRQF_COND_SUSPEND)
             or (irqflags & IRQF_NO_SUSPEND and irqflags & IRQF_COND_SUSPEND)):
@@ -535,7 +535,7 @@ def __disable_irq(desc: IrqDesc) -> None:
 
 @kfunc()
 def disable_irq_nosync(kernel: Kernel, irq: int) -> None:
-    kernel.enter("disable_irq_nosync", irq)
+    kernel.fentry(..., irq)
     desc = kernel.irq_descs.get(irq)
     if desc is not None:
         __disable_irq(desc)
@@ -545,7 +545,7 @@ def disable_irq_nosync(kernel: Kernel, irq: int) -> None:
 def synchronize_irq(kernel: Kernel, irq: int) -> bool:
     """Wait until the line is not in progress on any CPU and no thread is active.
     True when that holds on return (the model cannot block: see Kernel.wait_for)."""
-    kernel.enter("synchronize_irq", irq)
+    kernel.fentry(..., irq)
     desc = kernel.irq_descs.get(irq)
     if desc is None:
         return True
@@ -576,7 +576,7 @@ def __enable_irq(desc: IrqDesc) -> None:
 
 @kfunc()
 def enable_irq(kernel: Kernel, irq: int) -> None:
-    kernel.enter("enable_irq", irq)
+    kernel.fentry(..., irq)
     desc = kernel.irq_descs.get(irq)
     if desc is None:
         return

@@ -39,7 +39,7 @@ def resend_irqs(kernel: Kernel) -> None:
 @kfunc()
 def check_irq_resend(desc: IrqDesc) -> None:
     k = desc.kernel
-    k.enter("check_irq_resend", desc)
+    k.fentry(..., desc)
     if desc.irq_settings_is_level():
         desc.istate &= ~IRQS_PENDING
         return

@@ -37,7 +37,7 @@ def bad_action_ret(ret: int) -> bool:
 @kfunc()
 def __report_bad_irq(desc: IrqDesc, action_ret: int) -> None:
     k = desc.kernel
-    k.enter("__report_bad_irq", desc)
+    k.fentry(..., desc)
     irq = desc.irq
     if bad_action_ret(action_ret):
         k.printk(f"irq event {irq}: bogus return value {action_ret:x}", level=3)
@@ -66,7 +66,7 @@ def report_bad_irq(desc: IrqDesc, action_ret: int) -> None:
 @kfunc()
 def note_interrupt(desc: IrqDesc, action_ret: int) -> None:
     k = desc.kernel
-    k.enter("note_interrupt", desc, action_ret)
+    k.fentry(..., desc, action_ret)
     if desc.istate & IRQS_POLL_INPROGRESS or desc.settings_has(IRQ_IS_POLLED):
         return
     if bad_action_ret(action_ret):
