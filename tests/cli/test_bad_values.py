@@ -38,6 +38,12 @@ CASES = [
     (["scenario", "napi-storm", "--duration-ms", "-1"], 2, "--duration-ms -1"),
     (["scenario", "napi-storm", "--sweep", "--duration-ms", "-1"], 2, "--duration-ms -1"),
     (["stackcount", "net_rx_action", "two-paths", "--top", "0"], 2, "--top: 0 is out of range"),
+    (["fuzz", "lost-update", "--save", "/nonexistent-dir/s.json"], 2,
+     "argument --save: /nonexistent-dir/s.json: directory /nonexistent-dir does not exist"),
+    (["fuzz", "lost-update", "--save", "/"], 2, "argument --save: / is a directory"),
+    (["fuzz", "lost-update", "--examples", "0"], 2, "--examples: 0 is out of range"),
+    (["fuzz", "lost-update", "--max-events", "100000"], 2, "--max-events: 100000 is out of range"),
+    (["fuzz", "--replay", "README.md"], 2, "README.md: not JSON"),
 ]
 
 
@@ -55,6 +61,13 @@ def test_bad_value(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtur
     assert got == code and len(lines) == 1, (got, err)
     assert lines[0].startswith("irqemu: ") and message in lines[0]
     assert out == ""
+
+
+def test_binary_replay_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "junk.json"
+    f.write_bytes(bytes(range(256)))
+    assert cli.main(["fuzz", "--replay", str(f)]) == 2
+    assert capsys.readouterr().err == f"irqemu: {f}: not a text (JSON) file\n"
 
 
 def test_board_choices_are_the_boards() -> None:

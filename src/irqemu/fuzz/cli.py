@@ -17,30 +17,24 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_GUEST = 0, 1, 2, 3
+from irqemu.cliargs import (
+    EXIT_GUEST,
+    EXIT_OK,
+    EXIT_USAGE,
+    MAX_COUNT,
+    OneLineParser,
+    int_in,
+    writable_file,
+)
 
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text}")
-    return v
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+EXIT_UNEXPECTED = 1  #: the search or replay did not find what the variant predicts
+__all__ = ["EXIT_GUEST", "EXIT_OK", "EXIT_UNEXPECTED", "EXIT_USAGE", "build_parser", "main"]
 
 
 def build_parser(prog: str = "irqemu fuzz") -> argparse.ArgumentParser:
     from irqemu.fuzz.lost_update import MAX_EVENTS, VARIANTS
 
-    p = argparse.ArgumentParser(prog=prog, description=(
+    p = OneLineParser(prog=prog, description=(
         "Fuzz the timing and order of interrupts with hypothesis: find a schedule that "
         "breaks the guest, shrink it to a minimal one, save it, replay it bit for bit."))
     p.add_argument("target", nargs="?", choices=("lost-update",),
@@ -48,13 +42,14 @@ def build_parser(prog: str = "irqemu fuzz") -> argparse.ArgumentParser:
     p.add_argument("--variant", metavar="V", choices=(*VARIANTS, "all"),
                    help=f"increment sequence: {', '.join(VARIANTS)}, or all "
                         "(search default: plain; replay default: the file's)")
-    p.add_argument("--examples", type=_positive_int, default=100, metavar="N",
+    p.add_argument("--examples", type=int_in(1, 1_000_000), default=100, metavar="N",
                    help="schedules hypothesis tries before shrinking (default 100)")
-    p.add_argument("--seed", type=_int, default=0, metavar="S",
+    p.add_argument("--seed", type=int_in(-MAX_COUNT - 1, MAX_COUNT), default=0, metavar="S",
                    help="search seed: the same seed gives the same result (default 0)")
-    p.add_argument("--max-events", type=_positive_int, default=MAX_EVENTS, metavar="K",
+    p.add_argument("--max-events", type=int_in(1, 1000), default=MAX_EVENTS, metavar="K",
                    help=f"interrupts per schedule at most (default {MAX_EVENTS})")
-    p.add_argument("--save", metavar="FILE", help="write the minimal schedule as JSON")
+    p.add_argument("--save", metavar="FILE", type=writable_file,
+                   help="write the minimal schedule as JSON (checked before the search)")
     p.add_argument("--replay", metavar="FILE", help="play a saved schedule again")
     p.add_argument("--engine", choices=("native", "reference"), default=None,
                    help="native (Cython) or pure-Python reference engine")

@@ -385,7 +385,9 @@ class ReplayResult:
 def _load(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FuzzError(f"{path}: not a text (JSON) file") from None
     except OSError as exc:
         raise FuzzError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
