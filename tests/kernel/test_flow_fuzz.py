@@ -203,7 +203,7 @@ class FlowMachine(RuleBasedStateMachine):
                     self.k.softirq.run_pending()
                 progressed = True
             if self.k.sched.runnable():  # type: ignore[attr-defined]
-                self.k.sched.run_pending()  # type: ignore[attr-defined]
+                self.k.sched.run_pending()
                 progressed = True
             if not progressed:
                 break

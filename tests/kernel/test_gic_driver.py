@@ -62,7 +62,7 @@ def test_oneshot_thread_keeps_gic_line_disabled_until_done():
     b.set_spi(118, True)
     b.fire(0)
     assert not b.gic_dev._spi["en"] >> 150 & 1 and not b.irq_asserted(0)
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert b.gic_dev._spi["en"] >> 150 & 1
 
 

@@ -82,11 +82,11 @@ def test_each_raise_runs_once_per_window_and_never_with_bh_disabled(flavour, ops
                 k.local_bh_enable()
             k.local_bh_enable()
         else:
-            k.sched.run_pending()  # type: ignore[attr-defined]
+            k.sched.run_pending()
     for _ in range(50):
         if not k.sched.runnable():  # type: ignore[attr-defined]
             break
-        k.sched.run_pending()  # type: ignore[attr-defined]
+        k.sched.run_pending()
     assert problems == []
     assert not any(raised) and not any(raised_th), (raised, raised_th)  # every raise ran
     assert s.pending_mask[0] == 0

@@ -69,7 +69,7 @@ def test_raised_in_hardirq_goes_to_the_daemons():
     assert log == []  # irq_exit never runs softirqs on RT
     assert s.ksoftirqd[0].state == "R" and kt.state == "R"
     assert kt.softirqs_raised == (1 << TIMER_SOFTIRQ) | (1 << HRTIMER_SOFTIRQ)
-    k.sched.run_pending()  # type: ignore[attr-defined]  # ktimersoftd (FIFO 1) first
+    k.sched.run_pending()  # ktimersoftd (FIFO 1) first
     assert log == [("softirq_entry", TIMER_SOFTIRQ, "ktimersoftd/0"),
                    ("softirq_entry", HRTIMER_SOFTIRQ, "ktimersoftd/0"),
                    ("softirq_entry", NET_RX_SOFTIRQ, "ksoftirqd/0"),
@@ -81,7 +81,7 @@ def test_without_ktimersoftd_timers_run_in_ksoftirqd():
     s = kernel_softirq(k)
     log = record(k)
     hardirq_do(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ))
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert log == [("softirq_entry", TIMER_SOFTIRQ, "ksoftirqd/0")]
 
 
@@ -94,7 +94,7 @@ def test_ksoft_hands_leftovers_to_ksoftirqd():
     assert k.current[0].softirqs_raised == 0  # not the current task's
     k.local_bh_enable()
     assert log == [] and s.ksoftirqd[0].state == "R"
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert log == [("softirq_entry", NET_RX_SOFTIRQ, "ksoftirqd/0")]
 
 

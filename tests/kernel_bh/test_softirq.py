@@ -84,7 +84,7 @@ def test_raise_from_task_context_wakes_ksoftirqd():
     log = record(k)
     s.raise_softirq(NET_RX_SOFTIRQ)
     assert s.ksoftirqd[0].state == "R" and log == []
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert log == [("softirq_entry", NET_RX_SOFTIRQ, "ksoftirqd/0")]
 
 
@@ -106,7 +106,7 @@ def test_threadirqs_irq_exit_hands_off_to_ksoftirqd():
     log = record(k)
     hardirq_do(k, lambda: s.raise_softirq_irqoff(TIMER_SOFTIRQ))
     assert log == [] and s.ksoftirqd[0].state == "R"
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert log == [("softirq_entry", TIMER_SOFTIRQ, "ksoftirqd/0")]
 
 

@@ -44,7 +44,7 @@ def test_disabled_tasklet_rereaises_every_pass_then_runs_after_enable():
     assert s.kstat[0][TASKLET_SOFTIRQ] == 10 and t.runs == 0
     assert t.state == TASKLET_STATEF_SCHED and s.ksoftirqd[0].state == "R"
     tasklet_enable(k, t)
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert t.runs == 1 and t.state == 0
 
 
@@ -87,11 +87,11 @@ def test_rt_disabled_tasklet_parks_pending_until_enable():
     t = tasklet_init(lambda d: None, 0, "t")
     tasklet_disable(k, t)
     tasklet_schedule(k, t)
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert t.state == TASKLET_STATEF_PENDING and t.runs == 0
     assert s.kstat[0][TASKLET_SOFTIRQ] == 1  # no re-raise storm on RT
     tasklet_enable(k, t)
-    k.sched.run_pending()  # type: ignore[attr-defined]
+    k.sched.run_pending()
     assert t.runs == 1 and t.state == 0
 
 

@@ -16,9 +16,9 @@ from irqemu.kernel.context import (
     StandaloneCpuOps,
     Task,
 )
-from irqemu.kernel.core import KERNEL_CREATED, Kernel
+from irqemu.kernel.core import Kernel
 
 __all__ = [
-    "KERNEL_CREATED", "ChipIO", "CpuOps", "DeferredRunner", "DeviceChipIO", "Kernel",
+    "ChipIO", "CpuOps", "DeferredRunner", "DeviceChipIO", "Kernel",
     "KernelConfig", "Scheduler", "StandaloneCpuOps", "Task", "make",
 ]

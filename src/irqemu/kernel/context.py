@@ -7,7 +7,8 @@ emulated cores by implementing:
   to it, its architectural interrupt mask, and simulated time;
 - :class:`ChipIO`: 32-bit controller register accesses on behalf of a CPU
   (implemented over the device models, charging modelled MMIO cycles);
-- :class:`Scheduler`: waking a kernel thread (irq threads, later ksoftirqd).
+- :class:`Scheduler` (a base class, its optional members do nothing by default):
+  waking kernel threads, the hard-IRQ exit hook, need_resched, the tick.
 
 Standalone defaults (:class:`StandaloneCpuOps`, :class:`DeviceChipIO`,
 :class:`DeferredRunner`) let the model run without cores, for unit tests and
@@ -17,10 +18,10 @@ model-level scenarios.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from types import CodeType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
@@ -48,6 +49,14 @@ class CpuOps(Protocol):
         ...
 
 
+@runtime_checkable
+class SwitchableCpuOps(CpuOps, Protocol):
+    """CpuOps whose current CPU model code chooses (model CPUs, no cores):
+    ``Kernel.on_cpu`` runs model code as another CPU through it."""
+
+    def on_cpu(self, cpu: int) -> AbstractContextManager[None]: ...
+
+
 class ChipIO(Protocol):
     """Interrupt-controller register access on behalf of a CPU (physical addresses)."""
 
@@ -56,16 +65,38 @@ class ChipIO(Protocol):
     def write32(self, cpu: int, addr: int, value: int) -> None: ...
 
 
-class Scheduler(Protocol):
-    """Wakes kernel threads. The scheduler proper comes in a later issue."""
+class Scheduler:
+    """What the kernel model asks of its scheduler; the defaults do nothing.
+
+    :class:`DeferredRunner` (run woken threads after the hard IRQ) and
+    :class:`~irqemu.kernel.sched.Sched` (run queues, policies, a backend that runs
+    the decisions) implement it; kernel code calls the members directly.
+    """
+
+    def attach(self, kernel: Kernel) -> None:
+        """The kernel is built (its per-CPU state and idle tasks exist)."""
 
     def wake_up_process(self, task: Task) -> bool:
         """Make ``task`` runnable; False if it already was."""
-        ...
+        raise NotImplementedError
 
     def hardirq_done(self, cpu: int) -> None:
         """Called when ``cpu`` leaves its outermost hard-IRQ (after irq_exit)."""
-        ...
+
+    def run_pending(self, limit: int = 1_000_000) -> int:
+        """Run runnable tasks until none is left (a sleeping wait's stand-in);
+        returns how many runs or slices."""
+        return 0
+
+    def need_resched(self, cpu: int) -> bool:
+        """TIF_NEED_RESCHED on ``cpu``'s current task."""
+        return False
+
+    def irq_window(self, cpu: int) -> None:
+        """Model code on ``cpu`` runs with interrupts enabled: take due hard IRQs."""
+
+    def scheduler_tick(self, cpu: int) -> None:
+        """The periodic tick on ``cpu`` (update_process_times)."""
 
 
 # -- tasks ------------------------------------------------------------------------
@@ -196,7 +227,7 @@ class DeviceChipIO:
         dev.mmio_write(cpu, off, 4, value & 0xFFFFFFFF)
 
 
-class DeferredRunner:
+class DeferredRunner(Scheduler):
     """Placeholder scheduler: woken threads run after the hard IRQ returns,
     highest SCHED_FIFO priority first (then SCHED_OTHER), in wake order among
     equals, synchronously, on the CPU that woke them (if allowed, else the first

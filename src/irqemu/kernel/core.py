@@ -12,7 +12,7 @@ preempt, sched, ...); the protocols the world implements are in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import EllipsisType
 from typing import Any
 
@@ -30,6 +30,7 @@ from irqemu.kernel.context import (
     DeferredRunner,
     Scheduler,
     StandaloneCpuOps,
+    SwitchableCpuOps,
     Task,
     kfunc,
     model_stack,
@@ -43,10 +44,6 @@ from irqemu.kernel.preempt import HARDIRQ_MASK, HARDIRQ_OFFSET, NMI_MASK, SOFTIR
 from irqemu.kernel.smp import NR_IPI
 from irqemu.kernel.softirq import Softirq
 from irqemu.kernel.tasklet import TaskletStruct
-
-#: called with every new Kernel: how tools (``irqemu stackcount``, mpstat) attach
-#: to the kernel a scenario builds for itself
-KERNEL_CREATED: list[Callable[[Kernel], None]] = []
 
 
 class Kernel:
@@ -78,6 +75,9 @@ class Kernel:
         self.config: KernelConfig = config
         self.num_cpus = num_cpus
         self.ops: CpuOps = ops if ops is not None else StandaloneCpuOps(num_cpus)
+        #: how model code runs as another CPU (None: the ops follow the cores)
+        self._switch_cpu: Callable[[int], AbstractContextManager[None]] | None = (
+            self.ops.on_cpu if isinstance(self.ops, SwitchableCpuOps) else None)
         self.sched: Scheduler = sched if sched is not None else DeferredRunner()
         self.softirq: Softirq = softirq if softirq is not None else Softirq()
         self.costs: dict[str, int] = _costs.default_costs() if costs is None else costs
@@ -91,6 +91,7 @@ class Kernel:
         self.irq_default_domain: IrqDomain | None = None
         self.irqs_resend: set[int] = set()
         self.resend_tasklet: TaskletStruct | None = None  #: genirq's, made at first resend
+        self.napi: object | None = None  #: the NAPI layer, made by napi.napi_layer at first use
         self.irq_err_count = 0
         self.irq_mis_count = 0
         self.report_bad_irq_count = 0
@@ -125,12 +126,8 @@ class Kernel:
 
         # the scheduler and the softirq layer attach last: they create kthreads
         # (ksoftirqd/N, ktimersoftd/N) and per-CPU run queues
-        for part in (self.sched, self.softirq):
-            attach = getattr(part, "attach", None)
-            if attach is not None:
-                attach(self)
-        for hook in list(KERNEL_CREATED):
-            hook(self)
+        self.sched.attach(self)
+        self.softirq.attach(self)
 
     # -- probe points and costs ---------------------------------------------------------
     def fentry(self, name: str | EllipsisType, *args: Any) -> None:
@@ -281,12 +278,13 @@ class Kernel:
 
     @contextmanager
     def on_cpu(self, cpu: int) -> Iterator[None]:
-        """Standalone: run model code as CPU ``cpu`` (no-op for other CpuOps)."""
-        on = getattr(self.ops, "on_cpu", None)
-        if on is None:
+        """Standalone: run model code as CPU ``cpu`` (no-op for CpuOps that follow
+        the cores: the core that made the host call is the CPU)."""
+        switch = self._switch_cpu
+        if switch is None:
             yield
             return
-        with on(cpu):
+        with switch(cpu):
             yield
 
     # -- handling an irq by number, and IPIs (genirq irqdesc.c, arch/arm/kernel/smp.c) ----------
@@ -351,9 +349,7 @@ class Kernel:
             self.warn_once(f"sleep:{what}",
                            f"BUG: sleeping function called from invalid context ({what})")
             return cond()
-        run = getattr(self.sched, "run_pending", None)
-        if run is not None:
-            run()
+        self.sched.run_pending()
         return cond()
 
     # -- driver API (thin wrappers over genirq.manage) ----------------------------------------

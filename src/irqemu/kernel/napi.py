@@ -171,11 +171,11 @@ class Napi:
 
 def napi_layer(kernel: Kernel) -> Napi:
     """The kernel's NAPI layer, created (and NET_RX opened) on first use."""
-    n = getattr(kernel, "napi", None)
+    n = kernel.napi
     if isinstance(n, Napi):
         return n
     n = Napi(kernel)
-    kernel.napi = n  # type: ignore[attr-defined]
+    kernel.napi = n
     return n
 
 

@@ -40,13 +40,16 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from irqemu.kernel.context import (
     PF_KTHREAD,
     SCHED_FIFO,
     SCHED_NORMAL,
     SCHED_RR,
+    CpuOps,
+    Scheduler,
+    StandaloneCpuOps,
     Task,
     kfunc,
     ret_from_fork,
@@ -81,15 +84,34 @@ def is_rt(t: Task) -> bool:
 
 
 class Backend(Protocol):
-    """What runs the decisions on a CPU."""
+    """What runs the decisions on a CPU. Subclass it for the defaults (do
+    nothing); :class:`~irqemu.kernel.platform.CoreRunner` implements every member."""
+
+    def attach(self, kernel: Kernel, sched: Sched) -> None:
+        """``sched`` is attached to ``kernel``."""
+        return None
 
     def kick(self, cpu: int) -> None:
         """``cpu`` has need_resched set by another CPU (smp_send_reschedule)."""
-        ...
+        return None
 
     def irq_window(self, cpu: int) -> None:
         """Model code on ``cpu`` runs with interrupts enabled: take due hard IRQs."""
-        ...
+        return None
+
+    def irq_return(self, cpu: int) -> None:
+        """The outermost hard IRQ on ``cpu`` returned: preempt if need_resched."""
+        return None
+
+
+@runtime_checkable
+class ClockedCpuOps(CpuOps, Protocol):
+    """CpuOps with a clock per CPU (:class:`SimCpuOps`): the scheduler reads any
+    CPU's time, not only the current one's."""
+
+    def clock(self, cpu: int) -> int: ...
+
+    def advance_to(self, cpu: int, t_ps: int) -> None: ...
 
 
 @dataclass
@@ -119,7 +141,7 @@ class RunQueue:
         return any(self.rt.values())
 
 
-class Sched:
+class Sched(Scheduler):
     """The decision half of the scheduler; implements the kernel's ``Scheduler`` hook.
 
     ``backend``: a :class:`Backend`; by default a :class:`StandaloneRunner` is made.
@@ -128,11 +150,12 @@ class Sched:
     ``rt_runtime_share``: RT_RUNTIME_SHARE (default: on for 4.6, off for 6.x).
     """
 
-    def __init__(self, backend: Any = None, *, switch_cycles: int | None = None,
+    def __init__(self, backend: Backend | None = None, *, switch_cycles: int | None = None,
                  rt_period_us: int = 1_000_000, rt_runtime_us: int = 950_000,
                  rt_runtime_share: bool | None = None) -> None:
         self.kernel: Kernel | None = None
-        self.backend: Any = backend
+        self.backend: Backend = backend if backend is not None else StandaloneRunner()
+        self._clock: Callable[[int], int] | None = None  #: the ops' per-CPU clock, if any
         self._switch_cycles = switch_cycles
         self.rt_period_ps = rt_period_us * USEC
         self.rt_runtime_ps = -1 if rt_runtime_us < 0 else rt_runtime_us * USEC
@@ -150,11 +173,9 @@ class Sched:
                             period_end=self.rt_period_ps) for c in range(kernel.num_cpus)]
         for t in kernel.idle:
             t.data["preempt_count"] = 0
-        if self.backend is None:
-            self.backend = StandaloneRunner()
-        att = getattr(self.backend, "attach", None)
-        if att is not None:
-            att(kernel, self)
+        ops = kernel.ops
+        self._clock = ops.clock if isinstance(ops, ClockedCpuOps) else None
+        self.backend.attach(kernel, self)
 
     @property
     def switch_cycles(self) -> int:
@@ -168,11 +189,10 @@ class Sched:
         return self.kernel
 
     def _now(self, cpu: int) -> int:
-        ops = self._k().ops
-        clock = getattr(ops, "clock", None)
+        clock = self._clock
         if clock is not None:
             return int(clock(cpu))
-        return ops.now_ps()
+        return self._k().ops.now_ps()
 
     # -- queues -------------------------------------------------------------------------
     def _queued(self, t: Task) -> bool:
@@ -274,9 +294,7 @@ class Sched:
         rq.need_resched = True
         k = self._k()
         if rq.cpu != k.ops.smp_processor_id():
-            kick = getattr(self.backend, "kick", None)
-            if kick is not None:
-                kick(rq.cpu)
+            self.backend.kick(rq.cpu)
 
     def need_resched(self, cpu: int) -> bool:
         return self.rq[cpu].need_resched
@@ -284,14 +302,10 @@ class Sched:
     def hardirq_done(self, cpu: int) -> None:
         """The outermost hard IRQ returned; a backend preempts here if need_resched
         (the standalone runner checks at its next step)."""
-        ret = getattr(self.backend, "irq_return", None)
-        if ret is not None:
-            ret(cpu)
+        self.backend.irq_return(cpu)
 
     def irq_window(self, cpu: int) -> None:
-        win = getattr(self.backend, "irq_window", None)
-        if win is not None:
-            win(cpu)
+        self.backend.irq_window(cpu)
 
     # -- picking and switching -------------------------------------------------------------
     def pick_next_task(self, cpu: int) -> Task:
@@ -519,8 +533,8 @@ class Sched:
 
     def run_pending(self, limit: int = 1_000_000) -> int:
         """Run until no CPU has runnable tasks (and no event is due); returns slices run."""
-        run = getattr(self.backend, "run_until_idle", None)
-        return int(run(limit)) if run is not None else 0
+        b = self.backend
+        return b.run_until_idle(limit) if isinstance(b, StandaloneRunner) else 0
 
 
 def _task_entry(t: Task) -> Any:
@@ -599,7 +613,7 @@ class _Ev:
     cancelled: bool = field(compare=False, default=False)
 
 
-class StandaloneRunner:
+class StandaloneRunner(Backend):
     """Runs the :class:`Sched` decisions on model CPUs (no cores).
 
     Events (``at(t, cpu, fn)``) are things that happen at a time on a CPU: a device
@@ -620,10 +634,13 @@ class StandaloneRunner:
         self._in_window = [False]
         self.slices = 0
         self.until_ps = 0
+        self._clocked: ClockedCpuOps | None = None  #: the ops, if they have per-CPU clocks
 
     def attach(self, kernel: Kernel, sched: Sched) -> None:
         self.kernel = kernel
         self.sched = sched
+        ops = kernel.ops
+        self._clocked = ops if isinstance(ops, ClockedCpuOps) else None
         self._in_window = [False] * kernel.num_cpus
 
     # -- events --------------------------------------------------------------------------
@@ -679,10 +696,10 @@ class StandaloneRunner:
         """A wakeup from another CPU: an idle target CPU catches up to the waker's time."""
         k, ops = self._kops()
         me = ops.smp_processor_id()
-        adv = getattr(ops, "advance_to", None)
-        if adv is not None and self.sched is not None and \
+        clocked = self._clocked
+        if clocked is not None and self.sched is not None and \
                 self.sched.rq[cpu].curr is self.sched.rq[cpu].idle:
-            adv(cpu, self._clock(me))
+            clocked.advance_to(cpu, self._clock(me))
 
     def irq_window(self, cpu: int) -> None:
         if self._in_window[cpu]:
@@ -703,20 +720,20 @@ class StandaloneRunner:
 
     def _clock(self, cpu: int) -> int:
         k, ops = self._kops()
-        clock = getattr(ops, "clock", None)
-        if clock is not None:
-            return int(clock(cpu))
+        clocked = self._clocked
+        if clocked is not None:
+            return int(clocked.clock(cpu))
         with k.on_cpu(cpu):
             return int(ops.now_ps())
 
     def _advance(self, cpu: int, t: int) -> None:
         k, ops = self._kops()
-        adv = getattr(ops, "advance_to", None)
-        if adv is not None:
-            adv(cpu, t)
+        clocked = self._clocked
+        if clocked is not None:
+            clocked.advance_to(cpu, t)
             return
         now = self._clock(cpu)
-        if t > now and hasattr(ops, "cycles"):
+        if t > now and isinstance(ops, StandaloneCpuOps):
             ops.cycles[cpu] += -(-(t - now) * ops.hz // 10**12)
 
     def _busy(self, cpu: int) -> bool:
@@ -860,7 +877,8 @@ def spawn(kernel: Kernel, comm: str, body: Callable[[], Any], *, policy: int = S
 
 
 def runner_of(kernel: Kernel) -> StandaloneRunner:
-    r = getattr(kernel.sched, "backend", None)
+    s = kernel.sched
+    r = s.backend if isinstance(s, Sched) else None
     if not isinstance(r, StandaloneRunner):
         raise TypeError("kernel.sched has no StandaloneRunner backend")
     return r

@@ -254,16 +254,13 @@ class Softirq:
     def _need_resched(self, cpu: int) -> bool:
         k = self.kernel
         assert k is not None
-        nr = getattr(k.sched, "need_resched", None)
-        return bool(nr(cpu)) if nr is not None else False
+        return k.sched.need_resched(cpu)
 
     def _irq_window(self) -> None:
         """Interrupts are enabled here: let the backend take pending hard IRQs."""
         k = self.kernel
         assert k is not None
-        win = getattr(k.sched, "irq_window", None)
-        if win is not None:
-            win(k.ops.smp_processor_id())
+        k.sched.irq_window(k.ops.smp_processor_id())
 
     # -- raising ------------------------------------------------------------------------
     @kfunc("__raise_softirq_irqoff")

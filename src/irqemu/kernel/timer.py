@@ -138,9 +138,7 @@ def tick_handle_periodic(timers: Timers, cpu: int) -> None:
 def update_process_times(timers: Timers, cpu: int) -> None:
     k = timers.kernel
     run_local_timers(timers, cpu)
-    tick = getattr(k.sched, "scheduler_tick", None)
-    if tick is not None:
-        tick(cpu)
+    k.sched.scheduler_tick(cpu)
 
 
 @kfunc()
