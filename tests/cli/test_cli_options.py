@@ -61,10 +61,10 @@ def test_rate_is_range_checked(value: str, ok: bool) -> None:
         get("napi-storm").options({"rate": float(value)})
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "nan", "1001"])
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "60001", "1e9"])
 def test_duration_is_range_checked(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "scenario", "napi-storm", "--duration-ms", value)
-    assert code == 2 and "--duration-ms" in err and "at most 1000" in err
+    assert code == 2 and "--duration-ms" in err and "at most 60000" in err
 
 
 def test_defaults_apply_only_when_not_given() -> None:

@@ -29,7 +29,7 @@ Observer = Callable[["Kernel"], object]
 
 #: upper bounds of the numeric options
 MAX_RATE = 1e8  #: frames per second (1 Gbit/s carries at most 1.49e6 64-byte frames/s)
-MAX_DURATION_MS = 1000.0  #: simulated milliseconds
+MAX_DURATION_MS = 60_000.0  #: simulated milliseconds (a minute: soak runs take 10 s)
 
 
 class OptionError(IrqemuError):
