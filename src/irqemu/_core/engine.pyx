@@ -19,6 +19,8 @@ from libc.string cimport memset
 
 from irqemu._core.uc cimport *
 
+from unicorn import UcError
+
 # Stop reasons: the values of irqemu._core.common.StopReason.
 DEF R_NONE = 0
 DEF R_DEADLINE = 1
@@ -48,6 +50,8 @@ cdef struct State:
     uint64_t cycles
     uint64_t instructions
     uint64_t deadline
+    uint64_t insn_budget  # instructions one run may execute (0: no bound)
+    uint64_t insn_limit   # this run's bound: instructions at its start + insn_budget
     uint32_t pending
     int mask_reg
     uint64_t mask_invert
@@ -136,6 +140,13 @@ cdef int _block_miss(State *st, uint64_t address, uint32_t size) noexcept with g
         b.used = 1
         st.tused += 1
         return 0
+    except UcError:
+        # The block's code cannot be read: an x86 jump to a non-canonical address,
+        # which the translator aliased to low memory. An instruction-fetch fault.
+        st.fault_access = 3
+        st.fault_addr = address
+        st.reason = R_FAULT
+        return -2
     except BaseException as exc:
         (<Core>owner)._exc = exc
         return -1
@@ -156,6 +167,7 @@ cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
                       void *user) noexcept nogil:
     cdef State *st = <State *>user
     cdef BlockInfo *b
+    cdef int rc
     if st.host_lo <= address < st.host_hi:
         if st.inline_slot[((address - st.host_lo) >> 2) & (HOST_SLOTS - 1)]:
             # An inline host call: run the model now, from the hook, then let the
@@ -176,14 +188,16 @@ cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
         st.reason = R_STOP
         uc_emu_stop(uc)
         return
-    if st.cycles >= st.deadline:
+    if st.cycles >= st.deadline or st.instructions >= st.insn_limit:
         st.reason = R_DEADLINE
         uc_emu_stop(uc)
         return
     b = _lookup(st, address, size)
     if not b.used:
-        if _block_miss(st, address, size) != 0:
-            st.reason = R_ERROR
+        rc = _block_miss(st, address, size)
+        if rc != 0:
+            if rc == -1:
+                st.reason = R_ERROR
             uc_emu_stop(uc)
             return
         if st.stop_requested:
@@ -233,6 +247,17 @@ cdef uint32_t _msr_hook(uc_engine *uc, int reg, const uc_arm64_cp_reg *cp,
     return _sys_hook(<State *>user, 1, reg, cp)
 
 
+cdef void _stop_point_hook(uc_engine *uc, uint64_t address, uint32_t size,
+                           void *user) noexcept nogil:
+    # Before an instruction that follows one which may request a stop (an x86
+    # port write that ends the run): honour the request here, not at the next block.
+    cdef State *st = <State *>user
+    if st.stop_requested:
+        st.stop_requested = 0
+        st.reason = R_STOP
+        uc_emu_stop(uc)
+
+
 cdef void _intr_hook(uc_engine *uc, uint32_t intno, void *user) noexcept nogil:
     cdef State *st = <State *>user
     st.intno = intno
@@ -243,9 +268,9 @@ cdef void _intr_hook(uc_engine *uc, uint32_t intno, void *user) noexcept nogil:
 cdef bint _unmapped_hook(uc_engine *uc, int type, uint64_t address, int size,
                          long long value, void *user) noexcept nogil:
     cdef State *st = <State *>user
-    if type == 19 or type == 22:     # UC_MEM_READ_UNMAPPED, UC_MEM_READ_PROT
+    if type == 19 or type == 23:     # UC_MEM_READ_UNMAPPED, UC_MEM_READ_PROT
         st.fault_access = 1
-    elif type == 20 or type == 23:   # UC_MEM_WRITE_UNMAPPED, UC_MEM_WRITE_PROT
+    elif type == 20 or type == 22:   # UC_MEM_WRITE_UNMAPPED, UC_MEM_WRITE_PROT
         st.fault_access = 2
     else:
         st.fault_access = 3
@@ -337,13 +362,14 @@ cdef class Core:
         self._add_hook(UC_HOOK_BLOCK, <void *>_block_hook)
         self._add_hook(UC_HOOK_INTR, <void *>_intr_hook)
         self._add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED
-                       | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_FETCH_PROT,
+                       | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_FETCH_PROT
+                       | UC_HOOK_MEM_WRITE_PROT,
                        <void *>_unmapped_hook)
 
-    cdef _add_hook(self, int kind, void *cb):
+    cdef _add_hook(self, int kind, void *cb, uint64_t begin=1, uint64_t end=0):
         cdef uc_hook hh
         cdef uc_err err = uc_hook_add(self._st.uc, &hh, kind, cb, <void *>&self._st,
-                                      <uint64_t>1, <uint64_t>0)
+                                      begin, end)
         if err != UC_ERR_OK:
             raise RuntimeError(f"uc_hook_add: {uc_strerror(err).decode()}")
         self._hooks.append(hh)
@@ -378,6 +404,10 @@ cdef class Core:
         cdef uint64_t pc = 0, t = 0
         cdef uc_err err
         self._st.deadline = deadline
+        if self._st.insn_budget:
+            self._st.insn_limit = self._st.instructions + self._st.insn_budget
+        else:
+            self._st.insn_limit = <uint64_t>0xFFFFFFFFFFFFFFFF
         self._st.reason = R_NONE
         self._st.fault_access = 0
         uc_reg_read(self._st.uc, self._pc_reg, &pc)
@@ -410,8 +440,14 @@ cdef class Core:
         self._inline = handler
 
     def request_stop(self):
-        """Ask the running core to stop at its next block boundary."""
+        """Ask the running core to stop at its next block boundary (or stop point)."""
         self._st.stop_requested = 1
+
+    def add_stop_point(self, uint64_t address):
+        """Honour a stop request before the instruction at ``address`` too, not only at
+        the next block boundary (after an instruction whose hook may request one). The
+        caller drops translated code containing ``address`` so the hook takes effect."""
+        self._add_hook(UC_HOOK_CODE, <void *>_stop_point_hook, address, address)
 
     def reg_read(self, int reg):
         cdef uint64_t v = 0
@@ -550,6 +586,14 @@ cdef class Core:
             return self._st.deadline
         def __set__(self, uint64_t v):
             self._st.deadline = v
+
+    property insn_budget:
+        """Instructions one ``run`` may execute before it returns DEADLINE although the
+        cycle deadline is not reached (0: unbounded); a zero-cost block still returns."""
+        def __get__(self):
+            return self._st.insn_budget
+        def __set__(self, uint64_t v):
+            self._st.insn_budget = v
 
     property pending:
         """Bit i set: interrupt input i (IRQ=0, FIQ=1, ...) is asserted."""

@@ -55,6 +55,8 @@ class Core:
         self.cycles = 0
         self.instructions = 0
         self.deadline = 0
+        self.insn_budget = 0
+        self._insn_limit = 0
         self.pending = 0
         self.intno = 0
         self.fault_access = 0
@@ -68,7 +70,8 @@ class Core:
             uc_mod.UC_HOOK_MEM_READ_UNMAPPED
             | uc_mod.UC_HOOK_MEM_WRITE_UNMAPPED
             | uc_mod.UC_HOOK_MEM_FETCH_UNMAPPED
-            | uc_mod.UC_HOOK_MEM_FETCH_PROT,
+            | uc_mod.UC_HOOK_MEM_FETCH_PROT
+            | uc_mod.UC_HOOK_MEM_WRITE_PROT,
             self._unmapped_hook,
         )
 
@@ -100,12 +103,16 @@ class Core:
         if self._stop_requested:
             self._stop_requested = False
             return self._stop(StopReason.STOP)
-        if self.cycles >= self.deadline:
+        if self.cycles >= self.deadline or self.instructions >= self._insn_limit:
             return self._stop(StopReason.DEADLINE)
         info = self._table.get((address, size))
         if info is None:
             try:
                 info = self._coster.block_info(address, size)
+            except uc_mod.UcError:  # the block's code cannot be read: a fetch fault
+                self.fault_access = 3
+                self.fault_addr = address
+                return self._stop(StopReason.FAULT)
             except BaseException as exc:  # noqa: BLE001 - reported by run()
                 self._exc = exc
                 return self._stop(StopReason.ERROR)
@@ -116,6 +123,11 @@ class Core:
         self.cycles += info[0]
         self.instructions += info[1]
         return None
+
+    def _stop_point_hook(self, uc: Any, address: int, size: int, _ud: Any) -> None:
+        if self._stop_requested:
+            self._stop_requested = False
+            self._stop(StopReason.STOP)
 
     def _intr_hook(self, uc: Any, intno: int, _ud: Any) -> None:
         self.intno = intno
@@ -157,6 +169,8 @@ class Core:
     def run(self, deadline: int) -> int:
         """Execute until ``cycles >= deadline`` or something else stops the core."""
         self.deadline = deadline
+        self._insn_limit = (self.instructions + self.insn_budget if self.insn_budget
+                            else 1 << 64)
         self._reason = StopReason.NONE
         self.fault_access = 0
         pc = self.uc.reg_read(self._pc_reg)
@@ -190,6 +204,10 @@ class Core:
 
     def request_stop(self) -> None:
         self._stop_requested = True
+
+    def add_stop_point(self, address: int) -> None:
+        """As the native engine: a stop request is honoured before ``address`` too."""
+        self.uc.hook_add(uc_mod.UC_HOOK_CODE, self._stop_point_hook, None, address, address)
 
     def reg_read(self, reg: int) -> int:
         return int(self.uc.reg_read(reg))

@@ -14,6 +14,7 @@ cdef extern from "unicorn/unicorn.h" nogil:
     int UC_HOOK_INTR
     int UC_HOOK_INSN
     int UC_HOOK_BLOCK
+    int UC_HOOK_CODE
     int UC_HOOK_MEM_READ_UNMAPPED
     int UC_HOOK_MEM_WRITE_UNMAPPED
     int UC_HOOK_MEM_FETCH_UNMAPPED

@@ -85,6 +85,8 @@ EC_DABT_SAME = 0x25
 EC_SP_ALIGN = 0x26
 EC_BRK64 = 0x3C
 ESR_IL = 1 << 25
+ISS_DABT_WNR = 1 << 6  #: data abort ISS: caused by a write
+DFSC_PERMISSION_L3 = 0b001111  #: data abort ISS.DFSC: permission fault, level 3 (a page)
 
 # System-register encodings (op0, op1, CRn, CRm, op2)
 SYS_SPSR_EL1 = (3, 0, 4, 0, 0)
@@ -354,6 +356,21 @@ class AArch64(Arch):
         if not machine.has_memory(vec, 4):
             return False
         take_exception(core, KIND_SYNC, pc, syndrome(EC_UNKNOWN))
+        return True
+
+    def handle_write_fault(self, machine: Any, slot: Any, address: int) -> bool:
+        """A write to the read-only host-call page: a synchronous Data Abort to EL1
+        (EC 0x25, or 0x24 from EL0; ISS WnR, DFSC permission fault level 3, FAR =
+        the address, ELR = the instruction) if VBAR_EL1 has a table."""
+        core = slot.core
+        pc = core.reg_read(A.UC_ARM64_REG_PC)
+        old = core.reg_read(A.UC_ARM64_REG_PSTATE)
+        vbar = core.reg_read(A.UC_ARM64_REG_VBAR_EL1) & ~0x7FF
+        if not machine.has_memory(vbar + vector_offset(old, KIND_SYNC), 4):
+            return False
+        ec = EC_DABT_SAME if current_el(old) else EC_DABT_SAME - 1  # 0x24: from EL0
+        take_exception(core, KIND_SYNC, pc,
+                       syndrome(ec, ISS_DABT_WNR | DFSC_PERMISSION_L3), address)
         return True
 
     def _undefined_or_fail(self, machine: Any, slot: Any) -> None:

@@ -73,6 +73,8 @@ WFI_ARM, WFI_THUMB = 0xE320F003, 0xBF30
 FSR_ALIGNMENT = 0b00001
 FSR_DEBUG = 0b00010
 FSR_SYNC_EXTERNAL = 0b01000
+FSR_PERMISSION_PAGE = 0b01111  #: short-descriptor DFSR.FS: permission fault, page
+DFSR_WNR = 1 << 11  #: the abort was caused by a write
 
 
 class Regs(Protocol):
@@ -397,6 +399,23 @@ class ARMv7(Arch):
         if base == 0 and not machine.has_memory(0, 4):
             return False
         take_exception(core, Exc.UNDEF, core.reg_read(A.UC_ARM_REG_PC))
+        return True
+
+    def handle_write_fault(self, machine: Any, slot: Any, address: int) -> bool:
+        """A write to the read-only host-call page: a Data Abort (permission fault,
+        page; DFSR.WnR; DFAR = the address; LR_abt = the instruction + 8) if the guest
+        has vectors to take it to, as for an undefined instruction."""
+        core = slot.core
+        base = vector_base(core)
+        try:
+            core.uc.mem_read(base + Exc.DATA_ABORT.value.offset, 4)
+        except unicorn.UcError:
+            return False
+        if base == 0 and not machine.has_memory(0, 4):
+            return False
+        core.cp_write(*CP_DFSR, FSR_PERMISSION_PAGE | DFSR_WNR)
+        core.cp_write(*CP_DFAR, address & 0xFFFFFFFF)
+        take_exception(core, Exc.DATA_ABORT, core.reg_read(A.UC_ARM_REG_PC))
         return True
 
     def _undefined_or_fail(self, machine: Any, slot: Any) -> None:

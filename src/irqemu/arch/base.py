@@ -96,6 +96,17 @@ class Arch(ABC):
         """Take an undefined-instruction exception if the guest can; False if not."""
         return False
 
+    def handle_write_fault(self, machine: Any, slot: Any, address: int) -> bool:
+        """A guest write to memory it may only read (the host-call page) at ``address``,
+        the core stopped at the writing instruction: take the architecture's abort if
+        the guest can; False: the machine reports it in one line."""
+        return False
+
+    def handle_fetch_fault(self, machine: Any, slot: Any, address: int) -> bool:
+        """An instruction fetch from ``address`` found no code (x86: a non-canonical
+        address): take the architecture's exception if it has one; False if not."""
+        return False
+
     # -- calls between host and guest -----------------------------------------------
     @abstractmethod
     def hostcall_return(self, core: Core) -> None:

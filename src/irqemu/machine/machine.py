@@ -18,7 +18,7 @@ from typing import Any
 
 import unicorn
 
-from irqemu._core import ACCESS_FETCH, ACCESS_READ, Core, MmioHandler, StopReason
+from irqemu._core import ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Core, MmioHandler, StopReason
 from irqemu.arch import Arch
 from irqemu.errors import GuestError
 from irqemu.machine.bus import Window
@@ -29,6 +29,9 @@ from irqemu.timing import BlockCoster, CostModel
 
 #: translated-code buffer per core (QEMU's tb_flush empties it when full)
 TCG_BUFFER_BYTES = 32 << 20
+#: instructions one core run may execute; a run that ends there with the core's cycle
+#: count unchanged means simulated time has stopped (a cost model with zero-cost blocks)
+STALL_INSTRUCTIONS = 1_000_000
 # Core run states
 RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
 # Stop reasons as plain ints: compared on every stop of the run loop and of a call
@@ -150,11 +153,15 @@ class Machine:
                             thumb_reg=arch.thumb_reg, thumb_shift=arch.thumb_shift,
                             mask_invert=arch.mask_invert)
             coster.regs = core
+            core.insn_budget = STALL_INSTRUCTIONS
             slot = CpuSlot(i, core, Clock(hz), HELD if i else RUNNING)
             self.cpus.append(slot)
             arch.attach(self, slot)  # per-core arch state and hooks: MRS/MSR traps, port I/O
         page = bytearray(arch.hostcall_fill * (0x1000 // len(arch.hostcall_fill)))
-        self.add_ram(hostcall_base, 0x1000, bytes(page))
+        # Read-only to the guest (irqemu fills it through the host buffer): a guest
+        # write there is the architecture's abort or a one-line error (_fault).
+        self.add_ram(hostcall_base, 0x1000, bytes(page),
+                     prot=unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC)
 
     @staticmethod
     def _core_class(engine: str) -> type:
@@ -167,8 +174,10 @@ class Machine:
         raise ValueError(f"unknown engine {engine!r} (native or reference)")
 
     # -- memory ----------------------------------------------------------
-    def add_ram(self, base: int, size: int, init: bytes = b"") -> None:
-        """Map ``size`` bytes of RAM at ``base`` into every core (one shared host buffer)."""
+    def add_ram(self, base: int, size: int, init: bytes = b"",
+                prot: int = unicorn.UC_PROT_ALL) -> None:
+        """Map ``size`` bytes of RAM at ``base`` into every core (one shared host buffer);
+        ``prot`` is what the guest may do there (``mem_write`` may always write)."""
         buf = mmap.mmap(-1, size)
         if init:
             buf[: len(init)] = init
@@ -176,7 +185,7 @@ class Machine:
 
         ptr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
         for slot in self.cpus:
-            slot.core.uc.mem_map_ptr(base, size, unicorn.UC_PROT_ALL, ptr)
+            slot.core.uc.mem_map_ptr(base, size, prot, ptr)
         self._ram.append((base, size, buf))
 
     def add_window(self, base: int, size: int, name: str) -> Window:
@@ -392,10 +401,12 @@ class Machine:
         outer, self._running = self._running, slot
         try:
             while True:
-                reason = core.run(c0 + max_cycles)
+                reason = self._run_bounded(slot, c0 + max_cycles)
                 if reason == _HOSTCALL and core.reg_read(self.arch.pc_reg) == ret:
                     break
                 if reason == _DEADLINE:
+                    if core.cycles < c0 + max_cycles:
+                        continue  # the run's instruction bound, not the deadline
                     raise GuestError(f"call to {function:#x} ran past {max_cycles} cycles "
                                      f"({self.describe_pc(slot)})")
                 if reason == _WFI:
@@ -413,7 +424,9 @@ class Machine:
         return result, core.cycles - c0, core.instructions - i0
 
     def finish(self, reason: str, exit_code: int | None = None, message: str = "") -> None:
-        """End the run after the current step (semihosting exit, a scenario's end, ...)."""
+        """End the run after the current step (semihosting exit, a scenario's end, ...):
+        the running core stops at its next instruction boundary the engine sees (the
+        next block, or a stop point), and no further event fires."""
         if self._finished is None:
             self._finished = (reason, exit_code, message)
         if self._running is not None:
@@ -523,7 +536,7 @@ class Machine:
         )
 
     def _fire_due(self) -> None:
-        while True:
+        while self._finished is None:  # an exit request ends the run: no more events
             ev = self.events.pop_due(self._now)
             if ev is None:
                 return
@@ -543,16 +556,15 @@ class Machine:
                 if max_cycles is not None:
                     busy_limit = max_cycles + slot.idle_cycles
                     if core.cycles - slot.idle_cycles >= max_cycles:
-                        self.finish("max-cycles", None, f"core {slot.index} ran past "
-                                    f"--max-cycles {max_cycles} at "
-                                    f"{self.describe_pc(slot)}")
+                        self.finish("max-cycles", None, f"ran past --max-cycles "
+                                    f"{max_cycles} ({self.describe_pc(slot)})")
                         return
                     deadline = min(deadline, busy_limit)
                 if core.cycles >= deadline:
                     return
                 if core.pending and core.deliverable():
                     self._take_interrupt(slot)
-                reason = core.run(deadline)
+                reason = self._run_bounded(slot, deadline)
                 if reason == _DEADLINE:
                     continue
                 if reason == _WFI:
@@ -562,6 +574,21 @@ class Machine:
                 self._dispatch(slot, reason)
         finally:
             self._running = None
+
+    def _run_bounded(self, slot: CpuSlot, deadline: int) -> int:
+        """``core.run(deadline)``, which also returns DEADLINE after ``insn_budget``
+        instructions; if all of those cost nothing, simulated time has stopped and no
+        limit (--max-cycles, --max-time-ms, the next event) could ever be reached."""
+        core = slot.core
+        c0, i0 = core.cycles, core.instructions
+        reason = core.run(deadline)
+        if (reason == _DEADLINE and core.cycles == c0 and core.cycles < deadline
+                and core.insn_budget and core.instructions - i0 >= core.insn_budget):
+            model = self.cost_model.path or self.cost_model.core
+            raise GuestError(f"simulated time does not advance: {core.instructions - i0:,} "
+                             f"instructions at 0 cycles (cost model {model} has zero-cost "
+                             f"instructions) ({self.describe_pc(slot)})")
+        return reason
 
     # -- what a stop means -------------------------------------------------
     def _dispatch(self, slot: CpuSlot, reason: int) -> None:
@@ -617,7 +644,17 @@ class Machine:
             kind = {ACCESS_READ: "read from", ACCESS_FETCH: "instruction fetch from"}.get(
                 core.fault_access, "write to")
             pc = core.reg_read(self.arch.pc_reg)
+            if (core.fault_access == ACCESS_WRITE
+                    and self.hostcall_base <= core.fault_addr < self.hostcall_base + 0x1000):
+                if self.arch.handle_write_fault(self, slot, core.fault_addr):
+                    core.cycles += self.cost_model.event("exception_entry")
+                    return
+                raise GuestError(f"write to the read-only host-call page at "
+                                 f"{core.fault_addr:#010x} ({self.describe_pc(slot)})")
             if core.fault_access == ACCESS_FETCH:
+                if self.arch.handle_fetch_fault(self, slot, core.fault_addr):
+                    core.cycles += self.cost_model.event("exception_entry")
+                    return
                 where = f"core {slot.index}, PC {pc:#010x}"
                 if self.image is not None and self.image.symbolize(pc):
                     where += f" <{self.image.symbolize(pc)}>"
