@@ -32,6 +32,11 @@ library although the Python binding refuses them (hooked through ctypes
 here); after an exception reported through UC_HOOK_INTR Unicorn keeps
 QEMU's ``old_exception``, so a second contributory exception would be
 reported as #DF: ``_clear_old_exception`` resets it.
+
+MSRs: ``MODELLED_MSRS`` lists every MSR RDMSR/WRMSR reach (``UNICORN_MSRS``
+as Unicorn keeps them, IA32_TSC and IA32_APIC_BASE read-only); any other is
+#GP(0), which Unicorn alone would answer with 0 or ignore (``_msr_access``).
+A branch to a non-canonical address is #GP(0) too (``handle_fetch_fault``).
 """
 
 from __future__ import annotations
@@ -74,6 +79,25 @@ LOADER_GDT_ENTRIES = (
     0x00CF92000000FFFF,  # data: P, DPL 0, writable, 4 GiB
 )
 MSR_TSC_AUX = 0xC0000103
+MSR_IA32_TSC, MSR_IA32_APIC_BASE = 0x10, 0x1B
+APIC_BASE_DEFAULT = 0xFEE00000  #: SDM vol. 3A 11.4.1: the local APIC's power-up base
+APIC_BASE_BSP, APIC_BASE_ENABLE = 1 << 8, 1 << 11
+#: the MSRs whose state Unicorn keeps, read and written by RDMSR/WRMSR as they are
+#: (a write-then-read round trip returns the value, tests/test_x86_guest_faults.py)
+UNICORN_MSRS = {
+    0x174: "IA32_SYSENTER_CS", 0x175: "IA32_SYSENTER_ESP", 0x176: "IA32_SYSENTER_EIP",
+    0x277: "IA32_PAT", 0xC0000080: "IA32_EFER", 0xC0000081: "IA32_STAR",
+    0xC0000082: "IA32_LSTAR", 0xC0000083: "IA32_CSTAR", 0xC0000084: "IA32_FMASK",
+    0xC0000100: "IA32_FS_BASE", 0xC0000101: "IA32_GS_BASE",
+    0xC0000102: "IA32_KERNEL_GS_BASE", MSR_TSC_AUX: "IA32_TSC_AUX",
+}
+#: the MSRs irqemu answers itself, read-only: the TSC as RDTSC gives it, and the APIC
+#: base (the power-up value; relocating or disabling the local APIC is not modelled)
+READ_ONLY_MSRS = {MSR_IA32_TSC: "IA32_TSC", MSR_IA32_APIC_BASE: "IA32_APIC_BASE"}
+#: every MSR modelled; RDMSR or WRMSR of any other raises #GP(0) (SDM vol. 2B: "If the
+#: value in ECX specifies a reserved or unimplemented MSR address")
+MODELLED_MSRS = {**UNICORN_MSRS, **READ_ONLY_MSRS}
+CANONICAL_LOW, CANONICAL_HIGH = 1 << 47, (1 << 64) - (1 << 47)
 HLT, STI, JMP_SELF = 0xF4, 0xFB, b"\xeb\xfe"
 
 
@@ -236,6 +260,10 @@ class CpuState:
     nmi_return: tuple[int, int] | None = None  #: (RIP, RSP) the NMI's iretq returns to
     nmi_hook: int | None = None
     refs: list[Any] = field(default_factory=list)  #: ctypes callbacks kept alive
+    machine: Any = None
+    slot: Any = None
+    msr_sites: set[int] = field(default_factory=set)  #: RDMSR/WRMSR with a code hook
+    stop_sites: set[int] = field(default_factory=set)  #: stop points after OUT
 
 
 def _insn_hook(uc: Any, insn: int, fn: Any) -> Any:
@@ -319,6 +347,7 @@ class X86_64(Arch):
         """Port I/O (IN/OUT) to ``machine.io_ports``, RDTSC/RDTSCP from simulated time."""
         uc = slot.core.uc
         st = self.state(slot.index)
+        st.machine, st.slot = machine, slot
         fail = slot.core.fail
 
         def port_in(u: Any, port: int, size: int, _ud: Any) -> int:
@@ -354,6 +383,94 @@ class X86_64(Arch):
         uc.hook_add(unicorn.UC_HOOK_INSN, port_out, None, 1, 0, X.UC_X86_INS_OUT)
         st.refs.append(_insn_hook(uc, X.UC_X86_INS_RDTSC, lambda u: rdtsc(u, False)))
         st.refs.append(_insn_hook(uc, X.UC_X86_INS_RDTSCP, lambda u: rdtsc(u, True)))
+
+    # -- instructions with a per-site hook ----------------------------------
+    special_mnemonics = frozenset({"rdmsr", "wrmsr", "out", "outsb", "outsw", "outsd"})
+
+    def special_instruction(self, core: Any, insn: Any) -> None:
+        """Called once per instruction when its block is first costed.
+
+        After ``out`` (the debug-exit port ends the run) a stop point: the exit takes
+        effect at the next instruction, not at the end of the block. RDMSR/WRMSR get a
+        code hook (Unicorn cannot hook them by instruction): ``_msr_access``. The
+        block is then retranslated with the hooks (the engine stops before running
+        it when a stop is requested here).
+        """
+        m = insn.mnemonic.split()[-1]
+        st = self.cpus.get(getattr(core, "cpu_index", -1))
+        if st is None or st.machine is None:  # a core this arch was not attached to
+            return
+        if m in ("rdmsr", "wrmsr"):
+            if insn.address in st.msr_sites:
+                return
+            st.msr_sites.add(insn.address)
+            write, length = m == "wrmsr", insn.size
+
+            def at_msr(uc: Any, address: int, size: int, _ud: Any) -> None:
+                try:
+                    self._msr_access(st.machine, st.slot, write, length)
+                except BaseException as exc:  # noqa: BLE001 - reported by the engine
+                    st.slot.core.fail(exc)
+
+            core.uc.hook_add(unicorn.UC_HOOK_CODE, at_msr, None, insn.address, insn.address)
+            core.uc.ctl_remove_cache(insn.address, insn.address + insn.size)
+            core.request_stop()
+        elif m.startswith("out"):
+            nxt = insn.address + insn.size
+            if nxt in st.stop_sites:
+                return
+            st.stop_sites.add(nxt)
+            core.add_stop_point(nxt)
+            core.uc.ctl_remove_cache(insn.address, nxt + 1)
+            core.request_stop()
+
+    def _msr_access(self, machine: Any, slot: Any, write: bool, length: int) -> None:
+        """RDMSR/WRMSR (code hook, RIP at the instruction): a Unicorn-kept MSR runs
+        as Unicorn executes it; IA32_TSC and IA32_APIC_BASE reads are answered here;
+        any other MSR is #GP(0) (an unmodelled write to a modelled one: a one-line error)."""
+        uc = slot.core.uc
+        msr = uc.reg_read(X.UC_X86_REG_RCX) & 0xFFFFFFFF
+        if msr in UNICORN_MSRS:
+            return
+        rip = uc.reg_read(X.UC_X86_REG_RIP)
+        insn = "wrmsr" if write else "rdmsr"
+        if msr in READ_ONLY_MSRS:
+            value = (self.tsc(machine, slot) if msr == MSR_IA32_TSC else
+                     APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (0 if slot.index else APIC_BASE_BSP))
+            if write:
+                new = (uc.reg_read(X.UC_X86_REG_RDX) & 0xFFFFFFFF) << 32 | (
+                    uc.reg_read(X.UC_X86_REG_RAX) & 0xFFFFFFFF)
+                if msr == MSR_IA32_TSC or new != value:
+                    raise _guest_error(f"wrmsr {READ_ONLY_MSRS[msr]} ({msr:#x}) = {new:#x}: "
+                                       "not modelled (irqemu's MSR is read-only)")
+            else:
+                uc.reg_write(X.UC_X86_REG_RAX, value & 0xFFFFFFFF)
+                uc.reg_write(X.UC_X86_REG_RDX, value >> 32)
+            uc.reg_write(X.UC_X86_REG_RIP, rip + length)  # skip it (Unicorn resumes there)
+            return
+        self._check_nmi_return(machine, slot)
+        try:
+            deliver(uc, VEC_GP, rip, 0)
+        except X86Error as exc:
+            raise _guest_error(f"#GP(0) with no handler: {insn} of undefined MSR {msr:#x} "
+                               f"({exc})") from None
+        slot.core.cycles += machine.cost_model.event("exception_entry")
+
+    def handle_fetch_fault(self, machine: Any, slot: Any, address: int) -> bool:
+        """A branch to a non-canonical address: #GP(0), taken at the target as AMD64
+        processors report it (Unicorn has completed the branch, so the pushed RIP is
+        the non-canonical target; Intel's would be the branch's own address)."""
+        if not CANONICAL_LOW <= address < CANONICAL_HIGH:
+            return False
+        uc = slot.core.uc
+        self._check_nmi_return(machine, slot)
+        try:
+            deliver(uc, VEC_GP, address, 0)
+        except X86Error as exc:
+            raise _guest_error(f"#GP(0) with no handler: jump to non-canonical address "
+                               f"{address:#x} ({exc}) (core {slot.index}, PC {address:#x})"
+                               ) from None
+        return True
 
     @staticmethod
     def tsc(machine: Any, slot: Any) -> int:
