@@ -142,7 +142,7 @@ class Machine:
             uc.ctl_set_cpu_model(arch.cpu_models[cpu_model])
             # Unicorn reserves 1 GiB of translated code per core by default; a guest
             # running through fresh RAM fills it. Bounded, QEMU flushes and retranslates.
-            uc.ctl_set_tcg_buffer_size(TCG_BUFFER_BYTES)
+            uc.ctl_set_tcg_buffer_size(TCG_BUFFER_BYTES)  # type: ignore[attr-defined]  # not in its stubs
             uc.ctl_exits_enabled(True)
             uc.ctl_set_exits([])
             coster = BlockCoster(cost_model, arch, None, uc.mem_read)

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import tomllib
 
@@ -175,7 +175,7 @@ class BlockCoster:
         """Cost each distinct word once per block (C-speed counting); in order only when a
         word is undecodable (capstone stops there) or wants the arch's special hook."""
         usable = len(code) - len(code) % width
-        words = Counter(memoryview(code)[:usable].cast(_WORD_FORMAT[width]))
+        words: Counter[int] = Counter(memoryview(code)[:usable].cast(_WORD_FORMAT[width]))
         known = self._by_encoding
         mode = id(cs)
         cycles = count = 0
@@ -245,4 +245,4 @@ class BlockCoster:
 
 
 _UNSEEN: Any = object()
-_WORD_FORMAT = {2: "H", 4: "I"}
+_WORD_FORMAT: dict[int, Literal["H", "I"]] = {2: "H", 4: "I"}
