@@ -103,6 +103,25 @@ def test_context_switch_cost_and_tracepoint():
     assert k.ops.cycles[0] >= 2000  # type: ignore[attr-defined]
 
 
+def test_a_context_switch_is_charged_once():
+    """__schedule charges the switch cost once per switch (it used to charge the cost
+    table's __schedule and then switch_cycles again)."""
+    k = standalone_kernel("mainline", 1, switch_cycles=1000)
+    in_schedule: list[int] = []
+    charge = k.ops.charge
+
+    def spy(cycles: int) -> None:
+        if k.stack()[:1] == ["__schedule"]:
+            in_schedule.append(cycles)
+        charge(cycles)
+
+    k.ops.charge = spy  # type: ignore[method-assign]
+    with k.on_cpu(0):
+        spawn(k, "t", lambda: None)
+    runner_of(k).run(1 * MS)
+    assert in_schedule == [1000, 1000]
+
+
 def test_rt_throttling_activates_once_and_gives_cfs_five_percent():
     k = standalone_kernel("mainline", 1)
     r = runner_of(k)

@@ -145,8 +145,9 @@ class Sched(Scheduler):
     """The decision half of the scheduler; implements the kernel's ``Scheduler`` hook.
 
     ``backend``: a :class:`Backend`; by default a :class:`StandaloneRunner` is made.
-    ``switch_cycles``: the modelled cost of a context switch (default: the cost
-    table's ``__schedule``). ``rt_runtime_us=-1`` disables throttling.
+    ``switch_cycles``: the modelled cost of a context switch, charged once per switch
+    by ``__schedule`` (default: the cost table's ``__schedule``; a value given here
+    replaces that entry in the kernel's table). ``rt_runtime_us=-1`` disables throttling.
     ``rt_runtime_share``: RT_RUNTIME_SHARE (default: on for 4.6, off for 6.x).
     """
 
@@ -167,6 +168,8 @@ class Sched(Scheduler):
     # -- setup --------------------------------------------------------------------------
     def attach(self, kernel: Kernel) -> None:
         self.kernel = kernel
+        if self._switch_cycles is not None:
+            kernel.costs["__schedule"] = self._switch_cycles
         if self._share is None:
             self._share = not kernel.config.v6
         self.rq = [RunQueue(c, kernel.idle[c], kernel.idle[c], rt_runtime=self.rt_runtime_ps,
@@ -179,6 +182,7 @@ class Sched(Scheduler):
 
     @property
     def switch_cycles(self) -> int:
+        """What one context switch costs (charged by ``__schedule``'s fentry)."""
         if self._switch_cycles is not None:
             return self._switch_cycles
         k = self.kernel
@@ -332,10 +336,7 @@ class Sched(Scheduler):
         nxt = self.pick_next_task(cpu)
         if nxt is prev:
             return prev
-        k.fentry(...)
-        charge = self.switch_cycles
-        if charge:
-            k.ops.charge(charge)
+        k.fentry(...)  # charges the switch: pick_next_task + context_switch
         if k.probes:
             k.fire("sched_switch", prev, nxt)
         if self.switch_log is not None:
