@@ -304,6 +304,7 @@ class DeferredRunner(Scheduler):
 
 #: code object of every traced model function -> its Linux name
 KFUNC_NAMES: dict[CodeType, str] = {}
+_BOUND: dict[tuple[CodeType, str], CodeType] = {}  #: (code with ..., name) -> bound code
 #: the subset shown in call stacks (:func:`model_stack`, stackcount)
 KFUNC_CODES: dict[CodeType, str] = {}
 
@@ -331,9 +332,13 @@ def kfunc(name: str | None = None, *, stack: bool = True) -> Callable[[_F], _F]:
         linux = name or fn.__name__
         code = fn.__code__
         if Ellipsis in code.co_consts:
-            code = code.replace(co_consts=tuple(
-                linux if c is Ellipsis else c for c in code.co_consts))
-            fn.__code__ = code
+            # a nested model function is decorated each time its scope runs: bind its
+            # code once, so the registries do not grow with every run
+            bound = _BOUND.get((code, linux))
+            if bound is None:
+                bound = _BOUND[(code, linux)] = code.replace(co_consts=tuple(
+                    linux if c is Ellipsis else c for c in code.co_consts))
+            code = fn.__code__ = bound
         KFUNC_NAMES[code] = linux
         if stack:
             KFUNC_CODES[code] = linux

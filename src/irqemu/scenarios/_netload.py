@@ -83,7 +83,7 @@ def attach_fec(board: ModelBoard, k: Kernel, r: StandaloneRunner) -> tuple[Fec, 
 
     @kfunc()
     def fec_enet_interrupt(irq_: int, dev: Any) -> int:
-        k.enter("fec_enet_interrupt", irq_)
+        k.fentry(..., irq_)
         if not fec.rx_waiting:
             return IRQ_NONE
         if not fec.napi_scheduled:  # napi_schedule_prep
@@ -95,12 +95,12 @@ def attach_fec(board: ModelBoard, k: Kernel, r: StandaloneRunner) -> tuple[Fec, 
 
     @kfunc()
     def __napi_schedule() -> None:
-        k.enter("__napi_schedule")
+        k.fentry(...)
         s.raise_softirq_irqoff_nowake(NET_RX_SOFTIRQ)
 
     @kfunc()
     def napi_gro_receive() -> None:
-        k.enter("napi_gro_receive")
+        k.fentry(...)
         k.ops.charge(RX_FRAME_CYCLES)
         fec.received += 1
         cpu = k.ops.smp_processor_id()
@@ -109,7 +109,7 @@ def attach_fec(board: ModelBoard, k: Kernel, r: StandaloneRunner) -> tuple[Fec, 
 
     @kfunc()
     def fec_enet_rx_napi(budget: int) -> int:
-        k.enter("fec_enet_rx_napi", budget)
+        k.fentry(..., budget)
         done = 0
         while done < budget and fec.rx_waiting:
             fec.rx_waiting -= 1
@@ -125,7 +125,7 @@ def attach_fec(board: ModelBoard, k: Kernel, r: StandaloneRunner) -> tuple[Fec, 
 
     @kfunc()
     def net_rx_action() -> None:
-        k.enter("net_rx_action")
+        k.fentry(...)
         time_limit = k.jiffies + 2
         budget = NETDEV_BUDGET
         while fec.napi_scheduled:

@@ -152,7 +152,7 @@ def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
     # drivers/mmc/host/sdhci.c: sdhci_irq acks the status and defers card work
     @kfunc()
     def sdhci_irq(irq_: int, host: _Device) -> int:
-        k.enter("sdhci_irq", irq_)
+        k.fentry(..., irq_)
         if not host.status:
             return IRQ_NONE
         host.handled_in.append("sdhci_irq@" + _context(k))
@@ -161,7 +161,7 @@ def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
 
     @kfunc()
     def sdhci_thread_irq(irq_: int, host: _Device) -> int:
-        k.enter("sdhci_thread_irq", irq_)
+        k.fentry(..., irq_)
         host.handled_in.append("sdhci_thread_irq@" + _context(k))
         host.events += 1
         return IRQ_HANDLED
@@ -169,7 +169,7 @@ def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
     # drivers/usb/core/hcd.c usb_hcd_irq -> ehci_irq
     @kfunc()
     def usb_hcd_irq(irq_: int, hcd: _Device) -> int:
-        k.enter("usb_hcd_irq", irq_)
+        k.fentry(..., irq_)
         if not hcd.status:
             return IRQ_NONE
         hcd.handled_in.append("usb_hcd_irq@" + _context(k))
@@ -351,7 +351,7 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
 
         @kfunc()
         def sdhci_irq(irq_: int, host: Any) -> int:  # drivers/mmc/host/sdhci.c
-            k.enter("sdhci_irq", irq_)
+            k.fentry(..., irq_)
             if not status_ack(plat, mmc_base):
                 return IRQ_NONE
             handled["mmc0"].append("sdhci_irq@" + _context(k))
@@ -359,14 +359,14 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
 
         @kfunc()
         def sdhci_thread_irq(irq_: int, host: Any) -> int:
-            k.enter("sdhci_thread_irq", irq_)
+            k.fentry(..., irq_)
             handled["mmc0"].append("sdhci_thread_irq@" + _context(k))
             counts["mmc0"] += 1
             return IRQ_HANDLED
 
         @kfunc()
         def usb_hcd_irq(irq_: int, hcd: Any) -> int:  # drivers/usb/core/hcd.c
-            k.enter("usb_hcd_irq", irq_)
+            k.fentry(..., irq_)
             if not status_ack(plat, usb_base):
                 return IRQ_NONE
             handled["ehci_hcd:usb3"].append("usb_hcd_irq@" + _context(k))

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import irqemu.kernel
-from irqemu.kernel.context import KFUNC_CODES
+from irqemu.kernel.context import KFUNC_NAMES
 from irqemu.trace.tracepoints import EVENTS
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def instrumented_names(kernel: Kernel | None = None) -> set[str]:
     the scenario builds them, so ask after the run."""
     for mod in pkgutil.walk_packages(irqemu.kernel.__path__, "irqemu.kernel."):
         importlib.import_module(mod.name)  # each registers its model functions on import
-    names = set(KFUNC_CODES.values()) | set(EVENTS) | set(MORE_TRACEPOINTS)
+    names = set(KFUNC_NAMES.values()) | set(EVENTS) | set(MORE_TRACEPOINTS)
     if kernel is not None:
         names |= set(kernel.costs)
     return names
