@@ -1,7 +1,7 @@
 """Parser fuzz targets: the ELF loader, cost-model files, fuzz replay files, CLI values.
 
 Each target takes raw bytes and must end in its parser's one-line error or a
-valid result; any other exception is a bug. ``tests/test_fuzz_parsers.py``
+valid result; any other exception is a bug. ``tests/fuzz/test_fuzz_parsers.py``
 runs them briefly with hypothesis in the suite; for a longer, coverage-guided
 run (atheris, ``pip install atheris``)::
 
@@ -9,7 +9,7 @@ run (atheris, ``pip install atheris``)::
     python tests/fuzz_targets.py elf -max_total_time=600
 
 Arguments after the target go to libFuzzer. Findings become cases in
-tests/test_elf_validation.py, tests/test_costmodel_validation.py or
+tests/machine/test_elf_validation.py, tests/timing/test_costmodel_validation.py or
 tests/cli/test_bad_values.py.
 """
 

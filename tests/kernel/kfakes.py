@@ -1,4 +1,4 @@
-"""Shared helpers for the kernel-model tests (tests/kernel and tests/kernel_bh):
+"""Shared helpers for the kernel-model tests (tests/kernel):
 kernels, recording chips, lines, hard IRQs, and the fentry check."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ it for exceptions taken to EL1 from EL0 or EL1:
 
 The guest returns with its own ``eret``, executed by Unicorn.
 
-Unicorn facts this module depends on (pinned by tests/test_aarch64_exceptions.py):
+Unicorn facts this module depends on (pinned by tests/arch/test_aarch64_exceptions.py):
 
 - Unicorn's Cortex-A53 implements EL2 and EL3 and starts at Secure EL1 with
   SCR_EL3 = 0. With SCR_EL3.RW = 0, QEMU's ``arm_el_is_aa64(env, 1)`` says EL1

@@ -25,7 +25,7 @@ runs the LAPIC's interrupt acknowledge to get the vector), 2 = NMI (never
 masked; vector 2; further NMIs are held until the next ``iretq``: see
 ``_arm_nmi_return``). Input 1 is unused.
 
-Unicorn facts this module relies on (tests/test_x86_arch.py exercises them):
+Unicorn facts this module relies on (tests/arch/test_x86_arch.py exercises them):
 ``hlt`` ends ``uc_emu_start`` cleanly with RIP after the ``hlt`` (the engine
 reads that as WFI); RDTSC/RDTSCP can be hooked with UC_HOOK_INSN in the C
 library although the Python binding refuses them (hooked through ctypes
@@ -83,7 +83,7 @@ MSR_IA32_TSC, MSR_IA32_APIC_BASE = 0x10, 0x1B
 APIC_BASE_DEFAULT = 0xFEE00000  #: SDM vol. 3A 11.4.1: the local APIC's power-up base
 APIC_BASE_BSP, APIC_BASE_ENABLE = 1 << 8, 1 << 11
 #: the MSRs whose state Unicorn keeps, read and written by RDMSR/WRMSR as they are
-#: (a write-then-read round trip returns the value, tests/test_x86_guest_faults.py)
+#: (a write-then-read round trip returns the value, tests/arch/test_guest_faults.py)
 UNICORN_MSRS = {
     0x174: "IA32_SYSENTER_CS", 0x175: "IA32_SYSENTER_ESP", 0x176: "IA32_SYSENTER_EIP",
     0x277: "IA32_PAT", 0xC0000080: "IA32_EFER", 0xC0000081: "IA32_STAR",

@@ -73,7 +73,7 @@ def test_the_instruction_bound_changes_nothing(engine: str) -> None:
     assert results[0] == results[1]
 
 
-# Cortex-A9 global timer armed to fire at "now" forever (tests/test_livelock.py), then
+# Cortex-A9 global timer armed to fire at "now" forever (tests/sim/test_livelock.py), then
 # semihosting SYS_EXIT(ADP_Stopped_ApplicationExit) in the same block.
 LIVELOCK_THEN_EXIT = [0xE59F0030, 0xE3E01000, 0xE5801000, 0xE5801004, 0xE3A01000,
                       0xE5801010, 0xE5801014, 0xE5801018, 0xE3A0100F, 0xE5801008,
