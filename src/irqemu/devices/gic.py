@@ -19,9 +19,45 @@ from collections.abc import Callable, Iterable
 
 from irqemu.devices.base import CPU_FIQ, CPU_IRQ, Device, MachineContext
 from irqemu.devices.regmap import Reg
+from irqemu.hw.gic import (
+    GIC_CTLR_ENABLE_GRP0,
+    GIC_CTLR_ENABLE_GRP1,
+    GICC_ABPR,
+    GICC_BPR,
+    GICC_CTLR,
+    GICC_CTLR_ACKCTL,
+    GICC_CTLR_CBPR,
+    GICC_CTLR_FIQEN,
+    GICC_EOIR,
+    GICC_HPPIR,
+    GICC_IAR,
+    GICC_IAR_INT_ID_MASK,
+    GICC_IIDR,
+    GICC_INT_SPURIOUS,
+    GICC_INT_SPURIOUS_GRP1,
+    GICC_PMR,
+    GICC_RPR,
+    GICD_CPENDSGIR,
+    GICD_CTLR,
+    GICD_ICACTIVER,
+    GICD_ICENABLER,
+    GICD_ICFGR,
+    GICD_ICPENDR,
+    GICD_IGROUPR,
+    GICD_IIDR,
+    GICD_IPRIORITYR,
+    GICD_ISACTIVER,
+    GICD_ISENABLER,
+    GICD_ISPENDR,
+    GICD_ITARGETSR,
+    GICD_PIDR4,
+    GICD_SGIR,
+    GICD_SPENDSGIR,
+    GICD_TYPER,
+)
 
-SPURIOUS = 1023  #: GICC_IAR: nothing to acknowledge
-SPURIOUS_GRP1 = 1022  #: Secure GICC_IAR with a Group 1 interrupt and AckCtl=0
+SPURIOUS = GICC_INT_SPURIOUS  #: GICC_IAR: nothing to acknowledge
+SPURIOUS_GRP1 = GICC_INT_SPURIOUS_GRP1  #: Secure GICC_IAR with a Group 1 interrupt and AckCtl=0
 IDLE_PRIORITY = 0x100  #: running priority when nothing is active (GICC_RPR reads 0xFF)
 
 SGI_BITS = 0xFFFF
@@ -31,7 +67,8 @@ A9_PPI_ICFGR = 0x7DC00000
 #: the private interrupts that A9_PPI_ICFGR makes edge-triggered (SGIs always are)
 PRIV_EDGE = SGI_BITS | (1 << 27) | (1 << 29) | (1 << 30)
 
-CTLR_EN_GRP0, CTLR_EN_GRP1, CTLR_ACKCTL, CTLR_FIQEN, CTLR_CBPR = 1, 2, 4, 8, 16
+CTLR_EN_GRP0, CTLR_EN_GRP1 = GIC_CTLR_ENABLE_GRP0, GIC_CTLR_ENABLE_GRP1
+CTLR_ACKCTL, CTLR_FIQEN, CTLR_CBPR = GICC_CTLR_ACKCTL, GICC_CTLR_FIQEN, GICC_CTLR_CBPR
 
 #: GICv1-style identification (QEMU gic_id_gicv1): PIDR4-7, PIDR0-3, CIDR0-3.
 _ID_REGS = (0x04, 0, 0, 0, 0x90, 0xB3, 0x1B, 0x00, 0x0D, 0xF0, 0x05, 0xB1)
@@ -339,7 +376,7 @@ class GICv2:
 
     def end_of_interrupt(self, cpu: int, value: int) -> None:
         """GICC_EOIR write (EOImode 0): drop the running priority and deactivate."""
-        irq = value & 0x3FF
+        irq = value & GICC_IAR_INT_ID_MASK
         if irq >= self.num_irqs or not self._apr[cpu]:
             return
         self._apr[cpu] &= self._apr[cpu] - 1
@@ -388,23 +425,23 @@ class GICDistributor(_GICPart):
 
     SIZE = 0x1000
     REGS = (
-        Reg(0x000, "GICD_CTLR", doc="EnableGrp0 bit0, EnableGrp1 bit1"),
-        Reg(0x004, "GICD_TYPER", access="r"),
-        Reg(0x008, "GICD_IIDR", access="r"),
-        Reg(0x080, "GICD_IGROUPRn", width=1, count=128),
-        Reg(0x100, "GICD_ISENABLERn", width=1, count=128),
-        Reg(0x180, "GICD_ICENABLERn", width=1, count=128),
-        Reg(0x200, "GICD_ISPENDRn", width=1, count=128),
-        Reg(0x280, "GICD_ICPENDRn", width=1, count=128),
-        Reg(0x300, "GICD_ISACTIVERn", width=1, count=128),
-        Reg(0x380, "GICD_ICACTIVERn", width=1, count=128),
-        Reg(0x400, "GICD_IPRIORITYRn", width=1, count=1020),
-        Reg(0x800, "GICD_ITARGETSRn", width=1, count=1020),
-        Reg(0xC00, "GICD_ICFGRn", width=1, count=256, doc="byte n: IDs 4n..4n+3"),
-        Reg(0xF00, "GICD_SGIR", access="w"),
-        Reg(0xF10, "GICD_CPENDSGIRn", width=1, count=16, doc="byte n: SGI n sources"),
-        Reg(0xF20, "GICD_SPENDSGIRn", width=1, count=16),
-        Reg(0xFD0, "GICD_IDn", access="r", count=12, doc="PIDR4-7, PIDR0-3, CIDR0-3"),
+        Reg(GICD_CTLR, "GICD_CTLR", doc="EnableGrp0 bit0, EnableGrp1 bit1"),
+        Reg(GICD_TYPER, "GICD_TYPER", access="r"),
+        Reg(GICD_IIDR, "GICD_IIDR", access="r"),
+        Reg(GICD_IGROUPR, "GICD_IGROUPRn", width=1, count=128),
+        Reg(GICD_ISENABLER, "GICD_ISENABLERn", width=1, count=128),
+        Reg(GICD_ICENABLER, "GICD_ICENABLERn", width=1, count=128),
+        Reg(GICD_ISPENDR, "GICD_ISPENDRn", width=1, count=128),
+        Reg(GICD_ICPENDR, "GICD_ICPENDRn", width=1, count=128),
+        Reg(GICD_ISACTIVER, "GICD_ISACTIVERn", width=1, count=128),
+        Reg(GICD_ICACTIVER, "GICD_ICACTIVERn", width=1, count=128),
+        Reg(GICD_IPRIORITYR, "GICD_IPRIORITYRn", width=1, count=1020),
+        Reg(GICD_ITARGETSR, "GICD_ITARGETSRn", width=1, count=1020),
+        Reg(GICD_ICFGR, "GICD_ICFGRn", width=1, count=256, doc="byte n: IDs 4n..4n+3"),
+        Reg(GICD_SGIR, "GICD_SGIR", access="w"),
+        Reg(GICD_CPENDSGIR, "GICD_CPENDSGIRn", width=1, count=16, doc="byte n: SGI n sources"),
+        Reg(GICD_SPENDSGIR, "GICD_SPENDSGIRn", width=1, count=16),
+        Reg(GICD_PIDR4, "GICD_IDn", access="r", count=12, doc="PIDR4-7, PIDR0-3, CIDR0-3"),
     )
 
     def _first(self, index: int, per_byte: int = 8) -> int | None:
@@ -567,15 +604,15 @@ class GICCPUInterface(_GICPart):
 
     SIZE = 0x100
     REGS = (
-        Reg(0x00, "GICC_CTLR", doc="Secure view: EnableGrp0, EnableGrp1, AckCtl, FIQEn, CBPR"),
-        Reg(0x04, "GICC_PMR"),
-        Reg(0x08, "GICC_BPR", wmask=7),
-        Reg(0x0C, "GICC_IAR", access="r"),
-        Reg(0x10, "GICC_EOIR", access="w"),
-        Reg(0x14, "GICC_RPR", access="r"),
-        Reg(0x18, "GICC_HPPIR", access="r"),
-        Reg(0x1C, "GICC_ABPR", wmask=7),
-        Reg(0xFC, "GICC_IIDR", access="r"),
+        Reg(GICC_CTLR, "GICC_CTLR", doc="Secure view: EnableGrp0, EnableGrp1, AckCtl, FIQEn, CBPR"),
+        Reg(GICC_PMR, "GICC_PMR"),
+        Reg(GICC_BPR, "GICC_BPR", wmask=7),
+        Reg(GICC_IAR, "GICC_IAR", access="r"),
+        Reg(GICC_EOIR, "GICC_EOIR", access="w"),
+        Reg(GICC_RPR, "GICC_RPR", access="r"),
+        Reg(GICC_HPPIR, "GICC_HPPIR", access="r"),
+        Reg(GICC_ABPR, "GICC_ABPR", wmask=7),
+        Reg(GICC_IIDR, "GICC_IIDR", access="r"),
     )
 
     def read_GICC_CTLR(self, cpu: int, index: int) -> int:

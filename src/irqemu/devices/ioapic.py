@@ -19,17 +19,35 @@ from typing import Any
 
 from irqemu.devices.base import Device, MachineContext
 from irqemu.devices.regmap import Reg, RegisterFile
+from irqemu.hw.apic import (
+    IO_APIC_DEFAULT_PHYS_BASE,
+    IO_APIC_REDIR_DEST_LOGICAL,
+    IO_APIC_REDIR_DEST_SHIFT,
+    IO_APIC_REDIR_LEVEL_TRIGGER,
+    IO_APIC_REDIR_MASKED,
+    IO_APIC_REDIR_POLARITY_LOW,
+    IO_APIC_REDIR_REMOTE_IRR,
+    IO_APIC_REDIR_SEND_PENDING,
+    IO_APIC_REDIR_VECTOR_MASK,
+    IOAPIC_EOI,
+    IOAPIC_REDTBL,
+    IOAPICARB,
+    IOAPICID,
+    IOAPICVER,
+    IOREGSEL,
+    IOWIN,
+)
 
-IOAPIC_BASE = 0xFEC00000
+IOAPIC_BASE = IO_APIC_DEFAULT_PHYS_BASE
 NUM_PINS = 24
 VERSION = 0x20 | ((NUM_PINS - 1) << 16)
 
-RTE_VECTOR = 0xFF
-RTE_DELIVERY_STATUS = 1 << 12
-RTE_POLARITY_LOW = 1 << 13
-RTE_REMOTE_IRR = 1 << 14
-RTE_LEVEL = 1 << 15
-RTE_MASKED = 1 << 16
+RTE_VECTOR = IO_APIC_REDIR_VECTOR_MASK
+RTE_DELIVERY_STATUS = IO_APIC_REDIR_SEND_PENDING
+RTE_POLARITY_LOW = IO_APIC_REDIR_POLARITY_LOW
+RTE_REMOTE_IRR = IO_APIC_REDIR_REMOTE_IRR
+RTE_LEVEL = IO_APIC_REDIR_LEVEL_TRIGGER
+RTE_MASKED = IO_APIC_REDIR_MASKED
 RTE_READ_ONLY = RTE_DELIVERY_STATUS | RTE_REMOTE_IRR
 RTE_WRITABLE = 0xFF000000_0001AFFF  #: vector, mode, dest mode, polarity, trigger, mask, dest
 
@@ -39,18 +57,19 @@ class IOAPIC(Device):
 
     SIZE = 0x1000
     REGS = (
-        Reg(0x00, "IOREGSEL", reserved=0xFFFFFF00,
+        Reg(IOREGSEL, "IOREGSEL", reserved=0xFFFFFF00,
             doc="index of the indirect register IOWIN reaches"),
-        Reg(0x10, "IOWIN"),
-        Reg(0x40, "EOI", access="w", reserved=0xFFFFFF00,
+        Reg(IOWIN, "IOWIN"),
+        Reg(IOAPIC_EOI, "EOI", access="w", reserved=0xFFFFFF00,
             doc="vector: clears remote IRR of matching entries"),
     )
     #: the indirect registers, at (index * 4) in their own register file
     INDIRECT = (
-        Reg(0x00 * 4, "IOAPICID", reserved=~0x0F000000 & 0xFFFFFFFF, doc="ID in bits 27:24"),
-        Reg(0x01 * 4, "IOAPICVER", reset=VERSION, access="r"),
-        Reg(0x02 * 4, "IOAPICARB", access="r"),
-        Reg(0x10 * 4, "IOREDTBL", count=2 * NUM_PINS, doc="entry n: low 0x10+2n, high 0x11+2n"),
+        Reg(IOAPICID * 4, "IOAPICID", reserved=~0x0F000000 & 0xFFFFFFFF, doc="ID in bits 27:24"),
+        Reg(IOAPICVER * 4, "IOAPICVER", reset=VERSION, access="r"),
+        Reg(IOAPICARB * 4, "IOAPICARB", access="r"),
+        Reg(IOAPIC_REDTBL * 4, "IOREDTBL", count=2 * NUM_PINS,
+            doc="entry n: low 0x10+2n, high 0x11+2n"),
     )
 
     def __init__(self, machine: MachineContext, base: int, name: str, apic_bus: Any,
@@ -100,7 +119,8 @@ class IOAPIC(Device):
         self.delivered[pin] += 1
         label = self.pin_names.get(pin, "")
         source = f"ioapic pin {pin}" + (f" ({label})" if label else "")
-        self.bus.deliver(e >> 56, bool(e & (1 << 11)), (e >> 8) & 7, e & RTE_VECTOR,
+        self.bus.deliver(e >> IO_APIC_REDIR_DEST_SHIFT, bool(e & IO_APIC_REDIR_DEST_LOGICAL),
+                         (e >> 8) & 7, e & RTE_VECTOR,
                          level=bool(e & RTE_LEVEL), source=source)
 
     def eoi(self, vector: int) -> None:

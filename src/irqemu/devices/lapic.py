@@ -29,22 +29,86 @@ from typing import Any
 
 from irqemu.devices.base import CPU_IRQ, Device, MachineContext
 from irqemu.devices.regmap import Reg
+from irqemu.hw.apic import (
+    APIC_ARBPRI,
+    APIC_DEFAULT_PHYS_BASE,
+    APIC_DELIVERY_MODE_EXTINT,
+    APIC_DELIVERY_MODE_FIXED,
+    APIC_DELIVERY_MODE_INIT,
+    APIC_DELIVERY_MODE_LOWESTPRIO,
+    APIC_DELIVERY_MODE_NMI,
+    APIC_DELIVERY_MODE_SMI,
+    APIC_DELIVERY_MODE_STARTUP,
+    APIC_DEST_ALLBUT,
+    APIC_DEST_ALLINC,
+    APIC_DEST_LOGICAL,
+    APIC_DEST_NOSHORT,
+    APIC_DEST_SELF,
+    APIC_DEST_SHORTHAND_SHIFT,
+    APIC_DFR,
+    APIC_EOI,
+    APIC_ESR,
+    APIC_ESR_RECVILL,
+    APIC_ESR_SENDILL,
+    APIC_ICR,
+    APIC_ICR2,
+    APIC_ICR_BUSY,
+    APIC_ID,
+    APIC_INT_ASSERT,
+    APIC_INT_LEVELTRIG,
+    APIC_IRR,
+    APIC_ISR,
+    APIC_LDR,
+    APIC_LVR,
+    APIC_LVT0,
+    APIC_LVT1,
+    APIC_LVT_MASKED,
+    APIC_LVT_TIMER_ONESHOT,
+    APIC_LVT_TIMER_PERIODIC,
+    APIC_LVT_TIMER_SHIFT,
+    APIC_LVT_TIMER_TSCDEADLINE,
+    APIC_LVTCMCI,
+    APIC_LVTERR,
+    APIC_LVTPC,
+    APIC_LVTT,
+    APIC_LVTTHMR,
+    APIC_PROCPRI,
+    APIC_RRR,
+    APIC_SPIV,
+    APIC_SPIV_APIC_ENABLED,
+    APIC_SPIV_DIRECTED_EOI,
+    APIC_TASKPRI,
+    APIC_TDCR,
+    APIC_TMCCT,
+    APIC_TMICT,
+    APIC_TMR,
+)
 from irqemu.sim.events import Event
 
-LAPIC_BASE = 0xFEE00000
+LAPIC_BASE = APIC_DEFAULT_PHYS_BASE
 APIC_BUS_HZ = 1_000_000_000
 PS_PER_S = 10**12
 
 VERSION = 0x00060014  #: version 0x14 (integrated xAPIC), 7 LVT entries (max LVT index 6)
-LVT_MASKED = 1 << 16
-LVT_TIMER_MODE_SHIFT = 17
-TIMER_ONESHOT, TIMER_PERIODIC, TIMER_TSC_DEADLINE = 0, 1, 2
-SVR_ENABLE = 1 << 8
-SVR_SUPPRESS_EOI_BROADCAST = 1 << 12
-ICR_DELIVERY_STATUS = 1 << 12
-ESR_SEND_ILLEGAL_VECTOR, ESR_RECV_ILLEGAL_VECTOR = 1 << 5, 1 << 6
-DM_FIXED, DM_LOWEST, DM_SMI, DM_NMI, DM_INIT, DM_SIPI, DM_EXTINT = 0, 1, 2, 4, 5, 6, 7
-SH_NONE, SH_SELF, SH_ALL, SH_OTHERS = 0, 1, 2, 3
+LVT_MASKED = APIC_LVT_MASKED
+LVT_TIMER_MODE_SHIFT = APIC_LVT_TIMER_SHIFT
+#: LVTT timer modes, as field values (0, 1, 2)
+TIMER_ONESHOT = APIC_LVT_TIMER_ONESHOT >> APIC_LVT_TIMER_SHIFT
+TIMER_PERIODIC = APIC_LVT_TIMER_PERIODIC >> APIC_LVT_TIMER_SHIFT
+TIMER_TSC_DEADLINE = APIC_LVT_TIMER_TSCDEADLINE >> APIC_LVT_TIMER_SHIFT
+SVR_ENABLE = APIC_SPIV_APIC_ENABLED
+SVR_SUPPRESS_EOI_BROADCAST = APIC_SPIV_DIRECTED_EOI
+ICR_DELIVERY_STATUS = APIC_ICR_BUSY
+ESR_SEND_ILLEGAL_VECTOR, ESR_RECV_ILLEGAL_VECTOR = APIC_ESR_SENDILL, APIC_ESR_RECVILL
+DM_FIXED, DM_LOWEST, DM_SMI, DM_NMI, DM_INIT, DM_SIPI, DM_EXTINT = (
+    APIC_DELIVERY_MODE_FIXED, APIC_DELIVERY_MODE_LOWESTPRIO, APIC_DELIVERY_MODE_SMI,
+    APIC_DELIVERY_MODE_NMI, APIC_DELIVERY_MODE_INIT, APIC_DELIVERY_MODE_STARTUP,
+    APIC_DELIVERY_MODE_EXTINT)
+#: ICR destination shorthands, as field values (0..3)
+SH_NONE = APIC_DEST_NOSHORT >> APIC_DEST_SHORTHAND_SHIFT
+SH_SELF = APIC_DEST_SELF >> APIC_DEST_SHORTHAND_SHIFT
+SH_ALL = APIC_DEST_ALLINC >> APIC_DEST_SHORTHAND_SHIFT
+SH_OTHERS = APIC_DEST_ALLBUT >> APIC_DEST_SHORTHAND_SHIFT
 LVT_NAMES = ("LVT_CMCI", "LVT_TIMER", "LVT_THERMAL", "LVT_PMC", "LVT_LINT0", "LVT_LINT1",
              "LVT_ERROR")
 
@@ -63,35 +127,35 @@ class LocalAPIC(Device):
 
     SIZE = 0x1000
     REGS = (
-        _r(0x020, "ID", wmask=0xFF000000, doc="APIC ID in bits 31:24"),
-        _r(0x030, "VERSION", reset=VERSION, access="r"),
-        _r(0x080, "TPR", wmask=0xFF, doc="task priority: bits 7:4 class, 3:0 sub-class"),
-        _r(0x090, "APR", access="r"),
-        _r(0x0A0, "PPR", access="r", doc="processor priority = max(TPR, ISRV class)"),
-        _r(0x0B0, "EOI", access="w"),
-        _r(0x0C0, "RRD", access="r"),
-        _r(0x0D0, "LDR", wmask=0xFF000000, doc="logical APIC ID in bits 31:24"),
-        _r(0x0E0, "DFR", reset=0xFFFFFFFF, wmask=0xF0000000,
+        _r(APIC_ID, "ID", wmask=0xFF000000, doc="APIC ID in bits 31:24"),
+        _r(APIC_LVR, "VERSION", reset=VERSION, access="r"),
+        _r(APIC_TASKPRI, "TPR", wmask=0xFF, doc="task priority: bits 7:4 class, 3:0 sub-class"),
+        _r(APIC_ARBPRI, "APR", access="r"),
+        _r(APIC_PROCPRI, "PPR", access="r", doc="processor priority = max(TPR, ISRV class)"),
+        _r(APIC_EOI, "EOI", access="w"),
+        _r(APIC_RRR, "RRD", access="r"),
+        _r(APIC_LDR, "LDR", wmask=0xFF000000, doc="logical APIC ID in bits 31:24"),
+        _r(APIC_DFR, "DFR", reset=0xFFFFFFFF, wmask=0xF0000000,
            doc="model 31:28: 0xF flat, 0x0 cluster; 27:0 read as 1"),
-        _r(0x0F0, "SVR", reset=0xFF, wmask=0x13FF, doc="spurious vector 7:0, APIC enable 8"),
-        _r(0x100, "ISR", access="r", count=8),
-        _r(0x180, "TMR", access="r", count=8),
-        _r(0x200, "IRR", access="r", count=8),
-        _r(0x280, "ESR"),
-        _r(0x2F0, "LVT_CMCI", reset=LVT_MASKED, wmask=0x107FF),
-        _r(0x300, "ICR_LO", doc="vector 7:0, delivery mode 10:8, dest mode 11, level 14, "
+        _r(APIC_SPIV, "SVR", reset=0xFF, wmask=0x13FF, doc="spurious vector 7:0, APIC enable 8"),
+        _r(APIC_ISR, "ISR", access="r", count=8),
+        _r(APIC_TMR, "TMR", access="r", count=8),
+        _r(APIC_IRR, "IRR", access="r", count=8),
+        _r(APIC_ESR, "ESR"),
+        _r(APIC_LVTCMCI, "LVT_CMCI", reset=LVT_MASKED, wmask=0x107FF),
+        _r(APIC_ICR, "ICR_LO", doc="vector 7:0, delivery mode 10:8, dest mode 11, level 14, "
                                 "trigger 15, shorthand 19:18; a write sends the IPI"),
-        _r(0x310, "ICR_HI", wmask=0xFF000000, doc="destination 31:24"),
-        _r(0x320, "LVT_TIMER", reset=LVT_MASKED, wmask=0x700FF,
+        _r(APIC_ICR2, "ICR_HI", wmask=0xFF000000, doc="destination 31:24"),
+        _r(APIC_LVTT, "LVT_TIMER", reset=LVT_MASKED, wmask=0x700FF,
            doc="vector, mask 16, mode 18:17"),
-        _r(0x330, "LVT_THERMAL", reset=LVT_MASKED, wmask=0x107FF),
-        _r(0x340, "LVT_PMC", reset=LVT_MASKED, wmask=0x107FF),
-        _r(0x350, "LVT_LINT0", reset=LVT_MASKED, wmask=0x1A7FF),
-        _r(0x360, "LVT_LINT1", reset=LVT_MASKED, wmask=0x1A7FF),
-        _r(0x370, "LVT_ERROR", reset=LVT_MASKED, wmask=0x100FF),
-        _r(0x380, "TIMER_ICR", doc="initial count; writing starts the timer (0 stops it)"),
-        _r(0x390, "TIMER_CCR", access="r", doc="current count, from simulated time"),
-        _r(0x3E0, "TIMER_DCR", wmask=0xB, doc="divide: bits 3,1:0; 0b1011 = 1"),
+        _r(APIC_LVTTHMR, "LVT_THERMAL", reset=LVT_MASKED, wmask=0x107FF),
+        _r(APIC_LVTPC, "LVT_PMC", reset=LVT_MASKED, wmask=0x107FF),
+        _r(APIC_LVT0, "LVT_LINT0", reset=LVT_MASKED, wmask=0x1A7FF),
+        _r(APIC_LVT1, "LVT_LINT1", reset=LVT_MASKED, wmask=0x1A7FF),
+        _r(APIC_LVTERR, "LVT_ERROR", reset=LVT_MASKED, wmask=0x100FF),
+        _r(APIC_TMICT, "TIMER_ICR", doc="initial count; writing starts the timer (0 stops it)"),
+        _r(APIC_TMCCT, "TIMER_CCR", access="r", doc="current count, from simulated time"),
+        _r(APIC_TDCR, "TIMER_DCR", wmask=0xB, doc="divide: bits 3,1:0; 0b1011 = 1"),
     )
 
     def __init__(self, machine: MachineContext, bus: LocalAPICs, cpu: int,
@@ -407,9 +471,9 @@ class LocalAPICs(Device):
         """A write to ICR_LO sends an IPI (SDM 11.6.1)."""
         vector = lo & 0xFF
         mode = (lo >> 8) & 7
-        level = bool(lo & (1 << 14))
-        trigger_level = bool(lo & (1 << 15))
-        shorthand = (lo >> 18) & 3
+        level = bool(lo & APIC_INT_ASSERT)
+        trigger_level = bool(lo & APIC_INT_LEVELTRIG)
+        shorthand = (lo >> APIC_DEST_SHORTHAND_SHIFT) & 3
         if mode == DM_INIT and trigger_level and not level:
             return  # INIT level de-assert: only synchronises arbitration IDs
         if mode in (DM_FIXED, DM_LOWEST) and vector < 16:
@@ -422,5 +486,5 @@ class LocalAPICs(Device):
             targets = list(self.apics)
         elif shorthand == SH_OTHERS:
             targets = [a for a in self.apics if a is not src]
-        self.deliver(hi >> 24, bool(lo & (1 << 11)), mode, vector, level=False,
+        self.deliver(hi >> 24, bool(lo & APIC_DEST_LOGICAL), mode, vector, level=False,
                      source=f"ipi from cpu{src.cpu}", targets=targets)

@@ -1,0 +1,105 @@
+"""ARM Generic Interrupt Controller v1/v2: distributor and CPU interface register
+offsets and bits, as Linux's include/linux/irqchip/arm-gic.h names them, with the
+GIC Architecture Specification's names (IHI 0048B, table 4-1 and 4-2) defined
+from them where the device model uses those.
+
+Offsets are from the distributor base (``GIC_DIST_*``, ``GICD_*``) or the CPU
+interface base (``GIC_CPU_*``, ``GICC_*``). A banked register (``GICD_ISENABLERn``,
+...) is named by its first instance: instance n is at ``+ 4 * n`` for bit
+registers, ``+ n`` for byte registers.
+"""
+
+from __future__ import annotations
+
+# -- distributor (arm-gic.h) ----------------------------------------------------------
+GIC_DIST_CTRL = 0x000
+GIC_DIST_CTR = 0x004  #: GICD_TYPER (the "controller type" register)
+GIC_DIST_IIDR = 0x008
+GIC_DIST_IGROUP = 0x080
+GIC_DIST_ENABLE_SET = 0x100
+GIC_DIST_ENABLE_CLEAR = 0x180
+GIC_DIST_PENDING_SET = 0x200
+GIC_DIST_PENDING_CLEAR = 0x280
+GIC_DIST_ACTIVE_SET = 0x300
+GIC_DIST_ACTIVE_CLEAR = 0x380
+GIC_DIST_PRI = 0x400
+GIC_DIST_TARGET = 0x800
+GIC_DIST_CONFIG = 0xC00
+GIC_DIST_SOFTINT = 0xF00
+GIC_DIST_SGI_PENDING_CLEAR = 0xF10
+GIC_DIST_SGI_PENDING_SET = 0xF20
+
+# -- the same, as the architecture specification names them ----------------------------
+GICD_CTLR = GIC_DIST_CTRL
+GICD_TYPER = GIC_DIST_CTR
+GICD_IIDR = GIC_DIST_IIDR
+GICD_IGROUPR = GIC_DIST_IGROUP
+GICD_ISENABLER = GIC_DIST_ENABLE_SET
+GICD_ICENABLER = GIC_DIST_ENABLE_CLEAR
+GICD_ISPENDR = GIC_DIST_PENDING_SET
+GICD_ICPENDR = GIC_DIST_PENDING_CLEAR
+GICD_ISACTIVER = GIC_DIST_ACTIVE_SET
+GICD_ICACTIVER = GIC_DIST_ACTIVE_CLEAR
+GICD_IPRIORITYR = GIC_DIST_PRI
+GICD_ITARGETSR = GIC_DIST_TARGET
+GICD_ICFGR = GIC_DIST_CONFIG
+GICD_SGIR = GIC_DIST_SOFTINT
+GICD_CPENDSGIR = GIC_DIST_SGI_PENDING_CLEAR
+GICD_SPENDSGIR = GIC_DIST_SGI_PENDING_SET
+#: the identification registers, 0xFD0-0xFFC (PIDR4-7, PIDR0-3, CIDR0-3;
+#: IMPLEMENTATION DEFINED, no arm-gic.h name)
+GICD_PIDR4 = 0xFD0
+
+# -- CPU interface (arm-gic.h) --------------------------------------------------------
+GIC_CPU_CTRL = 0x00
+GIC_CPU_PRIMASK = 0x04
+GIC_CPU_BINPOINT = 0x08
+GIC_CPU_INTACK = 0x0C
+GIC_CPU_EOI = 0x10
+GIC_CPU_RUNNINGPRI = 0x14
+GIC_CPU_HIGHPRI = 0x18
+GIC_CPU_ALIAS_BINPOINT = 0x1C
+GIC_CPU_ACTIVEPRIO = 0xD0
+GIC_CPU_IDENT = 0xFC
+GIC_CPU_DEACTIVATE = 0x1000
+
+GICC_CTLR = GIC_CPU_CTRL
+GICC_PMR = GIC_CPU_PRIMASK
+GICC_BPR = GIC_CPU_BINPOINT
+GICC_IAR = GIC_CPU_INTACK
+GICC_EOIR = GIC_CPU_EOI
+GICC_RPR = GIC_CPU_RUNNINGPRI
+GICC_HPPIR = GIC_CPU_HIGHPRI
+GICC_ABPR = GIC_CPU_ALIAS_BINPOINT
+GICC_APR = GIC_CPU_ACTIVEPRIO
+GICC_IIDR = GIC_CPU_IDENT
+GICC_DIR = GIC_CPU_DEACTIVATE
+
+# -- register bits and values (arm-gic.h) ------------------------------------------------
+GICD_ENABLE = 0x1
+GICD_DISABLE = 0x0
+GICD_INT_ACTLOW_LVLTRIG = 0x0
+GICD_INT_EN_CLR_X32 = 0xFFFFFFFF
+GICD_INT_EN_SET_SGI = 0x0000FFFF
+GICD_INT_EN_CLR_PPI = 0xFFFF0000
+GICD_INT_DEF_PRI = 0xA0
+GICD_INT_DEF_PRI_X4 = 0xA0A0A0A0
+
+GICC_ENABLE = 0x1
+GICC_INT_PRI_THRESHOLD = 0xF0
+GICC_DIS_BYPASS_MASK = 0x1E0
+GICC_IAR_INT_ID_MASK = 0x3FF
+GICC_INT_SPURIOUS = 1023  #: GICC_IAR: nothing to acknowledge
+
+#: GICD_CTLR / Secure GICC_CTLR bits (IHI 0048B 4.3.1, 4.4.1); GICD_ENABLE and
+#: GICC_ENABLE are EnableGrp0
+GIC_CTLR_ENABLE_GRP0 = 1 << 0
+GIC_CTLR_ENABLE_GRP1 = 1 << 1
+GICC_CTLR_ACKCTL = 1 << 2
+GICC_CTLR_FIQEN = 1 << 3
+GICC_CTLR_CBPR = 1 << 4
+
+#: Secure GICC_IAR read with a Group 1 interrupt pending and AckCtl clear (IHI 0048B 3.2.5)
+GICC_INT_SPURIOUS_GRP1 = 1022
+
+NR_GIC_CPU_IF = 8
