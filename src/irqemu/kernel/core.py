@@ -97,7 +97,9 @@ class Kernel:
         self.report_bad_irq_count = 0
         self.spurious_poll_armed: int | None = None
         self._handle_arch_irq: Callable[[], None] | None = None
-        self.irqchip: Any = None  #: the root irqchip driver (set by its init)
+        #: the root irqchip driver, a smp.RootIrqChip (set by its init); typed Any while
+        #: platform and scenarios reach driver-specific members through it
+        self.irqchip: Any = None
         self.ipi_counts = [[0] * NR_IPI for _ in range(num_cpus)]
         self.ipi_handlers: dict[int, Callable[[int], None]] = {}
         self.arch_stats: dict[str, list[int]] = {n: [0] * num_cpus for n, _ in X86_ARCH_ROWS}

@@ -25,6 +25,24 @@ IPI_WAKEUP, IPI_TIMER, IPI_RESCHEDULE, IPI_CALL_FUNC, IPI_CPU_STOP, IPI_IRQ_WORK
 NR_IPI = 7
 
 
+class RootIrqChip:
+    """What the kernel asks of the root irqchip driver (``Kernel.irqchip``) beyond the
+    handler it installs with set_handle_irq.
+
+    ``raise_softirq`` is arch/arm's ``__smp_cross_call`` (gic_raise_softirq,
+    registered by set_smp_cross_call; on x86 the APIC's send_IPI_mask): send IPI
+    ``ipinr`` to the CPUs in ``targets``. A chip that cannot send IPIs keeps this
+    default, which refuses.
+    """
+
+    def raise_softirq(self, targets: frozenset[int], ipinr: int) -> None:
+        raise RuntimeError("smp_cross_call: the irqchip cannot send IPIs")
+
+    def starting_cpu(self) -> None:
+        """The calling CPU is coming up (the irqchip's CPUHP_AP_IRQ_*_STARTING
+        callback, gic_starting_cpu): bring up its interface. Default: nothing."""
+
+
 @kfunc()
 def handle_IPI(kernel: Kernel, ipinr: int) -> None:
     """Count the kind, run its hook; all but RESCHEDULE (and WAKEUP, which does
@@ -53,7 +71,7 @@ def handle_IPI(kernel: Kernel, ipinr: int) -> None:
 
 def smp_cross_call(kernel: Kernel, targets: set[int] | frozenset[int], ipinr: int) -> None:
     """Send IPI ``ipinr`` to ``targets`` through the root irqchip (GIC: SGIR)."""
-    raise_ipi = getattr(kernel.irqchip, "raise_softirq", None)
-    if raise_ipi is None:
+    chip = kernel.irqchip
+    if not isinstance(chip, RootIrqChip):
         raise RuntimeError("smp_cross_call: the irqchip cannot send IPIs")
-    raise_ipi(frozenset(targets), ipinr)
+    chip.raise_softirq(frozenset(targets), ipinr)

@@ -40,6 +40,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from irqemu.hw.apic import (
+    APIC_DEFAULT_PHYS_BASE,
+    APIC_DEST_PHYSICAL,
+    APIC_DM_EXTINT,
+    APIC_DM_FIXED,
+    APIC_DM_NMI,
+    APIC_EOI,
+    APIC_EOI_ACK,
+    APIC_ESR,
+    APIC_ICR,
+    APIC_ICR2,
+    APIC_ISR,
+    APIC_LVT0,
+    APIC_LVT1,
+    APIC_LVT_MASKED,
+    APIC_LVT_TIMER_PERIODIC,
+    APIC_LVTERR,
+    APIC_LVTT,
+    APIC_SPIV,
+    APIC_SPIV_APIC_ENABLED,
+    APIC_TASKPRI,
+    APIC_TDCR,
+    APIC_TDR_DIV_16,
+    APIC_TMICT,
+    APIC_TMR,
+    IO_APIC_DEFAULT_PHYS_BASE,
+    IO_APIC_REDIR_DEST_SHIFT,
+    IO_APIC_REDIR_LEVEL_TRIGGER,
+    IO_APIC_REDIR_MASKED,
+    IO_APIC_REDIR_POLARITY_LOW,
+    IOAPIC_EOI,
+    IOAPIC_REDTBL,
+    IOREGSEL,
+    IOWIN,
+)
 from irqemu.kernel.context import ChipIO, kfunc
 from irqemu.kernel.genirq.chip import (
     handle_edge_irq,
@@ -62,6 +97,7 @@ from irqemu.kernel.genirq.types import (
     IrqDomainOps,
     irq_find_mapping,
 )
+from irqemu.kernel.smp import RootIrqChip
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
@@ -84,42 +120,9 @@ X86_ARCH_ROWS = (
     ("MCP", "Machine check polls"),
 )
 
-LAPIC_BASE = 0xFEE00000
-IOAPIC_BASE = 0xFEC00000
-
-# arch/x86/include/asm/apicdef.h
-APIC_ID = 0x20
-APIC_LVR = 0x30
-APIC_TASKPRI = 0x80
-APIC_EOI = 0xB0
-APIC_EOI_ACK = 0x0
-APIC_LDR = 0xD0
-APIC_DFR = 0xE0
-APIC_SPIV = 0xF0
-APIC_SPIV_APIC_ENABLED = 1 << 8
-APIC_ISR = 0x100
-APIC_TMR = 0x180
-APIC_IRR = 0x200
-APIC_ESR = 0x280
-APIC_ICR = 0x300
-APIC_ICR2 = 0x310
-APIC_LVTT = 0x320
-APIC_LVTTHMR = 0x330
-APIC_LVTPC = 0x340
-APIC_LVT0 = 0x350
-APIC_LVT1 = 0x360
-APIC_LVTERR = 0x370
-APIC_TMICT = 0x380
-APIC_TMCCT = 0x390
-APIC_TDCR = 0x3E0
-APIC_LVT_MASKED = 1 << 16
-APIC_LVT_TIMER_PERIODIC = 1 << 17
-APIC_DM_FIXED = 0x000
-APIC_DM_NMI = 0x400
-APIC_DM_EXTINT = 0x700
-APIC_DEST_PHYSICAL = 0x0
-APIC_TDR_DIV_16 = 0x3
-APIC_DIVISOR = 16
+LAPIC_BASE = APIC_DEFAULT_PHYS_BASE
+IOAPIC_BASE = IO_APIC_DEFAULT_PHYS_BASE
+APIC_DIVISOR = 16  #: apic.c: the LAPIC timer runs divided by 16
 
 # arch/x86/include/asm/irq_vectors.h (4.6)
 FIRST_EXTERNAL_VECTOR = 0x20
@@ -147,22 +150,11 @@ NR_IRQS_LEGACY = 16
 VECTOR_UNUSED = None
 VECTOR_RETRIGGERED = -1
 
-# IO-APIC registers (arch/x86/kernel/apic/io_apic.c, 82093AA)
-IO_APIC_SEL = 0x00
-IO_APIC_DATA = 0x10
-IO_APIC_EOI = 0x40
-IO_APIC_REDIR_VECTOR_MASK = 0xFF
-IO_APIC_REDIR_LEVEL_TRIGGER = 1 << 15
-IO_APIC_REDIR_REMOTE_IRR = 1 << 14
-IO_APIC_REDIR_POLARITY_LOW = 1 << 13
-IO_APIC_REDIR_DEST_LOGICAL = 1 << 11
-IO_APIC_REDIR_MASKED = 1 << 16
-
 #: the ARM IPI numbers Kernel.smp_cross_call uses -> x86 vectors (arch/x86/kernel/smp.c)
 IPI_VECTORS = {2: RESCHEDULE_VECTOR, 3: CALL_FUNCTION_VECTOR, 5: IRQ_WORK_VECTOR}
 
 
-class X86Apic:
+class X86Apic(RootIrqChip):
     """The local APIC driver, the IO-APIC irq domain and the x86 vector entry for
     one kernel: what apic.c, io_apic.c, vector.c and irq.c set up at boot."""
 
@@ -228,22 +220,22 @@ class X86Apic:
 
     def io_apic_read(self, reg: int) -> int:
         cpu = self._cpu()
-        self.io.write32(cpu, self.ioapic_base + IO_APIC_SEL, reg)
-        return self.io.read32(cpu, self.ioapic_base + IO_APIC_DATA)
+        self.io.write32(cpu, self.ioapic_base + IOREGSEL, reg)
+        return self.io.read32(cpu, self.ioapic_base + IOWIN)
 
     def io_apic_write(self, reg: int, value: int) -> None:
         cpu = self._cpu()
-        self.io.write32(cpu, self.ioapic_base + IO_APIC_SEL, reg)
-        self.io.write32(cpu, self.ioapic_base + IO_APIC_DATA, value & 0xFFFFFFFF)
+        self.io.write32(cpu, self.ioapic_base + IOREGSEL, reg)
+        self.io.write32(cpu, self.ioapic_base + IOWIN, value & 0xFFFFFFFF)
 
     def ioapic_write_entry(self, pin: int, entry: int) -> None:
         """__ioapic_write_entry: the high word (destination) first, then the low word."""
-        self.io_apic_write(0x11 + 2 * pin, entry >> 32)
-        self.io_apic_write(0x10 + 2 * pin, entry & 0xFFFFFFFF)
+        self.io_apic_write(IOAPIC_REDTBL + 2 * pin + 1, entry >> 32)
+        self.io_apic_write(IOAPIC_REDTBL + 2 * pin, entry & 0xFFFFFFFF)
 
     def ioapic_read_entry(self, pin: int) -> int:
-        lo = self.io_apic_read(0x10 + 2 * pin)
-        hi = self.io_apic_read(0x11 + 2 * pin)
+        lo = self.io_apic_read(IOAPIC_REDTBL + 2 * pin)
+        hi = self.io_apic_read(IOAPIC_REDTBL + 2 * pin + 1)
         return (hi << 32) | lo
 
     @kfunc("ack_APIC_irq")
@@ -452,7 +444,8 @@ class X86Apic:
         level, active_low = self.pin_config.get(pin, (True, False))
         cpu = 0
         vector = self.assign_irq_vector(virq, cpu)
-        entry = vector | APIC_DM_FIXED | (cpu << 56)  # physflat: dest = APIC ID
+        # physflat: destination = the CPU's APIC ID
+        entry = vector | APIC_DM_FIXED | (cpu << IO_APIC_REDIR_DEST_SHIFT)
         if level:
             entry |= IO_APIC_REDIR_LEVEL_TRIGGER | IO_APIC_REDIR_MASKED  # level: masked
         if active_low:
@@ -494,10 +487,10 @@ class X86Apic:
         return int(d.hwirq)
 
     def io_apic_modify_irq(self, d: IrqData, and_: int, or_: int, sync: bool) -> None:
-        reg = 0x10 + 2 * self._pin(d)
+        reg = IOAPIC_REDTBL + 2 * self._pin(d)
         self.io_apic_write(reg, (self.io_apic_read(reg) & and_) | or_)
         if sync:  # io_apic_sync: a read posts the write
-            self.io.read32(self._cpu(), self.ioapic_base + IO_APIC_DATA)
+            self.io.read32(self._cpu(), self.ioapic_base + IOWIN)
 
     def mask_ioapic_irq(self, d: IrqData) -> None:
         self.io_apic_modify_irq(d, ~0, IO_APIC_REDIR_MASKED, True)
@@ -523,7 +516,7 @@ class X86Apic:
         self.ack_APIC_irq()
         if not v & (1 << (vector & 0x1F)):
             self.kernel.irq_mis_count += 1
-            self.io.write32(self._cpu(), self.ioapic_base + IO_APIC_EOI, vector)
+            self.io.write32(self._cpu(), self.ioapic_base + IOAPIC_EOI, vector)
 
     def ioapic_set_affinity(self, d: IrqData, mask: frozenset[int], force: bool) -> int:
         """One CPU (physflat): move the vector and rewrite the destination."""
@@ -536,7 +529,7 @@ class X86Apic:
             self.vector_irq[old_cpu][old_vector] = VECTOR_UNUSED
             self.vector_irq[cpu][old_vector] = self.kernel.irq_descs[d.irq]
             self.irq_cfg[d.irq] = (old_vector, cpu)
-        self.io_apic_write(0x11 + 2 * self._pin(d), cpu << 24)
+        self.io_apic_write(IOAPIC_REDTBL + 2 * self._pin(d) + 1, cpu << 24)
         return 0
 
 

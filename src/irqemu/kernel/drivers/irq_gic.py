@@ -11,6 +11,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from irqemu.hw.gic import (
+    GIC_CPU_CTRL,
+    GIC_CPU_DEACTIVATE,
+    GIC_CPU_EOI,
+    GIC_CPU_INTACK,
+    GIC_CPU_PRIMASK,
+    GIC_DIST_CONFIG,
+    GIC_DIST_CTR,
+    GIC_DIST_CTRL,
+    GIC_DIST_ENABLE_CLEAR,
+    GIC_DIST_ENABLE_SET,
+    GIC_DIST_PRI,
+    GIC_DIST_SOFTINT,
+    GIC_DIST_TARGET,
+    GICC_DIS_BYPASS_MASK,
+    GICC_ENABLE,
+    GICC_IAR_INT_ID_MASK,
+    GICC_INT_PRI_THRESHOLD,
+    GICD_DISABLE,
+    GICD_ENABLE,
+    GICD_INT_ACTLOW_LVLTRIG,
+    GICD_INT_DEF_PRI_X4,
+    GICD_INT_EN_CLR_PPI,
+    GICD_INT_EN_CLR_X32,
+    GICD_INT_EN_SET_SGI,
+    NR_GIC_CPU_IF,
+)
 from irqemu.kernel.context import ChipIO, kfunc
 from irqemu.kernel.genirq.chip import handle_fasteoi_irq, handle_percpu_devid_irq
 from irqemu.kernel.genirq.irqdesc import irq_set_percpu_devid
@@ -37,51 +64,13 @@ from irqemu.kernel.genirq.types import (
     IrqDomainOps,
     IrqFwspec,
 )
+from irqemu.kernel.smp import RootIrqChip
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
 
-# distributor (include/linux/irqchip/arm-gic.h)
-GIC_DIST_CTRL = 0x000
-GIC_DIST_CTR = 0x004
-GIC_DIST_IGROUP = 0x080
-GIC_DIST_ENABLE_SET = 0x100
-GIC_DIST_ENABLE_CLEAR = 0x180
-GIC_DIST_PENDING_SET = 0x200
-GIC_DIST_PENDING_CLEAR = 0x280
-GIC_DIST_ACTIVE_SET = 0x300
-GIC_DIST_ACTIVE_CLEAR = 0x380
-GIC_DIST_PRI = 0x400
-GIC_DIST_TARGET = 0x800
-GIC_DIST_CONFIG = 0xC00
-GIC_DIST_SOFTINT = 0xF00
-# CPU interface
-GIC_CPU_CTRL = 0x00
-GIC_CPU_PRIMASK = 0x04
-GIC_CPU_BINPOINT = 0x08
-GIC_CPU_INTACK = 0x0C
-GIC_CPU_EOI = 0x10
-GIC_CPU_RUNNINGPRI = 0x14
-GIC_CPU_HIGHPRI = 0x18
-GIC_CPU_DEACTIVATE = 0x1000
 
-GICD_ENABLE = 0x1
-GICD_DISABLE = 0x0
-GICD_INT_ACTLOW_LVLTRIG = 0x0
-GICD_INT_EN_CLR_X32 = 0xFFFFFFFF
-GICD_INT_EN_SET_SGI = 0x0000FFFF
-GICD_INT_EN_CLR_PPI = 0xFFFF0000
-GICD_INT_DEF_PRI = 0xA0
-GICD_INT_DEF_PRI_X4 = 0xA0A0A0A0
-GICC_ENABLE = 0x1
-GICC_INT_PRI_THRESHOLD = 0xF0
-GICC_DIS_BYPASS_MASK = 0x1E0
-GICC_IAR_INT_ID_MASK = 0x3FF
-GICC_INT_SPURIOUS = 1023
-NR_GIC_CPU_IF = 8
-
-
-class GicChipData:
+class GicChipData(RootIrqChip):
     """struct gic_chip_data: bases, the chip, the domain, the CPU map."""
 
     def __init__(self, kernel: Kernel, io: ChipIO, dist_base: int, cpu_base: int,
@@ -246,6 +235,10 @@ class GicChipData:
         # gic_cpu_if_up
         bypass = self.cpu_read(GIC_CPU_CTRL) & GICC_DIS_BYPASS_MASK
         self.cpu_write(GIC_CPU_CTRL, bypass | GICC_ENABLE)
+
+    def starting_cpu(self) -> None:
+        """gic_starting_cpu: this CPU's interface comes up."""
+        self.gic_cpu_init()
 
     # -- domain ops ---------------------------------------------------------------------------
     def translate(self, domain: IrqDomain, fwspec: IrqFwspec) -> tuple[int, int, int]:
