@@ -37,8 +37,9 @@ are at most EMRBR = 1520 bytes: one descriptor each).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from irqemu.hw.imx_fec import (
     BD_ENET_RX_CL,
@@ -142,6 +143,14 @@ class MemIO(Protocol):
     def write(self, cpu: int, addr: int, data: bytes) -> None: ...
 
 
+@runtime_checkable
+class DmaMemIO(MemIO, Protocol):
+    """A :class:`MemIO` that bus masters write behind the running core's back (the
+    board's ``MachineMemIO``): ``catch_up()`` lets them write what is due by now."""
+
+    def catch_up(self) -> None: ...
+
+
 @dataclass
 class FecStats:
     """``ndev->stats`` (the receive half) and the model's own counters."""
@@ -186,6 +195,11 @@ class FecEnetPrivate:
     stats: FecStats = field(default_factory=FecStats)
     #: True: read/write the whole frame buffer (slower host-side, same charges)
     copy_frames: bool = True
+    #: ``mem.catch_up`` if ``mem`` is a :class:`DmaMemIO`, else None (a plain memory)
+    catch_up: Callable[[], None] | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.catch_up = self.mem.catch_up if isinstance(self.mem, DmaMemIO) else None
 
     @property
     def rx_bd_base(self) -> int:
@@ -358,7 +372,7 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
     ops = k.ops
     cpu = ops.smp_processor_id()
     mem = fep.mem
-    catch_up = getattr(mem, "catch_up", None)
+    catch_up = fep.catch_up
     napi = fep.napi
     assert napi is not None
     st = fep.stats
