@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FakeMachine
+from devfakes import FakeMachine
 
 
 class RamMachine(FakeMachine):

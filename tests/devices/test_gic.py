@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FakeMachine
+from devfakes import FakeMachine
 
 from irqemu.devices.base import CPU_FIQ, CPU_IRQ
 from irqemu.devices.gic import GICv2

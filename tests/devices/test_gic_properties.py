@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FakeMachine
+from devfakes import FakeMachine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_gic import (

@@ -3,7 +3,7 @@ groups and FIQ; PPI trigger modes and ID registers are per implementation."""
 
 from __future__ import annotations
 
-from conftest import FakeMachine
+from devfakes import FakeMachine
 
 from irqemu.devices.base import CPU_FIQ, CPU_IRQ
 from irqemu.devices.gic import GICv2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FakeMachine
+from devfakes import FakeMachine
 
 from irqemu.devices.imx_gpt import ImxGPT
 

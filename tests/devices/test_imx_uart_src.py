@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FakeMachine
+from devfakes import FakeMachine
 
 from irqemu.devices.imx_src import ImxSRC
 from irqemu.devices.imx_uart import ImxUART

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from conftest import FakeMachine
+from devfakes import FakeMachine
 from fakemem import RamMachine
 from hypothesis import given, settings
 from hypothesis import strategies as st
