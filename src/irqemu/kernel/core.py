@@ -41,7 +41,7 @@ from irqemu.kernel.genirq import irqdesc as _irqdesc
 from irqemu.kernel.genirq import manage as _manage
 from irqemu.kernel.genirq.types import Handler, IrqDesc, IrqDomain
 from irqemu.kernel.preempt import HARDIRQ_MASK, HARDIRQ_OFFSET, NMI_MASK, SOFTIRQ_MASK
-from irqemu.kernel.smp import NR_IPI
+from irqemu.kernel.smp import NR_IPI, RootIrqChip
 from irqemu.kernel.softirq import Softirq
 from irqemu.kernel.tasklet import TaskletStruct
 
@@ -97,9 +97,7 @@ class Kernel:
         self.report_bad_irq_count = 0
         self.spurious_poll_armed: int | None = None
         self._handle_arch_irq: Callable[[], None] | None = None
-        #: the root irqchip driver, a smp.RootIrqChip (set by its init); typed Any while
-        #: platform and scenarios reach driver-specific members through it
-        self.irqchip: Any = None
+        self.irqchip: RootIrqChip | None = None  #: the root irqchip driver (set by its init)
         self.ipi_counts = [[0] * NR_IPI for _ in range(num_cpus)]
         self.ipi_handlers: dict[int, Callable[[int], None]] = {}
         self.arch_stats: dict[str, list[int]] = {n: [0] * num_cpus for n, _ in X86_ARCH_ROWS}

@@ -24,6 +24,7 @@ from typing import Any
 from irqemu._core import Core, MmioHandler
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.imx_src import imx_boot_secondary
+from irqemu.kernel.drivers.irq_apic import X86Apic
 from irqemu.machine.machine import CpuSlot, Machine
 
 
@@ -247,7 +248,9 @@ class KernelPlatform:
         # (firmware/x86_64/kernel.S common_interrupt); the root irqchip (irq_apic's
         # do_IRQ entry) takes it
         vector = machine.arch.call_arg(machine.cpus[cpu].core, 0) & 0xFF
-        self.kernel.irqchip.handle_arch_irq(vector)
+        chip = self.kernel.irqchip
+        assert isinstance(chip, X86Apic), "a vectored interrupt needs the x86 APIC driver"
+        chip.handle_arch_irq(vector)
 
     def _hc_kernel_start(self, machine: Any, cpu: int) -> None:
         if self.on_start is not None:
@@ -268,9 +271,9 @@ class KernelPlatform:
         if self.on_secondary is not None:
             self.on_secondary(self, cpu)
         else:
-            start = getattr(self.kernel.irqchip, "gic_cpu_init", None)
-            if start is not None:
-                start()
+            chip = self.kernel.irqchip
+            if chip is not None:
+                chip.starting_cpu()
 
     def _hc_cpu_idle(self, machine: Any, cpu: int) -> None:
         if self.on_idle is not None:

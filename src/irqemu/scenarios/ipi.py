@@ -48,7 +48,8 @@ def run(flavour: str = "mainline", *, version: str = "4.6",
         plat.boot_secondaries()
 
     def secondary(plat: KernelPlatform, cpu: int) -> None:
-        k.irqchip.gic_cpu_init()
+        assert k.irqchip is not None
+        k.irqchip.starting_cpu()
         if len(plat.online) == k.num_cpus:  # the last CPU to come up sends them all
             for targets, ipi in PLAN:
                 k.smp_cross_call(frozenset(targets), ipi)
