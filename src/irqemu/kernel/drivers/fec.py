@@ -37,6 +37,7 @@ are at most EMRBR = 1520 bytes: one descriptor each).
 
 from __future__ import annotations
 
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -166,10 +167,13 @@ class FecStats:
     interrupts: int = 0
     irq_none: int = 0
     napi_scheduled: int = 0
-    #: fec_enet_rx_napi calls, completions (unmasks), frames per poll
+    #: fec_enet_rx_napi calls, completions (unmasks); frames per poll as a histogram
+    #: (frames -> polls) and the most recent polls in order, both bounded however long
+    #: a run goes
     polls: int = 0
     completes: int = 0
-    poll_work: list[int] = field(default_factory=list)
+    poll_work: Counter[int] = field(default_factory=Counter)
+    recent_poll_work: deque[int] = field(default_factory=lambda: deque(maxlen=64))
 
 
 @dataclass(eq=False)
@@ -341,7 +345,8 @@ def fec_enet_rx_napi(napi: NapiStruct, budget: int) -> int:
     fep.stats.polls += 1
     pkts = fec_enet_rx(fep, budget)
     fec_enet_tx(fep)
-    fep.stats.poll_work.append(pkts)
+    fep.stats.poll_work[pkts] += 1
+    fep.stats.recent_poll_work.append(pkts)
     if pkts < budget:
         napi_complete(k, napi)
         fep.writel(fep.default_imask(), FEC_IMASK)
