@@ -82,19 +82,3 @@ def writable_file(text: str) -> Path:
     if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise argparse.ArgumentTypeError(f"{text}: not writable")
     return p
-
-
-def readable_text(text: str) -> str:
-    """An argparse type: a readable UTF-8 text file's path (its content is read later)."""
-    p = Path(text)
-    if not p.is_file():
-        raise argparse.ArgumentTypeError(f"{text}: no such file")
-    try:
-        p.read_text(encoding="utf-8")
-    except PermissionError:
-        raise argparse.ArgumentTypeError(f"{text}: permission denied") from None
-    except UnicodeDecodeError:
-        raise argparse.ArgumentTypeError(f"{text}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise argparse.ArgumentTypeError(f"{text}: cannot read ({exc.strerror})") from None
-    return text

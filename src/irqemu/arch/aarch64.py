@@ -346,16 +346,19 @@ class AArch64(Arch):
             raise GuestError(f"CPU exception {intno} not modelled at "
                              f"{machine.describe_pc(slot)}")
 
+    @staticmethod
+    def _has_sync_vector(machine: Any, core: Any) -> bool:
+        """Whether VBAR_EL1's table has the synchronous entry for the current state."""
+        old = core.reg_read(A.UC_ARM64_REG_PSTATE)
+        vbar = core.reg_read(A.UC_ARM64_REG_VBAR_EL1) & ~0x7FF
+        return bool(machine.has_memory(vbar + vector_offset(old, KIND_SYNC), 4))
+
     def handle_undefined(self, machine: Any, slot: Any) -> bool:
         """Take an Unknown-reason synchronous exception (EC 0x00) if VBAR_EL1 has a table."""
         core = slot.core
-        pc = core.reg_read(A.UC_ARM64_REG_PC)
-        old = core.reg_read(A.UC_ARM64_REG_PSTATE)
-        vbar = core.reg_read(A.UC_ARM64_REG_VBAR_EL1) & ~0x7FF
-        vec = vbar + vector_offset(old, KIND_SYNC)
-        if not machine.has_memory(vec, 4):
+        if not self._has_sync_vector(machine, core):
             return False
-        take_exception(core, KIND_SYNC, pc, syndrome(EC_UNKNOWN))
+        take_exception(core, KIND_SYNC, core.reg_read(A.UC_ARM64_REG_PC), syndrome(EC_UNKNOWN))
         return True
 
     def handle_write_fault(self, machine: Any, slot: Any, address: int) -> bool:
@@ -363,11 +366,10 @@ class AArch64(Arch):
         (EC 0x25, or 0x24 from EL0; ISS WnR, DFSC permission fault level 3, FAR =
         the address, ELR = the instruction) if VBAR_EL1 has a table."""
         core = slot.core
+        if not self._has_sync_vector(machine, core):
+            return False
         pc = core.reg_read(A.UC_ARM64_REG_PC)
         old = core.reg_read(A.UC_ARM64_REG_PSTATE)
-        vbar = core.reg_read(A.UC_ARM64_REG_VBAR_EL1) & ~0x7FF
-        if not machine.has_memory(vbar + vector_offset(old, KIND_SYNC), 4):
-            return False
         ec = EC_DABT_SAME if current_el(old) else EC_DABT_SAME - 1  # 0x24: from EL0
         take_exception(core, KIND_SYNC, pc,
                        syndrome(ec, ISS_DABT_WNR | DFSC_PERMISSION_L3), address)

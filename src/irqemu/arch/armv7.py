@@ -388,15 +388,20 @@ class ARMv7(Arch):
             raise GuestError(f"CPU exception {intno} not modelled at "
                              f"{machine.describe_pc(slot)}")
 
+    @staticmethod
+    def _has_vector(machine: Any, core: Any, exc: Exc) -> bool:
+        """Whether the guest's vector table has an entry for ``exc`` to take it to."""
+        base = vector_base(core)
+        try:
+            core.uc.mem_read(base + exc.value.offset, 4)
+        except unicorn.UcError:
+            return False
+        return not (base == 0 and not machine.has_memory(0, 4))
+
     def handle_undefined(self, machine: Any, slot: Any) -> bool:
         """Take the Undefined Instruction exception if the guest has vectors to take it to."""
         core = slot.core
-        base = vector_base(core)
-        try:
-            core.uc.mem_read(base + Exc.UNDEF.value.offset, 4)
-        except unicorn.UcError:
-            return False
-        if base == 0 and not machine.has_memory(0, 4):
+        if not self._has_vector(machine, core, Exc.UNDEF):
             return False
         take_exception(core, Exc.UNDEF, core.reg_read(A.UC_ARM_REG_PC))
         return True
@@ -406,12 +411,7 @@ class ARMv7(Arch):
         page; DFSR.WnR; DFAR = the address; LR_abt = the instruction + 8) if the guest
         has vectors to take it to, as for an undefined instruction."""
         core = slot.core
-        base = vector_base(core)
-        try:
-            core.uc.mem_read(base + Exc.DATA_ABORT.value.offset, 4)
-        except unicorn.UcError:
-            return False
-        if base == 0 and not machine.has_memory(0, 4):
+        if not self._has_vector(machine, core, Exc.DATA_ABORT):
             return False
         core.cp_write(*CP_DFSR, FSR_PERMISSION_PAGE | DFSR_WNR)
         core.cp_write(*CP_DFAR, address & 0xFFFFFFFF)

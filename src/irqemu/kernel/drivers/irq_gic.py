@@ -9,7 +9,7 @@ deactivates, and the chip is named "GIC-0".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from irqemu.hw.gic import (
     GIC_CPU_CTRL,
@@ -303,6 +303,3 @@ def gic_of_init(kernel: Kernel, io: ChipIO, dist_base: int = 0x00A01000,
                 gic.gic_cpu_init()
     return gic
 
-
-def gic_chip_of(kernel: Kernel) -> Any:
-    return kernel.irqchip
