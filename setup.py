@@ -29,21 +29,28 @@ def _unicorn_dirs() -> tuple[str, str, str]:
     sys.exit(f"irqemu: no libunicorn found in {libdir}; is the unicorn wheel installed?")
 
 
+#: the native modules: the engine and the native interrupt fabric (events, devices)
+NATIVE_MODULES = ("fabric", "engine")
+
+
 def _extensions() -> list[Extension]:
     from Cython.Build import cythonize
 
     include, libdir, lib = _unicorn_dirs()
     rpaths = ["$ORIGIN/../../unicorn/lib", libdir]
-    ext = Extension(
-        "irqemu._core.engine",
-        sources=["src/irqemu/_core/engine.pyx"],
-        include_dirs=[include],
-        extra_objects=[lib],
-        extra_link_args=[f"-Wl,-rpath,{p}" for p in rpaths],
-        extra_compile_args=["-O2"],
-    )
-    return cythonize([ext], language_level=3, compiler_directives={"boundscheck": False,
-                                                                   "wraparound": False})
+    exts = [
+        Extension(
+            f"irqemu._core.{name}",
+            sources=[f"src/irqemu/_core/{name}.pyx"],
+            include_dirs=[include],
+            extra_objects=[lib],
+            extra_link_args=[f"-Wl,-rpath,{p}" for p in rpaths],
+            extra_compile_args=["-O2"],
+        )
+        for name in NATIVE_MODULES
+    ]
+    return cythonize(exts, language_level=3, include_path=["src"],
+                     compiler_directives={"boundscheck": False, "wraparound": False})
 
 
 class BuildPyWithFirmware(build_py):

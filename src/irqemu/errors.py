@@ -30,3 +30,7 @@ class CostModelError(IrqemuError, ValueError):
 
 class FirmwareNotFoundError(IrqemuError):
     """A firmware ELF that ships with irqemu is missing (a broken install)."""
+
+
+class LivelockError(GuestError):
+    """Events keep firing at one simulated instant: a device that never lets time advance."""

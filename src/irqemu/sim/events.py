@@ -6,15 +6,13 @@ import heapq
 import itertools
 from collections.abc import Callable
 
-from irqemu.errors import GuestError
+from irqemu.errors import LivelockError
+
+__all__ = ["MAX_EVENTS_PER_INSTANT", "Event", "EventQueue", "LivelockError"]
 
 #: events that may fire at one simulated instant before the queue calls it a livelock
 #: (a device rescheduling itself at "now" forever would otherwise stop time)
 MAX_EVENTS_PER_INSTANT = 100_000
-
-
-class LivelockError(GuestError):
-    """Events keep firing at one simulated instant: a device that never lets time advance."""
 
 
 class Event:
