@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from devfakes import FakeMachine
+from fabricfake import FabricMachine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from irqemu.devices.a9mpcore import A9SCU, A9GlobalTimer, A9PrivateTimer
+from irqemu._core import mptimer
+from irqemu.devices import a9mpcore
+from irqemu.devices.a9mpcore import A9SCU
+
+#: (machine class, module) of each implementation: the Python reference and the native one
+IMPLS = {"python": (FakeMachine, a9mpcore), "native": (FabricMachine, mptimer)}
 
 HZ = 396_000_000  # PERIPHCLK = 792 MHz core / 2
 PS = 10**12
@@ -17,7 +24,16 @@ def tick_ps(k: int, presc: int = 1, hz: int = HZ) -> int:
     return -(-k * presc * PS // hz)
 
 
-def test_periodic_expiry_times_exact(machine: FakeMachine) -> None:
+@pytest.fixture(params=sorted(IMPLS))
+def impl(request: pytest.FixtureRequest) -> tuple[FakeMachine, object]:
+    """A fresh fake machine and the timer module of one implementation."""
+    cls, mod = IMPLS[request.param]
+    return cls(), mod
+
+
+def test_periodic_expiry_times_exact(impl: tuple[FakeMachine, object]) -> None:
+    machine, mod = impl
+    A9PrivateTimer = mod.A9PrivateTimer  # noqa: N806
     t = A9PrivateTimer(machine, hz=HZ)
     seen: list[int] = []
     t.irqs[1].connect(lambda lvl: seen.append(machine.time) if lvl else None)
@@ -37,7 +53,9 @@ def test_periodic_expiry_times_exact(machine: FakeMachine) -> None:
     assert t.mmio_read(0, CONTROL, 4) == 0
 
 
-def test_counter_reads_follow_time(machine: FakeMachine) -> None:
+def test_counter_reads_follow_time(impl: tuple[FakeMachine, object]) -> None:
+    machine, mod = impl
+    A9PrivateTimer = mod.A9PrivateTimer  # noqa: N806
     t = A9PrivateTimer(machine, hz=HZ)
     t.mmio_write(0, LOAD, 4, 100)
     t.mmio_write(0, CONTROL, 4, 0x3)
@@ -52,7 +70,9 @@ def test_counter_reads_follow_time(machine: FakeMachine) -> None:
     assert not t.irqs[0].level  # IRQ enable clear
 
 
-def test_one_shot_stops(machine: FakeMachine) -> None:
+def test_one_shot_stops(impl: tuple[FakeMachine, object]) -> None:
+    machine, mod = impl
+    A9PrivateTimer = mod.A9PrivateTimer  # noqa: N806
     t = A9PrivateTimer(machine, hz=HZ)
     t.mmio_write(0, LOAD, 4, 10)
     t.mmio_write(0, CONTROL, 4, 0x5)
@@ -60,7 +80,9 @@ def test_one_shot_stops(machine: FakeMachine) -> None:
     assert t.mmio_read(0, COUNTER, 4) == 0 and t.irqs[0].level
 
 
-def test_reprogram_cancels_old_event(machine: FakeMachine) -> None:
+def test_reprogram_cancels_old_event(impl: tuple[FakeMachine, object]) -> None:
+    machine, mod = impl
+    A9PrivateTimer = mod.A9PrivateTimer  # noqa: N806
     t = A9PrivateTimer(machine, hz=HZ)
     t.mmio_write(0, LOAD, 4, 1000)
     t.mmio_write(0, CONTROL, 4, 0x7)
@@ -76,7 +98,9 @@ def test_reprogram_cancels_old_event(machine: FakeMachine) -> None:
     assert machine.advance(10**9) == []
 
 
-def test_global_timer_comparator_and_autoinc(machine: FakeMachine) -> None:
+def test_global_timer_comparator_and_autoinc(impl: tuple[FakeMachine, object]) -> None:
+    machine, mod = impl
+    A9GlobalTimer = mod.A9GlobalTimer  # noqa: N806
     g = A9GlobalTimer(machine, hz=HZ)
     g.mmio_write(2, 0x10, 4, 500)
     g.mmio_write(2, 0x18, 4, 250)
@@ -100,9 +124,12 @@ def test_scu_configuration(machine: FakeMachine) -> None:
     hz=st.sampled_from([396_000_000, 33_000_000, 1_000_003]),
     start=st.integers(0, 10**9),
 )
-def test_periodic_expiries_never_drift(load: int, presc: int, hz: int, start: int) -> None:
-    m = FakeMachine()
-    t = A9PrivateTimer(m, hz=hz)
+@pytest.mark.parametrize("which", sorted(IMPLS))
+def test_periodic_expiries_never_drift(which: str, load: int, presc: int, hz: int,
+                                       start: int) -> None:
+    cls, mod = IMPLS[which]
+    m = cls()
+    t = mod.A9PrivateTimer(m, hz=hz)
     m.time = start
     t.mmio_write(0, LOAD, 4, load)
     t.mmio_write(0, CONTROL, 4, 0x3 | (presc << 8))
