@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from devfakes import FakeMachine
-
 from irqemu._core.fabric import Fabric
 
 CPU_HZ = 792_000_000

@@ -18,7 +18,7 @@ from irqemu._core.common import (
 
 __all__ = ["ACCESS_FETCH", "ACCESS_READ", "ACCESS_WRITE", "UNMASKABLE", "Core", "MmioHandler",
            "StopReason",
-           "native_core_class", "reference_core_class"]
+           "native_core_class", "native_fabric_class", "reference_core_class"]
 
 
 def native_core_class() -> type:
@@ -26,6 +26,13 @@ def native_core_class() -> type:
     from irqemu._core.engine import Core
 
     return Core
+
+
+def native_fabric_class() -> type:
+    """The native interrupt fabric (``fabric.Fabric``) the native engine's devices share."""
+    from irqemu._core.fabric import Fabric
+
+    return Fabric
 
 
 def reference_core_class() -> type:

@@ -106,3 +106,25 @@ class Core(Protocol):
     def sys_read(self, op0: int, op1: int, crn: int, crm: int, op2: int) -> int: ...
     def sys_write(self, op0: int, op1: int, crn: int, crm: int, op2: int,
                   value: int) -> None: ...
+
+
+class FabricCore(Core, Protocol):
+    """The native engine's Core with the native fabric attached (``Machine`` with
+    ``fabric="native"``): its rounds, native events and interrupt entry run in C."""
+
+    idle_cycles: int
+
+    @property
+    def round_target(self) -> int: ...
+
+    def run_fabric(self, target: int, quantum_ps: int, max_time_ps: int, max_busy: int) -> int:
+        """Run as the only runnable core until the machine must act (a StopReason)."""
+        ...
+
+    def map_native(self, base: int, size: int, device: Any) -> None:
+        """Route guest accesses to [base, base+size) to a native device, in C."""
+        ...
+
+    def collect_taken(self) -> tuple[list[tuple[int, int]], dict[int, int]]:
+        """Interrupts taken in C per input (in first-taken order) and inputs raised in C."""
+        ...

@@ -18,6 +18,7 @@ from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 from irqemu._core.uc cimport *
+from irqemu._core.fabric cimport EventQueue, Fabric, NEvent, NativeDevice
 
 from unicorn import UcError
 
@@ -35,6 +36,7 @@ DEF MAX_INPUTS = 4
 DEF MAX_SYSTRAPS = 32
 DEF HOST_SLOTS = 1024
 DEF UNMASKABLE = 255
+DEF MAX_NATIVE = 16
 
 
 cdef struct BlockInfo:
@@ -71,6 +73,28 @@ cdef struct State:
     uint64_t tmask
     uint64_t tused
     PyObject *owner
+    # the fabric's fast path (``run_fabric``): idle time, inputs raised in C, native entry
+    uint64_t idle_cycles
+    uint64_t asserted_at[MAX_INPUTS]  # simulated ps of each input's last rising edge
+    uint32_t c_raised                 # inputs whose rising edge C recorded (for the machine)
+    uint64_t taken[MAX_INPUTS]        # interrupts taken in C per input, since last collected
+    int take_order[MAX_INPUTS]        # inputs in the order C first took them
+    int ntake_order
+    uint32_t wake_mask                # inputs that end a WFI
+    int norder                        # inputs in the order they are taken when several are
+    int order[MAX_INPUTS]
+    uint8_t entry_ok[MAX_INPUTS]      # 1: C performs this input's exception entry
+    uint32_t entry_mode[MAX_INPUTS]
+    uint32_t entry_offset[MAX_INPUTS]
+    uint32_t entry_lr_arm[MAX_INPUTS]
+    uint32_t entry_lr_thumb[MAX_INPUTS]
+    uint8_t entry_set_a[MAX_INPUTS]
+    uint8_t entry_set_f[MAX_INPUTS]
+    uint32_t entry_cost
+    int nnative                      # native devices mapped: their guest address ranges
+    uint64_t native_lo[MAX_NATIVE]
+    uint64_t native_hi[MAX_NATIVE]
+    PyObject *native_dev[MAX_NATIVE]
 
 
 cdef inline uint64_t _hash(uint64_t a) nogil:
@@ -278,12 +302,27 @@ cdef bint _unmapped_hook(uc_engine *uc, int type, uint64_t address, int size,
     return False
 
 
+cdef inline int _native_at(State *st, uint64_t addr) noexcept nogil:
+    """Index of the native device decoding ``addr`` (a guest address), or -1."""
+    cdef int i
+    for i in range(st.nnative):
+        if st.native_lo[i] <= addr < st.native_hi[i]:
+            return i
+    return -1
+
+
 cdef uint64_t _mmio_read(uc_engine *uc, uint64_t offset, unsigned size,
                          void *user) noexcept with gil:
     cdef tuple rec = <tuple>user
     cdef Core core = <Core>rec[0]
-    core._st.cycles += core._st.mmio_cost
+    cdef State *st = &core._st
+    cdef uint64_t addr = <uint64_t>rec[3] + offset
+    cdef int i = _native_at(st, addr)
+    st.cycles += st.mmio_cost
     try:
+        if i >= 0:
+            return (<NativeDevice>st.native_dev[i]).read(core.cpu_index, addr - st.native_lo[i],
+                                                         size)
         return <uint64_t>rec[1].mmio_read(core.cpu_index, rec[2] + offset, size)
     except BaseException as exc:
         core._fail(exc)
@@ -294,11 +333,97 @@ cdef void _mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t va
                       void *user) noexcept with gil:
     cdef tuple rec = <tuple>user
     cdef Core core = <Core>rec[0]
-    core._st.cycles += core._st.mmio_cost
+    cdef State *st = &core._st
+    cdef uint64_t addr = <uint64_t>rec[3] + offset
+    cdef int i = _native_at(st, addr)
+    st.cycles += st.mmio_cost
     try:
-        rec[1].mmio_write(core.cpu_index, rec[2] + offset, size, value)
+        if i >= 0:
+            (<NativeDevice>st.native_dev[i]).write(core.cpu_index, addr - st.native_lo[i],
+                                                   size, value)
+        else:
+            rec[1].mmio_write(core.cpu_index, rec[2] + offset, size, value)
     except BaseException as exc:
         core._fail(exc)
+
+
+cdef uint64_t _arm_enter(uc_engine *uc, uint32_t mode, uint32_t offset, uint32_t lr_arm,
+                         uint32_t lr_thumb, bint set_a, bint set_f) noexcept:
+    """ARMv7 IRQ/FIQ entry (B1.8.3 of the ARMv7-AR manual): LR, SPSR, CPSR, vector."""
+    cdef uint64_t cpsr = 0, pc = 0, lr, new, vector, sctlr
+    cdef uc_arm_cp_reg r
+    uc_reg_read(uc, UC_ARM_REG_CPSR, &cpsr)
+    uc_reg_read(uc, UC_ARM_REG_PC, &pc)
+    memset(&r, 0, sizeof(r))
+    r.cp, r.crn, r.sec = 15, 1, 1
+    uc_reg_read(uc, UC_ARM_REG_CP_REG, &r)
+    sctlr = r.val
+    lr = (pc + (lr_thumb if cpsr & 0x20 else lr_arm)) & 0xFFFFFFFF
+    # clear M, T, E, J and IT[7:0]; then mode, I, A/F, T = SCTLR.TE, E = SCTLR.EE
+    new = (cpsr & ~(<uint64_t>0x1F | 0x20 | 0x200 | 0x01000000 | 0x06000000 | 0xFC00)) | mode
+    new |= 0x80
+    if set_a:
+        new |= 0x100
+    if set_f:
+        new |= 0x40
+    if sctlr & (1u << 30):
+        new |= 0x20
+    if sctlr & (1u << 25):
+        new |= 0x200
+    if sctlr & (1u << 13):
+        vector = 0xFFFF0000 + offset
+    else:
+        memset(&r, 0, sizeof(r))
+        r.cp, r.crn, r.sec = 15, 12, 1
+        uc_reg_read(uc, UC_ARM_REG_CP_REG, &r)
+        vector = (r.val & ~(<uint64_t>0x1F)) + offset
+    uc_reg_write(uc, UC_ARM_REG_CPSR, &new)
+    uc_reg_write(uc, UC_ARM_REG_SPSR, &cpsr)
+    uc_reg_write(uc, UC_ARM_REG_LR, &lr)
+    pc = vector | (1 if sctlr & (1u << 30) else 0)
+    uc_reg_write(uc, UC_ARM_REG_PC, &pc)
+    return vector
+
+
+cdef void _fast_input(void *ctx, int line, int level, uint64_t now_ps) noexcept:
+    """The fabric's input path for the core in ``run_fabric``: the pending bit, in C."""
+    cdef State *st = <State *>ctx
+    cdef uint32_t bit = 1u << line
+    if level:
+        if not st.pending & bit:
+            st.asserted_at[line] = now_ps
+            st.c_raised |= bit
+        st.pending |= bit
+    else:
+        st.pending &= ~bit
+
+
+cdef int _take_native(State *st) noexcept:
+    """Take the first deliverable input (in the arch's order) in C: 1 taken, 0 none
+    deliverable, -1 one is but its entry is the machine's (Python)."""
+    cdef uint64_t v = 0
+    cdef int k, line
+    cdef uint32_t sh
+    if st.mask_reg >= 0:
+        uc_reg_read(st.uc, st.mask_reg, &v)
+    v ^= st.mask_invert
+    for k in range(st.norder):
+        line = st.order[k]
+        if st.pending & (1u << line):
+            sh = st.mask_shift[line]
+            if sh == UNMASKABLE or not ((v >> sh) & 1):
+                if not st.entry_ok[line]:
+                    return -1
+                _arm_enter(st.uc, st.entry_mode[line], st.entry_offset[line],
+                           st.entry_lr_arm[line], st.entry_lr_thumb[line],
+                           st.entry_set_a[line], st.entry_set_f[line])
+                st.cycles += st.entry_cost
+                if st.taken[line] == 0:
+                    st.take_order[st.ntake_order] = line
+                    st.ntake_order += 1
+                st.taken[line] += 1
+                return 1
+    return 0
 
 
 cdef class Core:
@@ -325,6 +450,9 @@ cdef class Core:
     cdef public int _last_err
     cdef public object _sys_trap
     cdef public object _inline
+    cdef list _native_refs
+    cdef uint64_t _round_target
+    cdef Fabric _fabric
 
     def __cinit__(self):
         memset(&self._st, 0, sizeof(State))
@@ -343,6 +471,7 @@ cdef class Core:
         self._coster = coster
         self._exc = None
         self._mmio_refs = []
+        self._native_refs = []
         self._hooks = []
         self._pc_reg = pc_reg
         self._thumb_reg = thumb_reg
@@ -375,6 +504,10 @@ cdef class Core:
         self._hooks.append(hh)
 
     def __dealloc__(self):
+        if self._fabric is not None and 0 <= self.cpu_index < self._fabric.ncpus:
+            if self._fabric.cycles[self.cpu_index] == &self._st.cycles:
+                self._fabric.cycles[self.cpu_index] = NULL
+                self._fabric.deadlines[self.cpu_index] = NULL
         free(self._st.table)
         self._st.table = NULL
 
@@ -391,13 +524,33 @@ cdef class Core:
         self._fail(exc)
 
     def map_mmio(self, uint64_t base, size_t size, handler, uint64_t offset=0):
-        """Route accesses to [base, base+size) to ``handler`` (see MmioHandler)."""
-        rec = (self, handler, offset)
+        """Route accesses to [base, base+size) to ``handler`` (see MmioHandler), or to a
+        native device mapped inside the range with ``map_native``."""
+        rec = (self, handler, offset, base)
         self._mmio_refs.append(rec)
         cdef uc_err err = uc_mmio_map(self._st.uc, base, size, <void *>_mmio_read,
                                       <PyObject *>rec, <void *>_mmio_write, <PyObject *>rec)
         if err != UC_ERR_OK:
             raise RuntimeError(f"uc_mmio_map {base:#x}+{size:#x}: {uc_strerror(err).decode()}")
+
+    def map_native(self, uint64_t base, uint64_t size, NativeDevice device):
+        """Accesses to [base, base+size), inside a range ``map_mmio`` mapped, go to the
+        native ``device`` in C (offsets from ``base``), not to the Python handler."""
+        if self._st.nnative >= MAX_NATIVE:
+            raise ValueError(f"at most {MAX_NATIVE} native devices per core")
+        self._native_refs.append(device)
+        self._st.native_lo[self._st.nnative] = base
+        self._st.native_hi[self._st.nnative] = base + size
+        self._st.native_dev[self._st.nnative] = <PyObject *>device
+        self._st.nnative += 1
+
+    def attach_fabric(self, Fabric fabric):
+        """Let native devices see this core's time and lower its deadline."""
+        if not 0 <= self.cpu_index < fabric.ncpus:
+            raise ValueError(f"core {self.cpu_index} is outside the fabric's CPUs")
+        fabric.cycles[self.cpu_index] = &self._st.cycles
+        fabric.deadlines[self.cpu_index] = &self._st.deadline
+        self._fabric = fabric
 
     def run(self, uint64_t deadline):
         """Execute until ``cycles >= deadline`` or something else stops the core."""
@@ -424,6 +577,210 @@ cdef class Core:
             else:
                 self._st.reason = R_WFI
         return self._st.reason
+
+    cdef int _emu(self, uint64_t deadline):
+        """One ``uc_emu_start`` to ``deadline`` (the body of ``run``, without the
+        instruction bound's reset)."""
+        cdef uint64_t pc = 0, t = 0
+        cdef uc_err err
+        self._st.deadline = deadline
+        self._st.reason = R_NONE
+        self._st.fault_access = 0
+        uc_reg_read(self._st.uc, self._pc_reg, &pc)
+        if self._thumb_reg >= 0:
+            uc_reg_read(self._st.uc, self._thumb_reg, &t)
+            pc |= (t >> self._thumb_shift) & 1
+        err = uc_emu_start(self._st.uc, pc, 0, 0, 0)
+        self._last_err = err
+        if self._exc is not None:
+            return R_ERROR
+        if self._st.reason == R_NONE:
+            self._st.reason = R_FAULT if err != UC_ERR_OK else R_WFI
+        return self._st.reason
+
+    cdef int _fire_due_native(self, Fabric fab, int *asleep) except -1:
+        """The machine's ``_fire_due`` for this core's native events: fire every event
+        due by the machine's time; 1 if one that is not this core's is due (the
+        machine fires it), else 0. A fired event that raises an input wakes the core
+        as ``Machine._wake`` does."""
+        cdef EventQueue q = fab.events
+        cdef NEvent ev
+        cdef uint64_t target
+        while True:
+            q.drop_dead()
+            if q.n == 0 or q.heap[0].when > fab.now_ps:
+                return 0
+            if q.heap[0].code < 0 or q.heap[0].cpu != self.cpu_index:
+                return 1
+            ev = q.pop_top()
+            q.count_instant(&ev)
+            fab.running = -1
+            try:
+                (<NativeDevice>ev.obj).fire(ev.code, ev.seq)
+            finally:
+                fab.running = self.cpu_index
+            if asleep[0] and self._st.pending & self._st.wake_mask:
+                target = fab.to_cycles(fab.now_ps)
+                if target > self._st.cycles:
+                    self._st.idle_cycles += target - self._st.cycles
+                    self._st.cycles = target
+                asleep[0] = 0
+
+    def run_fabric(self, uint64_t target, uint64_t quantum_ps, uint64_t max_time_ps,
+                   uint64_t max_busy):
+        """Run as the machine's only runnable core, its rounds in C.
+
+        The same steps as ``Machine.run`` / ``_run_core`` for one runnable core, in
+        the same order: run to the round's ``target`` (lowered to an earlier event),
+        take deliverable interrupts (in C where the arch configured the entry with
+        ``set_native_entry``), sleep in WFI, end the round by firing the events due;
+        this core's native events fire here, without Python. Returns to the machine
+        (a StopReason; ``round_target`` is the round's target then) for anything
+        else: a Python device's event or another core's is due, a host call or
+        exception, the time or busy-cycle limit (``max_time_ps``/``max_busy``, 2**64-1
+        for none), another core becoming runnable (``Fabric.fast_broken``), or the
+        run's instruction bound. WFI: the core sleeps and the machine has nothing
+        for it to do before the next event it must handle itself.
+        """
+        cdef Fabric fab = self._fabric
+        cdef EventQueue q
+        cdef State *st = &self._st
+        cdef uint64_t deadline, NONE = 0xFFFFFFFFFFFFFFFF
+        cdef int r, asleep = 0
+        if fab is None:
+            raise RuntimeError("run_fabric needs attach_fabric")
+        q = fab.events
+        if st.insn_budget:
+            st.insn_limit = st.instructions + st.insn_budget
+        else:
+            st.insn_limit = NONE
+        fab.fast_input = _fast_input
+        fab.fast_ctx = st
+        fab.fast_cpu = self.cpu_index
+        fab.fast_broken = 0
+        try:
+            while True:
+                # -- Machine._run_core: the core runs to the round's target
+                while True:
+                    q.drop_dead()
+                    if q.n and q.heap[0].when < target:
+                        target = max(q.heap[0].when, fab.now_ps)
+                    deadline = fab.to_cycles(target)
+                    if max_busy != NONE:
+                        if st.cycles - st.idle_cycles >= max_busy:
+                            self._round_target = target
+                            return R_DEADLINE
+                        deadline = min(deadline, max_busy + st.idle_cycles)
+                    if st.cycles >= deadline:
+                        break
+                    if st.pending and _deliverable(st):
+                        if _take_native(st) < 0:
+                            self._round_target = target
+                            return R_IRQ
+                    r = self._emu(deadline)
+                    if r == R_DEADLINE:
+                        if st.cycles < deadline:  # the run's instruction bound
+                            self._round_target = target
+                            return R_DEADLINE
+                        continue
+                    if r == R_IRQ:
+                        if _take_native(st) < 0:
+                            self._round_target = target
+                            return R_IRQ
+                        continue
+                    if r == R_WFI:
+                        if st.pending & st.wake_mask:
+                            continue
+                        asleep = 1
+                        break
+                    self._round_target = target
+                    return r
+                # -- Machine.run: the round ends, the events due by its target fire
+                q.drop_dead()
+                if q.n and q.heap[0].when < target:
+                    target = max(q.heap[0].when, fab.now_ps)
+                if target > fab.now_ps:
+                    fab.now_ps = target
+                if self._fire_due_native(fab, &asleep):
+                    self._round_target = fab.now_ps
+                    return R_WFI if asleep else R_DEADLINE
+                # -- Machine.run: the next round, or the jump to the next event
+                while True:
+                    self._round_target = fab.now_ps
+                    if max_time_ps != NONE and fab.now_ps >= max_time_ps:
+                        return R_WFI if asleep else R_DEADLINE
+                    if fab.fast_broken:
+                        return R_WFI if asleep else R_DEADLINE
+                    if not asleep:
+                        break
+                    q.drop_dead()
+                    if q.n == 0 or q.heap[0].code < 0 or q.heap[0].cpu != self.cpu_index:
+                        return R_WFI
+                    if q.heap[0].when > fab.now_ps:
+                        fab.now_ps = q.heap[0].when
+                    if self._fire_due_native(fab, &asleep):
+                        self._round_target = fab.now_ps
+                        return R_WFI if asleep else R_DEADLINE
+                target = fab.now_ps + quantum_ps
+                q.drop_dead()
+                if q.n and q.heap[0].when < target:
+                    target = max(q.heap[0].when, fab.now_ps)
+                if max_time_ps != NONE and target > max_time_ps:
+                    target = max_time_ps
+        finally:
+            fab.fast_input = NULL
+            fab.fast_ctx = NULL
+            fab.fast_cpu = -1
+
+    def set_native_entry(self, order, wake_mask, entries, uint32_t cost):
+        """Let ``run_fabric`` take interrupts in C: ``order`` is the inputs in the order
+        the arch takes them, ``wake_mask`` the inputs that end a WFI, ``entries`` maps
+        an input to its ARMv7 entry ``(mode, offset, lr_arm, lr_thumb, set_a, set_f)``
+        (``Core.arm_enter``), ``cost`` the modelled cycles of an exception entry."""
+        self._st.norder = 0
+        for line in order:
+            self._st.order[self._st.norder] = line
+            self._st.norder += 1
+        self._st.wake_mask = wake_mask
+        for line in range(MAX_INPUTS):
+            self._st.entry_ok[line] = 0
+        for line, (mode, offset, lr_arm, lr_thumb, set_a, set_f) in entries.items():
+            self._st.entry_ok[line] = 1
+            self._st.entry_mode[line] = mode
+            self._st.entry_offset[line] = offset
+            self._st.entry_lr_arm[line] = lr_arm
+            self._st.entry_lr_thumb[line] = lr_thumb
+            self._st.entry_set_a[line] = set_a
+            self._st.entry_set_f[line] = set_f
+        self._st.entry_cost = cost
+
+    def collect_taken(self):
+        """``[(input, count)]`` of interrupts taken in C since the last call, in the
+        order first taken; and ``{input: ps}`` of rising edges C recorded."""
+        taken = []
+        for k in range(self._st.ntake_order):
+            line = self._st.take_order[k]
+            taken.append((line, self._st.taken[line]))
+            self._st.taken[line] = 0
+        self._st.ntake_order = 0
+        raised = {}
+        for line in range(MAX_INPUTS):
+            if self._st.c_raised & (1u << line):
+                raised[line] = self._st.asserted_at[line]
+        self._st.c_raised = 0
+        return taken, raised
+
+    property round_target:
+        """The round's target (ps) when ``run_fabric`` returned."""
+        def __get__(self):
+            return self._round_target
+
+    property idle_cycles:
+        """Cycles this core slept in WFI inside ``run_fabric`` (the machine's count)."""
+        def __get__(self):
+            return self._st.idle_cycles
+        def __set__(self, uint64_t v):
+            self._st.idle_cycles = v
 
     def take_error(self):
         """Return and clear the exception a callback raised during ``run``."""
@@ -509,39 +866,7 @@ cdef class Core:
         ``irqemu.arch.armv7.take_exception`` for IRQ and FIQ (same rules, same
         register writes in the same order; tests require identical state).
         """
-        cdef uint64_t cpsr = 0, pc = 0, lr, new, vector
-        cdef uc_arm_cp_reg r
-        uc_reg_read(self._st.uc, UC_ARM_REG_CPSR, &cpsr)
-        uc_reg_read(self._st.uc, UC_ARM_REG_PC, &pc)
-        memset(&r, 0, sizeof(r))
-        r.cp, r.crn, r.sec = 15, 1, 1
-        uc_reg_read(self._st.uc, UC_ARM_REG_CP_REG, &r)
-        cdef uint64_t sctlr = r.val
-        lr = (pc + (lr_thumb if cpsr & 0x20 else lr_arm)) & 0xFFFFFFFF
-        # clear M, T, E, J and IT[7:0]; then mode, I, A/F, T = SCTLR.TE, E = SCTLR.EE
-        new = (cpsr & ~(<uint64_t>0x1F | 0x20 | 0x200 | 0x01000000 | 0x06000000 | 0xFC00)) | mode
-        new |= 0x80
-        if set_a:
-            new |= 0x100
-        if set_f:
-            new |= 0x40
-        if sctlr & (1u << 30):
-            new |= 0x20
-        if sctlr & (1u << 25):
-            new |= 0x200
-        if sctlr & (1u << 13):
-            vector = 0xFFFF0000 + offset
-        else:
-            memset(&r, 0, sizeof(r))
-            r.cp, r.crn, r.sec = 15, 12, 1
-            uc_reg_read(self._st.uc, UC_ARM_REG_CP_REG, &r)
-            vector = (r.val & ~(<uint64_t>0x1F)) + offset
-        uc_reg_write(self._st.uc, UC_ARM_REG_CPSR, &new)
-        uc_reg_write(self._st.uc, UC_ARM_REG_SPSR, &cpsr)
-        uc_reg_write(self._st.uc, UC_ARM_REG_LR, &lr)
-        pc = vector | (1 if sctlr & (1u << 30) else 0)
-        uc_reg_write(self._st.uc, UC_ARM_REG_PC, &pc)
-        return vector
+        return _arm_enter(self._st.uc, mode, offset, lr_arm, lr_thumb, set_a, set_f)
 
     def sys_read(self, int op0, int op1, int crn, int crm, int op2):
         """Read an AArch64 system register by encoding (MRS view)."""

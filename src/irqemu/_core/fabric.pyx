@@ -26,8 +26,7 @@ cdef uint64_t _MAX_AT_INSTANT = 100_000
 cdef uint64_t _NO_INSTANT = 0xFFFFFFFFFFFFFFFF
 cdef uint64_t PS_PER_S = 1000000000000ULL
 
-cdef extern from *:
-    ctypedef unsigned long long u128 "unsigned __int128"
+from irqemu._core.wide cimport irq_muldiv, irq_muldiv_up
 
 
 cdef class Event:
@@ -293,10 +292,10 @@ cdef class Fabric:
         return self.ncpus
 
     cdef uint64_t to_ps(self, uint64_t cycles) noexcept:
-        return <uint64_t>((<u128>cycles * PS_PER_S) // self.hz)
+        return irq_muldiv(cycles, PS_PER_S, self.hz)
 
     cdef uint64_t to_cycles(self, uint64_t ps) noexcept:
-        return <uint64_t>((<u128>ps * self.hz + PS_PER_S - 1) // PS_PER_S)
+        return irq_muldiv_up(ps, self.hz, PS_PER_S)
 
     cdef uint64_t now(self, int cpu) noexcept:
         """Simulated ps: ``cpu``'s local time; with cpu < 0 the running core's, else
@@ -306,6 +305,16 @@ cdef class Fabric:
         if self.running >= 0 and self.cycles[self.running] != NULL:
             return self.to_ps(self.cycles[self.running][0])
         return self.now_ps
+
+    def another_core_runs(self):
+        """A core became runnable: a core running its rounds in C returns to the
+        machine at the end of the current round."""
+        self.fast_broken = 1
+
+    @staticmethod
+    def is_native(device):
+        """Is ``device`` a native device (its guest accesses can stay in C)?"""
+        return isinstance(device, NativeDevice)
 
     def now_of(self, int cpu=-1):
         return self.now(cpu)

@@ -39,12 +39,21 @@ NUM_IRQS = 160
 IPG_HZ = 66_000_000
 
 
-def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 20,
+def native_timers() -> tuple[type, type]:
+    """The native Cortex-A9 private and global timers (``irqemu._core.mptimer``)."""
+    from irqemu._core.mptimer import A9GlobalTimer as NativeGlobal
+    from irqemu._core.mptimer import A9PrivateTimer as NativePrivate
+
+    return NativePrivate, NativeGlobal
+
+
+def build(*, engine: str = "native", fabric: str | None = None,
+          num_cpus: int = 4, ram_size: int = 256 << 20,
           cost_model: CostModel | None = None, quantum_cycles: int = 10_000) -> Machine:
     """An i.MX6Q: CPU0 runs from the loaded ELF's entry, CPUs 1-3 wait for the SRC."""
     model = cost_model or load_cost_model("cortex-a9")
     m = Machine(ARMv7(), model, num_cpus=num_cpus, cpu_model="cortex-a9", engine=engine,
-                quantum_cycles=quantum_cycles)
+                fabric=fabric, quantum_cycles=quantum_cycles)
     m.add_ram(DDR_BASE, ram_size)
     m.add_ram(OCRAM_BASE, OCRAM_SIZE)
     m.add_window(A9_PERIPH_BASE, 0x2000, "a9mpcore")
@@ -58,8 +67,11 @@ def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 2
     m.add_device("scu", A9SCU(m, SCU_BASE, "scu", num_cpus=num_cpus), SCU_BASE, 0x100)
 
     periphclk = m.cpus[0].clock.hz // 2  # PERIPHCLK = CPU clock / 2 (A9 MPCore TRM)
-    ptimer = A9PrivateTimer(m, PTIMER_BASE, "twd", hz=periphclk, num_cpus=num_cpus)
-    gtimer = A9GlobalTimer(m, GTIMER_BASE, "gtimer", hz=periphclk, num_cpus=num_cpus)
+    # The native engine's timers are the native fabric's (C state, C events); the
+    # reference engine keeps the Python models, their executable reference.
+    timers = native_timers() if m.fabric is not None else (A9PrivateTimer, A9GlobalTimer)
+    ptimer = timers[0](m, PTIMER_BASE, "twd", hz=periphclk, num_cpus=num_cpus)
+    gtimer = timers[1](m, GTIMER_BASE, "gtimer", hz=periphclk, num_cpus=num_cpus)
     for cpu in range(num_cpus):
         ptimer.irqs[cpu].connect(gic.input(IRQ_PTIMER, cpu))
         gtimer.irqs[cpu].connect(gic.input(IRQ_GTIMER, cpu))

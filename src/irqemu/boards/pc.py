@@ -86,14 +86,15 @@ class DebugExit:
         return f"<DebugExit @ port {DEBUG_EXIT_PORT:#x}>"
 
 
-def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = RAM_SIZE,
+def build(*, engine: str = "native", fabric: str | None = None,
+          num_cpus: int = 4, ram_size: int = RAM_SIZE,
           cost_model: CostModel | None = None, quantum_cycles: int = 10_000,
           bus_hz: int = APIC_BUS_HZ) -> Machine:
     """A PC with ``num_cpus`` Skylake cores: CPU 0 runs the ELF, the rest wait for SIPI."""
     model = cost_model or load_cost_model("skylake")
     arch = X86_64()
     m = Machine(arch, model, num_cpus=num_cpus, cpu_model="skylake", engine=engine,
-                quantum_cycles=quantum_cycles)
+                fabric=fabric, quantum_cycles=quantum_cycles)
     m.add_ram(0, ram_size)
     m.add_window(IOAPIC_BASE, 0x1000, "ioapic")
     m.add_window(LAPIC_BASE, 0x1000, "lapic")

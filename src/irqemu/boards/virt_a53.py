@@ -33,7 +33,8 @@ NUM_IRQS = 288  #: virt.c NUM_IRQS 256 SPIs + 32 private
 GICV2_ID_REGS = (0x04, 0x00, 0x00, 0x00, 0x90, 0xB4, 0x2B, 0x00, 0x0D, 0xF0, 0x05, 0xB1)
 
 
-def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 20,
+def build(*, engine: str = "native", fabric: str | None = None,
+          num_cpus: int = 4, ram_size: int = 256 << 20,
           cost_model: CostModel | None = None, quantum_cycles: int = 10_000,
           core: str = "cortex-a53") -> Machine:
     """A virt machine: CPU0 runs from the loaded ELF's entry, CPUs 1-3 wait for PSCI CPU_ON.
@@ -44,7 +45,7 @@ def build(*, engine: str = "native", num_cpus: int = 4, ram_size: int = 256 << 2
         raise ValueError("virt with GICv2 has 1 to 8 CPUs")
     model = cost_model or load_cost_model(core)
     m = Machine(AArch64(), model, num_cpus=num_cpus, cpu_model=core, engine=engine,
-                quantum_cycles=quantum_cycles)
+                fabric=fabric, quantum_cycles=quantum_cycles)
     m.add_ram(RAM_BASE, ram_size)
     m.add_window(PERIPH_BASE, PERIPH_SIZE, "virt-periph")
 

@@ -14,11 +14,12 @@ import mmap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import unicorn
 
 from irqemu._core import ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Core, MmioHandler, StopReason
+from irqemu._core.common import FabricCore
 from irqemu.arch import Arch
 from irqemu.errors import GuestError
 from irqemu.machine.bus import Window
@@ -90,6 +91,7 @@ class Machine:
         cpu_model: str = "cortex-a9",
         hz: int | None = None,
         engine: str = "native",
+        fabric: str | None = None,
         quantum_cycles: int = 10_000,
         hostcall_base: int = 0xFFFE0000,
         semihosting: bool = True,
@@ -104,10 +106,25 @@ class Machine:
         self.engine = engine
         self.quantum_cycles = quantum_cycles
         self.semihosting = semihosting
-        self.events = EventQueue()
+        hz = hz or cost_model.hz
+        #: the native interrupt fabric (native engine): one C event queue for every
+        #: device, time and CPU inputs for the native device models; None: all Python
+        self.fabric: Any = None
+        fabric = fabric or ("native" if engine == "native" else "python")
+        if fabric not in ("native", "python"):
+            raise ValueError(f"unknown fabric {fabric!r} (native or python)")
+        if fabric == "native" and engine != "native":
+            raise ValueError("the native fabric needs the native engine")
+        if fabric == "native":
+            from irqemu._core import native_fabric_class
+
+            self.fabric = native_fabric_class()(hz, num_cpus, self)
+            self.events = self.fabric.events
+        else:
+            self.events = EventQueue()
         self.events.on_schedule = self._on_schedule
-        self._now = 0
-        self._running: CpuSlot | None = None
+        self._now_ps = 0
+        self._running_slot: CpuSlot | None = None
         self._ram: list[tuple[int, int, mmap.mmap]] = []
         self._windows: list[Window] = []
         self.devices: dict[str, Any] = {}
@@ -131,7 +148,8 @@ class Machine:
         #: GPC in low-power modes); None: every input the arch allows wakes it
         self.wake_filter: Callable[[CpuSlot, int], bool] | None = None
         self.irq_line_names: dict[int, str] = {}
-        hz = hz or cost_model.hz
+        #: how the native engine takes interrupts in C (None: the arch's Python entry)
+        self._native_entry = arch.native_entry()
         self.cpus: list[CpuSlot] = []
         core_cls = self._core_class(engine)
         for i in range(num_cpus):
@@ -154,6 +172,11 @@ class Machine:
                             mask_invert=arch.mask_invert)
             coster.regs = core
             core.insn_budget = STALL_INSTRUCTIONS
+            if self.fabric is not None:
+                core.attach_fabric(self.fabric)
+                entry = self._native_entry
+                if entry is not None:
+                    core.set_native_entry(*entry, cost_model.event("exception_entry"))
             slot = CpuSlot(i, core, Clock(hz), HELD if i else RUNNING)
             self.cpus.append(slot)
             arch.attach(self, slot)  # per-core arch state and hooks: MRS/MSR traps, port I/O
@@ -163,6 +186,36 @@ class Machine:
         self.add_ram(hostcall_base, 0x1000, bytes(page),
                      prot=unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC)
 
+    # The machine's time and running core, mirrored into the native fabric (whose
+    # devices read them in C) when there is one.
+    @property
+    def _now(self) -> int:
+        return self._now_ps if self.fabric is None else int(self.fabric.now_ps)
+
+    @_now.setter
+    def _now(self, value: int) -> None:
+        self._now_ps = value
+        if self.fabric is not None:
+            self.fabric.now_ps = value
+
+    @property
+    def _running(self) -> CpuSlot | None:
+        return self._running_slot
+
+    @_running.setter
+    def _running(self, slot: CpuSlot | None) -> None:
+        self._running_slot = slot
+        if self.fabric is not None:
+            self.fabric.running = -1 if slot is None else slot.index
+
+    def _fabric_solo(self, slot: CpuSlot) -> bool:
+        """May ``slot``'s core run its rounds in C (``Core.run_fabric``)? Only as the
+        one runnable core, with nothing in Python that watches each interrupt (a
+        latency probe) or decides a wake-up (a board's wake filter)."""
+        if (self.fabric is None or self.latency_probe is not None
+                or self.wake_filter is not None or self._native_entry is None):
+            return False
+        return all(s is slot or s.state != RUNNING for s in self.cpus)
     @staticmethod
     def _core_class(engine: str) -> type:
         from irqemu._core import native_core_class, reference_core_class
@@ -197,10 +250,15 @@ class Machine:
         return win
 
     def add_device(self, name: str, device: Any, base: int, size: int) -> Any:
+        """Map ``device`` at [base, base+size) inside an MMIO window; a native device's
+        guest accesses then go to it in C (the window still routes model accesses)."""
         for win in self._windows:
             if win.base <= base < win.base + win.size:
                 win.add(base, size, device)
                 self.devices[name] = device
+                if self.fabric is not None and self.fabric.is_native(device):
+                    for slot in self.cpus:
+                        cast(FabricCore, slot.core).map_native(base, size, device)
                 return device
         raise ValueError(f"device {name} at {base:#x} is in no MMIO window")
 
@@ -286,6 +344,8 @@ class Machine:
 
     def now(self, cpu: int | None = None) -> int:
         """Simulated time in picoseconds; inside a core's run, that core's local time."""
+        if self.fabric is not None:  # also right while the fabric fires an event in C
+            return int(self.fabric.now_of(-1 if cpu is None else cpu))
         if cpu is not None:
             return self.cpus[cpu].local_ps()
         if self._running is not None:
@@ -328,6 +388,8 @@ class Machine:
                                      for line in range(4))
 
     def _wake(self, slot: CpuSlot) -> None:
+        if self.fabric is not None:
+            self.fabric.another_core_runs()  # a core in run_fabric is no longer alone
         t = self.now()
         target = slot.clock.to_cycles(t)
         if target > slot.core.cycles:
@@ -505,7 +567,8 @@ class Machine:
                     target = min(target, max_time_ps)
                 for slot in runnable:
                     if slot.state == RUNNING:
-                        self._run_core(slot, target, max_cycles)
+                        # a core that ran its rounds in C returns the round it ended in
+                        target = self._run_core(slot, target, max_cycles, max_time_ps)
                     if self._finished is not None:
                         break
                 live = self.events.peek_time()
@@ -542,7 +605,10 @@ class Machine:
                 return
             ev.fn()
 
-    def _run_core(self, slot: CpuSlot, target_ps: int, max_cycles: int | None) -> None:
+    def _run_core(self, slot: CpuSlot, target_ps: int, max_cycles: int | None,
+                  max_time_ps: int | None = None) -> int:
+        """Run ``slot``'s core to the round's target; returns the target of the round it
+        ended in (later than ``target_ps`` if it ran rounds in C)."""
         core = slot.core
         self._running = slot
         try:
@@ -558,10 +624,19 @@ class Machine:
                     if core.cycles - slot.idle_cycles >= max_cycles:
                         self.finish("max-cycles", None, f"ran past --max-cycles "
                                     f"{max_cycles} ({self.describe_pc(slot)})")
-                        return
+                        return target_ps
                     deadline = min(deadline, busy_limit)
                 if core.cycles >= deadline:
-                    return
+                    return target_ps
+                if self._fabric_solo(slot):
+                    reason = self._run_fabric(slot, target_ps, max_cycles, max_time_ps)
+                    target_ps = cast(FabricCore, core).round_target
+                    if reason == _WFI:
+                        if not self._woken(slot):
+                            slot.state = ASLEEP
+                    elif reason != _DEADLINE:
+                        self._dispatch(slot, reason)
+                    continue
                 if core.pending and core.deliverable():
                     self._take_interrupt(slot)
                 reason = self._run_bounded(slot, deadline)
@@ -572,8 +647,38 @@ class Machine:
                         slot.state = ASLEEP
                     continue
                 self._dispatch(slot, reason)
+            return target_ps
         finally:
             self._running = None
+
+    def _run_fabric(self, slot: CpuSlot, target_ps: int, max_cycles: int | None,
+                    max_time_ps: int | None) -> int:
+        """``Core.run_fabric`` for ``slot``, with the stall check of ``_run_bounded``;
+        what C did (interrupts taken, inputs raised, idle time) is brought back into
+        the slot, in the order the Python path would have recorded it."""
+        core = cast(FabricCore, slot.core)
+        none = (1 << 64) - 1
+        quantum_ps = max(1, slot.clock.to_ps(self.quantum_cycles))
+        core.idle_cycles = slot.idle_cycles
+        c0, i0 = core.cycles, core.instructions
+        try:
+            reason = core.run_fabric(target_ps, quantum_ps,
+                                     none if max_time_ps is None else max_time_ps,
+                                     none if max_cycles is None else max_cycles)
+        finally:
+            slot.idle_cycles = core.idle_cycles
+            taken, raised = core.collect_taken()
+            for line, n in taken:
+                name = self.arch.interrupt_name(line)
+                slot.interrupts[name] = slot.interrupts.get(name, 0) + n
+            slot.asserted_at.update(raised)
+        if (reason == _DEADLINE and core.cycles == c0 and core.insn_budget
+                and core.instructions - i0 >= core.insn_budget):
+            model = self.cost_model.path or self.cost_model.core
+            raise GuestError(f"simulated time does not advance: {core.instructions - i0:,} "
+                             f"instructions at 0 cycles (cost model {model} has zero-cost "
+                             f"instructions) ({self.describe_pc(slot)})")
+        return int(reason)
 
     def _run_bounded(self, slot: CpuSlot, deadline: int) -> int:
         """``core.run(deadline)``, which also returns DEADLINE after ``insn_budget``

@@ -1,0 +1,91 @@
+"""The native fabric (rounds, events and interrupt entry in C) changes nothing observable.
+
+The same firmware runs three ways: the native engine with the native fabric
+(``Core.run_fabric`` fires native timer events, takes IRQs and sleeps in WFI
+without Python), the native engine with the Python fabric (the machine's round
+loop, the Python device models), and the reference engine. Every simulated
+figure, the console and the final registers must agree bit for bit, whatever
+the quantum and the limits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from helpers import firmware
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from irqemu.boards import build_board
+
+#: (engine, fabric) of each way to run
+WAYS = (("native", "native"), ("native", "python"), ("reference", "python"))
+
+
+def run(elf: str, engine: str, fabric: str, *, quantum: int = 10_000,
+        max_time_ps: int | None = None, max_cycles: int | None = None,
+        patch: dict[str, int] | None = None, cpus: int = 4) -> dict[str, Any]:
+    m = build_board("imx6q", engine=engine, fabric=fabric, quantum_cycles=quantum,
+                    num_cpus=cpus)
+    image = m.load_elf(str(firmware("armv7", f"{elf}.elf")))
+    for sym, value in (patch or {}).items():
+        m.mem_write(image.symbols[sym], value.to_bytes(4, "little"))
+    r = m.run(max_time_ps=max_time_ps, max_cycles=max_cycles)
+    core = m.cpus[0].core
+    return {
+        "stop": (r.stop_reason, r.exit_code, r.message), "time": r.sim_time_ps,
+        "cycles": r.cycles, "idle": r.idle_cycles, "insns": r.instructions,
+        "interrupts": [list(d.items()) for d in r.interrupts],  # order of first take too
+        "console": bytes(m.console), "acks": m.interrupt_counts(),
+        "regs": [core.reg_read(reg) for reg in range(66, 82)],  # UC_ARM_REG_R0..
+        "asserted": [dict(s.asserted_at) for s in m.cpus],
+    }
+
+
+@pytest.mark.parametrize("elf", ["timer", "exceptions", "fiq", "idle", "masking", "atomics",
+                                 "lost_update", "gpc_wake", "fiq_watchdog"])
+def test_bundled_firmware_same_three_ways(elf: str) -> None:
+    want = run(elf, "native", "python", max_time_ps=30 * 10**9)
+    assert run(elf, "native", "native", max_time_ps=30 * 10**9) == want
+    assert run(elf, "reference", "python", max_time_ps=30 * 10**9) == want
+
+
+@settings(max_examples=25, deadline=None)
+@given(quantum=st.integers(1, 40_000), target=st.integers(1, 60), wfi=st.booleans(),
+       limit=st.one_of(st.none(), st.integers(10**6, 3 * 10**8)),
+       cycles=st.one_of(st.none(), st.integers(1_000, 400_000)))
+def test_irq_bench_same_with_any_quantum_and_limits(quantum: int, target: int, wfi: bool,
+                                                    limit: int | None,
+                                                    cycles: int | None) -> None:
+    """Rounds, limits and WFI sleeps in C end exactly where the machine's loop ends them."""
+    kw: dict[str, Any] = {"quantum": quantum, "max_time_ps": limit, "max_cycles": cycles,
+                          "patch": {"irq_target": target, "irq_wfi": int(wfi)}}
+    want = run("irq_bench", "native", "python", **kw)
+    assert run("irq_bench", "native", "native", **kw) == want
+
+
+def test_fabric_takes_interrupts_without_returning_to_python() -> None:
+    """The point of the fabric: a periodic timer IRQ costs no return to the machine."""
+    m = build_board("imx6q", engine="native")
+    image = m.load_elf(str(firmware("armv7", "irq_bench.elf")))
+    m.mem_write(image.symbols["irq_target"], (2000).to_bytes(4, "little"))
+    calls = 0
+    run_fabric = m._run_fabric
+
+    def counted(*a: Any) -> int:
+        nonlocal calls
+        calls += 1
+        return run_fabric(*a)
+
+    m._run_fabric = counted  # type: ignore[method-assign]
+    r = m.run()
+    assert r.stop_reason == "exit" and r.interrupts[0] == {"IRQ": 2000}
+    assert calls < 2000 // 50  # the instruction bound and the UART, not each interrupt
+
+
+def test_python_fabric_needs_nothing_native() -> None:
+    m = build_board("imx6q", engine="native", fabric="python")
+    assert m.fabric is None and type(m.devices["twd"]).__module__ == "irqemu.devices.a9mpcore"
+    with pytest.raises(ValueError, match="native fabric needs the native engine"):
+        build_board("imx6q", engine="reference", fabric="native")
