@@ -22,10 +22,14 @@ def registers(machine: Any) -> list[tuple[Any, int, int]]:
     """(device, offset, width) of every register every device of ``machine`` declares."""
     out = []
     for dev in machine.devices.values():
-        regfile = getattr(dev, "regs", None)
-        for reg in getattr(regfile, "regs", ()):
-            for i in range(reg.count):
-                out.append((dev, reg.offset + i * reg.width, reg.width))
+        if hasattr(dev, "register_map"):  # a native device: its map as (offset, name, w, n)
+            regs = [(off, width, count) for off, _name, width, count in dev.register_map()]
+        else:
+            regs = [(r.offset, r.width, r.count)
+                    for r in getattr(getattr(dev, "regs", None), "regs", ())]
+        for offset, width, count in regs:
+            for i in range(count):
+                out.append((dev, offset + i * width, width))
     return out
 
 

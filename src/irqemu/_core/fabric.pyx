@@ -237,7 +237,13 @@ cdef class EventQueue:
 
 
 cdef class NativeDevice:
-    """Base of the native device models: register accesses and events in C."""
+    """Base of the native device models: register accesses and events in C.
+
+    ``REGISTERS`` declares the register map as data, ``(offset, name, width,
+    count)`` per register or bank, with the names the reference manual uses.
+    """
+
+    REGISTERS = ()
 
     def __init__(self, Fabric fabric, uint64_t base, str name):
         self.fabric = fabric
@@ -255,6 +261,10 @@ cdef class NativeDevice:
 
     cdef bint live(self, int code, uint64_t seq) noexcept:
         return False
+
+    def register_map(self):
+        """The declared registers: ``(offset, name, width, count)`` each."""
+        return tuple(type(self).REGISTERS)
 
     # The machine's MmioHandler interface, for model code and the Python bus.
     def mmio_read(self, int cpu, uint64_t offset, unsigned size):

@@ -70,7 +70,32 @@ cdef class NativeIrqLine:
         self.drive(False)
 
 
-# -- register tables as data: offset, access, readable, accepted, behaviour ----
+# -- register tables as data ---------------------------------------------------
+#: the private timer's registers (Cortex-A9 MPCore TRM 4.2): offset, name, access
+#: ("rw", "r", "w"), the bits a write takes, 1 if the device acts on it (else storage)
+PTIMER_REGS = (
+    (0x00, "PTIMER_LOAD", "rw", 0xFFFFFFFF, 1),
+    (0x04, "PTIMER_COUNTER", "rw", 0xFFFFFFFF, 1),
+    (0x08, "PTIMER_CONTROL", "rw", 0xFF07, 1),  # Enable 0, Auto-reload 1, IRQ Enable 2, Prescaler
+    (0x0C, "PTIMER_ISR", "rw", 0xFFFFFFFF, 1),  # event flag, write 1 to clear
+    (0x20, "WDT_LOAD", "rw", 0xFFFFFFFF, 0),
+    (0x24, "WDT_COUNTER", "rw", 0xFFFFFFFF, 0),
+    (0x28, "WDT_CONTROL", "rw", 0xFFFFFFFF, 0),
+    (0x2C, "WDT_ISR", "rw", 0xFFFFFFFF, 0),
+    (0x30, "WDT_RESET_STATUS", "rw", 0xFFFFFFFF, 0),
+    (0x34, "WDT_DISABLE", "w", 0xFFFFFFFF, 0),
+)
+#: the global timer's registers (Cortex-A9 MPCore TRM 4.3)
+GTIMER_REGS = tuple((off, name, "rw", 0xFFFFFFFF, 1) for off, name in (
+    (0x00, "GTIMER_COUNTER_LO"), (0x04, "GTIMER_COUNTER_HI"), (0x08, "GTIMER_CONTROL"),
+    (0x0C, "GTIMER_ISR"), (0x10, "GTIMER_COMPARATOR_LO"), (0x14, "GTIMER_COMPARATOR_HI"),
+    (0x18, "GTIMER_AUTO_INCREMENT")))
+_ACCESS = {"rw": 0, "r": 1, "w": 2}
+#: the maps as ``NativeDevice.register_map`` gives them: (offset, name, width, count)
+PTIMER_MAP = tuple((r[0], r[1], 4, 1) for r in PTIMER_REGS)
+GTIMER_MAP = tuple((r[0], r[1], 4, 1) for r in GTIMER_REGS)
+
+
 cdef struct RegDef:
     uint32_t offset
     int access          # 0 rw, 1 read-only, 2 write-only
@@ -85,10 +110,14 @@ cdef class _A9Regs(NativeDevice):
     cdef int nregs
     cdef uint64_t stored[NREG]   # plain registers' values (reset 0)
 
-    cdef int _add(self, uint32_t offset, int access, uint64_t accepted, bint behaviour):
-        cdef RegDef *r = &self.regs[self.nregs]
-        r.offset, r.access, r.accepted, r.behaviour = offset, access, accepted, behaviour
-        self.nregs += 1
+    cdef int _declare(self, table) except -1:
+        """Build the C decode table from a register table (``PTIMER_REGS``...)."""
+        cdef RegDef *r
+        for offset, _name, access, accepted, behaviour in table:
+            r = &self.regs[self.nregs]
+            r.offset, r.access = offset, _ACCESS[access]
+            r.accepted, r.behaviour = accepted, behaviour
+            self.nregs += 1
         return 0
 
     cdef int _find(self, uint64_t addr) noexcept:
@@ -187,6 +216,7 @@ cdef class A9PrivateTimer(_A9Regs):
     """
 
     SIZE = 0x100
+    REGISTERS = PTIMER_MAP
     cdef readonly uint64_t hz
     cdef readonly int num_cpus
     cdef uint64_t load[FABRIC_MAX_CPUS]
@@ -214,16 +244,7 @@ cdef class A9PrivateTimer(_A9Regs):
         if not 1 <= self.num_cpus <= FABRIC_MAX_CPUS:
             raise ValueError(f"{name}: 1 to {FABRIC_MAX_CPUS} CPUs")
         self.irqs = [NativeIrqLine(f"{name}.cpu{c}") for c in range(self.num_cpus)]
-        self._add(0x00, 0, 0xFFFFFFFF, True)    # PTIMER_LOAD
-        self._add(0x04, 0, 0xFFFFFFFF, True)    # PTIMER_COUNTER
-        self._add(0x08, 0, 0xFF07, True)        # PTIMER_CONTROL
-        self._add(0x0C, 0, 0xFFFFFFFF, True)    # PTIMER_ISR
-        self._add(0x20, 0, 0xFFFFFFFF, False)   # WDT_LOAD
-        self._add(0x24, 0, 0xFFFFFFFF, False)   # WDT_COUNTER
-        self._add(0x28, 0, 0xFFFFFFFF, False)   # WDT_CONTROL
-        self._add(0x2C, 0, 0xFFFFFFFF, False)   # WDT_ISR
-        self._add(0x30, 0, 0xFFFFFFFF, False)   # WDT_RESET_STATUS
-        self._add(0x34, 2, 0xFFFFFFFF, False)   # WDT_DISABLE
+        self._declare(PTIMER_REGS)
 
     # -- one CPU's timer ----------------------------------------------------------
     cdef uint64_t counter(self, int c, uint64_t now) noexcept:
@@ -348,6 +369,7 @@ cdef class A9GlobalTimer(_A9Regs):
     """
 
     SIZE = 0x100
+    REGISTERS = GTIMER_MAP
     cdef readonly uint64_t hz
     cdef readonly int num_cpus
     cdef uint64_t shared
@@ -374,8 +396,7 @@ cdef class A9GlobalTimer(_A9Regs):
         if not 1 <= self.num_cpus <= FABRIC_MAX_CPUS:
             raise ValueError(f"{name}: 1 to {FABRIC_MAX_CPUS} CPUs")
         self.irqs = [NativeIrqLine(f"{name}.cpu{c}") for c in range(self.num_cpus)]
-        for off in range(0x00, 0x1C, 4):
-            self._add(off, 0, 0xFFFFFFFF, True)
+        self._declare(GTIMER_REGS)
 
     cdef uint64_t counter(self, uint64_t now) noexcept:
         if not self.shared & GT_ENABLE:
