@@ -52,9 +52,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchcommon import host_info, report  # noqa: E402
-
 import unicorn
+from benchcommon import host_info, report  # noqa: E402
 from unicorn import arm_const as A
 
 from irqemu.boards import build_board
