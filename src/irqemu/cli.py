@@ -4,14 +4,11 @@ views (ps, /proc, mpstat, stackcount) on any scenario's kernels."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
-from irqemu.bundled import bundled_firmware
 from irqemu.cliargs import (
     EXIT_GUEST,
     EXIT_INTERNAL,
@@ -130,6 +127,8 @@ def cmd_boot(args: argparse.Namespace) -> int:
              max_time_ms=args.max_time_ms, engine=args.engine, quantum=args.quantum,
              echo=not args.json, cost_model=args.cost_model)
     if args.json:
+        import json
+
         json.dump(r, sys.stdout, sort_keys=True)
         sys.stdout.write("\n")
     else:
@@ -159,6 +158,8 @@ and the same on every run. Try:  irqemu boot firmware/armv7/fiq.elf --json
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``irqemu demo``: boot the bundled timer firmware and explain what happened."""
+    from irqemu.bundled import bundled_firmware
+
     fw = bundled_firmware("armv7", "timer.elf")
     if not args.json:
         sys.stdout.write(f"$ irqemu boot {fw.name}\n")
@@ -190,6 +191,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise CliError(str(exc), EXIT_GUEST) from None
     text = mod.tables(res)
     if args.json:
+        import json
+
         json.dump(res, sys.stdout, sort_keys=True, indent=1)
         sys.stdout.write("\n")
     else:
@@ -212,6 +215,8 @@ OPTION_NAMES = ("kernel", "version", "arch", "engine", "model_only", "rate", "du
 
 
 def _dump(obj: Any) -> None:
+    import json
+
     json.dump(obj, sys.stdout, sort_keys=True, indent=1, default=str)
     sys.stdout.write("\n")
 
@@ -290,6 +295,8 @@ def _view_json(res: Any, data: Any) -> dict[str, Any]:
 def _render(res: Any, as_json: bool, text: Any, data: Any) -> str:
     """A view of every kernel the scenario ran: ``text(run)`` or, as JSON, ``data(run)``."""
     if as_json:
+        import json
+
         return json.dumps(_view_json(res, data), sort_keys=True, indent=1, default=str) + "\n"
     return _per_kernel(res, text)
 
@@ -346,6 +353,8 @@ def view_stackcount(res: Any, function: str, as_json: bool = False, index: int =
         raise CliError(f"no model function or tracepoint {function!r} is instrumented"
                        + (f" (did you mean {', '.join(near)}?)" if near else ""))
     if as_json:
+        import json
+
         obj = {**_view_json(res, lambda r: {"release": r.kernel.config.release,
                                             **r.attached[index].as_json(top)}),
                "function": function, "total": total}
@@ -430,8 +439,18 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: the commands build_parser knows (``fuzz`` has its own parser: irqemu.fuzz.cli)
+COMMANDS = ("boot", "bench", "scenario", "proc", "mpstat", "stackcount", "ps", "fuzz", "demo")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``irqemu`` argument parser; with ``only`` (a command named first on the
+    command line), that command's subparser alone: the others are never reached
+    then, and building all of them is a good part of a short command's start-up."""
     from irqemu import __version__
+
+    def want(name: str) -> bool:
+        return only is None or only == name
 
     p = OneLineParser(prog="irqemu", description=(
         "A cycle-approximate emulator for studying interrupts: real Unicorn cores, "
@@ -439,79 +458,91 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"irqemu {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    b = sub.add_parser("boot", help="boot a firmware ELF and report what it did")
-    b.add_argument("firmware", help="ELF file to load")
-    b.add_argument("--board", choices=BOARD_NAMES,
-                   help="board to run on (default: from the ELF's machine type)")
-    b.add_argument("--max-cycles", type=int_in(1, MAX_COUNT), metavar="N",
-                   help="stop with an error once a core has run N modelled cycles")
-    b.add_argument("--max-time-ms", type=float_in(0, MAX_TIME_MS, unit="ms"), metavar="MS",
-                   help=f"stop after MS milliseconds of simulated time (at most {MAX_TIME_MS:g})")
-    b.add_argument("--cost-model", metavar="CORE|FILE",
-                   help="a shipped cost model by core name (cortex-a9, cortex-a53, cortex-a55, "
-                        "skylake) or your own TOML file, every entry sourced (default: the "
-                        "board's core)")
-    b.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    b.add_argument("--engine", choices=("native", "reference"), default="native",
-                   help="native (Cython) or pure-Python reference engine")
-    b.add_argument("--quantum", type=int_in(1, MAX_QUANTUM), default=10_000, metavar="CYCLES",
-                   help="cycles a core runs before the next core gets its turn")
-    b.set_defaults(func=cmd_boot)
+    if want("boot"):
+        b = sub.add_parser("boot", help="boot a firmware ELF and report what it did")
+        b.add_argument("firmware", help="ELF file to load")
+        b.add_argument("--board", choices=BOARD_NAMES,
+                       help="board to run on (default: from the ELF's machine type)")
+        b.add_argument("--max-cycles", type=int_in(1, MAX_COUNT), metavar="N",
+                       help="stop with an error once a core has run N modelled cycles")
+        b.add_argument("--max-time-ms", type=float_in(0, MAX_TIME_MS, unit="ms"), metavar="MS",
+                       help="stop after MS milliseconds of simulated time "
+                            f"(at most {MAX_TIME_MS:g})")
+        b.add_argument("--cost-model", metavar="CORE|FILE",
+                       help="a shipped cost model by core name (cortex-a9, cortex-a53, cortex-a55, "
+                            "skylake) or your own TOML file, every entry sourced (default: the "
+                            "board's core)")
+        b.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+        b.add_argument("--engine", choices=("native", "reference"), default="native",
+                       help="native (Cython) or pure-Python reference engine")
+        b.add_argument("--quantum", type=int_in(1, MAX_QUANTUM), default=10_000, metavar="CYCLES",
+                       help="cycles a core runs before the next core gets its turn")
+        b.set_defaults(func=cmd_boot)
 
-    be = sub.add_parser("bench", help="what masking and atomic operations cost, per arch")
-    be.add_argument("what", choices=("masking", "atomics"))
-    be.add_argument("--arch", action="append", metavar="ARCH",
-                    help="architecture to measure (repeatable; default: all available)")
-    be.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    be.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
-    be.add_argument("--write-md", metavar="FILE", nargs="?", const="BENCHMARKS.md",
-                    type=writable_file,
-                    help="also replace this benchmark's section in FILE (default BENCHMARKS.md)")
-    be.set_defaults(func=cmd_bench)
+    if want("bench"):
+        be = sub.add_parser("bench", help="what masking and atomic operations cost, per arch")
+        be.add_argument("what", choices=("masking", "atomics"))
+        be.add_argument("--arch", action="append", metavar="ARCH",
+                        help="architecture to measure (repeatable; default: all available)")
+        be.add_argument("--json", action="store_true", help="print JSON instead of tables")
+        be.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
+        be.add_argument("--write-md", metavar="FILE", nargs="?", const="BENCHMARKS.md",
+                        type=writable_file,
+                        help="also replace this benchmark's section in FILE "
+                             "(default BENCHMARKS.md)")
+        be.set_defaults(func=cmd_bench)
 
-    sc = sub.add_parser("scenario", help="run one of the talk's experiments and explain it")
-    _scenario_options(sc)
-    sc.set_defaults(func=cmd_scenario)
+    if want("scenario"):
+        sc = sub.add_parser("scenario", help="run one of the talk's experiments and explain it")
+        _scenario_options(sc)
+        sc.set_defaults(func=cmd_scenario)
 
-    pr = sub.add_parser("proc", help="show a /proc file of the modelled kernel")
-    pr.add_argument("file", choices=("interrupts", "softirqs"),
-                    help="interrupts: per-IRQ counts, chips and actions; softirqs: per vector")
-    _scenario_options(pr, named=False)
-    pr.set_defaults(func=cmd_proc)
+    if want("proc"):
+        pr = sub.add_parser("proc", help="show a /proc file of the modelled kernel")
+        pr.add_argument("file", choices=("interrupts", "softirqs"),
+                        help="interrupts: per-IRQ counts, chips and actions; softirqs: per vector")
+        _scenario_options(pr, named=False)
+        pr.set_defaults(func=cmd_proc)
 
-    mp = sub.add_parser("mpstat", help="per-CPU softirq rates (mpstat -I SCPU)")
-    mp.add_argument("-I", dest="what", choices=("SCPU",), default="SCPU",
-                    help="SCPU: softirqs per second and CPU (the only report modelled)")
-    _scenario_options(mp, named=False)
-    mp.set_defaults(func=cmd_mpstat)
+    if want("mpstat"):
+        mp = sub.add_parser("mpstat", help="per-CPU softirq rates (mpstat -I SCPU)")
+        mp.add_argument("-I", dest="what", choices=("SCPU",), default="SCPU",
+                        help="SCPU: softirqs per second and CPU (the only report modelled)")
+        _scenario_options(mp, named=False)
+        mp.set_defaults(func=cmd_mpstat)
 
-    stc = sub.add_parser("stackcount", help="count the call stacks reaching a model function",
-                         usage="irqemu stackcount FUNCTION -- SCENARIO [options]")
-    stc.add_argument("function", help="a model function or tracepoint, e.g. net_rx_action, "
-                     "do_current_softirqs or sdhci_irq")
-    stc.add_argument("name", choices=SCENARIOS, metavar="SCENARIO",
-                     help=f"the scenario to trace: {', '.join(SCENARIOS)}")
-    stc.add_argument("--top", type=int_in(1, 10**6), help="only the N most frequent stacks")
-    stc.add_argument("--bcc", action="store_true",
-                     help="name __do_softirq as bcc showed it on 4.6 (__softirqentry_text_start)")
-    _scenario_options(stc, named=False, with_name=False)
-    stc.set_defaults(func=cmd_stackcount)
+    if want("stackcount"):
+        stc = sub.add_parser("stackcount", help="count the call stacks reaching a model function",
+                             usage="irqemu stackcount FUNCTION -- SCENARIO [options]")
+        stc.add_argument("function", help="a model function or tracepoint, e.g. net_rx_action, "
+                         "do_current_softirqs or sdhci_irq")
+        stc.add_argument("name", choices=SCENARIOS, metavar="SCENARIO",
+                         help=f"the scenario to trace: {', '.join(SCENARIOS)}")
+        stc.add_argument("--top", type=int_in(1, 10**6), help="only the N most frequent stacks")
+        stc.add_argument("--bcc", action="store_true",
+                         help="name __do_softirq as bcc showed it on 4.6 "
+                              "(__softirqentry_text_start)")
+        _scenario_options(stc, named=False, with_name=False)
+        stc.set_defaults(func=cmd_stackcount)
 
-    ps = sub.add_parser("ps", help="the modelled kernel's threads, as ps axl shows them")
-    ps.add_argument("--all", action="store_true",
-                    help="every task, not only the irq threads (ps axl | grep irq/)")
-    _scenario_options(ps, named=False)
-    ps.set_defaults(func=cmd_ps)
+    if want("ps"):
+        ps = sub.add_parser("ps", help="the modelled kernel's threads, as ps axl shows them")
+        ps.add_argument("--all", action="store_true",
+                        help="every task, not only the irq threads (ps axl | grep irq/)")
+        _scenario_options(ps, named=False)
+        ps.set_defaults(func=cmd_ps)
 
-    sub.add_parser("fuzz", help="fuzz interrupt timing with hypothesis (irqemu fuzz -h)",
-                   add_help=False)
+    if want("fuzz"):
+        sub.add_parser("fuzz", help="fuzz interrupt timing with hypothesis (irqemu fuzz -h)",
+                       add_help=False)
 
-    d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
-    d.add_argument("--engine", choices=("native", "reference"), default="native",
-                   help="native (Cython) or pure-Python reference engine")
-    d.add_argument("--json", action="store_true",
-                   help="print the boot's JSON (as irqemu boot --json) and the explanation")
-    d.set_defaults(func=cmd_demo)
+    if want("demo"):
+        d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
+        d.add_argument("--engine", choices=("native", "reference"), default="native",
+                       help="native (Cython) or pure-Python reference engine")
+        d.add_argument("--json", action="store_true",
+                       help="print the boot's JSON (as irqemu boot --json) and the explanation")
+        d.set_defaults(func=cmd_demo)
     return p
 
 
@@ -525,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         # "stackcount FUNCTION -- SCENARIO [options]": the scenario's options follow it
         i = argv.index("--")
         argv = argv[:i] + argv[i + 1:]
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv[:1] and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -552,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in irqemu: one line, and the traceback on request
         if os.environ.get("IRQEMU_TRACEBACK"):
             raise
+        import traceback
+
         sys.stdout.flush()
         where = traceback.extract_tb(exc.__traceback__)[-1]
         sys.stderr.write(f"irqemu: internal error: {type(exc).__name__}: {exc} (at "

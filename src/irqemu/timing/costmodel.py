@@ -4,6 +4,11 @@ A cost model is a TOML file (``timing/cores/<core>.toml`` or a user's own):
 ``[classes.<name>]`` entries give cycles per instruction class, ``[events.*]``
 entries the cost of exception entry, MMIO access and the like. Every entry
 must carry a ``source``; loading fails otherwise, so no number is unexplained.
+
+The shipped files' parses are also kept in ``timing/_shipped.py`` (made by
+:func:`shipped_models_source`), used while a shipped file's text is exactly the
+text parsed there: importing tomllib (its regular expressions) costs a bare
+boot more than the rest of loading a model.
 """
 
 from __future__ import annotations
@@ -14,8 +19,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
-
-import tomllib
 
 from irqemu.arch.base import Arch
 from irqemu.errors import CostModelError
@@ -77,6 +80,7 @@ def _entries(data: dict[str, Any], table: str, where: str) -> dict[str, Cost]:
 
 def load_cost_model(name_or_path: str) -> CostModel:
     """Load a shipped model by core name (``cortex-a9``) or a user's TOML file by path."""
+    data: dict[str, Any] | None = None
     if name_or_path.endswith(".toml") or "/" in name_or_path:
         path = Path(name_or_path)
         if not path.is_file():
@@ -97,10 +101,9 @@ def load_cost_model(name_or_path: str) -> CostModel:
                 f"no cost model for core {name_or_path!r} (shipped: {', '.join(builtin_cores())})")
         text = res.read_text()
         where = f"{name_or_path}.toml"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CostModelError(f"{where}: {exc}") from None
+        data = _shipped_parse(name_or_path, text)
+    if data is None:
+        data = _parse_toml(text, where)
     for key in ("core", "arch", "hz"):
         if key not in data:
             raise CostModelError(f"{where}: missing '{key}'")
@@ -120,6 +123,59 @@ def load_cost_model(name_or_path: str) -> CostModel:
         raise CostModelError(f"{where}: [classes.alu] is required (the default class)")
     return CostModel(data["core"], data["arch"], hz, classes,
                      _entries(data, "events", where), where)
+
+
+def _parse_toml(text: str, where: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CostModelError(f"{where}: {exc}") from None
+
+
+def _shipped_parse(core: str, text: str) -> dict[str, Any] | None:
+    """The kept parse of shipped model ``core`` if ``text`` is exactly the text it was
+    made from (else None: parse the text)."""
+    from irqemu.timing._shipped import MODELS
+
+    kept = MODELS.get(core)
+    return kept[1] if kept is not None and kept[0] == text else None
+
+
+def shipped_models_source() -> str:
+    """The text of ``timing/_shipped.py``: each shipped model's TOML text and its parse.
+
+    Regenerate after editing a shipped model (a test says when)::
+
+        python -c "from irqemu.timing.costmodel import shipped_models_source as s; \\
+                   open('src/irqemu/timing/_shipped.py', 'w').write(s())"
+    """
+    import pprint
+
+    import tomllib
+
+    root = resources.files("irqemu.timing") / "cores"
+    out = ['"""Each shipped cost model\'s TOML text and what tomllib parses it to.',
+           "",
+           "Made by irqemu.timing.costmodel.shipped_models_source(); do not edit.",
+           "load_cost_model uses a parse only while the shipped file's text is this text.",
+           '"""',
+           "# ruff: noqa: E501",
+           "",
+           "from typing import Any",
+           "",
+           "MODELS: dict[str, tuple[str, dict[str, Any]]] = {}"]
+    for core in builtin_cores():
+        text = (root / f"{core}.toml").read_text()
+        data = tomllib.loads(text)
+        if eval(repr(data)) != data:  # noqa: S307 - checks the literal round-trips
+            raise CostModelError(f"{core}.toml: its parse is not a plain literal")
+        out += ["", f"MODELS[{core!r}] = ("]
+        out += ["    " + repr(line) for line in text.splitlines(keepends=True)] or ["    ''"]
+        out += ["    ,", "    " + pprint.pformat(data, width=96, sort_dicts=False)
+                .replace("\n", "\n    "), ")"]
+    return "\n".join(out) + "\n"
 
 
 class LiteInsn(NamedTuple):
