@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import firmware
+from helpers import FIRMWARE, firmware
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,12 +23,19 @@ from irqemu.boards import build_board
 WAYS = (("native", "native"), ("native", "python"), ("reference", "python"))
 
 
+#: board, firmware directory and register numbers to compare, per architecture
+ARCHES = {"armv7": ("imx6q", range(66, 82)),  # UC_ARM_REG_R0..R15
+          "aarch64": ("virt-a53", [*range(199, 230), 4, 260, 265])}  # X0..X30, SP, PC, PSTATE
+
+
 def run(elf: str, engine: str, fabric: str, *, quantum: int = 10_000,
         max_time_ps: int | None = None, max_cycles: int | None = None,
-        patch: dict[str, int] | None = None, cpus: int = 4) -> dict[str, Any]:
-    m = build_board("imx6q", engine=engine, fabric=fabric, quantum_cycles=quantum,
+        patch: dict[str, int] | None = None, cpus: int = 4,
+        arch: str = "armv7") -> dict[str, Any]:
+    board, regs = ARCHES[arch]
+    m = build_board(board, engine=engine, fabric=fabric, quantum_cycles=quantum,
                     num_cpus=cpus)
-    image = m.load_elf(str(firmware("armv7", f"{elf}.elf")))
+    image = m.load_elf(str(firmware(arch, f"{elf}.elf")))
     for sym, value in (patch or {}).items():
         m.mem_write(image.symbols[sym], value.to_bytes(4, "little"))
     r = m.run(max_time_ps=max_time_ps, max_cycles=max_cycles)
@@ -38,7 +45,7 @@ def run(elf: str, engine: str, fabric: str, *, quantum: int = 10_000,
         "cycles": r.cycles, "idle": r.idle_cycles, "insns": r.instructions,
         "interrupts": [list(d.items()) for d in r.interrupts],  # order of first take too
         "console": bytes(m.console), "acks": m.interrupt_counts(),
-        "regs": [core.reg_read(reg) for reg in range(66, 82)],  # UC_ARM_REG_R0..
+        "regs": [core.reg_read(reg) for reg in regs],
         "asserted": [dict(s.asserted_at) for s in m.cpus],
     }
 
@@ -49,6 +56,16 @@ def test_bundled_firmware_same_three_ways(elf: str) -> None:
     want = run(elf, "native", "python", max_time_ps=30 * 10**9)
     assert run(elf, "native", "native", max_time_ps=30 * 10**9) == want
     assert run(elf, "reference", "python", max_time_ps=30 * 10**9) == want
+
+
+@pytest.mark.parametrize("elf", [p.stem for p in sorted(FIRMWARE.glob("aarch64/*.elf"))
+                                 if p.stem != "kernel"])  # kernel.elf needs the kernel model
+def test_aarch64_firmware_same_three_ways(elf: str) -> None:
+    """The AArch64 entry and the generic timer's system registers in C change nothing."""
+    kw: dict[str, Any] = {"max_time_ps": 50 * 10**9, "arch": "aarch64"}
+    want = run(elf, "native", "python", **kw)
+    assert run(elf, "native", "native", **kw) == want
+    assert run(elf, "reference", "python", **kw) == want
 
 
 @settings(max_examples=25, deadline=None)

@@ -37,6 +37,17 @@ DEF MAX_SYSTRAPS = 32
 DEF HOST_SLOTS = 1024
 DEF UNMASKABLE = 255
 DEF MAX_NATIVE = 16
+DEF MAX_NATIVE_SYS = 16
+DEF ENTRY_ARMV7 = 1
+DEF ENTRY_AARCH64 = 2
+# AArch64 registers and system-register encodings the C entry uses (unicorn arm64_const)
+DEF A64_SP = 4
+DEF A64_PC = 260
+DEF A64_PSTATE = 265
+DEF A64_ELR_EL1 = 267
+DEF A64_SP_EL0 = 270
+DEF A64_SP_EL1 = 271
+DEF A64_VBAR_EL1 = 287
 
 
 cdef struct BlockInfo:
@@ -91,6 +102,11 @@ cdef struct State:
     uint8_t entry_set_a[MAX_INPUTS]
     uint8_t entry_set_f[MAX_INPUTS]
     uint32_t entry_cost
+    int entry_isa                     # ENTRY_ARMV7 or ENTRY_AARCH64: which entry C performs
+    int nnative_sys                   # system registers a native device answers (AArch64)
+    uint32_t native_sys_key[MAX_NATIVE_SYS]
+    int native_sys_code[MAX_NATIVE_SYS]
+    PyObject *native_sys_dev[MAX_NATIVE_SYS]
     int nnative                      # native devices mapped: their guest address ranges
     uint64_t native_lo[MAX_NATIVE]
     uint64_t native_hi[MAX_NATIVE]
@@ -251,10 +267,32 @@ cdef uint32_t _sys_call(State *st, int is_msr, int reg,
         return 1
 
 
+cdef uint32_t _sys_native(State *st, int i, int is_msr, int reg,
+                          const uc_arm64_cp_reg *cp) noexcept with gil:
+    """A system register a native device answers (the generic timer): MRS reads it
+    into Xt, MSR writes it; the instruction is then skipped."""
+    cdef Core core = <Core>st.owner
+    cdef uint64_t v
+    cdef NativeDevice dev = <NativeDevice>st.native_sys_dev[i]
+    try:
+        if is_msr:
+            dev.sys_write(core.cpu_index, st.native_sys_code[i], cp.val)
+        else:
+            v = dev.sys_read(core.cpu_index, st.native_sys_code[i])
+            uc_reg_write(st.uc, reg, &v)
+        return 1
+    except BaseException as exc:
+        core._fail(exc)
+        return 1
+
+
 cdef uint32_t _sys_hook(State *st, int is_msr, int reg,
                         const uc_arm64_cp_reg *cp) noexcept nogil:
     cdef uint32_t key = _sys_key(cp)
     cdef int i
+    for i in range(st.nnative_sys):
+        if st.native_sys_key[i] == key:
+            return _sys_native(st, i, is_msr, reg, cp)
     for i in range(st.nsystraps):
         if st.systraps[i] == key:
             return _sys_call(st, is_msr, reg, cp)
@@ -385,6 +423,39 @@ cdef uint64_t _arm_enter(uc_engine *uc, uint32_t mode, uint32_t offset, uint32_t
     return vector
 
 
+cdef uint64_t _a64_enter(uc_engine *uc, uint32_t kind) noexcept:
+    """AArch64 IRQ/FIQ taken to EL1 (AArch64.TakeException, as ``arch.aarch64.take_exception``
+    with the current PC as the preferred return): same register writes, same order."""
+    cdef uint64_t old = 0, vbar = 0, sp = 0, new_sp = 0, pc = 0, new, vector, off
+    cdef uc_arm64_cp_reg r
+    uc_reg_read(uc, A64_PSTATE, &old)
+    uc_reg_read(uc, A64_VBAR_EL1, &vbar)
+    uc_reg_read(uc, A64_PC, &pc)
+    if old & 0x10:                       # PSTATE.nRW: from AArch32
+        off = 0x600
+    elif (old >> 2) & 3 == 0:            # from EL0
+        off = 0x400
+    else:
+        off = 0x200 if old & 1 else 0x000
+    vector = (vbar & ~(<uint64_t>0x7FF)) + off + kind
+    uc_reg_read(uc, A64_SP, &sp)
+    if (old >> 2) & 3 == 0 or not old & 1:
+        uc_reg_write(uc, A64_SP_EL0, &sp)
+        uc_reg_read(uc, A64_SP_EL1, &new_sp)
+    else:
+        uc_reg_write(uc, A64_SP_EL1, &sp)
+        new_sp = sp
+    new = (old & (<uint64_t>0xF << 28)) | 0x3C0 | 0x5    # NZCV, DAIF, EL1h
+    uc_reg_write(uc, A64_PSTATE, &new)
+    uc_reg_write(uc, A64_SP, &new_sp)
+    uc_reg_write(uc, A64_ELR_EL1, &pc)
+    memset(&r, 0, sizeof(r))
+    r.op0, r.op1, r.crn, r.crm, r.op2, r.val = 3, 0, 4, 0, 0, old   # SPSR_EL1, last
+    uc_reg_write(uc, UC_ARM64_REG_CP_REG, &r)
+    uc_reg_write(uc, A64_PC, &vector)
+    return vector
+
+
 cdef void _fast_input(void *ctx, int line, int level, uint64_t now_ps) noexcept:
     """The fabric's input path for the core in ``run_fabric``: the pending bit, in C."""
     cdef State *st = <State *>ctx
@@ -414,9 +485,12 @@ cdef int _take_native(State *st) noexcept:
             if sh == UNMASKABLE or not ((v >> sh) & 1):
                 if not st.entry_ok[line]:
                     return -1
-                _arm_enter(st.uc, st.entry_mode[line], st.entry_offset[line],
-                           st.entry_lr_arm[line], st.entry_lr_thumb[line],
-                           st.entry_set_a[line], st.entry_set_f[line])
+                if st.entry_isa == ENTRY_AARCH64:
+                    _a64_enter(st.uc, st.entry_offset[line])
+                else:
+                    _arm_enter(st.uc, st.entry_mode[line], st.entry_offset[line],
+                               st.entry_lr_arm[line], st.entry_lr_thumb[line],
+                               st.entry_set_a[line], st.entry_set_f[line])
                 st.cycles += st.entry_cost
                 if st.taken[line] == 0:
                     st.take_order[st.ntake_order] = line
@@ -543,6 +617,21 @@ cdef class Core:
         self._st.native_hi[self._st.nnative] = base + size
         self._st.native_dev[self._st.nnative] = <PyObject *>device
         self._st.nnative += 1
+
+    def map_native_sysregs(self, encodings, NativeDevice device):
+        """MRS/MSR of the system registers ``encodings`` (``{(op0, op1, crn, crm, op2):
+        code}``, already trapped with ``trap_sysregs``) go to ``device.sys_read/sys_write``
+        in C with that code, not to the Python trap handler."""
+        for enc, code in encodings.items():
+            if self._st.nnative_sys >= MAX_NATIVE_SYS:
+                raise ValueError(f"at most {MAX_NATIVE_SYS} native system registers")
+            op0, op1, crn, crm, op2 = enc
+            self._st.native_sys_key[self._st.nnative_sys] = ((op0 << 14) | (op1 << 11)
+                                                             | (crn << 7) | (crm << 3) | op2)
+            self._st.native_sys_code[self._st.nnative_sys] = code
+            self._st.native_sys_dev[self._st.nnative_sys] = <PyObject *>device
+            self._st.nnative_sys += 1
+        self._native_refs.append(device)
 
     def attach_fabric(self, Fabric fabric):
         """Let native devices see this core's time and lower its deadline."""
@@ -732,11 +821,15 @@ cdef class Core:
             fab.fast_ctx = NULL
             fab.fast_cpu = -1
 
-    def set_native_entry(self, order, wake_mask, entries, uint32_t cost):
-        """Let ``run_fabric`` take interrupts in C: ``order`` is the inputs in the order
-        the arch takes them, ``wake_mask`` the inputs that end a WFI, ``entries`` maps
-        an input to its ARMv7 entry ``(mode, offset, lr_arm, lr_thumb, set_a, set_f)``
-        (``Core.arm_enter``), ``cost`` the modelled cycles of an exception entry."""
+    def set_native_entry(self, str isa, order, wake_mask, entries, uint32_t cost):
+        """Let ``run_fabric`` take interrupts in C: ``isa`` is "armv7" or "aarch64",
+        ``order`` the inputs in the order the arch takes them, ``wake_mask`` the inputs
+        that end a WFI, ``entries`` maps an input to its entry: ARMv7 ``(mode, offset,
+        lr_arm, lr_thumb, set_a, set_f)`` (``Core.arm_enter``), AArch64 ``(kind,)`` (the
+        vector offset of IRQ or FIQ); ``cost`` the modelled cycles of an exception entry."""
+        if isa not in ("armv7", "aarch64"):
+            raise ValueError(f"no native interrupt entry for {isa!r}")
+        self._st.entry_isa = ENTRY_ARMV7 if isa == "armv7" else ENTRY_AARCH64
         self._st.norder = 0
         for line in order:
             self._st.order[self._st.norder] = line
@@ -744,7 +837,11 @@ cdef class Core:
         self._st.wake_mask = wake_mask
         for line in range(MAX_INPUTS):
             self._st.entry_ok[line] = 0
-        for line, (mode, offset, lr_arm, lr_thumb, set_a, set_f) in entries.items():
+        for line, params in entries.items():
+            if isa == "aarch64":
+                mode, offset, lr_arm, lr_thumb, set_a, set_f = 0, params[0], 0, 0, 0, 0
+            else:
+                mode, offset, lr_arm, lr_thumb, set_a, set_f = params
             self._st.entry_ok[line] = 1
             self._st.entry_mode[line] = mode
             self._st.entry_offset[line] = offset
@@ -867,6 +964,10 @@ cdef class Core:
         register writes in the same order; tests require identical state).
         """
         return _arm_enter(self._st.uc, mode, offset, lr_arm, lr_thumb, set_a, set_f)
+
+    def a64_enter(self, uint32_t kind):
+        """AArch64 IRQ (kind 0x80) or FIQ (0x100) entry at the current PC, in C."""
+        return _a64_enter(self._st.uc, kind)
 
     def sys_read(self, int op0, int op1, int crn, int crm, int op2):
         """Read an AArch64 system register by encoding (MRS view)."""

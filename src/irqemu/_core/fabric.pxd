@@ -25,6 +25,9 @@ cdef class NativeDevice:
     # A guest (or model) register access on behalf of ``cpu``; ``offset`` from ``base``.
     cdef uint64_t read(self, int cpu, uint64_t offset, unsigned size) except? 0xFFFFFFFFFFFFFFFF
     cdef int write(self, int cpu, uint64_t offset, unsigned size, uint64_t value) except -1
+    # An AArch64 system register this device answers (``code`` is the device's own).
+    cdef uint64_t sys_read(self, int cpu, int code) except? 0xFFFFFFFFFFFFFFFF
+    cdef int sys_write(self, int cpu, int code, uint64_t value) except -1
     # A native event this device scheduled (``code`` is the device's own) is due now.
     cdef int fire(self, int code, uint64_t seq) except -1
     # Is that event still wanted? (A device cancels by forgetting its sequence number.)

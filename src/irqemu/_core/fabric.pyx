@@ -192,6 +192,8 @@ cdef class EventQueue:
         """Run ``fn`` at simulated time ``when``; returns a handle to cancel it."""
         if when < 0:
             raise ValueError(f"event {name!r} scheduled at negative time {when}")
+        if when > 0xFFFFFFFFFFFFFFFF:
+            when = 0xFFFFFFFFFFFFFFFF  # 2**64 ps (213 days) and later: never reached
         cdef Event e = Event(when, self.next_seq, fn, name)
         cdef NEvent ev
         ev.when, ev.seq, ev.obj, ev.code, ev.cpu = e.when, e.seq, <PyObject *>e, -1, -1
@@ -254,6 +256,12 @@ cdef class NativeDevice:
         return 0
 
     cdef int write(self, int cpu, uint64_t offset, unsigned size, uint64_t value) except -1:
+        return 0
+
+    cdef uint64_t sys_read(self, int cpu, int code) except? 0xFFFFFFFFFFFFFFFF:
+        return 0
+
+    cdef int sys_write(self, int cpu, int code, uint64_t value) except -1:
         return 0
 
     cdef int fire(self, int code, uint64_t seq) except -1:

@@ -41,10 +41,6 @@ cdef class NativeIrqLine:
     only on a change of level.
     """
 
-    cdef public str name
-    cdef public bint level
-    cdef object _sink
-
     def __init__(self, str name, sink=None):
         self.name = name
         self.level = False

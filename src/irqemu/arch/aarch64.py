@@ -261,6 +261,11 @@ class AArch64(Arch):
         """FIQ before IRQ when both are deliverable (as QEMU's arm_cpu_exec_interrupt)."""
         return (1, 0)
 
+    def native_entry(self) -> tuple[str, tuple[int, ...], int, dict[int, tuple]] | None:
+        """IRQ and FIQ entry to EL1 in C (``Core.a64_enter``: ``take_exception``'s rules),
+        FIQ first; WFI ends on any interrupt (``wakes``)."""
+        return "aarch64", self.interrupt_order(), 0xF, {0: (KIND_IRQ,), 1: (KIND_FIQ,)}
+
     def prepare_call(self, core: Any, address: int, args: list[int], ret: int) -> None:
         """Set up an AAPCS64 call: X0-X7 = args, X30 = ``ret``, PC = ``address``."""
         if len(args) > 8:

@@ -264,12 +264,12 @@ class ARMv7(Arch):
     def interrupt_name(self, line: int) -> str:
         return "FIQ" if line == 1 else "IRQ"
 
-    def native_entry(self) -> tuple[tuple[int, ...], int, dict[int, tuple]] | None:
+    def native_entry(self) -> tuple[str, tuple[int, ...], int, dict[int, tuple]] | None:
         """IRQ and FIQ entry in C (``Core.arm_enter``'s rules), FIQ first; WFI ends on
         any interrupt, masked or not (``wakes``)."""
         entries = {line: (k.mode, k.offset, k.lr_arm, k.lr_thumb, k.set_a, k.set_f)
                    for line, k in ((0, Exc.IRQ.value), (1, Exc.FIQ.value))}
-        return self.interrupt_order(), 0xF, entries
+        return "armv7", self.interrupt_order(), 0xF, entries
 
     def interrupt_order(self) -> tuple[int, ...]:
         """FIQ is taken before IRQ when both are deliverable (higher priority)."""

@@ -83,10 +83,10 @@ class Arch(ABC):
     def interrupt_name(self, line: int) -> str:
         """The input's name in per-CPU interrupt counts ("IRQ", "FIQ", "NMI", ...)."""
 
-    def native_entry(self) -> tuple[tuple[int, ...], int, dict[int, tuple]] | None:
+    def native_entry(self) -> tuple[str, tuple[int, ...], int, dict[int, tuple]] | None:
         """How the native engine may take interrupts in C (``Core.set_native_entry``):
-        the inputs in the order they are taken, the inputs that always end a WFI, and
-        each input's entry parameters; None: the machine takes them (Python)."""
+        the entry's ISA, the inputs in the order they are taken, the inputs that always
+        end a WFI, and each input's entry parameters; None: the machine takes them."""
         return None
 
     def wakes(self, slot: Any, line: int) -> bool:

@@ -11,7 +11,7 @@ CPU 0 starts at the ELF entry; the others are held until a PSCI CPU_ON
 
 from __future__ import annotations
 
-from irqemu.arch.aarch64 import TIMER_DEVICE, AArch64
+from irqemu.arch.aarch64 import TIMER_DEVICE, TIMER_REGS, AArch64
 from irqemu.devices.arm_generic_timer import QEMU_CNTFRQ, ArmGenericTimer
 from irqemu.devices.gic import GICv2
 from irqemu.devices.pl011 import PL011
@@ -58,7 +58,16 @@ def build(*, engine: str = "native", fabric: str | None = None,
     m.add_device("gic.dist", gic.distributor, GICD_BASE, 0x1000)
     m.add_device("gic.cpu", gic.cpu_interface, GICC_BASE, 0x1000)
 
-    timer = ArmGenericTimer(m, TIMER_DEVICE, hz=QEMU_CNTFRQ, num_cpus=num_cpus)
+    if m.fabric is not None:  # the native fabric's timer: MRS/MSR answered in C
+        from irqemu._core.gentimer import ArmGenericTimer as NativeGenericTimer
+
+        timer = NativeGenericTimer(m, TIMER_DEVICE, hz=QEMU_CNTFRQ, num_cpus=num_cpus)
+        codes = timer.codes()
+        for slot in m.cpus:
+            slot.core.map_native_sysregs(  # type: ignore[attr-defined]
+                {enc: codes[name] for enc, name in TIMER_REGS.items()}, timer)
+    else:
+        timer = ArmGenericTimer(m, TIMER_DEVICE, hz=QEMU_CNTFRQ, num_cpus=num_cpus)
     for cpu in range(num_cpus):
         timer.virt_irqs[cpu].connect(gic.input(IRQ_VTIMER, cpu))
         timer.phys_irqs[cpu].connect(gic.input(IRQ_PTIMER_NS, cpu))
