@@ -50,7 +50,7 @@ def test_reset_schedules_in_the_same_order() -> None:
     py, nat = FakeMachine(), FabricMachine()
     a = arm_generic_timer.ArmGenericTimer(py, hz=HZ, num_cpus=2)
     b = gentimer.ArmGenericTimer(nat, hz=HZ, num_cpus=2)
-    for t, m in ((a, py), (b, nat)):
+    for t in (a, b):
         for cpu in range(2):
             t.sysreg_write(cpu, "CNTV_CTL_EL0", 1)
             t.sysreg_write(cpu, "CNTP_CTL_EL0", 1)
