@@ -122,3 +122,35 @@ def test_a_boot_imports_neither_tomllib_nor_pyelftools() -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert p.stderr.strip().splitlines()[-1] == "[] 0", p.stderr
+
+
+def _no_host(text: str) -> str:
+    return "\n".join(line for line in text.splitlines()
+                     if not line.startswith("host ") and '"host"' not in line)
+
+
+@pytest.mark.parametrize("args", [
+    ["boot", "{fw}/armv7/exceptions.elf"],
+    ["boot", "{fw}/armv7/timer.elf", "--max-cycles", "5000"],
+    ["boot", "{fw}/aarch64/timer.elf", "--json"],
+    ["boot", "{fw}/armv7/no-such.elf"],
+    ["boot", "{fw}/armv7/timer.elf", "--quantum", "0"],
+], ids=["exit-0", "max-cycles", "json", "missing", "bad-value"])
+def test_the_process_ends_as_main_returns(args: list[str],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The process entry (which ends with os._exit, the collector paused for start-up)
+    prints and exits exactly as main(argv) returns in process."""
+    from irqemu.cli import main
+
+    fw = str(firmware("armv7", "timer.elf").parents[1])
+    argv = [a.format(fw=fw) for a in args]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own exit for a bad value
+        code = int(exc.code or 0)
+    got = capsys.readouterr()
+    p = subprocess.run([sys.executable, "-m", "irqemu", *argv], capture_output=True,
+                       text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert p.returncode == code
+    assert _no_host(p.stdout) == _no_host(got.out)
+    assert p.stderr == got.err
