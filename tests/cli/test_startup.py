@@ -154,3 +154,90 @@ def test_the_process_ends_as_main_returns(args: list[str],
     assert p.returncode == code
     assert _no_host(p.stdout) == _no_host(got.out)
     assert p.stderr == got.err
+
+
+def _as_dataclasses() -> dict[str, type]:
+    """The records as they were declared (@dataclass), to compare the written-out ones with."""
+    from dataclasses import dataclass, field
+
+    from irqemu.machine import elf
+
+    @dataclass
+    class Segment:
+        address: int
+        data: bytes
+        memsz: int
+        vaddr: int | None = None
+
+    @dataclass
+    class ElfImage:
+        path: str
+        machine: str
+        entry: int
+        segments: list
+        symbols: dict = field(default_factory=dict)
+        _addrs: list = field(default_factory=list, repr=False)
+        _names: list = field(default_factory=list, repr=False)
+
+        __post_init__ = elf.ElfImage.__post_init__
+
+    @dataclass(frozen=True)
+    class Cost:
+        cycles: int
+        source: str
+
+    @dataclass
+    class CostModel:
+        core: str
+        arch: str
+        hz: int
+        classes: dict
+        events: dict = field(default_factory=dict)
+        path: str = ""
+
+    classes = (Segment, ElfImage, Cost, CostModel)
+    for c in classes:
+        c.__qualname__ = c.__name__  # as declared at module level
+    return {c.__name__: c for c in classes}
+
+
+def _records(ns: dict[str, type]) -> list[object]:
+    seg = [ns["Segment"](0x1000, b"\x00\x01", 8), ns["Segment"](0x2000, b"", 4, 0x80)]
+    cost = [ns["Cost"](1, "TRM"), ns["Cost"](3, "EST")]
+    return [
+        *seg,
+        ns["ElfImage"]("a.elf", "EM_ARM", 0x1001, seg, {"b": 2, "a": 1}),
+        ns["ElfImage"]("a.elf", "EM_ARM", 0x1001, seg[:1]),
+        ns["ElfImage"]("a.elf", "EM_ARM", 0x1001, seg, symbols={"b": 2, "a": 1}),
+        *cost,
+        ns["CostModel"]("c", "armv7", 10**9, {"alu": cost[0]}, {"mmio": cost[1]}, "c.toml"),
+        ns["CostModel"]("c", "armv7", 10**9, {"alu": cost[0]}),
+    ]
+
+
+def test_written_out_records_behave_as_their_dataclasses() -> None:
+    """repr, ==, hash, field order and frozenness as @dataclass made them."""
+    import dataclasses
+
+    from irqemu.machine import elf
+    from irqemu.timing.costmodel import Cost, CostModel
+
+    ours = {"Segment": elf.Segment, "ElfImage": elf.ElfImage, "Cost": Cost,
+            "CostModel": CostModel}
+    theirs = _as_dataclasses()
+    a, b = _records(ours), _records(theirs)
+    for x, y in zip(a, b, strict=True):
+        assert repr(x) == repr(y)
+        assert x.__match_args__ == y.__match_args__  # type: ignore[attr-defined]
+        assert repr(vars(x)) == repr(vars(y))  # the same attributes, in order
+    for i, x in enumerate(a):
+        for j, y in enumerate(a):
+            assert (x == y) == (b[i] == b[j]) == (i == j or repr(x) == repr(y)), (x, y)
+        assert (x == 5) is False and (x != 5) is True
+    for name in ours:
+        assert (ours[name].__hash__ is None) == (theirs[name].__hash__ is None), name
+    assert hash(Cost(1, "TRM")) == hash(theirs["Cost"](1, "TRM"))
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'cycles'"):
+        Cost(1, "TRM").cycles = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'source'"):
+        del Cost(1, "TRM").source  # type: ignore[misc]

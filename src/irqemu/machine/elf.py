@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -29,32 +28,73 @@ MACHINE_NAMES = {"EM_ARM": "ARM", "EM_AARCH64": "AArch64", "EM_X86_64": "x86-64"
                  "EM_386": "i386", "EM_RISCV": "RISC-V"}
 
 
-@dataclass
 class Segment:
-    """One PT_LOAD segment: loaded at ``address`` (p_paddr), zero-filled to ``memsz``."""
+    """One PT_LOAD segment: loaded at ``address`` (p_paddr), zero-filled to ``memsz``.
 
-    address: int
-    data: bytes
-    memsz: int
-    vaddr: int | None = None
+    Segment and ElfImage are written out as @dataclass would make them (init, repr,
+    eq): making a dataclass costs about a millisecond, a noticeable part of a boot's
+    start-up (tests/cli/test_startup.py checks they behave as the dataclasses would)."""
+
+    __match_args__ = ("address", "data", "memsz", "vaddr")
+
+    def __init__(self, address: int, data: bytes, memsz: int, vaddr: int | None = None
+                 ) -> None:
+        self.address = address
+        self.data = data
+        self.memsz = memsz
+        self.vaddr = vaddr
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(address={self.address!r}, data={self.data!r}, "
+                f"memsz={self.memsz!r}, vaddr={self.vaddr!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Segment)
+        return ((self.address, self.data, self.memsz, self.vaddr)
+                == (other.address, other.data, other.memsz, other.vaddr))
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass
 class ElfImage:
     """What a firmware file brings: where to start, what to load, its symbol names."""
 
-    path: str
-    machine: str
-    entry: int
-    segments: list[Segment]
-    symbols: dict[str, int] = field(default_factory=dict)
-    _addrs: list[int] = field(default_factory=list, repr=False)
-    _names: list[str] = field(default_factory=list, repr=False)
+    __match_args__ = ("path", "machine", "entry", "segments", "symbols", "_addrs", "_names")
+
+    def __init__(self, path: str, machine: str, entry: int, segments: list[Segment],
+                 symbols: dict[str, int] | None = None, _addrs: list[int] | None = None,
+                 _names: list[str] | None = None) -> None:
+        self.path = path
+        self.machine = machine
+        self.entry = entry
+        self.segments = segments
+        self.symbols: dict[str, int] = {} if symbols is None else symbols
+        self._addrs: list[int] = [] if _addrs is None else _addrs
+        self._names: list[str] = [] if _names is None else _names
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         pairs = sorted((a, n) for n, a in self.symbols.items())
         self._addrs = [a for a, _ in pairs]
         self._names = [n for _, n in pairs]
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(path={self.path!r}, machine={self.machine!r}, "
+                f"entry={self.entry!r}, segments={self.segments!r}, "
+                f"symbols={self.symbols!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, ElfImage)
+        return ((self.path, self.machine, self.entry, self.segments, self.symbols,
+                 self._addrs, self._names)
+                == (other.path, other.machine, other.entry, other.segments, other.symbols,
+                    other._addrs, other._names))
+
+    __hash__ = None  # type: ignore[assignment]
 
     def symbolize(self, address: int) -> str:
         """``name+0xoff`` for the nearest symbol at or below ``address`` ("" if none)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -29,22 +28,77 @@ MAX_CYCLES = 1_000_000
 ARCHES = ("armv7", "aarch64", "x86_64")
 
 
-@dataclass(frozen=True)
 class Cost:
+    """Cycles of one class or event and where the figure comes from (immutable).
+
+    Cost and CostModel are written out as @dataclass would make them (frozen Cost;
+    init, repr, eq): making a dataclass costs about a millisecond, a noticeable part of
+    a boot's start-up (tests/cli/test_startup.py checks they behave as the dataclasses
+    would)."""
+
+    __match_args__ = ("cycles", "source")
     cycles: int
     source: str
 
+    def __init__(self, cycles: int, source: str) -> None:
+        object.__setattr__(self, "cycles", cycles)
+        object.__setattr__(self, "source", source)
 
-@dataclass
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(cycles={self.cycles!r}, source={self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Cost)
+        return (self.cycles, self.source) == (other.cycles, other.source)
+
+    def __hash__(self) -> int:
+        return hash((self.cycles, self.source))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if type(self) is Cost or name in Cost.__match_args__:
+            from dataclasses import FrozenInstanceError
+
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if type(self) is Cost or name in Cost.__match_args__:
+            from dataclasses import FrozenInstanceError
+
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super().__delattr__(name)
+
+
 class CostModel:
     """Cycles per instruction class and per event for one core type."""
 
-    core: str
-    arch: str
-    hz: int
-    classes: dict[str, Cost]
-    events: dict[str, Cost] = field(default_factory=dict)
-    path: str = ""
+    __match_args__ = ("core", "arch", "hz", "classes", "events", "path")
+
+    def __init__(self, core: str, arch: str, hz: int, classes: dict[str, Cost],
+                 events: dict[str, Cost] | None = None, path: str = "") -> None:
+        self.core = core
+        self.arch = arch
+        self.hz = hz
+        self.classes = classes
+        self.events: dict[str, Cost] = {} if events is None else events
+        self.path = path
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(core={self.core!r}, arch={self.arch!r}, "
+                f"hz={self.hz!r}, classes={self.classes!r}, events={self.events!r}, "
+                f"path={self.path!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, CostModel)
+        return ((self.core, self.arch, self.hz, self.classes, self.events, self.path)
+                == (other.core, other.arch, other.hz, other.classes, other.events,
+                    other.path))
+
+    __hash__ = None  # type: ignore[assignment]
 
     def cycles(self, cls: str) -> int:
         """Cycles of one instruction of class ``cls`` (unknown classes cost as alu)."""
