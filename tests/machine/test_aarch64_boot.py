@@ -153,9 +153,32 @@ class _FakeMachine:
         return self.events.schedule(when, fn, name)
 
 
-def test_generic_timer_tval_ctl_and_level_output() -> None:
-    m = _FakeMachine()
-    t = ArmGenericTimer(m, hz=62_500_000)  # type: ignore[arg-type]
+class _FabricFake(_FakeMachine):
+    """The fake with a native fabric: time and events are the Fabric's."""
+
+    def __init__(self) -> None:
+        from irqemu._core.fabric import Fabric
+
+        self.fabric = Fabric(62_500_000, 1, self)
+        self.events = self.fabric.events
+
+    @property
+    def t(self) -> int:
+        return int(self.fabric.now_ps)
+
+    @t.setter
+    def t(self, value: int) -> None:
+        self.fabric.now_ps = value
+
+
+@pytest.mark.parametrize("impl", ["python", "native"])
+def test_generic_timer_tval_ctl_and_level_output(impl: str) -> None:
+    """The Python model and the native one (irqemu._core.gentimer) alike."""
+    from irqemu._core.gentimer import ArmGenericTimer as NativeGenericTimer
+
+    m = _FakeMachine() if impl == "python" else _FabricFake()
+    cls = ArmGenericTimer if impl == "python" else NativeGenericTimer
+    t = cls(m, hz=62_500_000)  # type: ignore[arg-type]
     levels: list[bool] = []
     t.virt_irqs[0].connect(levels.append)
     m.t = 16_000 * 100  # count 100

@@ -18,6 +18,11 @@ ctypedef void (*fast_input_fn)(void *ctx, int line, int level, uint64_t now_ps) 
 cdef class Fabric
 
 
+cdef class IrqSink:
+    # A controller input that a native device's line drives in C (``sink(level)`` too).
+    cdef int drive(self, bint level) except -1
+
+
 cdef class NativeDevice:
     cdef readonly Fabric fabric
     cdef readonly str name

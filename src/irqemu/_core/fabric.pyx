@@ -181,10 +181,10 @@ cdef class EventQueue:
         ev.when, ev.seq, ev.obj, ev.code, ev.cpu = when, self.next_seq, <PyObject *>dev, code, cpu
         self.next_seq += 1
         self.push(ev)
+        # A core running now stops by then (the machine's _on_schedule, in C); between
+        # runs, and in run_fabric's own rounds, the loop reads the queue's head anyway.
         if self.fabric is not None and self.fabric.running >= 0:
             self.fabric.lower_deadline(when)
-        elif self.on_schedule is not None:
-            self.on_schedule(when)
         return ev.seq
 
     # -- the Python interface of irqemu.sim.events.EventQueue ---------------------
@@ -236,6 +236,17 @@ cdef class EventQueue:
                 live += (<NativeDevice>self.heap[i].obj).live(self.heap[i].code,
                                                                self.heap[i].seq)
         return live
+
+
+cdef class IrqSink:
+    """A native controller input: a native device's line calls ``drive`` in C; a Python
+    ``IrqLine`` calls the object, as it calls any sink."""
+
+    cdef int drive(self, bint level) except -1:
+        return 0
+
+    def __call__(self, level):
+        self.drive(bool(level))
 
 
 cdef class NativeDevice:

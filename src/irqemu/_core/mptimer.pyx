@@ -14,7 +14,7 @@ as the reference does.
 
 from libc.stdint cimport uint64_t, uint32_t
 
-from irqemu._core.fabric cimport Fabric, NativeDevice, FABRIC_MAX_CPUS
+from irqemu._core.fabric cimport Fabric, IrqSink, NativeDevice, FABRIC_MAX_CPUS
 from irqemu._core.wide cimport irq_tick_ps, irq_ticks
 
 cdef uint64_t PS_PER_S = 1000000000000ULL
@@ -48,13 +48,16 @@ cdef class NativeIrqLine:
 
     def connect(self, sink):
         self._sink = sink
+        self._csink = sink if isinstance(sink, IrqSink) else None
         if self.level:
             sink(True)
 
     cdef int drive(self, bint level) except -1:
         if level != self.level:
             self.level = level
-            if self._sink is not None:
+            if self._csink is not None:
+                self._csink.drive(level)
+            elif self._sink is not None:
                 self._sink(level)
         return 0
 
