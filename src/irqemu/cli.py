@@ -567,11 +567,13 @@ def _start_run() -> None:
 def _exit_now(code: int) -> None:
     """End the process with ``code`` once stdout and stderr are flushed, skipping the
     interpreter's teardown; returns (leaving the exit to the interpreter, as before)
-    where that could show: another thread, a status the OS would not take as given, or
-    output that cannot be flushed."""
+    where that could show: another thread, a status the OS would not take as given,
+    output that cannot be flushed, or a profiler or tracer (cProfile, coverage) that
+    writes its results at exit."""
     import threading
 
-    if not 0 <= code <= 255 or threading.active_count() != 1:
+    if (not 0 <= code <= 255 or threading.active_count() != 1
+            or sys.getprofile() is not None or sys.gettrace() is not None):
         return
     try:
         sys.stdout.flush()

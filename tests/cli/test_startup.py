@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import tomllib
@@ -82,8 +83,6 @@ def test_one_command_parser_refuses_the_same(argv: list[str],
 def test_kept_cost_model_parses_are_current() -> None:
     """timing/_shipped.py is what shipped_models_source() makes of the shipped files now
     (after editing a cost model, regenerate it: see shipped_models_source)."""
-    from pathlib import Path
-
     path = Path(costmodel.__file__).with_name("_shipped.py")
     assert path.read_text() == shipped_models_source(), "regenerate timing/_shipped.py"
     assert sorted(MODELS) == builtin_cores()
@@ -241,3 +240,15 @@ def test_written_out_records_behave_as_their_dataclasses() -> None:
         Cost(1, "TRM").cycles = 2  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'source'"):
         del Cost(1, "TRM").source  # type: ignore[misc]
+
+
+def test_a_profiled_process_still_writes_its_profile(tmp_path: Path) -> None:
+    """Under cProfile (or a tracer such as coverage) the process exits the usual way, so
+    the profiler writes its results."""
+    out = tmp_path / "boot.prof"
+    p = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "irqemu",
+                        "boot", str(firmware("armv7", "exceptions.elf"))],
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                       check=False)
+    assert p.returncode == 0, p.stderr
+    assert out.stat().st_size > 0
