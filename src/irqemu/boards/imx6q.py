@@ -8,6 +8,7 @@ arch/arm/boot/dts/imx6qdl.dtsi; the same firmware boots on QEMU's
 from __future__ import annotations
 
 from irqemu.arch.armv7 import ARMv7
+from irqemu.boards.native import native_a9_timers, native_gic
 from irqemu.devices.a9mpcore import A9SCU, A9GlobalTimer, A9PrivateTimer
 from irqemu.devices.gic import GICv2
 from irqemu.devices.imx_fec import ImxFEC
@@ -39,14 +40,6 @@ NUM_IRQS = 160
 IPG_HZ = 66_000_000
 
 
-def native_timers() -> tuple[type, type]:
-    """The native Cortex-A9 private and global timers (``irqemu._core.mptimer``)."""
-    from irqemu._core.mptimer import A9GlobalTimer as NativeGlobal
-    from irqemu._core.mptimer import A9PrivateTimer as NativePrivate
-
-    return NativePrivate, NativeGlobal
-
-
 def build(*, engine: str = "native", fabric: str | None = None,
           num_cpus: int = 4, ram_size: int = 256 << 20,
           cost_model: CostModel | None = None, quantum_cycles: int = 10_000) -> Machine:
@@ -60,7 +53,8 @@ def build(*, engine: str = "native", fabric: str | None = None,
     m.add_window(AIPS1_BASE, AIPS_SIZE, "aips1")
     m.add_window(AIPS2_BASE, AIPS_SIZE, "aips2")
 
-    gic = GICv2(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
+    gic_class = native_gic() if m.fabric is not None else GICv2
+    gic = gic_class(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
                 num_irqs=NUM_IRQS)
     m.add_device("gic.dist", gic.distributor, GICD_BASE, 0x1000)
     m.add_device("gic.cpu", gic.cpu_interface, GICC_BASE, 0x100)
@@ -69,7 +63,7 @@ def build(*, engine: str = "native", fabric: str | None = None,
     periphclk = m.cpus[0].clock.hz // 2  # PERIPHCLK = CPU clock / 2 (A9 MPCore TRM)
     # The native engine's timers are the native fabric's (C state, C events); the
     # reference engine keeps the Python models, their executable reference.
-    timers = native_timers() if m.fabric is not None else (A9PrivateTimer, A9GlobalTimer)
+    timers = native_a9_timers() if m.fabric is not None else (A9PrivateTimer, A9GlobalTimer)
     ptimer = timers[0](m, PTIMER_BASE, "twd", hz=periphclk, num_cpus=num_cpus)
     gtimer = timers[1](m, GTIMER_BASE, "gtimer", hz=periphclk, num_cpus=num_cpus)
     for cpu in range(num_cpus):

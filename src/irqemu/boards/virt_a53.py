@@ -12,6 +12,7 @@ CPU 0 starts at the ELF entry; the others are held until a PSCI CPU_ON
 from __future__ import annotations
 
 from irqemu.arch.aarch64 import TIMER_DEVICE, TIMER_REGS, AArch64
+from irqemu.boards.native import native_generic_timer, native_gic
 from irqemu.devices.arm_generic_timer import QEMU_CNTFRQ, ArmGenericTimer
 from irqemu.devices.gic import GICv2
 from irqemu.devices.pl011 import PL011
@@ -49,7 +50,8 @@ def build(*, engine: str = "native", fabric: str | None = None,
     m.add_ram(RAM_BASE, ram_size)
     m.add_window(PERIPH_BASE, PERIPH_SIZE, "virt-periph")
 
-    gic = GICv2(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
+    gic_class = native_gic() if m.fabric is not None else GICv2
+    gic = gic_class(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
                 num_irqs=NUM_IRQS, security_extensions=False, priority_bits=8,
                 gicd_iidr=0x0000043B, gicc_iidr=0x0002043B,  # as QEMU 7.2 reads them
                 ppi_icfgr=0,  # QEMU virt: every PPI level-sensitive
@@ -59,9 +61,7 @@ def build(*, engine: str = "native", fabric: str | None = None,
     m.add_device("gic.cpu", gic.cpu_interface, GICC_BASE, 0x1000)
 
     if m.fabric is not None:  # the native fabric's timer: MRS/MSR answered in C
-        from irqemu._core.gentimer import ArmGenericTimer as NativeGenericTimer
-
-        timer = NativeGenericTimer(m, TIMER_DEVICE, hz=QEMU_CNTFRQ, num_cpus=num_cpus)
+        timer = native_generic_timer()(m, TIMER_DEVICE, hz=QEMU_CNTFRQ, num_cpus=num_cpus)
         codes = timer.codes()
         for slot in m.cpus:
             slot.core.map_native_sysregs(  # type: ignore[attr-defined]
