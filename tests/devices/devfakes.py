@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from irqemu.sim.events import Event, EventQueue
+
+#: the GICv2 implementations every GIC test runs against: the Python reference
+#: (irqemu.devices.gic) and the native one (irqemu._core.gic)
+GIC_IMPLS = ("python", "native")
 
 
 class FakeMachine:
     """Implements the MachineContext services devices use, deterministically."""
+
+    #: a native Fabric, once ``with_fabric`` attached one (native devices need it)
+    fabric: Any
 
     def __init__(self, num_cpus: int = 4) -> None:
         self.num_cpus = num_cpus
@@ -58,3 +66,26 @@ class FakeMachine:
             ev.fn()
         self.time = max(self.time, to)
         return ran
+
+
+def with_fabric(machine: FakeMachine, hz: int = 1_000_000_000) -> FakeMachine:
+    """Give ``machine`` a native Fabric as ``machine.fabric`` (if it has none): with no
+    engine core attached, the Fabric's CPU inputs reach ``machine.set_cpu_input``."""
+    if getattr(machine, "fabric", None) is None:
+        from irqemu._core.fabric import Fabric
+
+        machine.fabric = Fabric(hz, machine.num_cpus, machine=machine)
+    return machine
+
+
+def make_gic(impl: str, machine: FakeMachine, *args: Any, **kw: Any) -> Any:
+    """A GICv2 on ``machine``: ``impl`` "python" (the reference) or "native"."""
+    if impl == "python":
+        from irqemu.devices.gic import GICv2
+
+        return GICv2(machine, *args, **kw)
+    if impl == "native":
+        from irqemu._core.gic import GICv2 as NativeGICv2
+
+        return NativeGICv2(with_fabric(machine), *args, **kw)
+    raise ValueError(f"no GICv2 implementation {impl!r}")

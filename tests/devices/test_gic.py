@@ -1,12 +1,14 @@
-"""GICv2 (Cortex-A9 flavour) through its MMIO registers on a fake machine."""
+"""GICv2 (Cortex-A9 flavour) through its MMIO registers on a fake machine, for both
+implementations: the Python reference and the native one (``impl``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from devfakes import FakeMachine
+from devfakes import GIC_IMPLS, FakeMachine, make_gic
 
 from irqemu.devices.base import CPU_FIQ, CPU_IRQ
-from irqemu.devices.gic import GICv2
 
 CTLR, TYPER, IIDR, IGROUPR, ISENABLER, ICENABLER = 0x0, 0x4, 0x8, 0x80, 0x100, 0x180
 ISPENDR, ICPENDR, ISACTIVER, ICACTIVER = 0x200, 0x280, 0x300, 0x380
@@ -17,9 +19,9 @@ C_CTLR, PMR, BPR, IAR, EOIR, RPR, HPPIR, C_IIDR = 0x0, 0x4, 0x8, 0xC, 0x10, 0x14
 class Gic:
     """Thin MMIO helper around a GICv2 instance."""
 
-    def __init__(self, machine: FakeMachine, **kw: object) -> None:
+    def __init__(self, machine: FakeMachine, impl: str = "python", **kw: Any) -> None:
         self.m = machine
-        self.g = GICv2(machine, **kw)  # type: ignore[arg-type]
+        self.g = make_gic(impl, machine, **kw)
 
     def dw(self, off: int, val: int, cpu: int = 0, size: int = 4) -> None:
         self.g.distributor.mmio_write(cpu, off, size, val)
@@ -71,15 +73,20 @@ class Gic:
         return self.m.level(cpu, CPU_FIQ)
 
 
+@pytest.fixture(params=GIC_IMPLS)
+def impl(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def gic(machine: FakeMachine) -> Gic:
-    g = Gic(machine)
+def gic(machine: FakeMachine, impl: str) -> Gic:
+    g = Gic(machine, impl)
     g.setup()
     return g
 
 
-def test_id_registers(machine: FakeMachine) -> None:
-    g = Gic(machine)
+def test_id_registers(machine: FakeMachine, impl: str) -> None:
+    g = Gic(machine, impl)
     typer = g.dr(TYPER)
     assert typer & 0x1F == 160 // 32 - 1
     assert (typer >> 5) & 7 == 3
@@ -233,8 +240,8 @@ def test_bpr_groups_priorities(gic: Gic) -> None:
     assert not gic.irq()
 
 
-def test_ack_ctl_1022_and_group0_fiq(machine: FakeMachine) -> None:
-    g = Gic(machine)
+def test_ack_ctl_1022_and_group0_fiq(machine: FakeMachine, impl: str) -> None:
+    g = Gic(machine, impl)
     g.dw(IGROUPR + 4, 1 << 8)  # 40 group 1; 41 group 0
     g.cw(C_CTLR, 0b1011)  # EnableGrp0/1, FIQEn, AckCtl=0
     g.cw(PMR, 0xF8)
@@ -349,8 +356,8 @@ def test_sgis_sources_and_filters(gic: Gic) -> None:
     assert gic.ack(0) == 1023
 
 
-def test_no_security_extensions(machine: FakeMachine) -> None:
-    g = Gic(machine, security_extensions=False)
+def test_no_security_extensions(machine: FakeMachine, impl: str) -> None:
+    g = Gic(machine, impl, security_extensions=False)
     assert g.dr(TYPER) >> 10 & 1 == 0
     g.dw(IGROUPR + 4, 0xFFFFFFFF)
     assert g.dr(IGROUPR + 4) == 0

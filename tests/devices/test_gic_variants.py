@@ -1,33 +1,41 @@
 """GIC build options: a GICv2 without Security Extensions (QEMU virt) still has
-groups and FIQ; PPI trigger modes and ID registers are per implementation."""
+groups and FIQ; PPI trigger modes and ID registers are per implementation. Every
+test runs on the Python reference and the native GICv2 (``impl``)."""
 
 from __future__ import annotations
 
-from devfakes import FakeMachine
+from typing import Any
+
+import pytest
+from devfakes import GIC_IMPLS, FakeMachine, make_gic
 
 from irqemu.devices.base import CPU_FIQ, CPU_IRQ
-from irqemu.devices.gic import GICv2
 
 GICD, GICC = 0, 1
 
 
-def rd(g: GICv2, part: int, off: int, cpu: int = 0) -> int:
+@pytest.fixture(params=GIC_IMPLS)
+def impl(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def rd(g: Any, part: int, off: int, cpu: int = 0) -> int:
     dev = g.distributor if part == GICD else g.cpu_interface
-    return dev.mmio_read(cpu, off, 4)
+    return int(dev.mmio_read(cpu, off, 4))
 
 
-def wr(g: GICv2, part: int, off: int, value: int, cpu: int = 0) -> None:
+def wr(g: Any, part: int, off: int, value: int, cpu: int = 0) -> None:
     dev = g.distributor if part == GICD else g.cpu_interface
     dev.mmio_write(cpu, off, 4, value)
 
 
-def virt(m: FakeMachine) -> GICv2:
-    return GICv2(m, num_cpus=1, num_irqs=64, security_extensions=False, priority_bits=8,
-                 ppi_icfgr=0, groups=True)
+def virt(m: FakeMachine, impl: str) -> Any:
+    return make_gic(impl, m, num_cpus=1, num_irqs=64, security_extensions=False,
+                    priority_bits=8, ppi_icfgr=0, groups=True)
 
 
-def test_gicv2_without_security_has_groups_and_fiq(machine: FakeMachine) -> None:
-    g = virt(machine)
+def test_gicv2_without_security_has_groups_and_fiq(machine: FakeMachine, impl: str) -> None:
+    g = virt(machine, impl)
     wr(g, GICD, 0x080 + 4, 0xFFFFFFFE)  # IGROUPR1: ID 32 group 0, 33.. group 1
     assert rd(g, GICD, 0x080 + 4) == 0xFFFFFFFE
     assert rd(g, GICD, 0x004) & (1 << 10) == 0  # no SecurityExtn
@@ -41,15 +49,15 @@ def test_gicv2_without_security_has_groups_and_fiq(machine: FakeMachine) -> None
     assert machine.level(0, CPU_FIQ) and not machine.level(0, CPU_IRQ)
 
 
-def test_virt_ppis_are_level_and_a9_timer_ppi_is_edge(machine: FakeMachine) -> None:
-    assert rd(virt(machine), GICD, 0xC04) == 0
-    a9 = GICv2(FakeMachine(num_cpus=1), num_cpus=1)
+def test_virt_ppis_are_level_and_a9_timer_ppi_is_edge(machine: FakeMachine, impl: str) -> None:
+    assert rd(virt(machine, impl), GICD, 0xC04) == 0
+    a9 = make_gic(impl, FakeMachine(num_cpus=1), num_cpus=1)
     assert rd(a9, GICD, 0xC04) == 0x7DC00000
-    assert a9.priv_edge >> 29 & 1 and not virt(machine).priv_edge >> 29 & 1
+    assert a9.priv_edge >> 29 & 1 and not virt(machine, impl).priv_edge >> 29 & 1
 
 
-def test_level_ppi_stays_pending_while_high(machine: FakeMachine) -> None:
-    g = virt(machine)
+def test_level_ppi_stays_pending_while_high(machine: FakeMachine, impl: str) -> None:
+    g = virt(machine, impl)
     wr(g, GICD, 0x000, 3)
     wr(g, GICC, 0x00, 0x07)  # AckCtl: without it a group 1 acknowledge reads 1022
     wr(g, GICC, 0x04, 0xF0)
@@ -61,7 +69,7 @@ def test_level_ppi_stays_pending_while_high(machine: FakeMachine) -> None:
     assert machine.level(0, CPU_IRQ), "a level PPI still high is pending again after EOI"
 
 
-def test_id_registers_are_a_parameter(machine: FakeMachine) -> None:
+def test_id_registers_are_a_parameter(machine: FakeMachine, impl: str) -> None:
     ids = (0x04, 0, 0, 0, 0x90, 0xB4, 0x2B, 0, 0x0D, 0xF0, 0x05, 0xB1)
-    g = GICv2(machine, num_cpus=1, id_regs=ids)
+    g = make_gic(impl, machine, num_cpus=1, id_regs=ids)
     assert rd(g, GICD, 0xFE8) == 0x2B  # PIDR2: architecture version 2
