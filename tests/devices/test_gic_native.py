@@ -245,7 +245,7 @@ def steps(num_cpus: int, num_irqs: int, cpu_window: int) -> st.SearchStrategy[tu
         st.tuples(st.just("api"), st.just("end_of_interrupt"),
                   st.tuples(cpus, st.integers(0, 0x1FFF))),
         st.tuples(st.just("api"), st.just("send_sgi"), st.tuples(cpus, sgir)),
-        st.tuples(st.just("api"), st.just("set_targets"), st.tuples(spis, st.integers(0, 0xFF))),
+        st.tuples(st.just("api"), st.just("set_targets"), st.tuples(ids, st.integers(0, 0xFF))),
         st.tuples(st.just("api"), st.just("highest_pending_id"), st.tuples(cpus)),
         st.tuples(st.just("reset")),
     )
@@ -380,7 +380,7 @@ def random_step(rng: random.Random, n: int, nirq: int, window: int) -> tuple:
             ("api", "acknowledge", (cpu,)),
             ("api", "end_of_interrupt", (cpu, rng.randrange(0x2000))),
             ("api", "send_sgi", (cpu, rng.getrandbits(26))),
-            ("api", "set_targets", (rng.randrange(32, nirq), rng.getrandbits(8))),
+            ("api", "set_targets", (rng.randrange(nirq), rng.getrandbits(8))),
         ])
     return ("reset",)
 

@@ -585,6 +585,8 @@ cdef class GICv2:
         cdef int c, w = irq >> 5
         cdef uint32_t bit = (<uint32_t>1) << (irq & 31)
         self.targets[irq] = value & self.all_cpus
+        if w == 0:
+            return  # tmask word 0 is never read: private IDs are banked, not targeted
         for c in range(self.num_cpus):
             if value >> c & 1:
                 self.tmask[c][w] |= bit
@@ -908,9 +910,9 @@ cdef class GICv2:
         self.sgi(cpu, value & 0xFFFFFFFF)
 
     def set_targets(self, int irq, value):
-        """GICD_ITARGETSR of SPI ``irq`` (no output update, as the reference)."""
-        if not 32 <= irq < self.num_irqs:
-            raise IndexError(f"{self.name}: no SPI {irq}")
+        """GICD_ITARGETSR of ``irq`` (no output update, as the reference; the target of a
+        private ID is kept and, as there, used by nothing)."""
+        self.check_irq(irq)
         self.set_target(irq, value & 0xFF)
 
     @property
