@@ -73,3 +73,25 @@ def test_id_registers_are_a_parameter(machine: FakeMachine, impl: str) -> None:
     ids = (0x04, 0, 0, 0, 0x90, 0xB4, 0x2B, 0, 0x0D, 0xF0, 0x05, 0xB1)
     g = make_gic(impl, machine, num_cpus=1, id_regs=ids)
     assert rd(g, GICD, 0xFE8) == 0x2B  # PIDR2: architecture version 2
+
+
+def test_virt_binary_points_reset_to_the_architectural_minimum(machine: FakeMachine,
+                                                              impl: str) -> None:
+    """With 8 priority bits the smallest GICC_BPR is 0 (group priority = bits [7:1]) and
+    GICC_ABPR 1, as QEMU's GICv2 resets them; not -1 and 0 (7 - priority bits)."""
+    g = virt(machine, impl)
+    assert rd(g, GICC, 0x08) == 0 and rd(g, GICC, 0x1C) == 1
+    wr(g, GICC, 0x08, 0)
+    assert rd(g, GICC, 0x08) == 0
+    # priorities 0x80 and 0x81 share a group priority at BPR 0: no preemption between them
+    wr(g, GICD, 0x000, 1)
+    wr(g, GICC, 0x00, 1)
+    wr(g, GICC, 0x04, 0xFF)
+    for irq, prio in ((32, 0x81), (33, 0x80)):
+        wr(g, GICD, 0x100 + 4, rd(g, GICD, 0x100 + 4) | 1 << (irq - 32))
+        g.distributor.mmio_write(0, 0x400 + irq, 1, prio)
+        g.distributor.mmio_write(0, 0x800 + irq, 1, 1)
+    g.set_irq(32, True)
+    assert rd(g, GICC, 0x0C) == 32  # active at priority 0x81, group priority 0x80
+    g.set_irq(33, True)
+    assert not machine.level(0, CPU_IRQ)  # 0x80 is not higher than the running 0x80

@@ -300,7 +300,7 @@ cdef class GICv2:
             self.idr[i] = id_regs[i] & 0xFFFFFFFF
         self.prio_mask = (0xFF << (8 - priority_bits)) & 0xFF
         self.prio_shift = 8 - priority_bits
-        self.min_bpr = 7 - priority_bits
+        self.min_bpr = max(7 - priority_bits, 0)  # BPR is a 3-bit field: 0 with 8 bits
         self.gicd_iidr = gicd_iidr
         self.gicc_iidr = gicc_iidr
         self.d_iidr = gicd_iidr & 0xFFFFFFFF

@@ -126,7 +126,7 @@ class GICv2:
         self.prio_mask = (0xFF << (8 - priority_bits)) & 0xFF
         self._prio_shift = 8 - priority_bits
         #: smallest GICC_BPR value: group priority = all implemented bits
-        self.min_bpr = 7 - priority_bits
+        self.min_bpr = max(7 - priority_bits, 0)  # BPR is a 3-bit field: 0 with 8 bits
         self.gicd_iidr = gicd_iidr
         self.gicc_iidr = gicc_iidr
         self._valid = (1 << self.num_irqs) - 1
@@ -599,7 +599,8 @@ class GICDistributor(_GICPart):
 class GICCPUInterface(_GICPart):
     """GICC_* registers (256 bytes at 0x00A00100 on i.MX6Q), banked by accessing CPU.
 
-    Word accesses are expected; a narrower write merges with the last word written.
+    Word accesses are expected; a narrower write merges with the register's reset value
+    (every writable GICC register has behaviour, so nothing stores the last word).
     """
 
     SIZE = 0x100
