@@ -17,10 +17,11 @@ model-level scenarios.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from types import CodeType
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ class DeferredRunner(Scheduler):
         return True
 
     def hardirq_done(self, cpu: int) -> None:
-        if self.autorun:
+        if self.autorun and self.runqueue:
             self.run_pending()
 
     def _pick(self) -> int:
@@ -347,18 +348,72 @@ def kfunc(name: str | None = None, *, stack: bool = True) -> Callable[[_F], _F]:
     return deco
 
 
+#: the KFUNC_CODES entry of a fast-path function that stands for several model
+#: functions at once (:func:`frame_run`)
+FRAME_RUN = "<frame run>"
+
+
+def frame_run(fn: _F) -> _F:
+    """Declare a fast-path function that does the work of several model functions in
+    one Python frame. Its local ``frames`` names the model functions it stands for
+    at each point, innermost first (it assigns a new tuple as it moves from one to
+    the next), so :func:`model_stack` shows what the model functions themselves
+    would show whenever the stack is looked at (a probe, a WARN's dump_stack)."""
+    if "frames" not in fn.__code__.co_varnames:
+        raise ValueError(f"{fn.__qualname__}: a frame run keeps its frames in a local 'frames'")
+    KFUNC_CODES[fn.__code__] = FRAME_RUN
+    return fn
+
+
+#: code flags of frames that can be suspended and resumed by another caller
+#: (inspect.CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR, without importing inspect)
+_RESUMABLE = 0x20 | 0x80 | 0x200
+
+
+class _Above:
+    """:func:`model_stack`'s memo: the last walk's second model frame and the model
+    names above it. While that frame lives, its callers are the same frames, and
+    they are all in a call, so their names cannot change: a walk that reaches it
+    again stops there. (A frame that can be suspended, a generator's, is never
+    remembered: it may be resumed from another stack.) The hot case is a
+    stackcount on a function a long-lived loop calls, as fec_enet_rx_queue calls
+    napi_gro_receive once per frame, from 40 frames down."""
+
+    frame: FrameType | None = None
+    names: list[str] = []
+
+
+def _names(f: FrameType, name: str) -> Sequence[str]:
+    return f.f_locals["frames"] if name is FRAME_RUN else (name,)
+
+
 def model_stack(limit: int = 64) -> list[str]:
     """The Linux names of the registered model functions on the Python stack,
     innermost first (what a stackcount on the model would show)."""
-    import sys
-
     out: list[str] = []
-    f = sys._getframe(1)
+    f: FrameType | None = sys._getframe(1)
+    anchor: FrameType | None = None  #: the second model frame met
+    mark = 0  #: len(out) after the anchor's own names
+    seen = 0
     while f is not None and len(out) < limit:
         name = KFUNC_CODES.get(f.f_code)
         if name is not None:
-            out.append(name)
-        f = f.f_back  # type: ignore[assignment]
+            seen += 1
+            if seen == 2:
+                if f is _Above.frame:
+                    out.extend(_names(f, name))
+                    out.extend(_Above.names)
+                    del out[limit:]
+                    return out
+                if not f.f_code.co_flags & _RESUMABLE:
+                    anchor = f
+            out.extend(_names(f, name))
+            if f is anchor:
+                mark = len(out)
+        f = f.f_back
+    if anchor is not None and f is None:  # a whole walk: remember what is above
+        _Above.frame, _Above.names = anchor, out[mark:]
+    del out[limit:]
     return out
 
 

@@ -39,6 +39,7 @@ from irqemu.kernel.context import (
 from irqemu.kernel.drivers.irq_apic import X86_ARCH_ROWS
 from irqemu.kernel.genirq import irqdesc as _irqdesc
 from irqemu.kernel.genirq import manage as _manage
+from irqemu.kernel.genirq.fast import HardirqCosts, handle_domain_irq_fast
 from irqemu.kernel.genirq.types import Handler, IrqDesc, IrqDomain
 from irqemu.kernel.preempt import HARDIRQ_MASK, HARDIRQ_OFFSET, NMI_MASK, SOFTIRQ_MASK
 from irqemu.kernel.smp import NR_IPI, RootIrqChip
@@ -80,7 +81,10 @@ class Kernel:
             self.ops.on_cpu if isinstance(self.ops, SwitchableCpuOps) else None)
         self.sched: Scheduler = sched if sched is not None else DeferredRunner()
         self.softirq: Softirq = softirq if softirq is not None else Softirq()
-        self.costs: dict[str, int] = _costs.default_costs() if costs is None else costs
+        #: take the hard-IRQ fast path (genirq.fast) when no probe is attached
+        self.hardirq_fast = True
+        self.hardirq_costs: HardirqCosts
+        self.costs = _costs.default_costs() if costs is None else costs
         self.BITS_PER_LONG = 32 if config.arch == "arm" else 64
         self.pointer_bytes = self.BITS_PER_LONG // 8
 
@@ -130,28 +134,51 @@ class Kernel:
         self.softirq.attach(self)
 
     # -- probe points and costs ---------------------------------------------------------
+    @property
+    def costs(self) -> dict[str, int]:
+        """Modelled cycles charged on entry to each named model function (mutable:
+        drivers add their own entries)."""
+        return self._costs
+
+    @costs.setter
+    def costs(self, table: dict[str, int]) -> None:
+        self._costs = _costs.CostTable(table, self._costs_changed)
+        self._cost = self._costs.get  # fentry's lookup, bound once per table
+        self._costs_changed()
+
+    def _costs_changed(self) -> None:
+        self.hardirq_costs = HardirqCosts(self._costs)
+
     def fentry(self, name: str | EllipsisType, *args: Any) -> None:
         """The first call of every ``@kfunc`` model function (ftrace's fentry),
         written ``kernel.fentry(..., *args)``: charge the function's modelled cost
         and fire the probes attached to it. ``@kfunc`` has replaced the ``...``
         with the function's Linux name; a ``...`` reaching here means the
         function is not declared with ``@kfunc``."""
-        c = self.costs.get(name)  # type: ignore[arg-type]
+        c = self._cost(name)  # type: ignore[arg-type]
         if c:
             self.ops.charge(c)
         elif name is ...:
             raise RuntimeError("fentry(...) in a function not declared with @kfunc")
-        if self.probes:
-            self.fire(name, *args)  # type: ignore[arg-type]
+        probes = self.probes
+        if probes:
+            fns = probes.get(name)  # type: ignore[arg-type]
+            if fns:
+                for fn in fns:
+                    fn(self, name, *args)
 
     def enter(self, name: str, *args: Any) -> None:
         """``fentry`` under an explicit name: for model code outside the kernel
         model (scenarios' drivers) and probe points that are not functions."""
-        c = self.costs.get(name)
+        c = self._cost(name)
         if c:
             self.ops.charge(c)
-        if self.probes:
-            self.fire(name, *args)
+        probes = self.probes
+        if probes:
+            fns = probes.get(name)
+            if fns:
+                for fn in fns:
+                    fn(self, name, *args)
 
     def fire(self, name: str, *args: Any) -> None:
         for fn in self.probes.get(name, ()):
@@ -290,6 +317,7 @@ class Kernel:
     # -- handling an irq by number, and IPIs (genirq irqdesc.c, arch/arm/kernel/smp.c) ----------
     generic_handle_irq = _irqdesc.generic_handle_irq
     handle_domain_irq = _irqdesc.handle_domain_irq
+    handle_domain_irq_fast = handle_domain_irq_fast
     handle_IPI = _smp.handle_IPI
     smp_cross_call = _smp.smp_cross_call
 

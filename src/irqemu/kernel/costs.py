@@ -13,6 +13,9 @@ A cost model may replace the table (``Kernel(costs=...)``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 #: name -> (cycles, source)
 COST_TABLE: dict[str, tuple[int, str]] = {
     # kernel/softirq.c
@@ -92,3 +95,52 @@ COST_TABLE: dict[str, tuple[int, str]] = {
 
 def default_costs() -> dict[str, int]:
     return {name: c for name, (c, _src) in COST_TABLE.items()}
+
+
+class CostTable(dict[str, int]):
+    """A kernel's cost table (name -> cycles): a dict that calls ``on_change`` after
+    each change, so what is resolved from it once (the hard-IRQ fast path's costs)
+    stays what the table says. Drivers add their entries with ``setdefault``."""
+
+    __slots__ = ("on_change",)
+
+    def __init__(self, table: dict[str, int], on_change: Callable[[], None]) -> None:
+        super().__init__(table)
+        self.on_change = on_change
+
+    def __setitem__(self, name: str, cycles: int) -> None:
+        super().__setitem__(name, cycles)
+        self.on_change()
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self.on_change()
+
+    def setdefault(self, name: str, cycles: int) -> int:  # type: ignore[override]
+        had = name in self
+        value = super().setdefault(name, cycles)
+        if not had:
+            self.on_change()
+        return value
+
+    def update(self, *args: Any, **kw: int) -> None:  # type: ignore[override]
+        super().update(*args, **kw)
+        self.on_change()
+
+    def pop(self, name: str, *default: int) -> int:  # type: ignore[override]
+        value = super().pop(name, *default)
+        self.on_change()
+        return value
+
+    def popitem(self) -> tuple[str, int]:
+        item = super().popitem()
+        self.on_change()
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self.on_change()
+
+    def __ior__(self, other: Any) -> CostTable:  # type: ignore[override,misc]
+        self.update(other)
+        return self

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from irqemu._core import Core, MmioHandler
+from irqemu._core import Core
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.imx_src import imx_boot_secondary
 from irqemu.kernel.drivers.irq_apic import X86Apic
@@ -45,7 +45,7 @@ class MachineCpuOps:
 
     def smp_processor_id(self) -> int:
         slot = self.machine.current_cpu
-        return 0 if slot is None else int(slot.index)
+        return 0 if slot is None else slot.index
 
     def charge(self, cycles: int) -> None:
         slot = self.machine.current_cpu
@@ -75,34 +75,40 @@ class MachineCpuOps:
         return int(self.machine.now(None if slot is None else slot.index))
 
 
+#: a decoded register address: the device's mmio_read, its mmio_write, the offset
+_Decoded = tuple[Callable[[int, int, int], int], Callable[[int, int, int, int], None], int]
+
+
 class MachineChipIO:
     """``ChipIO`` over the board's devices; each access costs what a guest one does."""
 
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
         self.mmio_cost = machine.cost_model.event("mmio_access")
-        #: address -> (device, offset in it): a driver touches the same few registers
-        self._decoded: dict[int, tuple[MmioHandler, int]] = {}
+        #: address -> (the device's mmio_read, its mmio_write, offset in it): a driver
+        #: touches the same few registers, so each is decoded once
+        self._decoded: dict[int, _Decoded] = {}
 
-    def _decode(self, addr: int) -> tuple[MmioHandler, int]:
+    def _decode(self, addr: int) -> _Decoded:
         hit = self._decoded.get(addr)
         if hit is None:
-            hit = self._decoded[addr] = self.machine.device_at(addr)
+            dev, off = self.machine.device_at(addr)
+            hit = self._decoded[addr] = (dev.mmio_read, dev.mmio_write, off)
         return hit
 
     def read32(self, cpu: int, addr: int) -> int:
         slot = self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
-        dev, off = self._decode(addr)
-        return int(dev.mmio_read(cpu, off, 4))
+        hit = self._decoded.get(addr) or self._decode(addr)
+        return int(hit[0](cpu, hit[2], 4))
 
     def write32(self, cpu: int, addr: int, value: int) -> None:
         slot = self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
-        dev, off = self._decode(addr)
-        dev.mmio_write(cpu, off, 4, value & 0xFFFFFFFF)
+        hit = self._decoded.get(addr) or self._decode(addr)
+        hit[1](cpu, hit[2], 4, value & 0xFFFFFFFF)
 
 
 #: EST: one access by model code to DMA-coherent guest memory (dma_alloc_coherent is
@@ -126,17 +132,16 @@ class MachineMemIO:
         self.machine = machine
         self.access_cycles = access_cycles
 
-    def _charge(self) -> None:
+    def read(self, cpu: int, addr: int, size: int) -> bytes:
         slot = self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.access_cycles
-
-    def read(self, cpu: int, addr: int, size: int) -> bytes:
-        self._charge()
         return bytes(self.machine.mem_read(addr, size))
 
     def write(self, cpu: int, addr: int, data: bytes) -> None:
-        self._charge()
+        slot = self.machine.current_cpu
+        if slot is not None:
+            slot.core.cycles += self.access_cycles
         self.machine.mem_write(addr, data)
 
     def catch_up(self) -> None:
@@ -172,6 +177,7 @@ class KernelPlatform:
                  inline: tuple[str, ...] = ("handle_arch_irq",),
                  on_secondary: Callable[[KernelPlatform, int], None] | None = None) -> None:
         self.machine = machine
+        self._vectored = machine.arch.vectored_interrupts
         self.inline = inline
         self.on_secondary = on_secondary
         self.online: set[int] = {0}
@@ -240,8 +246,9 @@ class KernelPlatform:
         self.current_checks[key] += 1
 
     def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
-        self._check_current(machine, cpu)
-        if not machine.arch.vectored_interrupts:
+        if self.runner is not None:
+            self._check_current(machine, cpu)
+        if not self._vectored:
             self.kernel.handle_arch_irq()  # ARM: the model reads the interrupt from the GIC
             return
         # x86: the stub passes the vector (its ~orig_ax) as its first argument

@@ -26,7 +26,11 @@ def in_irq(kernel: Kernel) -> bool:
 
 
 def in_interrupt(kernel: Kernel) -> bool:
-    cpu = kernel.ops.smp_processor_id()
+    return in_interrupt_on(kernel, kernel.ops.smp_processor_id())
+
+
+def in_interrupt_on(kernel: Kernel, cpu: int) -> bool:
+    """in_interrupt() for ``cpu``, the CPU the caller already knows it runs on."""
     pc = kernel.preempt_count[cpu]
     if pc & (HARDIRQ_MASK | SOFTIRQ_MASK | NMI_MASK):
         return True

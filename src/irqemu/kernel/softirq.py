@@ -56,6 +56,7 @@ from irqemu.kernel.preempt import (
     HARDIRQ_MASK,
     SOFTIRQ_DISABLE_OFFSET,
     SOFTIRQ_OFFSET,
+    in_interrupt_on,
 )
 from irqemu.kernel.tasklet import (
     TaskletVecs,
@@ -502,9 +503,11 @@ class Softirq:
     def irq_exit(self, cpu: int) -> None:
         """After irq_exit dropped HARDIRQ_OFFSET: ``if (!in_interrupt() &&
         local_softirq_pending()) invoke_softirq()``."""
+        if not self.pending_mask[cpu] and not self.pending_timer[cpu]:
+            return  # nothing to run or wake, whatever the context
         k = self.kernel
         assert k is not None
-        if k.in_interrupt():
+        if in_interrupt_on(k, cpu):
             return
         if self.preset.v6 and self.pending_timer[cpu] and self.has_ktimersoftd:
             self.wakeup_timer_softirqd()  # [6.x] wake_timersd

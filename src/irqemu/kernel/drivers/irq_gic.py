@@ -122,7 +122,8 @@ class GicChipData(RootIrqChip):
         self.gic_poke_irq(d, GIC_DIST_ENABLE_SET)
 
     def gic_eoi_irq(self, d: IrqData) -> None:
-        self.cpu_write(GIC_CPU_EOI, d.hwirq)
+        self.io.write32(self.kernel.ops.smp_processor_id(), self.cpu_base + GIC_CPU_EOI,
+                        d.hwirq)
 
     def gic_set_type(self, d: IrqData, type_: int) -> int:
         gicirq = d.hwirq
@@ -165,16 +166,26 @@ class GicChipData(RootIrqChip):
     @kfunc("gic_handle_irq")
     def gic_handle_irq(self) -> None:
         """Loop on GICC_IAR: 16..1019 -> handle_domain_irq; < 16 -> EOI then
-        handle_IPI; spurious (1020..1023) -> stop."""
+        handle_IPI; spurious (1020..1023) -> stop. The CPU (and so its interface's
+        IAR) is fixed for the whole loop, as gic_data_cpu_base() is read once."""
         k = self.kernel
+        cpu = k.ops.smp_processor_id()
+        read32 = self.io.read32
+        iar = self.cpu_base + GIC_CPU_INTACK
         while True:
-            k.fentry(...)
-            irqstat = self.cpu_read(GIC_CPU_INTACK)
+            if k.probes or not k.hardirq_fast:
+                k.fentry(...)
+            else:
+                k.ops.charge(k.hardirq_costs.gic_handle_irq)  # fentry: nothing to probe
+            irqstat = read32(cpu, iar)
             irqnr = irqstat & GICC_IAR_INT_ID_MASK
             if 15 < irqnr < 1020:
                 if self.supports_deactivate:
                     self.cpu_write(GIC_CPU_EOI, irqstat)
-                k.handle_domain_irq(self.domain, irqnr)
+                if k.probes or not k.hardirq_fast:
+                    k.handle_domain_irq(self.domain, irqnr)
+                else:
+                    k.handle_domain_irq_fast(self.domain, irqnr)
                 continue
             if irqnr < 16:
                 self.cpu_write(GIC_CPU_EOI, irqstat)

@@ -4,9 +4,11 @@ One module per file of kernel/irq, plus ``types`` for the headers: ``types``
 (irq.h, irqdesc.h, interrupt.h: every record and flag), ``irqdesc``, ``chip``
 (flow handlers), ``handle`` (running actions), ``manage`` (request/free,
 enable/disable, irq threads), ``resend``, ``spurious``, ``irqdomain``, ``proc``
-(/proc/interrupts). Import order, lowest first: types, resend, spurious,
-handle, chip, manage, irqdesc, irqdomain, proc; the three calls that go up it
-are wired here into :data:`~irqemu.kernel.genirq.types.UPCALLS`.
+(/proc/interrupts), and ``fast``: the hard-IRQ fast path (``__handle_domain_irq``
+and what it calls, in one frame, when no probe is attached). Import order,
+lowest first: types, resend, spurious, handle, chip, manage, irqdesc, fast,
+irqdomain, proc; the three calls that go up it are wired here into
+:data:`~irqemu.kernel.genirq.types.UPCALLS`.
 """
 
 from irqemu.kernel.genirq.chip import (

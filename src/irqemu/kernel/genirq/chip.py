@@ -299,10 +299,10 @@ def handle_percpu_devid_irq(desc: IrqDesc) -> None:
     k.fentry(..., desc)
     chip = desc.irq_data.chip
     cpu = k.ops.smp_processor_id()
-    kstat_incr_irqs_this_cpu(desc)
+    desc.kstat_irqs[cpu] += 1  # kstat_incr_irqs_this_cpu
     if chip.irq_ack is not None:
         chip.irq_ack(desc.irq_data)
-    action = desc.action
+    action = desc.actions[0] if desc.actions else None
     if action is not None:
         dev_id = action.percpu_dev_id[cpu] if action.percpu_dev_id is not None else None
         run_handler(desc, action, dev_id)

@@ -75,18 +75,23 @@ def run_handler(desc: IrqDesc, action: IrqAction, dev_id: Any) -> int:
     """Call one hard-IRQ handler, with the irq_handler_entry/exit probe points and
     the "enabled interrupts" check."""
     k = desc.kernel
-    irq = desc.irq
+    irq = desc.irq_data.irq
     if k.probes:
         k.fire("irq_handler_entry", irq, action)
     res = int(action.handler(irq, dev_id))
     if k.probes:
         k.fire("irq_handler_exit", irq, action, res)
     if not k.ops.irqs_disabled():
-        k.warn_once(f"enabled:{irq}:{action.name}",
-                    f"irq {irq} handler {getattr(action.handler, '__name__', action.handler)}"
-                    "+0x0/0x0 enabled interrupts")
-        k.ops.local_irq_disable()
+        warn_enabled_irqs(k, irq, action)
     return res
+
+
+def warn_enabled_irqs(k: Kernel, irq: int, action: IrqAction) -> None:
+    """A handler returned with interrupts enabled: WARN once, mask them again."""
+    k.warn_once(f"enabled:{irq}:{action.name}",
+                f"irq {irq} handler {getattr(action.handler, '__name__', action.handler)}"
+                "+0x0/0x0 enabled interrupts")
+    k.ops.local_irq_disable()
 
 
 @kfunc()
