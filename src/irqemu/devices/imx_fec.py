@@ -76,6 +76,10 @@ from irqemu.hw.imx_fec import (
     BD_ENET_TX_LAST,
     BD_ENET_TX_READY,
     BD_ENET_TX_TS,
+    BD_EX_RECORD,
+    BD_OFF_SC,
+    BD_RECORD,
+    BD_SC,
     BUFDESC_EX_SIZE,
     BUFDESC_SIZE,
     DSR_RESERVED,
@@ -171,6 +175,7 @@ ETH_FCS_LEN = 4
 WIRE_OVERHEAD = 20  #: preamble + SFD (8) and inter-frame gap (12) bytes
 ETH_ZLEN = 60  #: shortest frame without FCS; the MAC pads (TX_PAD / TC)
 BROADCAST = b"\xff" * 6
+_FCS = struct.Struct("<I")
 
 
 def wire_time_ps(frame_len: int, bps: int) -> int:
@@ -466,7 +471,8 @@ class ImxFEC(Device):
 
     def _check_rx_ring(self) -> None:
         """The uDMA fetches the current RX descriptor: RDAR clears unless it is EMPTY."""
-        if not BufDesc().load(self.machine.mem_read, self._rx_ptr, "sc").sc & BD_ENET_RX_EMPTY:
+        sc = BD_SC.unpack(self.machine.mem_read(self._rx_ptr + BD_OFF_SC, BD_SC.size))[0]
+        if not sc & BD_ENET_RX_EMPTY:
             self._v["ENET_RDAR"][0] = 0
 
     def receive(self, frame: bytes) -> bool:
@@ -483,28 +489,35 @@ class ImxFEC(Device):
             if not ok:
                 return self._drop("filtered")
         frame_len = len(frame) + ETH_FCS_LEN
-        self._mib_frame("RMON_R_", frame_len, dst)
-        if not v["ENET_RDAR"][0]:
-            self._mib("IEEE_R_MACERR")
-            return self._drop("no_descriptor")
+        mib = not v["ENET_MIBC"][0] & (MIBC_DIS | MIBC_CLEAR)  # the MIB counts
+        if mib:
+            self._mib_frame("RMON_R_", frame_len, dst)
+        if not v["ENET_RDAR"][0]:  # the ring is full: most frames of a storm end here
+            if mib:
+                self._mib("IEEE_R_MACERR")
+            self.rx_dropped += 1
+            self.rx_drop_reasons["no_descriptor"] += 1
+            return False
 
-        rcr = self.reg("ENET_RCR")
+        rcr = v["ENET_RCR"][0]
         data = bytes(frame)
         if not rcr & RCR_CRCFWD:  # CRCFWD set: the MAC strips the FCS
-            data += struct.pack("<I", zlib.crc32(frame) & 0xFFFFFFFF)
-        if self.reg("ENET_RACC") & RACC_SHIFT16:
+            data += _FCS.pack(zlib.crc32(frame) & 0xFFFFFFFF)
+        if v["ENET_RACC"][0] & RACC_SHIFT16:
             data = b"\0\0" + data
         if frame_len > (rcr >> 16) & 0x3FFF:
             flags |= BD_ENET_RX_LG
-        ftrl = self.reg("ENET_FTRL") & 0x3FFF
+        ftrl = v["ENET_FTRL"][0] & 0x3FFF
         if len(data) > ftrl:
             data = data[:ftrl]
             flags |= BD_ENET_RX_LG | BD_ENET_RX_CL
-        mrbr = self.reg("ENET_EMRBR") & 0x3FF0 or 0x3FF0
+        mrbr = v["ENET_EMRBR"][0] & 0x3FF0 or 0x3FF0
+        if len(data) <= mrbr:
+            return self._receive_one(frame, data, frame_len, flags)
 
         # Find enough EMPTY descriptors for the whole frame first: drop it whole otherwise.
         enhanced = self.enhanced
-        chunks = [data[i : i + mrbr] for i in range(0, len(data), mrbr)] or [b""]
+        chunks = [data[i : i + mrbr] for i in range(0, len(data), mrbr)]
         walk = self._walk(self._rx_ptr, self.reg("ENET_ERDSR"), BD_ENET_RX_EMPTY, len(chunks))
         if walk is None:
             self._v["ENET_RDAR"][0] = 0
@@ -535,6 +548,48 @@ class ImxFEC(Device):
             else:
                 bd.write(mem_write, daddr, enhanced=False)
                 events |= bit
+        self._rx_ptr = next_ptr
+        self.rx_frames += 1
+        self.rx_bytes += frame_len
+        self._mib("IEEE_R_FRAME_OK")
+        self._mib("IEEE_R_OCTETS_OK", frame_len)
+        self._check_rx_ring()
+        if events:
+            self._raise(events)
+        return True
+
+    def _receive_one(self, frame: bytes, data: bytes, frame_len: int, flags: int) -> bool:
+        """The rest of :meth:`receive` for a frame that fits one buffer (every frame of
+        at most EMRBR bytes): one descriptor fetched, the buffer and the descriptor
+        written back, each in one access, as typed records."""
+        v = self._v
+        machine = self.machine
+        mem_read, mem_write = machine.mem_read, machine.mem_write
+        addr = self._rx_ptr
+        enhanced = bool(v["ENET_ECR"][0] & ECR_EN1588)
+        if enhanced:
+            _dl, sc, bufaddr, esc, _prot, _bdu, _ts = BD_EX_RECORD.unpack(
+                mem_read(addr, BD_EX_RECORD.size))
+        else:
+            _dl, sc, bufaddr = BD_RECORD.unpack(mem_read(addr, BD_RECORD.size))
+        if not sc & BD_ENET_RX_EMPTY:
+            v["ENET_RDAR"][0] = 0
+            self._mib("IEEE_R_MACERR")
+            return self._drop("no_descriptor")
+        next_ptr = ring_next(addr, sc, v["ENET_ERDSR"][0],
+                             BUFDESC_EX_SIZE if enhanced else BUFDESC_SIZE)
+        mem_write(bufaddr, data)
+        sc = (sc & (BD_ENET_RX_WRAP | BD_ENET_RX_RO1 | BD_ENET_RX_INTR)) | BD_ENET_RX_LAST | flags
+        if enhanced:
+            vlan = BD_ENET_RX_VLAN if frame[12:14] == b"\x81\x00" else 0
+            ts = (machine.now() // 1000) & 0xFFFFFFFF if v["ENET_ATCR"][0] & ATCR_EN else 0
+            interrupt = esc & BD_ENET_RX_INT
+            mem_write(addr, BD_EX_RECORD.pack(len(data), sc, bufaddr, interrupt | vlan, 0,
+                                              BD_ENET_BDU, ts))
+            events = FEC_ENET_RXF_0 if interrupt else 0
+        else:
+            mem_write(addr, BD_RECORD.pack(len(data), sc, bufaddr))
+            events = FEC_ENET_RXF_0
         self._rx_ptr = next_ptr
         self.rx_frames += 1
         self.rx_bytes += frame_len

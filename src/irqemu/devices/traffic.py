@@ -37,6 +37,7 @@ ETH_P_EXPERIMENTAL = 0x88B5
 MIN_FRAME, MAX_FRAME = 64, 1518
 SEQ_OFFSET = 14  #: the sequence number follows the Ethernet header
 BROADCAST = b"\xff" * 6
+_SEQ = struct.Struct(">I")
 
 
 def line_rate_fps(frame_size: int, bps: int) -> Fraction:
@@ -181,10 +182,34 @@ class TrafficGenerator:
         body[12:14] = struct.pack(">H", ETH_P_EXPERIMENTAL)
         body[SEQ_OFFSET + 4 : SEQ_OFFSET + 6] = struct.pack(">H", stream & 0xFFFF)
         self._template = body
+        self._dst_written: bytes | None = None  #: the destination in the template
 
     # -- schedule -------------------------------------------------------------------
     def _arrivals(self) -> Iterator[int]:
         """End-of-frame times: nominal start + wire time, never before the line is free."""
+        if type(self.pattern) is ConstantRate and self.max_frames is None:
+            return self._constant_arrivals(self.pattern)
+        return self._pattern_arrivals()
+
+    def _constant_arrivals(self, pattern: ConstantRate) -> Iterator[int]:
+        """:meth:`_pattern_arrivals` of a :class:`ConstantRate` (the storms' pattern),
+        one generator instead of two: frame k starts at ceil(k * period)."""
+        if pattern.fps <= 0:
+            raise ValueError("rate must be positive")
+        period = Fraction(PS_PER_S) / Fraction(pattern.fps)
+        num, den = period.numerator, period.denominator
+        start, wire, stop = self.start_ps, self.wire_ps, self.stop_ps
+        free = start
+        k = 0
+        while True:
+            end = max(start - (-k * num // den), free) + wire
+            if stop is not None and end > stop:
+                return
+            free = end
+            yield end
+            k += 1
+
+    def _pattern_arrivals(self) -> Iterator[int]:
         rng = random.Random(self.seed)
         wire = self.wire_ps
         free = self.start_ps
@@ -210,8 +235,10 @@ class TrafficGenerator:
         """Frame number ``seq``, as it is sent."""
         body = self._template
         if self.dst is None:
-            body[0:6] = getattr(self.target, "mac_address", BROADCAST)
-        body[SEQ_OFFSET : SEQ_OFFSET + 4] = struct.pack(">I", seq & 0xFFFFFFFF)
+            mac = getattr(self.target, "mac_address", BROADCAST)
+            if mac is not self._dst_written:  # (the same bytes object: already there)
+                body[0:6] = self._dst_written = mac
+        _SEQ.pack_into(body, SEQ_OFFSET, seq & 0xFFFFFFFF)
         return bytes(body)
 
     # -- running ----------------------------------------------------------------------

@@ -158,6 +158,17 @@ BD_FIELDS = (
 _FIELD_INDEX = {name: i for i, (name, _off, _fmt) in enumerate(BD_FIELDS)}
 _SPANS: dict[tuple[str, str], tuple[int, struct.Struct, tuple[str, ...]]] = {}
 
+#: typed records of the descriptor's fields, for code that moves them without a
+#: :class:`BufDesc` (a frame's DMA, the driver's per-frame loads and stores): each is
+#: the run of fields it names, at the offset ``BD_OFF_<first field>``
+BD_EX_RECORD = struct.Struct("<HHIIIII")  #: datlen .. ts (struct bufdesc_ex, less res0)
+BD_RECORD = struct.Struct("<HHI")  #: datlen, sc, bufaddr (struct bufdesc)
+BD_DATLEN_SC = struct.Struct("<HH")  #: cbd_datlen, cbd_sc (one load in fec_enet_rx_queue)
+BD_SC = struct.Struct("<H")  #: cbd_sc
+BD_BUFADDR = struct.Struct("<I")  #: cbd_bufaddr
+BD_ESC_PROT_BDU = struct.Struct("<III")  #: cbd_esc, cbd_prot, cbd_bdu
+BD_OFF_SC, BD_OFF_BUFADDR, BD_OFF_ESC = 2, 4, 8
+
 
 def _span(first: str, last: str) -> tuple[int, struct.Struct, tuple[str, ...]]:
     """(offset, packer, field names) of the fields ``first`` .. ``last``, contiguous."""
@@ -194,19 +205,21 @@ class BufDesc:
 
     @classmethod
     def read(cls, read: Callable[[int, int], bytes], addr: int, enhanced: bool = True) -> BufDesc:
-        """The descriptor at ``addr`` (enhanced: 32 bytes; legacy: 8)."""
-        bd = cls()
-        bd.load(read, addr, "datlen", "ts" if enhanced else "bufaddr")
-        return bd
+        """The descriptor at ``addr`` (enhanced: 32 bytes; legacy: 8), in one access."""
+        if enhanced:
+            return cls(*BD_EX_RECORD.unpack(read(addr, BD_EX_RECORD.size)))
+        return cls(*BD_RECORD.unpack(read(addr, BD_RECORD.size)))
 
     def write(self, write: Callable[[int, bytes], None], addr: int, enhanced: bool = True) -> None:
-        """Write every field at ``addr`` (res0 is left alone)."""
-        self.store(write, addr, "datlen", "ts" if enhanced else "bufaddr")
+        """Write every field at ``addr`` in one access (res0 is left alone)."""
+        write(addr, self.pack(enhanced))
 
     def pack(self, enhanced: bool = True) -> bytes:
         """The fields as bytes: 24 (enhanced, up to ``ts``) or 8 (legacy)."""
-        _off, packer, names = _span("datlen", "ts" if enhanced else "bufaddr")
-        return packer.pack(*(getattr(self, n) for n in names))
+        if enhanced:
+            return BD_EX_RECORD.pack(self.datlen, self.sc, self.bufaddr, self.esc, self.prot,
+                                     self.bdu, self.ts)
+        return BD_RECORD.pack(self.datlen, self.sc, self.bufaddr)
 
     def load(self, read: Callable[[int, int], bytes], addr: int, first: str,
              last: str | None = None) -> BufDesc:

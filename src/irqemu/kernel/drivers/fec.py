@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from irqemu.hw.imx_fec import (
+    BD_BUFADDR,
+    BD_DATLEN_SC,
     BD_ENET_RX_CL,
     BD_ENET_RX_CR,
     BD_ENET_RX_EMPTY,
@@ -56,6 +58,11 @@ from irqemu.hw.imx_fec import (
     BD_ENET_RX_WRAP,
     BD_ENET_TX_INT,
     BD_ENET_TX_WRAP,
+    BD_ESC_PROT_BDU,
+    BD_OFF_BUFADDR,
+    BD_OFF_ESC,
+    BD_OFF_SC,
+    BD_SC,
     BUFDESC_EX_SIZE,
     ECR_DBSWP,
     ECR_EN1588,
@@ -372,36 +379,38 @@ def fec_enet_rx(fep: FecEnetPrivate, budget: int) -> int:
 
 @kfunc()
 def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
+    """Each descriptor is moved as the driver's loads and stores move it, one
+    :class:`MemIO` access each (cbd_datlen and cbd_sc together, cbd_bufaddr, the
+    frame; cbd_esc..cbd_bdu, then cbd_sc), through the typed records of
+    :mod:`irqemu.hw.imx_fec`."""
     k = fep.kernel
     k.fentry(..., budget, queue_id)
     ops = k.ops
     cpu = ops.smp_processor_id()
     mem = fep.mem
+    read, write = mem.read, mem.write
     catch_up = fep.catch_up
     napi = fep.napi
     assert napi is not None
     st = fep.stats
     pkt_received = 0
     size = fep.rx_ring_size
-
-    def read(addr: int, n: int) -> bytes:
-        return mem.read(cpu, addr, n)
-
-    def write(addr: int, data: bytes) -> None:
-        mem.write(cpu, addr, data)
+    write32 = fep.io.write32
+    ievent, rdar = fep.hwp + FEC_IEVENT, fep.hwp + FEC_R_DES_ACTIVE_0
+    rx_bd_base = fep.rx_bd_base
+    given_back = BD_ESC_PROT_BDU.pack(BD_ENET_RX_INT, 0, 0)  # esc, prot, bdu
 
     while True:
         if catch_up is not None:
             catch_up()  # the uDMA has kept filling the ring while the CPU worked
-        bdp = fep.rx_bd_base + fep.cur_rx * BUFDESC_EX_SIZE
-        bd = BufDesc().load(read, bdp, "datlen", "sc")  # one load: cbd_datlen, cbd_sc
-        datlen, status = bd.datlen, bd.sc
+        bdp = rx_bd_base + fep.cur_rx * BUFDESC_EX_SIZE
+        datlen, status = BD_DATLEN_SC.unpack(read(cpu, bdp, BD_DATLEN_SC.size))
         if status & BD_ENET_RX_EMPTY:
             break
         if pkt_received >= budget:
             break
         pkt_received += 1
-        fep.writel(FEC_ENET_RXF, FEC_IEVENT)
+        write32(cpu, ievent, FEC_ENET_RXF)
         status ^= BD_ENET_RX_LAST  # LAST must be set: the xor clears it
         if status & (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_CR | BD_ENET_RX_OV
                      | BD_ENET_RX_LAST | BD_ENET_RX_CL):
@@ -420,18 +429,18 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
             pkt_len = datlen - ETH_FCS_LEN
             ops.charge(RX_FRAME_CYCLES)
             if fep.copy_frames:
-                skb = mem.read(cpu, bd.load(read, bdp, "bufaddr").bufaddr, pkt_len)
+                bufaddr = BD_BUFADDR.unpack(read(cpu, bdp + BD_OFF_BUFADDR, BD_BUFADDR.size))[0]
+                skb = read(cpu, bufaddr, pkt_len)
             else:
                 skb = b""
             napi_gro_receive(k, napi, skb)
         # rx_processing_done: give the descriptor back to the uDMA
         status &= ~BD_ENET_RX_STATS & 0xFFFF
         status |= BD_ENET_RX_EMPTY
-        bd.esc, bd.prot, bd.bdu, bd.sc = BD_ENET_RX_INT, 0, 0, status & 0xFFFF
-        bd.store(write, bdp, "esc", "bdu")
-        bd.store(write, bdp, "sc")
+        write(cpu, bdp + BD_OFF_ESC, given_back)
+        write(cpu, bdp + BD_OFF_SC, BD_SC.pack(status & 0xFFFF))
         fep.cur_rx = (fep.cur_rx + 1) % size if not status & BD_ENET_RX_WRAP else 0
-        fep.writel(0, FEC_R_DES_ACTIVE_0)
+        write32(cpu, rdar, 0)
     return pkt_received
 
 
