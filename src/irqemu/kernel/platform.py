@@ -33,22 +33,25 @@ class MachineCpuOps:
 
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
+        #: the core the model runs on while KernelPlatform holds it here for a host call
+        #: (the machine's current core throughout the call); None: ask the machine
+        self.pinned: CpuSlot | None = None
         self.arch = machine.arch
         self._irq_shift = machine.arch.mask_shifts[0]
         self._invert = machine.arch.mask_invert
 
     def _slot(self) -> CpuSlot:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         if slot is None:
             raise RuntimeError("model code ran outside a host call (no current CPU)")
         return slot
 
     def smp_processor_id(self) -> int:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         return 0 if slot is None else slot.index
 
     def charge(self, cycles: int) -> None:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += cycles
 
@@ -71,7 +74,7 @@ class MachineCpuOps:
         self._set_masked(False)
 
     def now_ps(self) -> int:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         return int(self.machine.now(None if slot is None else slot.index))
 
 
@@ -84,6 +87,7 @@ class MachineChipIO:
 
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
+        self.pinned: CpuSlot | None = None  #: as MachineCpuOps.pinned
         self.mmio_cost = machine.cost_model.event("mmio_access")
         #: address -> (the device's mmio_read, its mmio_write, offset in it): a driver
         #: touches the same few registers, so each is decoded once
@@ -97,14 +101,14 @@ class MachineChipIO:
         return hit
 
     def read32(self, cpu: int, addr: int) -> int:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
         hit = self._decoded.get(addr) or self._decode(addr)
         return int(hit[0](cpu, hit[2], 4))
 
     def write32(self, cpu: int, addr: int, value: int) -> None:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
         hit = self._decoded.get(addr) or self._decode(addr)
@@ -130,23 +134,24 @@ class MachineMemIO:
 
     def __init__(self, machine: Machine, access_cycles: int = DMA_COHERENT_ACCESS_CYCLES) -> None:
         self.machine = machine
+        self.pinned: CpuSlot | None = None  #: as MachineCpuOps.pinned
         self.access_cycles = access_cycles
 
     def read(self, cpu: int, addr: int, size: int) -> bytes:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.access_cycles
         return bytes(self.machine.mem_read(addr, size))
 
     def write(self, cpu: int, addr: int, data: bytes) -> None:
-        slot = self.machine.current_cpu
+        slot = self.pinned or self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.access_cycles
         self.machine.mem_write(addr, data)
 
     def catch_up(self) -> None:
         m = self.machine
-        slot = m.current_cpu
+        slot = self.pinned or m.current_cpu
         if slot is None:
             return
         now = slot.local_ps()
@@ -190,6 +195,9 @@ class KernelPlatform:
         self.io = MachineChipIO(machine)
         #: model code's view of guest RAM (drivers' descriptor rings)
         self.mem = MachineMemIO(machine)
+        #: the kernel's CpuOps when they are this machine's (held during host calls)
+        self._ops = kernel.ops if isinstance(kernel.ops, MachineCpuOps) \
+            and kernel.ops.machine is machine else None
         image = machine.image
         if image is None:
             raise ValueError("load kernel.elf into the machine before the platform")
@@ -246,6 +254,22 @@ class KernelPlatform:
         self.current_checks[key] += 1
 
     def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
+        # The model runs on this core for the whole call: its CpuOps, ChipIO and MemIO
+        # hold the core instead of asking the machine at each charge and access.
+        ops, io, mem = self._ops, self.io, self.mem
+        slot = machine.cpus[cpu]
+        held = io.pinned, mem.pinned, None if ops is None else ops.pinned
+        io.pinned = mem.pinned = slot
+        if ops is not None:
+            ops.pinned = slot
+        try:
+            self._handle_arch_irq(machine, cpu)
+        finally:
+            io.pinned, mem.pinned = held[0], held[1]
+            if ops is not None:
+                ops.pinned = held[2]
+
+    def _handle_arch_irq(self, machine: Any, cpu: int) -> None:
         if self.runner is not None:
             self._check_current(machine, cpu)
         if not self._vectored:
