@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Host seconds per simulated second of the NAPI storm at 1 Gbit/s line rate.
+
+``irqemu scenario napi-storm --kernel K --rate 1488095 --duration-ms D``: 64-byte
+frames at 1,488,095 per second from the traffic generator into the i.MX6 FEC
+model, whose uDMA fills the RX ring in guest RAM; the modelled fec_main.c
+driver, NAPI and the chosen kernel flavour take them (the calm phase of 2 ms
+and the 1 ms drain are included, as the command runs them). Each flavour is
+timed in this process (best of ``--repeat``), with the run's counts (frames
+offered, delivered, dropped; interrupts; NAPI polls), which are deterministic.
+
+The baseline, in the same process: the same traffic into the same FEC with the
+same ring, but no kernel taking it: each frame's descriptor is given back by
+the host the moment the uDMA has filled it, so every frame is DMA'd (the storm
+DMAs only what the CPU keeps up with and drops the rest). It is the cost of
+the traffic generator, the event queue and the DMA alone, per simulated second.
+
+    python benchmarks/napi_storm.py [--quick] [--json] [--write-md] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchcommon import host_info, report  # noqa: E402
+
+from irqemu.boards import build_board
+from irqemu.bundled import bundled_firmware
+from irqemu.devices.traffic import ConstantRate, TrafficGenerator
+from irqemu.hw.imx_fec import (
+    BD_ENET_RX_EMPTY,
+    BD_ENET_RX_INT,
+    BD_ENET_RX_WRAP,
+    BD_ESC_PROT_BDU,
+    BD_OFF_ESC,
+    BD_OFF_SC,
+    BD_SC,
+    BUFDESC_EX_SIZE,
+)
+from irqemu.kernel import Kernel
+from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_alloc_buffers, fec_restart
+from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
+from irqemu.scenarios import napi_storm
+
+SECTION = "napi_storm"
+LINE_RATE = 1_488_095  #: 64-byte frames per second at 1 Gbit/s
+TARGET_HOST_S = 10.0  #: rt, 1000 simulated ms (issue 11; on the quiet host of its note)
+FLAVOURS = ("mainline", "rt")
+
+
+def storm(flavour: str, rate: float, duration_ms: float) -> tuple[float, dict[str, Any]]:
+    """One scenario run: host seconds and its counts."""
+    t0 = time.perf_counter()
+    _text, facts = napi_storm.run(flavour, rate=rate, duration_ms=duration_ms)
+    host = time.perf_counter() - t0
+    counts = {k: facts[k] for k in ("offered", "delivered", "dropped", "interrupts", "polls",
+                                    "sim_time_ps")}
+    return host, counts
+
+
+def baseline(rate: float, duration_ms: float) -> tuple[float, dict[str, Any]]:
+    """The traffic and the FEC's DMA with nobody receiving: the driver's rings and
+    registers are set up (fec_restart), its interrupt is never enabled, and each
+    filled descriptor is handed back by the host at once."""
+    m = build_board("imx6q")
+    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
+    k = Kernel("mainline", m.num_cpus, ops=MachineCpuOps(m))
+    fec = m.devices["fec"]
+    state: dict[str, FecEnetPrivate] = {}
+
+    def start(plat: KernelPlatform) -> None:
+        fep = FecEnetPrivate(k, plat.io, plat.mem)
+        fec_enet_alloc_buffers(fep)
+        fep.link = True
+        fec_restart(fep)
+        state["fep"] = fep
+
+    KernelPlatform(m, k, on_start=start)
+    ring_end = [0]
+    receive = fec.receive
+
+    def receive_and_give_back(frame: bytes) -> bool:
+        addr = fec._rx_ptr
+        if not receive(frame):
+            return False
+        fep = state["fep"]
+        if not ring_end[0]:
+            ring_end[0] = fep.rx_bd_base + (fep.rx_ring_size - 1) * BUFDESC_EX_SIZE
+        sc = BD_ENET_RX_EMPTY | (BD_ENET_RX_WRAP if addr == ring_end[0] else 0)
+        m.mem_write(addr + BD_OFF_ESC, BD_ESC_PROT_BDU.pack(BD_ENET_RX_INT, 0, 0))
+        m.mem_write(addr + BD_OFF_SC, BD_SC.pack(sc))
+        return True
+
+    fec.receive = receive_and_give_back  # type: ignore[method-assign]
+    start_ps = napi_storm.START_PS
+    end_ps = start_ps + int(duration_ms * napi_storm.PS_PER_MS)
+    gen = TrafficGenerator(m, fec, ConstantRate(int(rate)), start_ps=start_ps, stop_ps=end_ps)
+    gen.start()
+    t0 = time.perf_counter()
+    r = m.run(max_time_ps=end_ps + napi_storm.PS_PER_MS)
+    host = time.perf_counter() - t0
+    return host, {"offered": fec.rx_offered, "delivered": fec.rx_frames,
+                  "dropped": fec.rx_dropped, "interrupts": 0, "polls": 0,
+                  "sim_time_ps": r.sim_time_ps}
+
+
+def measure(kind: str, rate: float, duration_ms: float, repeat: int) -> dict[str, Any]:
+    """Best (least host time) of ``repeat`` identical runs: this host's speed varies."""
+    best = float("inf")
+    counts: dict[str, Any] = {}
+    for _ in range(repeat):
+        if kind == "baseline":
+            host, counts = baseline(rate, duration_ms)
+        else:
+            host, counts = storm(kind, rate, duration_ms)
+        best = min(best, host)
+    sim_s = duration_ms / 1000
+    return {"kind": kind, "rate": rate, "duration_ms": duration_ms, "host_seconds": best,
+            "host_s_per_sim_s": best / sim_s, **counts}
+
+
+def profile(flavour: str, rate: float, duration_ms: float, top: int = 16) -> str:
+    pr = cProfile.Profile()
+    pr.enable()
+    _host, counts = storm(flavour, rate, duration_ms)
+    pr.disable()
+    n = max(1, counts["offered"])
+    st = pstats.Stats(pr, stream=io.StringIO())
+    rows = []
+    for (fn, line, name), (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore
+        rows.append((tt, ct, nc, f"{Path(fn).name}:{line}({name})"))
+    rows.sort(reverse=True)
+    out = ["| function | calls / offered frame | own us / frame | cumulative us / frame |",
+           "|---|---:|---:|---:|"]
+    for tt, ct, nc, where in rows[:top]:
+        out.append(f"| `{where}` | {nc / n:.2f} | {tt / n * 1e6:.2f} | {ct / n * 1e6:.2f} |")
+    return "\n".join(out)
+
+
+def table(res: dict[str, Any]) -> str:
+    runs = {r["kind"]: r for r in res["runs"]}
+    base = runs["baseline"]
+    lines = [
+        f"`irqemu scenario napi-storm --rate {res['rate']:.0f} --duration-ms "
+        f"{res['duration_ms']:g}` (64-byte frames at 1 Gbit/s line rate, after 2 ms at "
+        "20,000 frames/s; 1 ms drain) timed in-process, best of "
+        f"{res['repeat']}. Baseline: the same traffic DMA'd by the FEC model into a ring the "
+        "host gives back at once, no kernel (traffic generator + events + DMA alone).",
+        "",
+        "| run | host seconds | **host s per simulated s** | / baseline | offered | "
+        "delivered | dropped | interrupts | polls |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind in ("baseline", *FLAVOURS):
+        r = runs[kind]
+        lines.append(
+            f"| {kind} | {r['host_seconds']:.2f} | **{r['host_s_per_sim_s']:.2f}** | "
+            f"{r['host_s_per_sim_s'] / base['host_s_per_sim_s']:.2f} | {r['offered']:,} | "
+            f"{r['delivered']:,} | {r['dropped']:,} | {r['interrupts']:,} | {r['polls']:,} |")
+    rt = runs["rt"]
+    lines += ["", f"- rt: {rt['host_s_per_sim_s']:.1f} host s per simulated s (target <= "
+              f"{TARGET_HOST_S:g} for 1,000 simulated ms on the quiet host of issue 11's note: "
+              f"{'met' if rt['host_s_per_sim_s'] <= TARGET_HOST_S else 'NOT met'} here)",
+              "- per delivered frame (rt): "
+              f"{rt['host_seconds'] / max(1, rt['delivered']) * 1e6:.1f} host us; per offered "
+              f"frame, baseline: {base['host_seconds'] / max(1, base['offered']) * 1e6:.1f}"]
+    if res.get("profile"):
+        lines += ["", "cProfile of the rt run, top functions by own time (the profiler "
+                  "inflates Python-heavy rows):", "", res["profile"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="5 simulated ms, one run each")
+    ap.add_argument("--duration-ms", type=float, help="simulated ms of storm (default 1000)")
+    ap.add_argument("--rate", type=float, default=LINE_RATE, help="frames per second")
+    ap.add_argument("--repeat", type=int, help="runs per row, the best kept (default 3)")
+    ap.add_argument("--profile", action="store_true", help="add a cProfile of the rt run")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--write-md", action="store_true", help="update BENCHMARKS.md")
+    args = ap.parse_args(argv)
+    duration = args.duration_ms or (5.0 if args.quick else 1000.0)
+    repeat = args.repeat or (1 if args.quick else 3)
+    runs = [measure(kind, args.rate, duration, repeat) for kind in ("baseline", *FLAVOURS)]
+    res = {"rate": args.rate, "duration_ms": duration, "repeat": repeat, "runs": runs,
+           "host": host_info(),
+           "profile": profile("rt", args.rate, min(duration, 50.0)) if args.profile else ""}
+    report(res, table(res), "NAPI storm at line rate (`benchmarks/napi_storm.py`)", SECTION,
+           as_json=args.json, write=args.write_md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
