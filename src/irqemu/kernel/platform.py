@@ -39,6 +39,7 @@ class MachineCpuOps:
         self.arch = machine.arch
         self._irq_shift = machine.arch.mask_shifts[0]
         self._invert = machine.arch.mask_invert
+        self._mask_reg = machine.arch.mask_reg
 
     def _slot(self) -> CpuSlot:
         slot = self.pinned or self.machine.current_cpu
@@ -56,8 +57,8 @@ class MachineCpuOps:
             slot.core.cycles += cycles
 
     def irqs_disabled(self) -> bool:
-        core = self._slot().core
-        v = core.reg_read(self.arch.mask_reg) ^ self._invert
+        slot = self.pinned or self._slot()
+        v = slot.core.reg_read(self._mask_reg) ^ self._invert
         return bool(v >> self._irq_shift & 1)
 
     def _set_masked(self, masked: bool) -> None:
@@ -263,18 +264,18 @@ class KernelPlatform:
         if ops is not None:
             ops.pinned = slot
         try:
-            self._handle_arch_irq(machine, cpu)
+            if self.runner is not None:
+                self._check_current(machine, cpu)
+            if not self._vectored:
+                self.kernel.handle_arch_irq()  # ARM: the model reads the interrupt from the GIC
+            else:
+                self._vectored_irq(machine, cpu)
         finally:
             io.pinned, mem.pinned = held[0], held[1]
             if ops is not None:
                 ops.pinned = held[2]
 
-    def _handle_arch_irq(self, machine: Any, cpu: int) -> None:
-        if self.runner is not None:
-            self._check_current(machine, cpu)
-        if not self._vectored:
-            self.kernel.handle_arch_irq()  # ARM: the model reads the interrupt from the GIC
-            return
+    def _vectored_irq(self, machine: Any, cpu: int) -> None:
         # x86: the stub passes the vector (its ~orig_ax) as its first argument
         # (firmware/x86_64/kernel.S common_interrupt); the root irqchip (irq_apic's
         # do_IRQ entry) takes it
