@@ -643,29 +643,11 @@ cdef class Core:
 
     def run(self, uint64_t deadline):
         """Execute until ``cycles >= deadline`` or something else stops the core."""
-        cdef uint64_t pc = 0, t = 0
-        cdef uc_err err
-        self._st.deadline = deadline
         if self._st.insn_budget:
             self._st.insn_limit = self._st.instructions + self._st.insn_budget
         else:
             self._st.insn_limit = <uint64_t>0xFFFFFFFFFFFFFFFF
-        self._st.reason = R_NONE
-        self._st.fault_access = 0
-        uc_reg_read(self._st.uc, self._pc_reg, &pc)
-        if self._thumb_reg >= 0:
-            uc_reg_read(self._st.uc, self._thumb_reg, &t)
-            pc |= (t >> self._thumb_shift) & 1
-        err = uc_emu_start(self._st.uc, pc, 0, 0, 0)
-        self._last_err = err
-        if self._exc is not None:
-            return R_ERROR
-        if self._st.reason == R_NONE:
-            if err != UC_ERR_OK:
-                self._st.reason = R_FAULT
-            else:
-                self._st.reason = R_WFI
-        return self._st.reason
+        return self._emu(deadline)
 
     cdef int _emu(self, uint64_t deadline):
         """One ``uc_emu_start`` to ``deadline`` (the body of ``run``, without the

@@ -200,6 +200,22 @@ cdef class _A9Regs(NativeDevice):
             self.stored[i] = 0
 
 
+def _setup(_A9Regs dev, machine, uint64_t base, str name, uint64_t hz, num_cpus, str what):
+    """Check a timer's machine, clock and CPU count and attach it to the native fabric;
+    returns its CPU count."""
+    fabric = getattr(machine, "fabric", None)
+    if not isinstance(fabric, Fabric):
+        raise ValueError(f"{name}: the native {what} needs a machine with a native fabric "
+                         "(engine 'native')")
+    NativeDevice.__init__(dev, fabric, base, name)
+    if hz == 0:
+        raise ValueError(f"{name}: PERIPHCLK must be positive")
+    n = machine.num_cpus if num_cpus is None else num_cpus
+    if not 1 <= n <= FABRIC_MAX_CPUS:
+        raise ValueError(f"{name}: 1 to {FABRIC_MAX_CPUS} CPUs")
+    return n
+
+
 # Private timer registers, in table order
 DEF PT_LOAD = 0
 DEF PT_COUNTER = 1
@@ -231,17 +247,8 @@ cdef class A9PrivateTimer(_A9Regs):
 
     def __init__(self, machine, uint64_t base=0x00A00600, str name="ptimer", *, uint64_t hz,
                  num_cpus=None):
-        fabric = getattr(machine, "fabric", None)
-        if not isinstance(fabric, Fabric):
-            raise ValueError(f"{name}: the native private timer needs a machine with a native "
-                             "fabric (engine 'native')")
-        NativeDevice.__init__(self, fabric, base, name)
-        if hz == 0:
-            raise ValueError(f"{name}: PERIPHCLK must be positive")
+        self.num_cpus = _setup(self, machine, base, name, hz, num_cpus, "private timer")
         self.hz = hz
-        self.num_cpus = machine.num_cpus if num_cpus is None else num_cpus
-        if not 1 <= self.num_cpus <= FABRIC_MAX_CPUS:
-            raise ValueError(f"{name}: 1 to {FABRIC_MAX_CPUS} CPUs")
         self.irqs = [NativeIrqLine(f"{name}.cpu{c}") for c in range(self.num_cpus)]
         self._declare(PTIMER_REGS)
 
@@ -383,17 +390,8 @@ cdef class A9GlobalTimer(_A9Regs):
 
     def __init__(self, machine, uint64_t base=0x00A00200, str name="gtimer", *, uint64_t hz,
                  num_cpus=None):
-        fabric = getattr(machine, "fabric", None)
-        if not isinstance(fabric, Fabric):
-            raise ValueError(f"{name}: the native global timer needs a machine with a native "
-                             "fabric (engine 'native')")
-        NativeDevice.__init__(self, fabric, base, name)
-        if hz == 0:
-            raise ValueError(f"{name}: PERIPHCLK must be positive")
+        self.num_cpus = _setup(self, machine, base, name, hz, num_cpus, "global timer")
         self.hz = hz
-        self.num_cpus = machine.num_cpus if num_cpus is None else num_cpus
-        if not 1 <= self.num_cpus <= FABRIC_MAX_CPUS:
-            raise ValueError(f"{name}: 1 to {FABRIC_MAX_CPUS} CPUs")
         self.irqs = [NativeIrqLine(f"{name}.cpu{c}") for c in range(self.num_cpus)]
         self._declare(GTIMER_REGS)
 
