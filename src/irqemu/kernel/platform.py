@@ -259,7 +259,8 @@ class KernelPlatform:
         # hold the core instead of asking the machine at each charge and access.
         ops, io, mem = self._ops, self.io, self.mem
         slot = machine.cpus[cpu]
-        held = io.pinned, mem.pinned, None if ops is None else ops.pinned
+        io_held, mem_held = io.pinned, mem.pinned  # (a host call inside machine.call)
+        ops_held = None if ops is None else ops.pinned
         io.pinned = mem.pinned = slot
         if ops is not None:
             ops.pinned = slot
@@ -271,9 +272,9 @@ class KernelPlatform:
             else:
                 self._vectored_irq(machine, cpu)
         finally:
-            io.pinned, mem.pinned = held[0], held[1]
+            io.pinned, mem.pinned = io_held, mem_held
             if ops is not None:
-                ops.pinned = held[2]
+                ops.pinned = ops_held
 
     def _vectored_irq(self, machine: Any, cpu: int) -> None:
         # x86: the stub passes the vector (its ~orig_ax) as its first argument
