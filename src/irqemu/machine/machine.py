@@ -340,7 +340,7 @@ class Machine:
     @property
     def current_cpu(self) -> CpuSlot | None:
         """The core whose run (or host call) is executing now; None between runs."""
-        return self._running
+        return self._running_slot
 
     def now(self, cpu: int | None = None) -> int:
         """Simulated time in picoseconds; inside a core's run, that core's local time."""
