@@ -467,3 +467,14 @@ def test_same_calls_across_a_burst() -> None:
         p.apply(("line", 29, round_ % 4, False))
     assert sum(map(sum, p.nat.ack_counts.values())) > 40
     p.dump()
+
+
+def test_native_register_maps_are_the_reference_declarations() -> None:
+    """The native parts declare the Python model's register maps (names, offsets, widths),
+    so tools that walk a device's registers (the forward-progress test) reach them all."""
+    from irqemu._core import gic as native
+    from irqemu.devices import gic as reference
+
+    for part, ref in ((native.GICDistributor, reference.GICDistributor),
+                      (native.GICCPUInterface, reference.GICCPUInterface)):
+        assert part.REGISTERS == tuple((r.offset, r.name, r.width, r.count) for r in ref.REGS)

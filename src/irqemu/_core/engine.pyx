@@ -947,10 +947,6 @@ cdef class Core:
         """
         return _arm_enter(self._st.uc, mode, offset, lr_arm, lr_thumb, set_a, set_f)
 
-    def a64_enter(self, uint32_t kind):
-        """AArch64 IRQ (kind 0x80) or FIQ (0x100) entry at the current PC, in C."""
-        return _a64_enter(self._st.uc, kind)
-
     def sys_read(self, int op0, int op1, int crn, int crm, int op2):
         """Read an AArch64 system register by encoding (MRS view)."""
         cdef uc_arm64_cp_reg r

@@ -362,7 +362,5 @@ cdef class Fabric:
         if cpu == self.fast_cpu and self.fast_input != NULL:
             self.fast_input(self.fast_ctx, line, level, self.now(-1))
             return 0
-        if self.fast_input != NULL:
-            self.fast_broken = 1  # another core's input changed: back to the machine
-        self.machine.set_cpu_input(cpu, line, level)
+        self.machine.set_cpu_input(cpu, line, level)  # wakes it (and ends a fast run) if due
         return 0

@@ -207,10 +207,32 @@ cdef class GICInput(IrqSink):
         return f"<GICInput {self.gic.name} {who}irq {self.irq}>"
 
 
+#: the register maps as data, ``(offset, name, width, count)``, as the reference declares
+#: them (bit and byte registers one byte wide; tests compare them with its REGS)
+GICD_MAP = (
+    (GICD_CTLR, "GICD_CTLR", 4, 1), (GICD_TYPER, "GICD_TYPER", 4, 1),
+    (GICD_IIDR, "GICD_IIDR", 4, 1), (GICD_IGROUPR, "GICD_IGROUPRn", 1, 128),
+    (GICD_ISENABLER, "GICD_ISENABLERn", 1, 128), (GICD_ICENABLER, "GICD_ICENABLERn", 1, 128),
+    (GICD_ISPENDR, "GICD_ISPENDRn", 1, 128), (GICD_ICPENDR, "GICD_ICPENDRn", 1, 128),
+    (GICD_ISACTIVER, "GICD_ISACTIVERn", 1, 128), (GICD_ICACTIVER, "GICD_ICACTIVERn", 1, 128),
+    (GICD_IPRIORITYR, "GICD_IPRIORITYRn", 1, 1020), (GICD_ITARGETSR, "GICD_ITARGETSRn", 1, 1020),
+    (GICD_ICFGR, "GICD_ICFGRn", 1, 256), (GICD_SGIR, "GICD_SGIR", 4, 1),
+    (GICD_CPENDSGIR, "GICD_CPENDSGIRn", 1, 16), (GICD_SPENDSGIR, "GICD_SPENDSGIRn", 1, 16),
+    (GICD_PIDR4, "GICD_IDn", 4, 12),
+)
+GICC_MAP = (
+    (GICC_CTLR, "GICC_CTLR", 4, 1), (GICC_PMR, "GICC_PMR", 4, 1), (GICC_BPR, "GICC_BPR", 4, 1),
+    (GICC_IAR, "GICC_IAR", 4, 1), (GICC_EOIR, "GICC_EOIR", 4, 1), (GICC_RPR, "GICC_RPR", 4, 1),
+    (GICC_HPPIR, "GICC_HPPIR", 4, 1), (GICC_ABPR, "GICC_ABPR", 4, 1),
+    (GICC_IIDR, "GICC_IIDR", 4, 1),
+)
+
+
 cdef class GICDistributor(NativeDevice):
     """GICD_* registers (4 KiB), state in the GICv2 object."""
 
     SIZE = 0x1000
+    REGISTERS = GICD_MAP
 
     def __init__(self, GICv2 gic, uint64_t base, str name):
         NativeDevice.__init__(self, gic.fabric, base, name)
@@ -230,6 +252,7 @@ cdef class GICCPUInterface(NativeDevice):
     """GICC_* registers, banked by the accessing CPU; state in the GICv2 object."""
 
     SIZE = 0x100
+    REGISTERS = GICC_MAP
 
     def __init__(self, GICv2 gic, uint64_t base, str name):
         NativeDevice.__init__(self, gic.fabric, base, name)

@@ -351,10 +351,6 @@ cdef class A9PrivateTimer(_A9Regs):
             self.load[c] = self.count[c] = self.control[c] = self.status[c] = 0
             self.update_irq(c)
 
-    def counter_of(self, int cpu, uint64_t now):
-        """CPU ``cpu``'s Counter at simulated time ``now`` (for tests and views)."""
-        return self.counter(cpu, now)
-
 
 # Global timer registers, in table order
 DEF GT_COUNTER_LO = 0

@@ -262,7 +262,7 @@ class AArch64(Arch):
         return (1, 0)
 
     def native_entry(self) -> tuple[str, tuple[int, ...], int, dict[int, tuple]] | None:
-        """IRQ and FIQ entry to EL1 in C (``Core.a64_enter``: ``take_exception``'s rules),
+        """IRQ and FIQ entry to EL1 in C (the engine's ``_a64_enter``: ``take_exception``'s rules),
         FIQ first; WFI ends on any interrupt (``wakes``)."""
         return "aarch64", self.interrupt_order(), 0xF, {0: (KIND_IRQ,), 1: (KIND_FIQ,)}
 
