@@ -69,3 +69,64 @@ def test_new_action_resets_counters_and_reenables_shared_line():
     assert desc.istate & IRQS_SPURIOUS_DISABLED
     k.request_irq(irq, lambda i, d: IRQ_HANDLED, IRQF_SHARED, "b", 2)
     assert not desc.istate & IRQS_SPURIOUS_DISABLED and desc.depth == 0
+
+
+def _spurious_disabled(flags: int, nactions: int = 1):
+    """A line in the state note_interrupt leaves after "nobody cared" (the storm itself
+    is tested above); its handlers now say IRQ_HANDLED and record their dev_id."""
+    from irqemu.kernel.genirq.types import UPCALLS
+
+    k = make_kernel()
+    irq = new_line(k, RecChip(), handle_fasteoi_irq)
+    calls: list[int] = []
+
+    def h(i, d):
+        calls.append(d)
+        return IRQ_HANDLED
+
+    for n in range(nactions):
+        k.request_irq(irq, h, flags, f"dev{n}", n)
+    desc = desc_of(k, irq)
+    with k.on_cpu(0):
+        desc.istate |= IRQS_SPURIOUS_DISABLED
+        desc.depth += 1
+        UPCALLS.irq_disable(desc)
+    k.spurious_poll_armed = 10
+    return k, desc, calls
+
+
+def test_poll_spurious_irqs_polls_a_shared_line():
+    from irqemu.kernel.genirq.spurious import poll_spurious_irqs
+    from irqemu.kernel.genirq.types import IRQF_SHARED, IRQS_POLL_INPROGRESS
+
+    k, desc, calls = _spurious_disabled(IRQF_SHARED, nactions=2)
+    with k.on_cpu(0):
+        poll_spurious_irqs(k)
+    assert calls == [0, 1]  # every action of the line, once, in order
+    assert not desc.istate & IRQS_POLL_INPROGRESS and not desc.irqd_irq_inprogress()
+    assert k.spurious_poll_armed is None
+
+
+def test_poll_spurious_irqs_skips_non_shared_and_timer_lines():
+    # 4.6 try_one_irq: !(action->flags & IRQF_SHARED) || (action->flags & __IRQF_TIMER)
+    from irqemu.kernel.genirq.spurious import poll_spurious_irqs, try_one_irq
+    from irqemu.kernel.genirq.types import __IRQF_TIMER, IRQF_SHARED
+
+    for flags in (0, IRQF_SHARED | __IRQF_TIMER):
+        k, desc, calls = _spurious_disabled(flags)
+        with k.on_cpu(0):
+            poll_spurious_irqs(k)
+            assert not try_one_irq(desc, True)
+        assert calls == []
+
+
+def test_try_one_irq_leaves_a_disabled_line_alone_unless_forced():
+    from irqemu.kernel.genirq.spurious import try_one_irq
+    from irqemu.kernel.genirq.types import IRQF_SHARED
+
+    k, desc, calls = _spurious_disabled(IRQF_SHARED)
+    with k.on_cpu(0):
+        assert not try_one_irq(desc, False)
+        assert calls == []
+        assert try_one_irq(desc, True)
+    assert calls == [0]

@@ -1,7 +1,8 @@
 """Tracepoints with Linux's names and fields, recorded and printed as ftrace does.
 
 Events (include/trace/events/irq.h, sched.h):
-irq_handler_entry "irq=%d name=%s"; irq_handler_exit "irq=%d ret=%s";
+irq_handler_entry "irq=%d name=%s"; irq_handler_exit "irq=%d ret=%s" (``ret ?
+"handled" : "unhandled"``: IRQ_WAKE_THREAD prints as handled);
 softirq_raise / softirq_entry / softirq_exit "vec=%u [action=%s]";
 sched_switch "prev_comm=%s prev_pid=%d prev_prio=%d prev_state=%s ==> next_comm=%s
 next_pid=%d next_prio=%d"; sched_wakeup "comm=%s pid=%d prio=%d target_cpu=%03d".
@@ -90,7 +91,9 @@ class Tracer:
             irq, action = args[0], args[1]
             return {"irq": irq, "name": getattr(action, "name", str(action))}
         if name == "irq_handler_exit":
-            return {"irq": args[0], "ret": int(args[2]) & 1 if len(args) > 2 else 0}
+            # TP_fast_assign keeps the irqreturn_t as is; TP_printk prints
+            # ret ? "handled" : "unhandled", so IRQ_WAKE_THREAD shows as handled
+            return {"irq": args[0], "ret": int(args[2]) if len(args) > 2 else 0}
         if name.startswith("softirq_"):
             vec = int(args[0])
             names = getattr(k.softirq, "names", ())

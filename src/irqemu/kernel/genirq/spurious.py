@@ -4,7 +4,8 @@ A line that goes unhandled 99,901 or more times in a window of 100,000
 interrupts is reported ("irq N: nobody cared") and disabled. irqfixup /
 irqpoll (misrouted-irq search) are not modelled; the poll timer is recorded
 (``kernel.spurious_poll_armed``) and :func:`poll_spurious_irqs` can be run by
-whoever owns timers.
+whoever owns timers; as 4.6's ``try_one_irq`` it polls only shared lines that are
+not timers (a lone handler that returned IRQ_NONE would only say so again).
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from typing import TYPE_CHECKING
 
 from irqemu.kernel.context import kfunc
 from irqemu.kernel.genirq.types import (
+    __IRQF_TIMER,
     IRQ_HANDLED,
     IRQ_IS_POLLED,
+    IRQ_NESTED_THREAD,
     IRQ_NONE,
+    IRQ_PER_CPU,
     IRQ_WAKE_THREAD,
+    IRQD_IRQ_INPROGRESS,
+    IRQF_SHARED,
+    IRQS_PENDING,
     IRQS_POLL_INPROGRESS,
     IRQS_SPURIOUS_DISABLED,
     UPCALLS,
@@ -107,19 +114,66 @@ def note_interrupt(desc: IrqDesc, action_ret: int) -> None:
     desc.irqs_unhandled = 0
 
 
+def _polled_out(desc: IrqDesc) -> bool:
+    """PER_CPU, nested-thread and IRQ_IS_POLLED lines are never polled."""
+    return desc.settings_has(IRQ_PER_CPU) or desc.settings_has(IRQ_NESTED_THREAD) \
+        or desc.settings_has(IRQ_IS_POLLED)
+
+
+@kfunc("handle_irq_event")
+def _poll_irq_event(desc: IrqDesc) -> int:
+    """handle_irq_event as try_one_irq calls it: PENDING cleared, INPROGRESS around
+    the actions (handle.c imports this module, so the body is repeated here)."""
+    desc.istate &= ~IRQS_PENDING
+    desc.irq_data.irqd_set(IRQD_IRQ_INPROGRESS)
+    try:
+        return UPCALLS.handle_irq_event_percpu(desc)
+    finally:
+        desc.irq_data.irqd_clear(IRQD_IRQ_INPROGRESS)
+
+
+@kfunc()
+def try_one_irq(desc: IrqDesc, force: bool) -> bool:
+    """Run a line's handlers once from the poller: only a line whose first action
+    is IRQF_SHARED and not __IRQF_TIMER (all actions agree on IRQF_SHARED), and a
+    disabled one only when ``force``; True when some handler said IRQ_HANDLED."""
+    k = desc.kernel
+    k.fentry(..., desc)
+    if _polled_out(desc):
+        return False
+    if desc.irqd_irq_disabled() and not force:
+        return False
+    action = desc.action
+    if action is None or not action.flags & IRQF_SHARED or action.flags & __IRQF_TIMER:
+        return False
+    if desc.irqd_irq_inprogress():
+        desc.istate |= IRQS_PENDING  # running elsewhere: let that CPU look again
+        return False
+    handled = False
+    desc.istate |= IRQS_POLL_INPROGRESS
+    try:
+        while True:
+            if _poll_irq_event(desc) == IRQ_HANDLED:
+                handled = True
+            if not desc.istate & IRQS_PENDING or not desc.actions:
+                break
+    finally:
+        desc.istate &= ~IRQS_POLL_INPROGRESS
+    return handled
+
+
 @kfunc()
 def poll_spurious_irqs(kernel: Kernel) -> None:
-    """The poll timer: run the handlers of every spurious-disabled line once."""
+    """The poll timer: try_one_irq(desc, force=true) on every spurious-disabled line
+    (irq 0 is skipped, as for_each_irq_desc's caller does), interrupts off around each."""
     for irq in sorted(kernel.irq_descs):
         desc = kernel.irq_descs[irq]
-        if not desc.istate & IRQS_SPURIOUS_DISABLED or not desc.actions:
+        if not irq or not desc.istate & IRQS_SPURIOUS_DISABLED:
             continue
-        desc.istate |= IRQS_POLL_INPROGRESS
         ops = kernel.ops
         was = ops.irqs_disabled()
         ops.local_irq_disable()
-        UPCALLS.handle_irq_event_percpu(desc)
+        try_one_irq(desc, True)
         if not was:
             ops.local_irq_enable()
-        desc.istate &= ~IRQS_POLL_INPROGRESS
     kernel.spurious_poll_armed = None
