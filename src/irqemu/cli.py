@@ -96,12 +96,17 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
     }
 
 
+def _idle_insn(r: dict[str, Any]) -> str:
+    """The instruction an idle core waits in: hlt on the pc, WFI on the ARM boards."""
+    return "hlt" if r["board"] == "pc" else "WFI"
+
+
 def _print_summary(r: dict[str, Any]) -> None:
     out = sys.stdout
     if r["uart"] and not r["uart"].endswith("\n"):
         out.write("\n")
     how = {"exit": f"firmware exited with code {r['exit_code']}",
-           "idle": "idle: every core waits in WFI with nothing left to wake it",
+           "idle": f"idle: every core waits in {_idle_insn(r)} with nothing left to wake it",
            "time-limit": "stopped at the simulated-time limit"}.get(r["stop_reason"],
                                                                    r["stop_reason"])
     out.write(f"--- irqemu: {how}\n")
@@ -110,7 +115,7 @@ def _print_summary(r: dict[str, Any]) -> None:
     for i, (cyc, ins) in enumerate(zip(r["cycles"], r["instructions"], strict=True)):
         if cyc or ins:
             out.write(f"cpu{i}            {cyc:,} cycles (modelled), {ins:,} instructions, "
-                      f"{r['idle_cycles'][i]:,} idle cycles in WFI\n")
+                      f"{r['idle_cycles'][i]:,} idle cycles in {_idle_insn(r)}\n")
     if r["irqs"]:
         out.write("interrupts      line: taken per CPU\n")
         for line, counts in r["irqs"].items():

@@ -60,3 +60,15 @@ def test_hwlat_engines_agree() -> None:
     a.pop("engine")
     b.pop("engine")
     assert a == b
+
+
+def test_hwlat_table_names_the_trace_line_of_each_sample() -> None:
+    # trace_hwlat's seqnum counts only samples over threshold; the table shows which
+    # trace line (#seqnum) each sample produced, so the two numberings can be read together
+    text, facts = smi_hwlat.run()
+    rows = facts["samples"]
+    assert [r["seqnum"] for r in rows if r["reported"]] == [p[0] for p in facts["printed"]]
+    assert any(not r["reported"] for r in rows), "some sample saw no SMI"
+    for i, r in enumerate(rows):
+        line = next(ln for ln in text.splitlines() if ln.split()[:1] == [str(i + 1)])
+        assert line.split()[1] == ("-" if r["seqnum"] is None else f"#{r['seqnum']}")

@@ -47,13 +47,16 @@ def run(*, engine: str = "native", smi_us: int = 50, period_us: int = 1000,
     cyc_per_us = hz // 10**6
     thresh = thresh_us * cyc_per_us
     rows = []
+    seqnum = 0
     for start, end, inner, outer in samples:
         hits = [r for r in smi.records if not r.halted and start <= r.tsc_before <= end]
+        reported = max(inner, outer) > thresh
+        seqnum += reported  # trace_hwlat numbers only the samples over threshold
         rows.append({
             "start": start, "end": end, "inner": inner, "outer": outer,
             "inner_us": inner // cyc_per_us, "outer_us": outer // cyc_per_us,
             "smis": len(hits), "stolen": sum(r.stolen_cycles for r in hits),
-            "reported": max(inner, outer) > thresh,
+            "reported": reported, "seqnum": seqnum if reported else None,
         })
     printed = re.findall(r"#(\d+)\s+inner/outer\(us\):\s+(\d+)/(\d+)\s+ts:(\d+)\.(\d{9})", out)
     in_sample = sum(r["smis"] for r in rows)
@@ -80,11 +83,15 @@ def run(*, engine: str = "native", smi_us: int = 50, period_us: int = 1000,
         "$ console (as /sys/kernel/tracing/trace with the hwlat tracer)",
         out.rstrip("\n"),
         "",
-        "sample  start(us)  inner(us) outer(us)  SMIs in it  stolen(us)",
+        "Every sample the detector took; trace_hwlat numbers only those over the threshold",
+        "(its #seqnum), shown here beside the sample they came from:",
+        "sample  trace  start(us)  inner(us) outer(us)  SMIs in it  stolen(us)",
     ]
     for i, r in enumerate(rows):
-        lines.append(f"{i + 1:>6} {r['start'] / cyc_per_us:>10.1f} {r['inner_us']:>10} "
-                     f"{r['outer_us']:>9} {r['smis']:>11} {r['stolen'] // cyc_per_us:>11}")
+        seq = "-" if r["seqnum"] is None else f"#{r['seqnum']}"
+        lines.append(f"{i + 1:>6} {seq:>6} {r['start'] / cyc_per_us:>10.1f} "
+                     f"{r['inner_us']:>10} {r['outer_us']:>9} {r['smis']:>11} "
+                     f"{r['stolen'] // cyc_per_us:>11}")
     lines += [
         "",
         f"{facts['smis_injected']} SMIs stole {facts['stolen_us_total']} us; "
@@ -114,7 +121,9 @@ def check(facts: dict[str, Any]) -> list[str]:
                                 f"{smi_us} us SMI")
         elif r["reported"]:
             problems.append(f"sample {i + 1}: a {gap_us} us gap with no SMI to explain it")
-    if len(facts["printed"]) != sum(r["reported"] for r in facts["samples"]):
+    over = [(r["seqnum"], r["inner_us"], r["outer_us"]) for r in facts["samples"]
+            if r["reported"]]
+    if [tuple(p) for p in facts["printed"]] != over:
         problems.append("printed hwlat lines do not match the samples over threshold")
     if facts["interrupts"].get("NMI"):
         problems.append("an NMI was taken: it could explain a gap")
