@@ -19,6 +19,7 @@ import bisect
 from typing import Any
 
 from irqemu.arch.x86_64 import X86_64
+from irqemu.devices.e1000e import attach_pc as attach_e1000e
 from irqemu.devices.ioapic import IOAPIC, IOAPIC_BASE
 from irqemu.devices.lapic import APIC_BUS_HZ, LAPIC_BASE, LocalAPICs
 from irqemu.devices.uart16550 import COM1_IRQ, COM1_PORT, UART16550
@@ -114,4 +115,6 @@ def build(*, engine: str = "native", fabric: str | None = None,
 
     m.irq_controller = lapics
     m.irq_line_names = lapics.names
+    # an Intel 82574L (e1000e) at QEMU's usual BAR0, MSI to the LAPICs or INTA on pin 17
+    attach_e1000e(m, lapics, ioapic)
     return m

@@ -13,8 +13,8 @@ from irqemu.scenarios.base import Scenario
 
 #: every scenario, in the talk's order
 NAMES: tuple[str, ...] = ("shared-irq", "ipi", "two-paths", "softirq-current",
-                          "softirq-starvation", "napi-storm", "gpc-wake", "fiq-debugger",
-                          "nmi", "smi-hwlat")
+                          "softirq-starvation", "napi-storm", "e1000e-storm", "gpc-wake",
+                          "fiq-debugger", "nmi", "smi-hwlat")
 
 
 def get(name: str) -> Scenario:
