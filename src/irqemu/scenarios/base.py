@@ -186,8 +186,34 @@ class Scenario:
 NO_KERNEL = "it runs bare-metal firmware on emulated hardware, no kernel model"
 #: the reason model-level scenarios give for --engine
 NO_CORES = "it runs the kernel model alone, with no emulated cores to run an engine"
+#: why the scenarios whose kthreads run on the cores take only --arch arm
+ARM_ONLY = ("its kthreads run as tasks on the cores, which irqemu does on the i.MX6Q's "
+            "Cortex-A9s (ARMv7) only so far, and --model-only's board is an i.MX6Q GIC")
 
 
-__all__ = ["MAX_DURATION_MS", "MAX_RATE", "NO_CORES", "NO_KERNEL", "KernelRun", "Observe",
-           "Observer", "OptionError", "Options", "Scenario", "ScenarioResult",
-           "check_range", "flag", "observe_or_none"]
+def no_engine_with_model_only(name: str) -> Callable[[Options, Mapping[str, Any]], None]:
+    """A ``validate`` refusing ``--engine`` together with ``--model-only``."""
+    def validate(opts: Options, given: Mapping[str, Any]) -> None:
+        if opts.model_only and "engine" in given:
+            raise OptionError(f"scenario {name} does not take --engine with --model-only: "
+                              f"{NO_CORES}")
+    return validate
+
+
+def irq_thread_comm(kernel: Kernel, irq: int) -> str | None:
+    """The comm of ``irq``'s (first) irq thread as ps shows it: ``irq/<irq>-<action
+    name>`` cut to 15 characters (TASK_COMM_LEN), or None if it has none."""
+    mine = sorted(t.comm for t in kernel.irq_threads() if t.comm.startswith(f"irq/{irq}-"))
+    return mine[0] if mine else None
+
+
+def mode_line(model_only: bool) -> str:
+    """The line a scenario prints when it ran the kernel model alone."""
+    return ("Model only (--model-only): the kernel model on model CPUs, no emulated cores, "
+            "no guest code." if model_only else "")
+
+
+__all__ = ["ARM_ONLY", "MAX_DURATION_MS", "MAX_RATE", "NO_CORES", "NO_KERNEL", "KernelRun",
+           "Observe", "Observer", "OptionError", "Options", "Scenario", "ScenarioResult",
+           "check_range", "flag", "irq_thread_comm", "mode_line", "no_engine_with_model_only",
+           "observe_or_none"]

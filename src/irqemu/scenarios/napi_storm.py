@@ -16,31 +16,36 @@ through the modelled kernel of the chosen flavour.
   which fewer than half as many interrupts as frames are taken (NAPI polling
   carries the load; below it each frame is an interrupt).
 
-Model notes: kernel threads (irq threads, ksoftirqd) run through the kernel
-model's default runner, right after the hard IRQ that woke them, inside the host
-call; the FEC's DMA keeps filling the ring meanwhile (the driver lets the machine's
-due events fire before each descriptor read), so a busy CPU sees frames arrive.
+All four CPUs are online, each with its twd tick; the FEC's interrupt goes to
+CPU0. The hard IRQs are exceptions the cores take; the irq threads and ksoftirqd
+are tasks on the cores (:mod:`irqemu.scenarios._oncore`), preempted between
+slices of their work. The FEC's DMA keeps filling the ring while model code runs
+(the driver lets the machine's due events fire before each descriptor read), so
+a busy CPU sees frames arrive.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel import Kernel
-from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
-from irqemu.kernel.genirq.types import IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.drivers.fec import FecEnetPrivate
 from irqemu.kernel.napi import napi_layer, proc_softnet_stat
-from irqemu.scenarios.base import Observe, OptionError, Options, Scenario, observe_or_none
+from irqemu.scenarios.base import Observe, OptionError, Options, Scenario, irq_thread_comm
 from irqemu.trace.kprobes import Kprobe
 from irqemu.trace.stackcount import StackCount
+
+if TYPE_CHECKING:
+    from irqemu.scenarios._oncore import OnCore
 
 FEC_SPI = 118
 RECEIVE_FN = "napi_gro_receive"
 KSOFT = "__raise_softirq_irqoff_ksoft"
 COMPLETE = "napi_complete_done"
 PS_PER_MS = 10**9
+CPUS = 4  #: the i.MX6Q's four Cortex-A9s, all online (the FEC interrupt goes to CPU0)
 START_PS = 200 * 10**6  #: the traffic starts 200 us into the run (the FEC is open by then)
 
 ORIGINS = ("irq_exit", "irq thread", "ksoftirqd", "other")
@@ -81,37 +86,21 @@ class _Run:
     result: Any
     snap: dict[str, int]
     hz: int
+    oc: OnCore
 
 
 def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
                engine: str, frame_size: int, drain_ms: float, seed: int,
                observe: Observe | None = None, label: str = "") -> _Run:
-    """Boot kernel.elf on an imx6q with the FEC driver; play ``phases`` of
-    (frames per second, milliseconds) back to back; snapshot the probes when the
-    last phase starts."""
-    from irqemu.boards import build_board
-    from irqemu.bundled import bundled_firmware
+    """Boot kernel.elf on an imx6q (all four CPUs, the scheduler on the cores) with
+    the FEC driver; play ``phases`` of (frames per second, milliseconds) back to
+    back; snapshot the probes when the last phase starts."""
     from irqemu.devices.traffic import ConstantRate, TrafficGenerator
-    from irqemu.kernel.drivers.irq_gic import gic_of_init
-    from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
+    from irqemu.scenarios._oncore import boot
 
-    m = build_board("imx6q", engine=engine)
-    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
-    k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
-    observe_or_none(observe, k, label)
-    fec = m.devices["fec"]
-    state: dict[str, Any] = {}
-
-    def start(plat: KernelPlatform) -> None:
-        gic = gic_of_init(k, plat.io, init_all_cpus=False)
-        gic.gic_cpu_init()
-        irq = gic.map_spi(FEC_SPI, IRQ_TYPE_LEVEL_HIGH)
-        fep = fec_probe(k, plat.io, plat.mem, irq)
-        fec_enet_open(fep)
-        state["irq"], state["fep"] = irq, fep
-
-    KernelPlatform(m, k, on_start=start)
-    napi_layer(k)
+    oc = boot(flavour, version=version, engine=engine, cpus=CPUS, fec=True, observe=observe,
+              label=label)
+    k, m, fec = oc.kernel, oc.machine, oc.fec
     stacks = StackCount(k, RECEIVE_FN).attach()
     ksoft = Kprobe(k, KSOFT).register()
     complete = Kprobe(k, COMPLETE).register()
@@ -130,14 +119,13 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
 
     def take_snapshot() -> None:
         snap.update(ksoft=ksoft.hits, complete=complete.hits, receives=stacks.total(),
-                    irqs=_kstat(k, state.get("irq", 0)))
+                    irqs=_kstat(k, oc.fec_irq))
 
     m.schedule(storm_at, take_snapshot, "storm-start")
-    result = m.run(max_time_ps=t + int(drain_ms * PS_PER_MS))
-    if "fep" not in state:
-        raise RuntimeError("kernel.elf never reached kernel_start: the FEC was not probed")
-    return _Run(k, state["fep"], fec, state["irq"], stacks, ksoft, complete, gens, result,
-                snap, int(m.cpus[0].clock.hz))
+    result = oc.run(t + int(drain_ms * PS_PER_MS))
+    assert oc.fep is not None
+    return _Run(k, oc.fep, fec, oc.fec_irq, stacks, ksoft, complete, gens, result,
+                snap, oc.cpu_hz, oc)
 
 
 def _kstat(k: Kernel, irq: int) -> int:
@@ -145,16 +133,8 @@ def _kstat(k: Kernel, irq: int) -> int:
     return sum(desc.kstat_irqs) if desc is not None else 0
 
 
-def _clean(stacks: StackCount) -> Counter[tuple[str, ...]]:
-    """The counted stacks cut after ``ret_from_fork``: the model's default runner runs
-    woken kthreads from inside the hard IRQ's host call, frames a real kthread
-    stack does not have."""
-    out: Counter[tuple[str, ...]] = Counter()
-    for stack, n in stacks.counts.items():
-        if "ret_from_fork" in stack:
-            stack = stack[: stack.index("ret_from_fork") + 1]
-        out[stack] += n
-    return out
+def _counts(stacks: StackCount) -> Counter[tuple[str, ...]]:
+    return Counter(stacks.counts)
 
 
 def _origins(counts: Counter[tuple[str, ...]]) -> dict[str, int]:
@@ -184,14 +164,16 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
                    observe=observe)
     k, fep, fec = r.kernel, r.fep, r.fec
     snap = r.snap
-    counts = _clean(r.stacks)
+    counts = _counts(r.stacks)
     by_origin = _origins(counts)
     top = counts.most_common(1)[0][0] if counts else ()
     want = EXPECTED_ORIGIN[flavour]
     usual = next((st for st, _n in counts.most_common() if origin(st) == want), ())
     sd = napi_layer(k).softnet[0]
+    thread = irq_thread_comm(k, r.irq)
     facts: dict[str, Any] = {
-        "flavour": flavour, "version": version, "engine": engine, "irq": r.irq,
+        "mode": "cores", "flavour": flavour, "version": version, "engine": engine,
+        "irq": r.irq, "irq_thread": thread,
         "rate": rate, "duration_ms": duration_ms, "calm_rate": calm_rate, "calm_ms": calm_ms,
         "offered": fec.rx_offered, "delivered": fep.stats.rx_packets,
         "dropped": fec.rx_dropped, "interrupts": _kstat(k, r.irq),
@@ -206,12 +188,13 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
         "stacks": [[list(st), n] for st, n in counts.most_common()],
         "cpu_hz": r.hz,
         "time_squeeze": sd.time_squeeze, "softnet_stat": proc_softnet_stat(k),
-        "sim_time_ps": r.result.sim_time_ps,
+        "sim_time_ps": r.result.sim_time_ps, "cores": r.oc.facts(),
     }
     text = "\n".join([
         f"Kernel: {k.config.release} ({flavour}) on an emulated i.MX6Q at "
         f"{r.hz / 1e6:.0f} MHz ({engine} engine); "
         f"FEC {fec.name} IRQ {r.irq} \"2188000.ethernet\"",
+        r.oc.describe(),
         f"Traffic: {frame_size}-byte frames, {calm_rate:,.0f}/s for {calm_ms} ms, then "
         f"{rate:,.0f}/s for {duration_ms} ms",
         "",
@@ -232,12 +215,13 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
         "$ cat /proc/net/softnet_stat",
         facts["softnet_stat"].rstrip("\n"),
         "",
-        explain(flavour),
+        explain(flavour, thread or ""),
     ]) + "\n"
     return text, facts
 
 
-def explain(flavour: str) -> str:
+def explain(flavour: str, thread: str = "irq/N-2188000.") -> str:
+    """What the run shows; ``thread``: the FEC's irq thread (threadirqs and rt)."""
     common = ("fec_enet_interrupt masks RXF (EIMR = FEC_NAPI_IMASK) and schedules NAPI; "
               "fec_enet_rx_napi unmasks only when a poll used less than its weight of 64. "
               "While frames keep coming the interrupt stays masked and NET_RX is raised "
@@ -246,11 +230,11 @@ def explain(flavour: str) -> str:
         how = ("Mainline: NET_RX runs at irq_exit (__do_softirq); after 10 restarts or a "
                "jiffy of work __do_softirq wakes ksoftirqd, which takes over in a storm.")
     elif flavour == "threadirqs":
-        how = ("threadirqs: the handler runs in irq/150-2188000; NET_RX runs when that "
+        how = (f"threadirqs: the handler runs in {thread}; NET_RX runs when that "
                "thread re-enables BHs (irq_forced_thread_fn -> __local_bh_enable_ip -> "
                "do_softirq); after 10 restarts ksoftirqd takes over.")
     else:
-        how = ("RT: the handler runs in irq/150-2188000; NET_RX is that thread's own "
+        how = (f"RT: the handler runs in {thread}; NET_RX is that thread's own "
                "softirq (__local_bh_enable -> do_current_softirqs). Leftover work is "
                "handed to ksoftirqd with __raise_softirq_irqoff_ksoft: its hits appear "
                "only once the storm starts.")
@@ -271,7 +255,7 @@ def sweep(flavour: str = "mainline", rates: list[float] | tuple[float, ...] = (
         per_s = 1000.0 / duration_ms
         irqs = _kstat(r.kernel, r.irq)
         delivered = r.fep.stats.rx_packets
-        o = _origins(_clean(r.stacks))
+        o = _origins(_counts(r.stacks))
         rows.append({
             "rate": rate, "offered": r.fec.rx_offered * per_s,
             "delivered": delivered * per_s, "dropped": r.fec.rx_dropped * per_s,
@@ -279,17 +263,23 @@ def sweep(flavour: str = "mainline", rates: list[float] | tuple[float, ...] = (
             "irqs_per_frame": irqs / delivered if delivered else 0.0,
             "frames_per_poll": delivered / r.fep.stats.polls if r.fep.stats.polls else 0.0,
             "ksoftirqd_share": o["ksoftirqd"] / max(1, sum(o.values())),
+            "hard_irqs": r.oc.hard_irqs(), "context_switches": r.oc.runner.switches,
         })
     knee = next((row["rate"] for row in rows if row["delivered"]
                  and row["irqs_per_frame"] < 0.5), None)
     saturation = next((row["rate"] for row in rows if row["dropped"] > 0), None)
-    facts: dict[str, Any] = {"flavour": flavour, "version": version, "engine": engine,
-                             "duration_ms": duration_ms, "rows": rows, "knee": knee,
-                             "saturation": saturation}
+    facts: dict[str, Any] = {"mode": "cores", "flavour": flavour, "version": version,
+                             "engine": engine, "duration_ms": duration_ms, "rows": rows,
+                             "knee": knee, "saturation": saturation,
+                             "cores": {n: sum(row[n] for row in rows)
+                                       for n in ("hard_irqs", "context_switches")}}
     head = (f"{'offered/s':>10} {'delivered/s':>11} {'dropped/s':>10} {'irqs/s':>9} "
             f"{'polls/s':>9} {'irq/frame':>9} {'frames/poll':>11} {'ksoftirqd':>9}")
     lines = [f"NAPI sweep, {flavour} ({version}), {frame_size}-byte frames, "
-             f"{duration_ms} ms per load, per second of simulated time:", head]
+             f"{duration_ms} ms per load, per second of simulated time:",
+             f"On the cores: kernel.elf on an emulated i.MX6Q ({CPUS} CPUs, {engine} engine),"
+             f" one boot per load: {facts['cores']['hard_irqs']} hard IRQs taken, "
+             f"{facts['cores']['context_switches']} context switches in all.", head]
     for row in rows:
         lines.append(f"{row['offered']:>10.0f} {row['delivered']:>11.0f} "
                      f"{row['dropped']:>10.0f} {row['interrupts']:>9.0f} "

@@ -1,7 +1,7 @@
-"""Softirq starvation on PREEMPT_RT, at model level.
+"""Softirq starvation on PREEMPT_RT: a FIFO 50 task against the timer softirq.
 
 A "main event loop" depends on a timer_list timer re-armed every jiffy (HZ=100):
-every expiry is one event. From 0.2 s to 1.7 s a runaway SCHED_FIFO 50 task
+every expiry is one event. From 0.2 s to 2.2 s a runaway SCHED_FIFO 50 task
 ("rt-load") keeps CPU 0 busy. Four kernels:
 
 1. mainline 4.6: TIMER_SOFTIRQ runs at irq_exit of the tick, on top of the RT
@@ -20,37 +20,49 @@ every expiry is one event. From 0.2 s to 1.7 s a runaway SCHED_FIFO 50 task
    timers have their own thread, their priority can be raised without raising
    the network softirqs in ksoftirqd: the events keep coming, except for the
    50 ms in which RT throttling holds back every RT task, ktimersoftd included.
+
+By default each kernel runs on the emulated i.MX6Q (booted with maxcpus=1): the
+tick is CPU 0's private timer interrupt, and rt-load, ksoftirqd/0 and
+ktimersoftd/0 are tasks on the core; a timer_list timer wakes rt-load at 0.2 s.
+``--model-only`` runs the same kernels on one model CPU instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from irqemu.kernel import Kernel
 from irqemu.kernel.context import SCHED_FIFO
-from irqemu.kernel.sched import SimCpuOps, runner_of, spawn, standalone_kernel
+from irqemu.kernel.sched import runner_of, spawn, standalone_kernel
 from irqemu.kernel.softirq import Softirq, kernel_softirq
 from irqemu.kernel.timer import TimerList, Timers
-from irqemu.scenarios.base import NO_CORES, Observe, Options, Scenario, observe_or_none
+from irqemu.scenarios.base import (
+    ARM_ONLY,
+    Observe,
+    Options,
+    Scenario,
+    mode_line,
+    no_engine_with_model_only,
+    observe_or_none,
+)
 
 MS = 10**9
 CASES = ("mainline", "rt-no-ktimersoftd", "rt", "rt-ktimersoftd-fifo60")
+RT_LOAD_SLICE = 200_000  #: cycles of rt-load's work between preemption points (0.25 ms)
 
 
-def run_case(case: str, *, duration_ms: int = 2500, load_from_ms: int = 200,
-             load_to_ms: int = 2200, observe: Observe | None = None) -> dict[str, Any]:
+def _case_kernel(case: str) -> tuple[str, Softirq]:
+    """The flavour and softirq layer of a case."""
     flavour = "mainline" if case == "mainline" else "rt"
-    kts = False if case == "rt-no-ktimersoftd" else None
-    k = standalone_kernel(flavour, 1, softirq=Softirq(ktimersoftd=kts))
-    observe_or_none(observe, k, case)
-    assert isinstance(k.ops, SimCpuOps)
-    r = runner_of(k)
-    timers = Timers(k)
-    timers.start_tick(r)
-    s = kernel_softirq(k)
-    kt = s.ktimersoftd[0]
+    return flavour, Softirq(ktimersoftd=False if case == "rt-no-ktimersoftd" else None)
+
+
+def _setup(case: str, k: Kernel, timers: Timers, events: list[int], load_to_ms: int) -> Any:
+    """ktimersoftd's priority, the event loop's timer and rt-load (not yet woken);
+    returns rt-load. Runs on CPU 0."""
+    kt = kernel_softirq(k).ktimersoftd[0]
     if case == "rt-ktimersoftd-fifo60" and kt is not None:
         kt.policy, kt.rt_priority = SCHED_FIFO, 60  # chrt -f -p 60 <pid of ktimersoftd/0>
-    events: list[int] = []
 
     def event_loop_timer(t: TimerList) -> None:
         events.append(k.ops.now_ps())
@@ -61,13 +73,15 @@ def run_case(case: str, *, duration_ms: int = 2500, load_from_ms: int = 200,
 
     def rt_load() -> Any:
         while k.ops.now_ps() < load_to_ms * MS:
-            yield 200_000  # 0.25 ms of work per slice at 792 MHz
+            yield RT_LOAD_SLICE
 
-    def start_load() -> None:
-        spawn(k, "rt-load", rt_load, policy=SCHED_FIFO, rt_priority=50)
+    return spawn(k, "rt-load", rt_load, policy=SCHED_FIFO, rt_priority=50, wake=False)
 
-    r.at(load_from_ms * MS, 0, start_load, "start rt-load")
-    r.run(duration_ms * MS)
+
+def _facts(case: str, k: Kernel, events: list[int], load_from_ms: int,
+           load_to_ms: int) -> dict[str, Any]:
+    s = kernel_softirq(k)
+    kt = s.ktimersoftd[0]
     during = [t for t in events if load_from_ms * MS <= t < load_to_ms * MS]
     gaps = [b - a for a, b in zip(events, events[1:], strict=False)]
     hz = k.config.hz
@@ -78,13 +92,69 @@ def run_case(case: str, *, duration_ms: int = 2500, load_from_ms: int = 200,
         "throttled": any("RT throttling activated" in m for m in k.dmesg),
         "dmesg": [m for m in k.dmesg if "throttling" in m],
         "timer_daemon": (kt.comm + f" FIFO {kt.rt_priority}") if kt is not None
-        else ("irq_exit" if flavour == "mainline" else "ksoftirqd/0"),
+        else ("irq_exit" if not k.config.preempt_rt else "ksoftirqd/0"),
         "timer_softirqs": s.kstat[0][1],
     }
 
 
-def run(**kw: Any) -> tuple[str, dict[str, Any]]:
-    results = {c: run_case(c, **kw) for c in CASES}
+def run_case(case: str, *, duration_ms: int = 2500, load_from_ms: int = 200,
+             load_to_ms: int = 2200, observe: Observe | None = None) -> dict[str, Any]:
+    """One kernel on one model CPU (``--model-only``)."""
+    flavour, softirq = _case_kernel(case)
+    k = standalone_kernel(flavour, 1, softirq=softirq)
+    observe_or_none(observe, k, case)
+    r = runner_of(k)
+    timers = Timers(k)
+    timers.start_tick(r)
+    events: list[int] = []
+    load = _setup(case, k, timers, events, load_to_ms)
+
+    def start_load() -> None:
+        k.wake_up_process(load)
+
+    r.at(load_from_ms * MS, 0, start_load, "start rt-load")
+    r.run(duration_ms * MS)
+    return _facts(case, k, events, load_from_ms, load_to_ms)
+
+
+def run_case_on_cores(case: str, *, engine: str = "native", duration_ms: int = 2500,
+                      load_from_ms: int = 200, load_to_ms: int = 2200,
+                      observe: Observe | None = None) -> dict[str, Any]:
+    """One kernel on the emulated i.MX6Q (maxcpus=1): the tick is CPU 0's twd
+    interrupt, rt-load a task on the core, woken by a timer_list timer at
+    ``load_from_ms`` (as schedule_timeout's process_timeout wakes a sleeper)."""
+    from irqemu.scenarios._oncore import OnCore, boot
+
+    flavour, softirq = _case_kernel(case)
+    events: list[int] = []
+
+    def start(oc: OnCore) -> None:
+        k = oc.kernel
+        load = _setup(case, k, oc.timers, events, load_to_ms)
+
+        def start_load(t: TimerList) -> None:  # process_timeout
+            k.wake_up_process(load)
+
+        oc.timers.add_timer(load_from_ms * k.config.hz // 1000, start_load, "process_timeout")
+
+    oc = boot(flavour, engine=engine, cpus=1, softirq=softirq, observe=observe, label=case,
+              on_start=start)
+    oc.run(duration_ms * MS)
+    return {**_facts(case, oc.kernel, events, load_from_ms, load_to_ms),
+            "cores": oc.facts()}
+
+
+def run(*, model_only: bool = False, engine: str = "native",
+        **kw: Any) -> tuple[str, dict[str, Any]]:
+    if model_only:
+        results = {c: run_case(c, **kw) for c in CASES}
+        where = mode_line(True)
+    else:
+        results = {c: run_case_on_cores(c, engine=engine, **kw) for c in CASES}
+        cores = [f["cores"] for f in results.values()]
+        where = (f"On the cores: each kernel booted on an emulated i.MX6Q with maxcpus=1 "
+                 f"({engine} engine): {sum(c['hard_irqs'] for c in cores)} hard IRQs taken, "
+                 f"{sum(c['context_switches'] for c in cores)} context switches in all.")
     rows = [f"{'kernel':<24}{'timers run by':<26}{'events in load':>15}{'longest gap':>13}"
             "  throttling"]
     for c, f in results.items():
@@ -92,13 +162,17 @@ def run(**kw: Any) -> tuple[str, dict[str, Any]]:
                     f"{f['during_load']:>7} of {f['expected_during_load']:<5}"
                     f"{f['longest_gap_ms']:>10.0f} ms  {'yes' if f['throttled'] else 'no'}")
     msg = next((f["dmesg"][0] for f in results.values() if f["dmesg"]), "")
+    story = (__doc__ or "").split("Four kernels:\n\n", 1)[1].split("\n\nBy default", 1)[0]
     text = "\n".join([
         "A SCHED_FIFO 50 task keeps CPU 0 busy from 0.2 s to 2.2 s; a timer re-armed",
-        "every jiffy (HZ=100) drives the 'main event loop'.", "",
-        *rows, "", f"dmesg: {msg}", "", __doc__.split("Four kernels:\n\n", 1)[1].rstrip()
-        if __doc__ else "",
+        "every jiffy (HZ=100) drives the 'main event loop'.", where, "",
+        *rows, "", f"dmesg: {msg}", "", story.rstrip(),
     ]) + "\n"
-    return text, results
+    facts: dict[str, Any] = {"mode": "model-only" if model_only else "cores", **results}
+    if not model_only:
+        facts["cores"] = {n: sum(f["cores"][n] for f in results.values())
+                          for n in ("hard_irqs", "context_switches")}
+    return text, facts
 
 
 def check(facts: dict[str, Any]) -> list[str]:
@@ -118,18 +192,19 @@ def check(facts: dict[str, Any]) -> list[str]:
 
 
 def _run(opts: Options, observe: Observe) -> tuple[str, dict[str, Any]]:
-    return run(observe=observe)
+    return run(model_only=opts.model_only, engine=opts.engine, observe=observe)
 
 
 SCENARIO = Scenario(
     "softirq-starvation", "a FIFO 50 task starves timer softirqs: four kernels compared",
     _run, check,
-    honours={"model_only": (True,)},
+    honours={"model_only": None, "engine": None, "arch": ("arm",)},
     why={"kernel": "it compares four fixed kernels: mainline and 4.6-rt without "
                    "ktimersoftd, with it at FIFO 1 and at FIFO 60",
          "version": "its four kernels are 4.6 presets (ktimersoftd is a 4.x-rt thread)",
-         "engine": NO_CORES, "arch": "it runs the kernel model of one ARM CPU only",
+         "arch": ARM_ONLY,
          "": "it plays a fixed load: a FIFO 50 task from 0.2 s to 2.2 s of 2.5 s"},
+    validate=no_engine_with_model_only("softirq-starvation"),
 )
 
 

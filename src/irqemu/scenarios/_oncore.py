@@ -1,0 +1,160 @@
+"""The modelled kernel on the emulated i.MX6Q, its scheduler on the cores.
+
+What the softirq and NAPI scenarios run on by default: ``kernel.elf`` on the
+``imx6q`` board and a :class:`~irqemu.kernel.Kernel` whose scheduler runs on the
+cores (:class:`~irqemu.kernel.platform.CoreRunner`), so every hard IRQ is an
+exception a core takes at its real mask bits, and every kthread (irq threads,
+ksoftirqd, ktimersoftd) and every task a scenario spawns is a register context on
+a core, preempted between slices of its work.
+
+At ``kernel_start`` on CPU0: the GIC (gic_of_init), the tick from each CPU's
+Cortex-A9 private timer at HZ (:mod:`irqemu.kernel.drivers.arm_twd`: PPI 29,
+PERIPHCLK = CPU clock / 2), optionally the FEC (fec_probe, fec_enet_open: GIC
+SPI 118), then the secondaries through the SRC when more than one CPU is online
+(each brings up its GIC interface and its own twd). ``cpus=1`` is a kernel
+booted with ``maxcpus=1``: CPUs 1-3 stay in reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from irqemu.boards import build_board
+from irqemu.boards.imx6q import PTIMER_BASE
+from irqemu.bundled import bundled_firmware
+from irqemu.kernel import Kernel
+from irqemu.kernel.drivers.arm_twd import TWD_PPI, Twd, twd_local_timer_register
+from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
+from irqemu.kernel.drivers.irq_gic import GicChipData, gic_of_init
+from irqemu.kernel.genirq.types import IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.napi import napi_layer
+from irqemu.kernel.platform import CoreRunner, KernelPlatform, MachineCpuOps, scheduler_platform
+from irqemu.kernel.sched import Sched
+from irqemu.kernel.softirq import Softirq
+from irqemu.kernel.timer import Timers, tick_handle_periodic
+from irqemu.machine.machine import Machine, RunResult
+from irqemu.scenarios.base import Observe, observe_or_none
+
+FEC_SPI = 118  #: i.MX6Q ENET: SPI 118 = GIC ID 150, "2188000.ethernet"
+BOARD = "imx6q"
+#: the boards each arch's scenarios run on (where CoreRunner runs tasks on the cores)
+BOARDS = {"arm": BOARD}
+
+
+@dataclass
+class OnCore:
+    """A booted board: the machine, the kernel, what runs it, what was probed."""
+
+    machine: Machine
+    kernel: Kernel
+    platform: KernelPlatform
+    runner: CoreRunner
+    timers: Timers
+    engine: str
+    cpus: int
+    twd: Twd | None = None
+    gic: GicChipData | None = None
+    fep: FecEnetPrivate | None = None
+    fec_irq: int = 0
+    result: RunResult | None = None
+    started: list[int] = field(default_factory=list)  #: CPUs that reached the kernel
+
+    @property
+    def fec(self) -> Any:
+        """The FEC device model (the board's "fec")."""
+        return self.machine.devices["fec"]
+
+    @property
+    def cpu_hz(self) -> int:
+        return int(self.machine.cpus[0].clock.hz)
+
+    def run(self, until_ps: int) -> RunResult:
+        """Run the machine to ``until_ps`` of simulated time."""
+        self.result = self.machine.run(max_time_ps=until_ps)
+        if not self.started:
+            raise RuntimeError(f"kernel.elf never reached kernel_start on {BOARD} "
+                               f"({self.result.stop_reason}: {self.result.message})")
+        return self.result
+
+    def hard_irqs(self) -> int:
+        """IRQ exceptions the cores took."""
+        r = self.result
+        return 0 if r is None else sum(i.get("IRQ", 0) for i in r.interrupts)
+
+    def facts(self) -> dict[str, Any]:
+        """What the cores did: the ``cores`` entry of a scenario's ``--json``."""
+        r = self.result
+        return {
+            "board": BOARD, "engine": self.engine, "cpus_online": len(self.started),
+            "hard_irqs": self.hard_irqs(), "context_switches": self.runner.switches,
+            "hard_irqs_per_cpu": [] if r is None else [i.get("IRQ", 0) for i in r.interrupts],
+            "ticks": [] if self.twd is None else list(self.twd.ticks),
+            "current_checks": dict(self.platform.current_checks),
+            "sim_time_ps": 0 if r is None else r.sim_time_ps,
+        }
+
+    def describe(self) -> str:
+        """One line for a scenario's text: where it ran and what the cores did."""
+        f = self.facts()
+        return (f"On the cores: kernel.elf on an emulated i.MX6Q ({f['cpus_online']} of "
+                f"{self.machine.num_cpus} CPUs online, {self.cpu_hz / 1e6:.0f} MHz, "
+                f"{self.engine} engine): {f['hard_irqs']} hard IRQs taken, "
+                f"{f['context_switches']} context switches.")
+
+
+def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: int = 1,
+         fec: bool = False, softirq: Softirq | None = None,
+         observe: Observe | None = None, label: str = "",
+         on_start: Callable[[OnCore], None] | None = None) -> OnCore:
+    """Build the board and the kernel; the kernel starts when the machine runs.
+
+    ``on_start(oncore)`` runs at ``kernel_start`` on CPU0 after the GIC, the tick
+    and the FEC are up and before the secondaries start (request IRQs, spawn
+    tasks, arm timers there)."""
+    m = build_board(BOARD, engine=engine)
+    if not 1 <= cpus <= m.num_cpus:
+        raise ValueError(f"{BOARD} has {m.num_cpus} CPUs, not {cpus}")
+    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
+    runner = CoreRunner()
+    k = Kernel(flavour, cpus, version=version, ops=MachineCpuOps(m),
+               sched=Sched(backend=runner), softirq=softirq)
+    observe_or_none(observe, k, label)
+    timers = Timers(k)
+    if fec:
+        napi_layer(k)
+    oc: OnCore
+
+    def tick(cpu: int) -> None:
+        tick_handle_periodic(timers, cpu)
+
+    def start(plat: KernelPlatform) -> None:
+        gic = oc.gic = gic_of_init(k, plat.io, init_all_cpus=False)
+        gic.gic_cpu_init()
+        rate = oc.cpu_hz // 2  # PERIPHCLK
+        oc.twd = twd_local_timer_register(k, plat.io, gic.map_ppi(TWD_PPI), PTIMER_BASE,
+                                          rate, tick)
+        oc.twd.twd_timer_setup()
+        oc.started.append(0)
+        if fec:
+            oc.fec_irq = gic.map_spi(FEC_SPI, IRQ_TYPE_LEVEL_HIGH)
+            oc.fep = fec_probe(k, plat.io, plat.mem, oc.fec_irq)
+            fec_enet_open(oc.fep)
+        if on_start is not None:
+            on_start(oc)
+        if cpus > 1:
+            plat.boot_secondaries()
+
+    def secondary(plat: KernelPlatform, cpu: int) -> None:
+        assert oc.gic is not None and oc.twd is not None
+        oc.gic.starting_cpu()
+        oc.twd.twd_timer_setup()
+        oc.started.append(cpu)
+
+    plat = scheduler_platform(m, k, on_start=start, on_secondary=secondary)
+    oc = OnCore(m, k, plat, runner, timers, engine, cpus)
+    return oc
+
+
+__all__ = ["BOARD", "BOARDS", "FEC_SPI", "OnCore", "boot"]
