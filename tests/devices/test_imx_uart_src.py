@@ -22,7 +22,7 @@ UESC, UBRC, UTS = 0x9C, 0xAC, 0xB4
 
 
 def test_uart_reset_values(machine: FakeMachine) -> None:
-    u = ImxUART(machine)
+    u = ImxUART(machine, boot_state=False)
     got = [
         u.mmio_read(0, o, 4) for o in (UCR1, UCR2, UCR3, UCR4, UFCR, USR1, USR2, UESC, UBRC, UTS)
     ]
@@ -31,7 +31,7 @@ def test_uart_reset_values(machine: FakeMachine) -> None:
 
 def test_uart_tx_needs_txen(machine: FakeMachine) -> None:
     sent: list[int] = []
-    u = ImxUART(machine, on_tx=sent.append)
+    u = ImxUART(machine, on_tx=sent.append, boot_state=False)
     u.mmio_write(0, UTXD, 4, ord("x"))
     assert u.output == b""
     u.mmio_write(0, UCR1, 4, 1)  # UARTEN
@@ -61,7 +61,25 @@ def test_uart_software_reset(machine: FakeMachine) -> None:
     u = ImxUART(machine)
     u.mmio_write(0, UCR3, 4, 0x704)
     u.mmio_write(0, UCR2, 4, 0)
+    # the power-on values, not the boot ROM's: UARTEN and TXEN are gone
     assert u.mmio_read(0, UCR3, 4) == 0x700 and u.mmio_read(0, UCR2, 4) == 1
+    assert u.mmio_read(0, UCR1, 4) == 0
+    u.mmio_write(0, UTXD, 4, ord("x"))
+    assert u.output == b""
+
+
+def test_uart_boot_state_is_what_the_boot_rom_leaves(machine: FakeMachine) -> None:
+    # QEMU imx_serial_reset_at_boot: UCR1 = UARTEN, UCR2 = TXEN; the rest as at power-on
+    sent: list[int] = []
+    u = ImxUART(machine, on_tx=sent.append)
+    assert u.mmio_read(0, UCR1, 4) == 1 and u.mmio_read(0, UCR2, 4) == 4
+    assert [u.mmio_read(0, o, 4) for o in (UCR3, UCR4, UFCR)] == [0x700, 0x8000, 0x801]
+    u.mmio_write(0, UTXD, 4, ord("x"))  # no control register written: it prints
+    assert u.output == b"x" and sent == [ord("x")]
+    assert not u.irq.level  # no interrupt enabled by the boot state
+    u.mmio_write(0, UCR2, 4, 0)
+    u.reset()  # a system reset brings the boot state back
+    assert u.mmio_read(0, UCR1, 4) == 1 and u.mmio_read(0, UCR2, 4) == 4
 
 
 def test_src_releases_and_holds_cores(machine: FakeMachine) -> None:

@@ -222,7 +222,7 @@ def test_ioapic_active_low_level_and_unmask_delivers() -> None:
 def test_uart_output_thre_interrupt_and_dlab() -> None:
     m = FakeMachine()
     out: list[int] = []
-    u = UART16550(m, on_tx=out.append)
+    u = UART16550(m, on_tx=out.append, boot_state=False)
     levels: list[bool] = []
     u.irq.connect(levels.append)
     u.mmio_write(0, 3, 1, 0x80)
@@ -243,3 +243,20 @@ def test_uart_output_thre_interrupt_and_dlab() -> None:
     assert u.mmio_read(0, 2, 1) == 0x04 and u.mmio_read(0, 5, 1) & 1
     assert u.mmio_read(0, 0, 1) == ord("x")
     assert u.mmio_read(0, 2, 1) == 0x01
+
+
+def test_uart_boot_state_is_what_qemu_and_seabios_leave() -> None:
+    # QEMU serial_reset: LCR 0, MCR OUT2, divisor 0x0C; SeaBIOS detect_serial leaves IER 0
+    m = FakeMachine()
+    out: list[int] = []
+    u = UART16550(m, on_tx=out.append)
+    assert [u.mmio_read(0, o, 1) for o in (1, 2, 3, 4)] == [0, 0x01, 0, 0x08]
+    u.mmio_write(0, 3, 1, 0x80)
+    assert u.mmio_read(0, 0, 1) == 0x0C and u.mmio_read(0, 1, 1) == 0
+    u.mmio_write(0, 3, 1, 0)
+    u.mmio_write(0, 0, 1, ord("B"))  # no set-up at all: it goes out
+    assert out == [ord("B")]
+    u.mmio_write(0, 1, 1, 0x02)  # ETBEI: OUT2 already set, the IRQ reaches the pin
+    assert u.irq.level
+    cold = UART16550(m, boot_state=False)
+    assert cold.mmio_read(0, 4, 1) == 0 and cold.mmio_read(0, 3, 1) == 0

@@ -3,6 +3,12 @@
 Addresses and interrupt numbers from the i.MX6DQ reference manual and Linux's
 arch/arm/boot/dts/imx6qdl.dtsi; the same firmware boots on QEMU's
 ``sabrelite`` machine. GIC IDs are SPI number + 32.
+
+Boot state (docs/boards.md): CPU 0 starts in Secure SVC at the ELF entry, CPUs
+1-3 wait for the SRC, and UART1 is enabled as the boot ROM leaves it (UCR1.UARTEN,
+UCR2.TXEN; QEMU's imx_serial_reset_at_boot). Clocks: cores at 792 MHz, the A9
+private and global timers at PERIPHCLK = CPU / 2 (396 MHz; QEMU's run at 100 MHz),
+GPT and FEC at IPG 66 MHz.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ them). CPU 0 starts at the ELF entry; the others wait for INIT/SIPI.
 Port I/O: the x86 architecture's IN/OUT hooks call ``machine.io_ports``
 (a ``PortBus``). A write of value v to port 0xF4 ends the run with exit code
 v (QEMU's process would exit with (v << 1) | 1).
+
+Boot state (docs/boards.md): COM1 as QEMU's reset and SeaBIOS leave it (LCR 0,
+MCR.OUT2 set, divisor 0x0C, IER 0). Clocks: the core and TSC at 4 GHz, the
+LAPIC timer's bus at 1 GHz.
 """
 
 from __future__ import annotations

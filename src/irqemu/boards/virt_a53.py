@@ -7,6 +7,10 @@ PPIs 27 (virtual) and 30 (non-secure physical) with QEMU's 62.5 MHz counter,
 so the same firmware boots on ``qemu-system-aarch64 -M virt -cpu cortex-a53``.
 CPU 0 starts at the ELF entry; the others are held until a PSCI CPU_ON
 (``hvc #0``, QEMU virt's PSCI conduit without EL2 firmware).
+
+Boot state (docs/boards.md): nothing runs before the ELF on QEMU's virt with
+``-kernel``, so the PL011 is at its reset values (UARTCR TXE | RXE) and, as in
+QEMU, transmits without UARTEN.
 """
 
 from __future__ import annotations

@@ -5,6 +5,15 @@ chapter); behaviour follows QEMU's hw/char/imx_serial.c: a byte written to
 UTXD goes out only while UCR2.TXEN is set (UCR1.UARTEN is not checked), the
 transmitter is always ready (USR1.TRDY, USR2.TXDC/TXFE, UTS.TXEMPTY), and the
 interrupt line is the QEMU imx_update() combination of status and enable bits.
+
+Boot state: the i.MX boot ROM (and U-Boot after it) leaves the console UART
+enabled, so code it starts can print without touching the control registers.
+QEMU models this in ``imx_serial_reset_at_boot``, its reset of every i.MX UART:
+UCR1 = UARTEN and UCR2 = TXEN over the power-on values. ``boot_state=True``
+(the default) is that state; ``False`` gives the reference manual's power-on
+reset (transmitter off: nothing is printed until the guest sets UCR2.TXEN). A
+software reset (UCR2.SRST written 0) always goes to the power-on values, as
+QEMU's ``imx_serial_reset``: the boot ROM does not run again.
 """
 
 from __future__ import annotations
@@ -24,7 +33,10 @@ USR1_W1C = 0x9DB0  #: PARITYERR RTSD ESCF FRAMERR AGTIM DTRD AIRINT AWAKE
 USR2_RDR, USR2_TXDC, USR2_TXFE = 1 << 0, 1 << 3, 1 << 14
 USR2_W1C = 0xBDD6  #: ADET DTRF IDLE ACST RIDELT IRINT WAKE DCDDELT RTSF BRCD ORE
 UTS_TXEMPTY, UTS_RXEMPTY, UTS_STATUS = 1 << 6, 1 << 5, 0x78
+UCR1_UARTEN = 1 << 0
 RX_FIFO = 32
+#: what the boot chain leaves (QEMU imx_serial_reset_at_boot): register -> value
+BOOT_STATE = {"UCR1": UCR1_UARTEN, "UCR2": UCR2_TXEN}
 
 
 class ImxUART(Device):
@@ -62,15 +74,27 @@ class ImxUART(Device):
         name: str = "uart1",
         *,
         on_tx: Callable[[int], None] | None = None,
+        boot_state: bool = True,
     ) -> None:
         super().__init__(machine, base, name)
         self.irq = IrqLine(f"{name}.irq")
         self.output = bytearray()
         self.on_tx = on_tx
+        self.boot_state = boot_state
         self.rx: deque[int] = deque()
         self._v = self.regs.values
+        self.reset()
 
     def reset(self) -> None:
+        """System reset: power-on values, then the boot chain's (``boot_state``)."""
+        self.soft_reset()
+        if self.boot_state:
+            for reg, value in BOOT_STATE.items():
+                self._v[reg][0] = value
+            self._update()
+
+    def soft_reset(self) -> None:
+        """Power-on register values (QEMU imx_serial_reset), receive FIFO emptied."""
         super().reset()
         self.rx.clear()
         self._update()
@@ -124,7 +148,7 @@ class ImxUART(Device):
 
     def write_UCR2(self, cpu: int, index: int, value: int) -> None:
         if not value & UCR2_SRST:  # SRST=0 requests a software reset; it completes at once
-            self.reset()
+            self.soft_reset()
             value |= UCR2_SRST
         self._write_ctrl("UCR2", value)
 

@@ -6,6 +6,12 @@ at once (UARTCR enables are not checked, as in QEMU), the transmit FIFO is
 never full (UARTFR.TXFE set, BUSY clear), writing UARTDR raises the TX
 interrupt, and the output is ``UARTRIS & UARTIMSC``. Received bytes
 (``receive``) queue in a 16-entry FIFO and raise RXIS.
+
+Boot state: QEMU's ``virt`` starts a bare ELF (``-kernel``) with no firmware
+before it, so the PL011 is as its reset leaves it: UARTCR = 0x0300 (TXE, RXE;
+UARTEN clear), the baud rate and line control unset; QEMU transmits anyway,
+and so does this model, so code that never programs the UART prints on both.
+That reset state is the boot state here; there is nothing more to set.
 """
 
 from __future__ import annotations

@@ -8,6 +8,14 @@ pending again right after each write, as QEMU's hw/char/serial.c without a
 backend delay. The interrupt output reaches the IRQ line only while MCR.OUT2
 is set, as on PC serial ports (Linux's 8250 driver sets it). Loopback is not
 modelled.
+
+Boot state: QEMU's ``serial_reset`` leaves COM1 with LCR = 0, MCR = OUT2, the
+divisor at 0x0C (9600 baud) and IER = 0; SeaBIOS's ``detect_serial`` probes
+IER (writes 0x02, reads it and IIR back) and writes IER = 0 again, so a program
+started after the BIOS finds that state. ``boot_state=True`` (the default) is
+it; ``False`` is the datasheet's master reset (MCR = 0: OUT2 off, the PC's
+IRQ output gated until the guest sets it). Output never depends on either:
+THR writes always go out.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ MCR_OUT2 = 0x08
 LSR_DR, LSR_OE, LSR_THRE, LSR_TEMT = 0x01, 0x02, 0x20, 0x40
 MSR_DEFAULT = 0xB0  #: DCD, DSR, CTS asserted (a connected terminal)
 RX_FIFO = 16
+#: what QEMU's reset and SeaBIOS leave (register -> value; the rest as at master reset)
+BOOT_STATE = {"MCR": MCR_OUT2}
 
 
 class UART16550(Device):
@@ -39,7 +49,7 @@ class UART16550(Device):
         Reg(0, "RBR_THR", width=1, doc="read: receive buffer; write: transmit holding"),
         Reg(1, "IER", width=1, wmask=0x0F),
         Reg(2, "IIR_FCR", width=1, doc="read: interrupt identification; write: FIFO control"),
-        Reg(3, "LCR", width=1, reset=0x03),
+        Reg(3, "LCR", width=1),
         Reg(4, "MCR", width=1, wmask=0x1F),
         Reg(5, "LSR", width=1, access="r"),
         Reg(6, "MSR", width=1, access="r"),
@@ -49,16 +59,22 @@ class UART16550(Device):
     )
 
     def __init__(self, machine: MachineContext, base: int = COM1_PORT, name: str = "com1", *,
-                 on_tx: Callable[[int], None] | None = None) -> None:
+                 on_tx: Callable[[int], None] | None = None, boot_state: bool = True) -> None:
         super().__init__(machine, base, name)
         self.irq = IrqLine(f"{name}.irq")
         self.on_tx = on_tx
+        self.boot_state = boot_state
         self.rx: deque[int] = deque()
         self.thr_pending = False
         self.overrun = False
+        self.reset()
 
     def reset(self) -> None:
+        """Master reset, then what the boot chain leaves (``boot_state``)."""
         super().reset()
+        if self.boot_state:
+            for reg, value in BOOT_STATE.items():
+                self.regs.values[reg][0] = value
         self.rx.clear()
         self.thr_pending = self.overrun = False
         self._update()
