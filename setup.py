@@ -30,7 +30,7 @@ def _unicorn_dirs() -> tuple[str, str, str]:
 
 
 #: the native modules: the engine and the native interrupt fabric (events, devices)
-NATIVE_MODULES = ("fabric", "gic", "mptimer", "gentimer", "engine")
+NATIVE_MODULES = ("fabric", "gic", "mptimer", "gentimer", "lapic", "engine")
 
 
 def _extensions() -> list[Extension]:

@@ -27,3 +27,10 @@ def native_generic_timer() -> type:
     from irqemu._core.gentimer import ArmGenericTimer
 
     return ArmGenericTimer
+
+
+def native_lapic() -> type:
+    """The native local APICs (``irqemu._core.lapic``): the x86 LAPIC window and APIC bus."""
+    from irqemu._core.lapic import LocalAPICs
+
+    return LocalAPICs

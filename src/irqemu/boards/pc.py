@@ -23,6 +23,7 @@ import bisect
 from typing import Any
 
 from irqemu.arch.x86_64 import X86_64
+from irqemu.boards.native import native_lapic
 from irqemu.devices.e1000e import attach_pc as attach_e1000e
 from irqemu.devices.ioapic import IOAPIC, IOAPIC_BASE
 from irqemu.devices.lapic import APIC_BUS_HZ, LAPIC_BASE, LocalAPICs
@@ -103,7 +104,10 @@ def build(*, engine: str = "native", fabric: str | None = None,
     m.add_ram(0, ram_size)
     m.add_window(IOAPIC_BASE, 0x1000, "ioapic")
     m.add_window(LAPIC_BASE, 0x1000, "lapic")
-    lapics = LocalAPICs(m, arch, num_cpus, bus_hz=bus_hz)
+    # The native fabric's LAPICs are C (their timer and EOI path never reach Python);
+    # the reference engine and fabric="python" keep the Python model, their reference.
+    lapic_class = native_lapic() if m.fabric is not None else LocalAPICs
+    lapics = lapic_class(m, arch, num_cpus, bus_hz=bus_hz)
     m.add_device("lapic", lapics, LAPIC_BASE, 0x1000)
     ioapic = IOAPIC(m, IOAPIC_BASE, "ioapic", lapics, pin_names={COM1_IRQ: "com1"})
     lapics.ioapics.append(ioapic)
