@@ -22,8 +22,27 @@
  *    requests IRQs), `msr daifclr, #2`, then the idle loop: host call
  *    cpu_idle (the model's scheduler decides whether to idle), wfi, repeat.
  *    The host ends the run when its scenario is over.
+ *  - el_irq passes current (x0) to handle_arch_irq: thread_info->task, the
+ *    pid at the bottom of the THREAD_SIZE (16 KiB, as arm64 4.6) aligned
+ *    kernel stack the IRQ was taken on (SP_EL1: sp & ~(THREAD_SIZE - 1), as
+ *    Linux's get_thread_info), so the model can check it against its own
+ *    `current` (irqemu.kernel.platform.CoreRunner).
+ *  - task_loop: where a model task (kthread) runs on the core: one host call
+ *    task_step per slice of its model work, IRQs open in between.
+ *  - secondary_startup: where PSCI CPU_ON starts CPUs 1-7 (the model asks for
+ *    it through __invoke_psci_fn_hvc, as psci_cpu_on does): SP_EL1 = this
+ *    CPU's boot stack (found from MPIDR_EL1.Aff0), VBAR_EL1, host call
+ *    secondary_start (x0 = MPIDR_EL1 as this CPU read it), unmask, idle.
  */
 #include "board.h"
+
+#define THREAD_SIZE_ 0x4000         /* arm64 4.6: 16 KiB kernel stacks */
+    .global THREAD_SIZE, task_stacks, init_thread_info
+    .equ THREAD_SIZE, THREAD_SIZE_
+    /* model tasks' stacks (pid * THREAD_SIZE): above the 16 MiB the image links to */
+    .equ task_stacks, 0x41000000
+    /* swapper/0's thread_info: the bottom of CPU 0's boot stack (common.S, link.ld) */
+    .equ init_thread_info, 0x40100000
 
 #define S_FRAME     192     /* x0-x18, x29, x30, ELR, SPSR; 16-byte aligned */
 #define S_X30       160
@@ -93,6 +112,9 @@ kvectors:
     .type el_irq, %function
 el_irq:
     kernel_entry
+    mov x0, sp                      /* get_thread_info: sp & ~(THREAD_SIZE - 1) */
+    and x0, x0, #~(THREAD_SIZE_ - 1)
+    ldr x0, [x0]                    /* thread_info->task: the model's pid for it */
     hostcall handle_arch_irq        /* irq_handler: the model's handle_arch_irq */
     kernel_exit
     .size el_irq, . - el_irq
@@ -112,6 +134,47 @@ idle:
     b idle
     .size main, . - main
 
+/* task_loop: where a model task (kthread) runs on the core. Each task has its
+ * own THREAD_SIZE aligned stack (SP_EL1) with its pid at the bottom (our
+ * thread_info); the scheduler switches tasks by swapping the core's register
+ * context inside a host call. One slice of the task's model work per host
+ * call; between slices the core is back here, in guest code, IRQs enabled. */
+    .global task_loop
+    .type task_loop, %function
+task_loop:
+    msr daifclr, #2
+1:  hostcall task_step
+    b 1b
+    .size task_loop, . - task_loop
+
+/* secondary_startup: PSCI CPU_ON's entry point (x0 = its context id). */
+    .global secondary_startup
+    .type secondary_startup, %function
+secondary_startup:
+    mrs x19, mpidr_el1
+    and x1, x19, #0xff              /* Aff0: this CPU's number (one cluster) */
+    ldr x2, =__stack_base
+    ldr x3, =__stack_size
+    madd x2, x1, x3, x2
+    add sp, x2, x3                  /* this CPU's boot stack: swapper/N's */
+    ldr x0, =kvectors
+    msr vbar_el1, x0
+    isb
+    mov x0, x19
+    hostcall secondary_start        /* secondary_start_kernel: GIC interface up */
+    msr daifclr, #2
+    b idle
+    .size secondary_startup, . - secondary_startup
+
+/* __invoke_psci_fn_hvc(function_id, arg0, arg1, arg2): the PSCI call through
+ * the hypervisor conduit (QEMU virt without EL2 firmware), result in x0. */
+    .global __invoke_psci_fn_hvc
+    .type __invoke_psci_fn_hvc, %function
+__invoke_psci_fn_hvc:
+    hvc #0
+    ret
+    .size __invoke_psci_fn_hvc, . - __invoke_psci_fn_hvc
+
 /* hc_nop: what a host-call slot points at when the model has nothing to do
  * there (e.g. cpu_idle without a scheduler): a plain return, no host call. */
     .global hc_nop
@@ -128,3 +191,6 @@ hostcalls:
 hc_handle_arch_irq: .quad 0
 hc_kernel_start:    .quad 0
 hc_cpu_idle:        .quad 0
+    .global hc_secondary_start, hc_task_step
+hc_secondary_start: .quad 0
+hc_task_step:       .quad 0

@@ -38,6 +38,10 @@ class Arch(ABC):
     #: the vector number as its call's first argument (x86 IDT); False: one IRQ
     #: vector, the handler asks the interrupt controller (ARM GIC's IAR)
     vectored_interrupts: bool = False
+    #: registers that belong to the CPU, not to the task running on it (x86: the GS
+    #: base of the CPU's per-CPU area): a task's register context moving to another
+    #: CPU leaves them as they are (irqemu.kernel.platform.CoreRunner)
+    percpu_regs: tuple[int, ...] = ()
 
     # -- reset and per-core set-up --------------------------------------------------
     @abstractmethod

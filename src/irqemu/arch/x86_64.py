@@ -295,6 +295,8 @@ class X86_64(Arch):
     mask_invert = RFLAGS_IF
     #: the IDT gives each interrupt its vector; kernel.elf's common_interrupt passes it in RDI
     vectored_interrupts = True
+    #: the GS base: the CPU's per-CPU area (kernel.elf's current_task), not the task's
+    percpu_regs = (X.UC_X86_REG_GS_BASE,)
     thumb_reg = -1
     thumb_shift = -1
     hostcall_fill = JMP_SELF

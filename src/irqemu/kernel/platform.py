@@ -25,6 +25,7 @@ from irqemu._core import Core
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.imx_src import imx_boot_secondary
 from irqemu.kernel.drivers.irq_apic import X86Apic
+from irqemu.kernel.drivers.psci import PsciInvoke, psci_boot_secondary
 from irqemu.machine.machine import CpuSlot, Machine
 
 
@@ -188,8 +189,10 @@ class KernelPlatform:
         self.on_secondary = on_secondary
         self.online: set[int] = {0}
         self.runner: CoreRunner | None = None
-        #: the guest's current_thread_info() vs the model's current, at each hard IRQ
+        #: the guest's current (the task its IRQ stub names) vs the model's, at each hard IRQ
         self.current_checks = {"agree": 0, "disagree": 0}
+        #: the IRQ stub's argument that names current: after the vector when it passes one
+        self._current_arg = int(self._vectored)
         self.kernel = kernel
         self.on_start = on_start
         self.on_idle = on_idle
@@ -246,11 +249,10 @@ class KernelPlatform:
         self.runner.task_step(cpu)
 
     def _check_current(self, machine: Machine, cpu: int) -> None:
-        """The ARM stub passes thread_info->task (from sp & ~(THREAD_SIZE - 1)) as its
-        first argument (r0); only ARMv7's kernel.elf runs tasks on the cores."""
-        if self.runner is None or machine.arch.vectored_interrupts:
-            return
-        pid = machine.arch.call_arg(machine.cpus[cpu].core, 0)
+        """The IRQ stub passes the guest's current: on ARM thread_info->task, read from
+        ``sp & ~(THREAD_SIZE - 1)`` (r0 / x0); on x86 the per-CPU ``current_task``
+        read through %gs (%rsi, after the vector). Count whether it is the model's."""
+        pid = machine.arch.call_arg(machine.cpus[cpu].core, self._current_arg)
         key = "agree" if pid == self.kernel.current[cpu].pid else "disagree"
         self.current_checks[key] += 1
 
@@ -290,13 +292,41 @@ class KernelPlatform:
             self.on_start(self)
 
     def boot_secondaries(self, cpus: Any = None) -> None:
-        """smp_init on i.MX6: start CPUs (default all but 0) at kernel.elf's
-        ``secondary_startup`` through the SRC, as imx_boot_secondary does."""
-        entry = self.image.symbols.get("secondary_startup")
-        if entry is None:
-            raise ValueError("this kernel.elf has no secondary_startup")
+        """smp_init: start CPUs (default all but 0) at kernel.elf's secondary entry, by
+        the enable method the kernel.elf provides for (:data:`SMP_ENABLE_METHODS`): PSCI
+        CPU_ON (virt), INIT/SIPI (pc), else the i.MX6 SRC as imx_boot_secondary does.
+        Each CPU runs when the machine next schedules it; its ``secondary_start``
+        host call marks it online. A failure is printk'd as __cpu_up does."""
+        boot: Callable[[KernelPlatform, int], int] = _boot_imx_src
+        for symbol, method in SMP_ENABLE_METHODS:
+            if symbol in self.image.symbols:
+                boot = method
+                break
         for cpu in (range(1, self.kernel.num_cpus) if cpus is None else cpus):
-            imx_boot_secondary(self.kernel, self.io, cpu, entry)
+            ret = boot(self, cpu)
+            if ret:
+                self.kernel.printk(f"CPU{cpu}: failed to boot: {ret}", level=3)
+
+    def symbol(self, name: str) -> int:
+        """The address of kernel.elf symbol ``name``; a one-line error if it has none."""
+        addr = self.image.symbols.get(name)
+        if addr is None:
+            raise ValueError(f"{self.image.path}: no symbol {name!r}")
+        return addr
+
+    def guest_function(self, symbol: str) -> Callable[..., int]:
+        """Guest code of kernel.elf as a model function: a call runs ``symbol`` on the
+        calling CPU (``Machine.call`` with every register preserved) and returns its
+        result. Only from a stopping host call (not an inline one)."""
+        addr = self.symbol(symbol)
+        machine = self.machine
+
+        def call(*args: int) -> int:
+            cpu = self.kernel.ops.smp_processor_id()
+            return int(machine.call(cpu, addr, *args, preserve=True)[0])
+
+        call.__name__ = symbol
+        return call
 
     def _hc_secondary_start(self, machine: Any, cpu: int) -> None:
         """secondary_start_kernel: bring this CPU's interrupt controller interface up."""
@@ -313,9 +343,46 @@ class KernelPlatform:
             self.on_idle(self, cpu)
 
 
+# -- how a kernel.elf starts its secondary CPUs (Linux: smp_ops, cpu_ops' enable-method) ------
+def _boot_imx_src(plat: KernelPlatform, cpu: int) -> int:
+    """i.MX6: the entry into SRC_GPR, then the core's enable bit (imx_boot_secondary)."""
+    return imx_boot_secondary(plat.kernel, plat.io, cpu, plat.symbol("secondary_startup"))
+
+
+def _boot_psci(plat: KernelPlatform, cpu: int) -> int:
+    """arm64 enable-method "psci": CPU_ON through the guest's hvc conduit."""
+    invoke: PsciInvoke = plat.guest_function("__invoke_psci_fn_hvc")
+    return psci_boot_secondary(invoke, cpu, plat.symbol("secondary_startup"))
+
+
+def _boot_init_sipi(plat: KernelPlatform, cpu: int) -> int:
+    """x86 native_cpu_up: the logical CPU's APIC ID where the trampoline looks it up
+    (physflat, as the MADT lists them: APIC ID = CPU number), then do_boot_cpu's
+    INIT/SIPI/SIPI to the trampoline page."""
+    chip = plat.kernel.irqchip
+    if not isinstance(chip, X86Apic):
+        raise ValueError("INIT/SIPI bring-up needs the x86 APIC driver (x86_apic_init first)")
+    apicid = cpu
+    me = plat.kernel.ops.smp_processor_id()
+    plat.mem.write(me, plat.symbol("cpuid_to_apicid") + cpu, bytes([apicid]))
+    return chip.do_boot_cpu(apicid, cpu, plat.symbol("trampoline_base"))
+
+
+#: (kernel.elf symbol that marks the method, how it boots a CPU), first match wins;
+#: a kernel.elf with neither starts its secondaries through the i.MX6 SRC
+SMP_ENABLE_METHODS: tuple[tuple[str, Callable[[KernelPlatform, int], int]], ...] = (
+    ("__invoke_psci_fn_hvc", _boot_psci),
+    ("trampoline_start", _boot_init_sipi),
+)
+
+
 # -- the scheduler on the cores ---------------------------------------------------------------
-THREAD_SIZE = 0x2000  #: ARM: 8 KiB kernel stacks, thread_info at the bottom
-TASK_STACKS = 0x10200000  #: where kernel.elf's model tasks get their stacks (pid * THREAD_SIZE)
+#: ARMv7's 8 KiB kernel stacks, thread_info at the bottom (a kernel.elf may say otherwise
+#: with its ``THREAD_SIZE`` symbol: 16 KiB on arm64 and x86-64)
+THREAD_SIZE = 0x2000
+#: where ARMv7 kernel.elf's model tasks get their stacks (+ pid * THREAD_SIZE); a kernel.elf
+#: may say otherwise with its ``task_stacks`` symbol
+TASK_STACKS = 0x10200000
 
 
 class CoreRunner:
@@ -332,9 +399,14 @@ class CoreRunner:
     with need_resched set (``__irq_svc``'s preempt_schedule_irq; the interrupted
     context, inside the IRQ stub, resumes later and returns from the exception).
 
-    Each task's stack is ``THREAD_SIZE`` aligned with its pid at the bottom, so
-    ``sp & ~(THREAD_SIZE - 1)`` in the guest's IRQ stub finds the same task the
-    model calls ``current``; the platform counts agreements in ``current_checks``.
+    Each task's stack is ``THREAD_SIZE`` aligned with its pid at the bottom
+    (thread_info), so ``sp & ~(THREAD_SIZE - 1)`` in the guest's IRQ stub finds
+    the same task the model calls ``current`` (ARM); where the kernel.elf keeps
+    current in a per-CPU variable (x86's ``current_task`` through %gs), its
+    ``__switch_to`` runs on the new stack right after each switch to update it.
+    The platform counts agreements in ``current_checks``. Registers that belong
+    to the CPU rather than the task (``Arch.percpu_regs``: x86's GS base) stay
+    with the core when a task's context moves to another CPU.
     """
 
     def __init__(self) -> None:
@@ -342,6 +414,10 @@ class CoreRunner:
         self.sched: Any = None
         self.platform: KernelPlatform | None = None
         self.switches = 0
+        self.thread_size = THREAD_SIZE  #: set from kernel.elf by scheduler_platform
+        self.task_stacks = TASK_STACKS
+        #: kernel.elf's __switch_to (updates a per-CPU current), if it has one
+        self.switch_to: int | None = None
 
     def attach(self, kernel: Any, sched: Any) -> None:
         self.kernel = kernel
@@ -378,12 +454,19 @@ class CoreRunner:
         if nxt is prev:
             return
         core = self._core(cpu)
+        assert self.platform is not None
+        machine = self.platform.machine
+        percpu = [(r, core.reg_read(r)) for r in machine.arch.percpu_regs]
         prev.data["uc_context"] = core.uc.context_save()
         ctx = nxt.data.get("uc_context")
         if ctx is not None:
             core.uc.context_restore(ctx)
+            for reg, value in percpu:
+                core.reg_write(reg, value)
         else:
             self._start_task(core, nxt)
+        if self.switch_to is not None:
+            machine.call(cpu, self.switch_to, preserve=True)
         self.switches += 1
 
     def _start_task(self, core: Core, task: Any) -> None:
@@ -392,9 +475,9 @@ class CoreRunner:
         assert self.platform is not None
         machine = self.platform.machine
         assert machine.image is not None
-        base = TASK_STACKS + task.pid * THREAD_SIZE
-        machine.mem_write(base, task.pid.to_bytes(4, "little"))  # thread_info->task
-        machine.arch.start_task(core, base + THREAD_SIZE, machine.image.symbols["task_loop"])
+        base = self.task_stacks + task.pid * self.thread_size
+        machine.mem_write(base, task.pid.to_bytes(machine.arch.word_bytes, "little"))
+        machine.arch.start_task(core, base + self.thread_size, machine.image.symbols["task_loop"])
 
     def task_step(self, cpu: int) -> None:
         """One slice of ``current``; then schedule if it slept, ended or must yield."""
@@ -421,16 +504,32 @@ def scheduler_platform(machine: Machine, kernel: Kernel,
     """A KernelPlatform whose kernel's scheduler runs on the cores (:class:`CoreRunner`).
 
     The kernel must have been built with ``sched=Sched(backend=CoreRunner())``.
+    Works the same on every board whose kernel.elf has ``task_loop`` (imx6q's
+    ARMv7, virt-a53's AArch64, the pc's x86-64): ``on_start(platform)`` runs at
+    kernel_start on CPU 0 with interrupts masked (init the irqchip, request
+    IRQs, spawn tasks there); call ``platform.boot_secondaries()`` from it to
+    bring the other CPUs up (SRC, PSCI or INIT/SIPI as the kernel.elf does).
+    Other keyword arguments go to :class:`KernelPlatform` (``on_secondary``).
     """
     runner = getattr(kernel.sched, "backend", None)
     if not isinstance(runner, CoreRunner):
         raise ValueError("build the Kernel with sched=Sched(backend=CoreRunner())")
     plat = KernelPlatform(machine, kernel, on_start=on_start, inline=(),
                           on_idle=lambda p, cpu: runner.cpu_idle(cpu), **kw)
+    sym = plat.image.symbols
+    if "task_loop" not in sym:
+        raise ValueError(f"{plat.image.path}: no task_loop (a kernel.elf that runs tasks "
+                         "on the cores)")
     runner.platform = plat
+    runner.thread_size = sym.get("THREAD_SIZE", THREAD_SIZE)
+    runner.task_stacks = sym.get("task_stacks", TASK_STACKS)
+    runner.switch_to = sym.get("__switch_to")
     plat.runner = runner
-    # swapper/0's thread_info: the bottom of CPU0's boot SVC stack (common.S)
-    svc_top = plat.image.symbols.get("__stack_svc_top")
-    if svc_top is not None:
-        machine.mem_write((svc_top - 1) & ~(THREAD_SIZE - 1), (0).to_bytes(4, "little"))
+    # swapper/0's thread_info: the bottom of CPU0's boot stack
+    width = machine.arch.word_bytes
+    if "init_thread_info" in sym:
+        machine.mem_write(sym["init_thread_info"], bytes(width))
+    elif "__stack_svc_top" in sym:  # ARMv7 common.S: the SVC stack's top
+        bottom = (sym["__stack_svc_top"] - 1) & ~(runner.thread_size - 1)
+        machine.mem_write(bottom, bytes(width))
     return plat

@@ -45,13 +45,19 @@ from irqemu.hw.apic import (
     APIC_DEST_PHYSICAL,
     APIC_DM_EXTINT,
     APIC_DM_FIXED,
+    APIC_DM_INIT,
     APIC_DM_NMI,
+    APIC_DM_STARTUP,
     APIC_EOI,
     APIC_EOI_ACK,
     APIC_ESR,
     APIC_ICR,
     APIC_ICR2,
+    APIC_ICR_BUSY,
+    APIC_INT_ASSERT,
+    APIC_INT_LEVELTRIG,
     APIC_ISR,
+    APIC_LVR,
     APIC_LVT0,
     APIC_LVT1,
     APIC_LVT_MASKED,
@@ -258,6 +264,64 @@ class X86Apic(RootIrqChip):
         self.apic_write(APIC_LVTERR, ERROR_APIC_VECTOR)
         self.apic_write(APIC_ESR, 0)
         self.apic_write(APIC_ESR, 0)
+
+    def starting_cpu(self) -> None:
+        """start_secondary -> smp_callin -> apic_ap_setup: this CPU's LAPIC comes up."""
+        self.setup_local_APIC()
+
+    # -- SMP bring-up (smpboot.c, 4.6) ------------------------------------------------------
+    def lapic_get_maxlvt(self) -> int:
+        return (self.apic_read(APIC_LVR) >> 16) & 0xFF
+
+    def apic_icr_write(self, low: int, apicid: int) -> None:
+        """native_apic_icr_write: the destination (ICR2) first, then ICR sends."""
+        self.apic_write(APIC_ICR2, apicid << 24)
+        self.apic_write(APIC_ICR, low)
+
+    def safe_apic_wait_icr_idle(self) -> int:
+        """native_safe_apic_wait_icr_idle: the delivery-status bit (the model's IPIs
+        are delivered at once, so one read sees it idle)."""
+        return self.apic_read(APIC_ICR) & APIC_ICR_BUSY
+
+    @kfunc("wakeup_secondary_cpu_via_init")
+    def wakeup_secondary_cpu_via_init(self, phys_apicid: int, start_eip: int) -> int:
+        """The INIT-SIPI-SIPI sequence (Intel MP spec B.4): clear ESR, INIT assert,
+        INIT de-assert, then two STARTUP IPIs with vector ``start_eip >> 12``, ESR
+        checked after each; 0 or the send/accept status. The udelay()s between the
+        steps are not modelled (init_udelay is 0 on family 6+ CPUs; the model
+        does not spin), so each step follows at once."""
+        self.kernel.fentry(..., phys_apicid, start_eip)
+        maxlvt = self.lapic_get_maxlvt()
+        if maxlvt > 3:  # the Pentium erratum 3AP
+            self.apic_write(APIC_ESR, 0)
+        self.apic_read(APIC_ESR)
+        self.apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, phys_apicid)
+        send_status = self.safe_apic_wait_icr_idle()
+        self.apic_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, phys_apicid)
+        send_status = self.safe_apic_wait_icr_idle()
+        accept_status = 0
+        for _ in range(2):  # num_starts: an integrated APIC takes two STARTUPs
+            if maxlvt > 3:
+                self.apic_write(APIC_ESR, 0)
+            self.apic_read(APIC_ESR)
+            self.apic_icr_write(APIC_DM_STARTUP | (start_eip >> 12), phys_apicid)
+            send_status = self.safe_apic_wait_icr_idle()
+            if maxlvt > 3:
+                self.apic_write(APIC_ESR, 0)
+            accept_status = self.apic_read(APIC_ESR) & 0xEF
+            if send_status or accept_status:
+                break
+        return send_status | accept_status
+
+    @kfunc("do_boot_cpu")
+    def do_boot_cpu(self, apicid: int, cpu: int, start_ip: int) -> int:
+        """do_boot_cpu: wake ``cpu`` (APIC ID ``apicid``) at the trampoline ``start_ip``
+        (page aligned, below 1 MiB); 0 or -EIO. The caller has put what the AP needs
+        (its stack, its per-CPU area) where the trampoline finds it."""
+        self.kernel.fentry(..., apicid, cpu, start_ip)
+        if start_ip & 0xFFF or start_ip >= 0x100000:
+            raise ValueError(f"x86: trampoline at {start_ip:#x} is not a page below 1 MiB")
+        return -5 if self.wakeup_secondary_cpu_via_init(apicid, start_ip) else 0
 
     # -- the LAPIC timer as a clock event (apic.c lapic_clockevent) -----------------------------
     def setup_APIC_timer(self, event_handler: Callable[[int], None] | None = None,
