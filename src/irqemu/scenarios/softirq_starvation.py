@@ -144,8 +144,11 @@ def run_case_on_cores(case: str, *, engine: str = "native", duration_ms: int = 2
             "cores": oc.facts()}
 
 
-def run(*, model_only: bool = False, engine: str = "native",
-        **kw: Any) -> tuple[str, dict[str, Any]]:
+def run(*, model_only: bool = False, engine: str = "native", duration_ms: int = 2500,
+        load_from_ms: int = 200, load_to_ms: int = 2200,
+        observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
+    kw: dict[str, Any] = {"duration_ms": duration_ms, "load_from_ms": load_from_ms,
+                          "load_to_ms": load_to_ms, "observe": observe}
     if model_only:
         results = {c: run_case(c, **kw) for c in CASES}
         where = mode_line(True)
@@ -164,7 +167,8 @@ def run(*, model_only: bool = False, engine: str = "native",
     msg = next((f["dmesg"][0] for f in results.values() if f["dmesg"]), "")
     story = (__doc__ or "").split("Four kernels:\n\n", 1)[1].split("\n\nBy default", 1)[0]
     text = "\n".join([
-        "A SCHED_FIFO 50 task keeps CPU 0 busy from 0.2 s to 2.2 s; a timer re-armed",
+        f"A SCHED_FIFO 50 task keeps CPU 0 busy from {load_from_ms / 1000:g} s to "
+        f"{load_to_ms / 1000:g} s; a timer re-armed",
         "every jiffy (HZ=100) drives the 'main event loop'.", where, "",
         *rows, "", f"dmesg: {msg}", "", story.rstrip(),
     ]) + "\n"
