@@ -22,8 +22,8 @@ REFUSED = [
     (["scenario", "softirq-current", "--kernel", "mainline"], "only on PREEMPT_RT"),
     (["scenario", "softirq-starvation", "--kernel", "rt"], "four fixed kernels"),
     (["scenario", "softirq-starvation", "--version", "6.x"], "4.6 presets"),
-    (["scenario", "two-paths", "--arch", "x86"], "model board"),
-    (["scenario", "two-paths", "--engine", "reference"], "no emulated cores"),
+    (["scenario", "two-paths", "--arch", "x86"], "ARMv7"),
+    (["scenario", "two-paths", "--model-only", "--engine", "reference"], "no emulated cores"),
     (["scenario", "two-paths", "--rate", "5"], "fixed load"),
     (["scenario", "ipi", "--arch", "x86"], "ARM SGIs"),
     (["scenario", "ipi", "--model-only"], "emulated cores"),
@@ -38,7 +38,8 @@ REFUSED = [
     (["scenario", "smi-hwlat", "--version", "4.6"], "no kernel model"),
     (["scenario", "fiq-debugger", "--model-only"], "no kernel model"),
     (["ps", "--scenario", "softirq-starvation", "--kernel", "mainline"], "fixed kernels"),
-    (["mpstat", "--scenario", "two-paths", "--engine", "native"], "no emulated cores"),
+    (["mpstat", "--scenario", "two-paths", "--model-only", "--engine", "native"],
+     "no emulated cores"),
 ]
 
 
