@@ -39,6 +39,10 @@ class KernelConfig:
     nr_irqs: int = 16
     #: the "noirqdebug" boot option: no note_interrupt at all
     noirqdebug: bool = False
+    #: CONFIG_DEBUG_SHIRQ (off in imx_v6_v7_defconfig): __setup_irq's "Flags
+    #: mismatch" also dumps the stack, and __free_irq calls a shared handler once
+    #: more after removing it (4.6: request_threaded_irq's call is _FIXME'd out)
+    debug_shirq: bool = False
 
     def __post_init__(self) -> None:
         if self.flavour not in FLAVOURS:

@@ -117,6 +117,9 @@ class Kernel:
                      for c in range(num_cpus)]
         self.current: list[Task] = list(self.idle)
         self.preempt_count = [0] * num_cpus
+        #: cpu_online_mask (the root domain's span): every CPU unless a platform brings
+        #: them up one by one (KernelPlatform: CPU0, then each secondary that starts)
+        self.cpu_online: set[int] = set(range(num_cpus))
         self.hardirq_nesting = [0] * num_cpus
         self._new_task("init", ppid=0, flags=PF_SUPERPRIV, kthread=False)
         self.kthreadd = self._new_task("kthreadd", ppid=0, flags=PF_KTHREAD | PF_FORKNOEXEC)

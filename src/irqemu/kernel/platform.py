@@ -188,6 +188,7 @@ class KernelPlatform:
         self.inline = inline
         self.on_secondary = on_secondary
         self.online: set[int] = {0}
+        kernel.cpu_online = self.online  # set_cpu_online: CPU0, then each secondary as it starts
         self.runner: CoreRunner | None = None
         #: the guest's current (the task its IRQ stub names) vs the model's, at each hard IRQ
         self.current_checks = {"agree": 0, "disagree": 0}

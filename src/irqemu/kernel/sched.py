@@ -164,6 +164,7 @@ class Sched(Scheduler):
         self.rq: list[RunQueue] = []
         self._seq = itertools.count()
         self.switch_log: list[tuple[int, int, str, str]] | None = None  #: (ps, cpu, prev, next)
+        self._in_pass: dict[int, Task] = {}  #: cpu -> the model task whose slice runs there
 
     # -- setup --------------------------------------------------------------------------
     def attach(self, kernel: Kernel) -> None:
@@ -245,14 +246,71 @@ class Sched(Scheduler):
         n = self._k().num_cpus
         return 1 * MSEC * (1 + max(0, n.bit_length() - 1))
 
+    # -- the root domain and RT priorities (kernel/sched/cpupri.c, rt.c) ---------------------
+    def online(self) -> frozenset[int]:
+        """rd->span: the CPUs online in the root domain (``Kernel.cpu_online``)."""
+        return frozenset(self._k().cpu_online)
+
+    def _allowed(self, t: Task) -> frozenset[int]:
+        """tsk_cpus_allowed & the online CPUs."""
+        on = self.online()
+        return on if t.cpus_allowed is None else t.cpus_allowed & on
+
+    def _nr_cpus_allowed(self, t: Task) -> int:
+        return self._k().num_cpus if t.cpus_allowed is None else len(t.cpus_allowed)
+
+    @staticmethod
+    def rt_highest(rq: RunQueue) -> int:
+        """rq->rt.highest_prio.curr as an rt_priority: the best queued RT task's
+        (the running one included), -1 when none (MAX_RT_PRIO: below every RT)."""
+        best = -1
+        for prio, q in rq.rt.items():
+            if q and prio > best:
+                best = prio
+        return best
+
+    def find_lowest_rq(self, p: Task, this_cpu: int) -> int:
+        """find_lowest_rq: cpupri_find's lowest level below ``p`` among its allowed
+        CPUs (no RT queued, else the lowest RT); then task_cpu(p) if it is there,
+        else this CPU, else the first such CPU. -1: none, or ``p`` is pinned."""
+        if self._nr_cpus_allowed(p) == 1:
+            return -1
+        levels = {c: self.rt_highest(self.rq[c]) for c in self._allowed(p)}
+        below = [lvl for lvl in levels.values() if lvl < p.rt_priority]
+        if not below:
+            return -1
+        lowest = min(below)
+        mask = sorted(c for c, lvl in levels.items() if lvl == lowest)
+        if p.cpu in mask:
+            return p.cpu
+        if this_cpu in mask:
+            return this_cpu
+        return mask[0]
+
     # -- the Scheduler hook -----------------------------------------------------------------
     def select_task_rq(self, t: Task, waking_cpu: int) -> int:
         allowed = t.cpus_allowed
         if allowed is not None and t.cpu not in allowed:
-            return min(allowed)
-        if t.data.get("ran_once") or allowed is not None:
-            return t.cpu
-        return waking_cpu
+            cpu = min(allowed)
+        elif t.data.get("ran_once") or allowed is not None:
+            cpu = t.cpu
+        else:
+            cpu = waking_cpu
+        if is_rt(t):
+            cpu = self.select_task_rq_rt(t, cpu, waking_cpu)
+        return cpu
+
+    def select_task_rq_rt(self, p: Task, cpu: int, this_cpu: int) -> int:
+        """select_task_rq_rt (4.6): if task_cpu(p) runs an RT task that ``p`` cannot
+        preempt (or one pinned there), wake ``p`` on find_lowest_rq's CPU when ``p``
+        would run there at once."""
+        curr = self.rq[cpu].curr
+        if is_rt(curr) and (self._nr_cpus_allowed(curr) < 2
+                            or curr.rt_priority >= p.rt_priority):
+            target = self.find_lowest_rq(p, this_cpu)
+            if target != -1 and p.rt_priority > self.rt_highest(self.rq[target]):
+                return target
+        return cpu
 
     @kfunc("try_to_wake_up")
     def wake_up_process(self, t: Task) -> bool:
@@ -272,6 +330,111 @@ class Sched(Scheduler):
         if k.probes:
             k.fire("sched_wakeup", t, cpu)
         self.check_preempt_curr(rq, t)
+        if is_rt(t):
+            self.task_woken_rt(rq, t)
+        return True
+
+    # -- RT push / pull (kernel/sched/rt.c) ----------------------------------------------------
+    def task_woken_rt(self, rq: RunQueue, p: Task) -> None:
+        """task_woken_rt: ``p`` woke where it cannot run now (an RT task it does not
+        preempt holds the CPU): push it (or another waiting RT task) elsewhere."""
+        curr = rq.curr
+        if (p is not curr and not rq.need_resched and self._nr_cpus_allowed(p) > 1
+                and is_rt(curr) and (self._nr_cpus_allowed(curr) < 2
+                                     or curr.rt_priority >= p.rt_priority)):
+            self.push_rt_tasks(rq)
+
+    def _pushable(self, rq: RunQueue, dest: int | None = None) -> list[Task]:
+        """rq->rt.pushable_tasks, best first: queued RT tasks, not running, allowed
+        on more than one CPU (and on ``dest`` if given)."""
+        out = []
+        for prio in sorted(rq.rt, reverse=True):
+            for t in rq.rt[prio]:
+                if t is rq.curr or self._nr_cpus_allowed(t) < 2:
+                    continue
+                if dest is not None and dest not in self._allowed(t):
+                    continue
+                out.append(t)
+        return out
+
+    def _running_elsewhere(self, t: Task, cpu: int) -> bool:
+        """task_running on another CPU (it migrated but that CPU has not switched yet)."""
+        return any(rq.curr is t for rq in self.rq if rq.cpu != cpu)
+
+    def _move_task(self, src: RunQueue, t: Task, dst: RunQueue) -> None:
+        """deactivate_task, set_task_cpu, activate_task, resched_curr(dst)."""
+        self.dequeue(src, t)
+        self.enqueue(dst, t)
+        if self._k().probes:
+            self._k().fire("sched_migrate_task", t, src.cpu, dst.cpu)
+        self.check_preempt_curr(dst, t)
+
+    def push_rt_task(self, rq: RunQueue) -> bool:
+        """push_rt_task: move the best waiting pushable RT task to the lowest CPU
+        that would run it at once; if it can preempt this CPU's task, resched here."""
+        if self.rq_throttled(rq):
+            return False
+        pushable = self._pushable(rq)
+        if not pushable:
+            return False
+        nxt = pushable[0]
+        curr = rq.curr
+        if not is_rt(curr) or nxt.rt_priority > curr.rt_priority:
+            self.resched_curr(rq)
+            return False
+        cpu = self.find_lowest_rq(nxt, rq.cpu)
+        if cpu == -1 or cpu == rq.cpu:
+            return False
+        lowest = self.rq[cpu]
+        if self.rt_highest(lowest) >= nxt.rt_priority or self.rq_throttled(lowest):
+            return False
+        self._move_task(rq, nxt, lowest)
+        return True
+
+    def push_rt_tasks(self, rq: RunQueue) -> None:
+        while self.push_rt_task(rq):
+            pass
+
+    def pull_rt_task(self, this_rq: RunQueue) -> bool:
+        """pull_rt_task: this CPU's RT priority dropped; take from other CPUs the
+        waiting RT tasks that are better than anything here and that their own CPU
+        is not about to run (not better than that CPU's current)."""
+        moved = False
+        this = this_rq.cpu
+        for src in self.rq:
+            if src is this_rq or src.cpu not in self.online():
+                continue
+            for p in self._pushable(src, this):
+                if p.rt_priority <= self.rt_highest(this_rq):
+                    break
+                if not is_rt(src.curr) or p.rt_priority > src.curr.rt_priority:
+                    continue  # it is about to preempt src's current: leave it
+                self._move_task(src, p, this_rq)
+                moved = True
+                break
+        return moved
+
+    def rq_throttled(self, rq: RunQueue) -> bool:
+        return rq.rt_throttled
+
+    def set_cpus_allowed_ptr(self, t: Task, mask: frozenset[int]) -> bool:
+        """set_cpus_allowed_ptr: ``t`` may run on ``mask`` only. A task on a CPU
+        outside it moves to cpumask_any_and(cpu_active_mask, mask) now (a running
+        one through the migration stopper, so the caller's work continues there).
+        Returns whether ``t`` moved."""
+        t.cpus_allowed = frozenset(mask)
+        on = sorted(mask & self.online())
+        if not on or t.cpu in mask:
+            return False
+        dest = on[0]
+        src = self.rq[t.cpu]
+        if self._queued(t):
+            self._move_task(src, t, self.rq[dest])
+            if src.curr is t:
+                src.need_resched = True
+                t.data["woken"] = True  # its pass goes on at dest: it stays runnable
+        else:
+            t.cpu = dest
         return True
 
     def check_preempt_curr(self, rq: RunQueue, p: Task) -> None:
@@ -316,12 +479,13 @@ class Sched(Scheduler):
         rq = self.rq[cpu]
         if not rq.rt_throttled:
             for prio in sorted(rq.rt, reverse=True):
-                q = rq.rt[prio]
-                if q:
-                    return q[0]
-        if rq.cfs:
-            return min(rq.cfs, key=lambda t: (int(t.data.get("vruntime", 0)),
-                                              int(t.data.get("cfs_seq", 0))))
+                for t in rq.rt[prio]:
+                    if not self._running_elsewhere(t, cpu):
+                        return t
+        cfs = [t for t in rq.cfs if not self._running_elsewhere(t, cpu)]
+        if cfs:
+            return min(cfs, key=lambda t: (int(t.data.get("vruntime", 0)),
+                                           int(t.data.get("cfs_seq", 0))))
         return rq.idle
 
     @kfunc("__schedule")
@@ -333,6 +497,9 @@ class Sched(Scheduler):
         self.update_curr(cpu)
         rq.need_resched = False
         prev = rq.curr
+        if is_rt(prev) and (not self._queued(prev) or prev.cpu != cpu
+                            or self.rt_highest(rq) < prev.rt_priority):
+            self.pull_rt_task(rq)  # pick_next_task_rt: need_pull_rt_task
         nxt = self.pick_next_task(cpu)
         if nxt is prev:
             return prev
@@ -350,6 +517,8 @@ class Sched(Scheduler):
         nxt.data["ran_once"] = True
         nxt.data["exec_start"] = self._now(cpu)
         k.current[cpu] = nxt
+        if self._pushable(rq):
+            self.push_rt_tasks(rq)  # queue_push_tasks: the balance callback after the switch
         return nxt
 
     def update_curr(self, cpu: int) -> None:
@@ -410,10 +579,12 @@ class Sched(Scheduler):
 
     def _balance_runtime(self, rq: RunQueue) -> None:
         """do_balance_runtime: borrow 1/weight of each peer's spare runtime until this
-        CPU's runtime reaches the period."""
-        weight = len(self.rq)
+        CPU's runtime reaches the period; peers and weight are the root domain's
+        span (online CPUs only: a CPU never brought up lends nothing)."""
+        span = self.online()
+        weight = len(span)
         for other in self.rq:
-            if other is rq or other.rt_runtime <= 0:
+            if other is rq or other.cpu not in span or other.rt_runtime <= 0:
                 continue
             spare = other.rt_runtime - other.rt_time
             if spare <= 0:
@@ -470,7 +641,11 @@ class Sched(Scheduler):
         gen = t.data.get("gen")
         if gen is None:
             t.data["woken"] = False
-            res = _task_entry(t)
+            self._in_pass[cpu] = t
+            try:
+                res = _task_entry(t)
+            finally:
+                self._in_pass.pop(cpu, None)
             if isinstance(res, Generator):
                 t.data["gen"] = res
                 gen = res
@@ -479,11 +654,14 @@ class Sched(Scheduler):
         if t.data.get("slept"):
             t.data["slept"] = False
             t.data["woken"] = False  # the wakeup that ended the sleep is consumed
+        self._in_pass[cpu] = t
         try:
             y = _task_resume(t, gen)
         except StopIteration:
             t.data["gen"] = None
             return self._pass_done(cpu, t)
+        finally:
+            self._in_pass.pop(cpu, None)
         if isinstance(y, int) and y > 0:
             k.ops.charge(y)
         if y == SLEEP:
@@ -494,6 +672,11 @@ class Sched(Scheduler):
             self._sleep(cpu, t)
             return "sleep"
         return "yield"
+
+    def in_task_pass(self, cpu: int) -> Task | None:
+        """The model task whose slice is running on ``cpu`` (a plain call made there
+        cannot sleep: the task must ``yield``), or None."""
+        return self._in_pass.get(cpu)
 
     def _pass_done(self, cpu: int, t: Task) -> str:
         should = t.data.get("should_run")

@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from irqemu.kernel.context import SCHED_FIFO, kfunc
+from irqemu.kernel.context import SCHED_FIFO, Task, kfunc
 from irqemu.kernel.genirq.chip import (
     irq_disable,
     irq_enable,
@@ -245,7 +246,12 @@ def irq_thread(t: IrqThread) -> None:
     if not action.thread_flags & IRQTF_RUNTHREAD:
         return  # a wakeup without work: schedule() again
     action.thread_flags &= ~IRQTF_RUNTHREAD
-    irq_thread_check_affinity(desc, action)
+    if irq_thread_check_affinity(desc, action):
+        # set_cpus_allowed_ptr moved current: the loop body continues on the new
+        # CPU (the migration stopper's work); the model ends this pass and runs the
+        # handler in the next one there, RUNTHREAD still owed
+        action.thread_flags |= IRQTF_RUNTHREAD
+        return
     t.runs += 1
     action_ret = t.handler_fn(desc, action)
     if action_ret == IRQ_HANDLED:
@@ -256,8 +262,36 @@ def irq_thread(t: IrqThread) -> None:
 
 
 def wake_threads_waitq(desc: IrqDesc) -> None:
+    """atomic_dec_and_test(&desc->threads_active): the last one wakes the tasks
+    sleeping in synchronize_irq (desc->wait_for_threads)."""
     desc.threads_active -= 1
     assert desc.threads_active >= 0, f"irq {desc.irq}: threads_active underflow"
+    if desc.threads_active == 0:
+        wake_up(desc.kernel, desc.wait_for_threads)
+
+
+def wake_up(kernel: Kernel, wq: list[Task]) -> None:
+    """wake_up: every task on the wait queue (they re-check their condition)."""
+    for task in list(wq):
+        kernel.wake_up_process(task)
+
+
+def wait_event(kernel: Kernel, wq: list[Task], cond: Callable[[], bool]) -> Generator[Any]:
+    """wait_event for a model task (``yield from``): prepare_to_wait, re-check,
+    schedule() until ``cond`` holds, finish_wait."""
+    from irqemu.kernel.sched import SLEEP  # sched is above genirq in the import order
+
+    task = kernel.current[kernel.ops.smp_processor_id()]
+    try:
+        while True:
+            if task not in wq:
+                wq.append(task)
+            if cond():
+                return
+            yield SLEEP
+    finally:
+        if task in wq:
+            wq.remove(task)
 
 
 def irq_wake_secondary(desc: IrqDesc, action: IrqAction) -> None:
@@ -268,12 +302,22 @@ def irq_wake_secondary(desc: IrqDesc, action: IrqAction) -> None:
     __irq_wake_thread(desc, secondary)
 
 
-def irq_thread_check_affinity(desc: IrqDesc, action: IrqAction) -> None:
+def irq_thread_check_affinity(desc: IrqDesc, action: IrqAction) -> bool:
+    """The irq's affinity changed: set_cpus_allowed_ptr(current, affinity). Returns
+    whether that moved the thread off this CPU (the scheduler migrates it at once)."""
     if not action.thread_flags & IRQTF_AFFINITY:
-        return
+        return False
     action.thread_flags &= ~IRQTF_AFFINITY
-    if action.thread is not None:
-        action.thread.cpus_allowed = desc.irq_common_data.affinity
+    thread = action.thread
+    if thread is None:
+        return False
+    mask = desc.irq_common_data.affinity
+    sched = desc.kernel.sched
+    setter = getattr(sched, "set_cpus_allowed_ptr", None)
+    if setter is None or mask is None:
+        thread.cpus_allowed = mask
+        return False
+    return bool(setter(thread, mask))
 
 
 @kfunc()
@@ -375,7 +419,8 @@ def __setup_irq(kernel: Kernel, irq: int, desc: IrqDesc, new: IrqAction) -> int:
             if not new.flags & IRQF_PROBE_SHARED:
                 kernel.printk(f"genirq: Flags mismatch irq {irq}. {new.flags:08x} ({new.name}) "
                               f"vs. {old.flags:08x} ({old.name})", level=3)
-                kernel.dump_stack()
+                if kernel.config.debug_shirq:
+                    kernel.dump_stack()
             _drop_threads(kernel, new)
             return -EBUSY
         for a in desc.actions:
@@ -518,10 +563,25 @@ def free_irq(kernel: Kernel, irq: int, dev_id: Any) -> str | None:
         desc.status_use_accessors &= ~IRQ_DISABLE_UNLAZY
         irq_shutdown(desc)
     synchronize_irq(kernel, irq)
+    if kernel.config.debug_shirq and action.flags & IRQF_SHARED:
+        _debug_shirq_call(kernel, irq, action)
     for a in (action, action.secondary):
         if a is not None and a.thread is not None:
             kernel.kthread_stop(a.thread)
     return action.name
+
+
+def _debug_shirq_call(kernel: Kernel, irq: int, action: IrqAction) -> None:
+    """CONFIG_DEBUG_SHIRQ in __free_irq: a shared handler must cope with an
+    interrupt after it is removed, so call it once, interrupts off."""
+    ops = kernel.ops
+    was = ops.irqs_disabled()
+    ops.local_irq_disable()
+    try:
+        action.handler(irq, action.dev_id)
+    finally:
+        if not was:
+            ops.local_irq_enable()
 
 
 # -- disable / enable --------------------------------------------------------------------------
@@ -541,18 +601,52 @@ def disable_irq_nosync(kernel: Kernel, irq: int) -> None:
         __disable_irq(desc)
 
 
+def _synchronized(desc: IrqDesc) -> bool:
+    return not desc.irqd_irq_inprogress() and desc.threads_active == 0
+
+
+def _task_must_sleep(kernel: Kernel, what: str) -> None:
+    """A plain call cannot sleep inside a model task's pass: say how to call it."""
+    sched = kernel.sched
+    in_pass = getattr(sched, "in_task_pass", None)
+    task = None if in_pass is None else in_pass(kernel.ops.smp_processor_id())
+    if task is not None and not kernel.in_atomic():
+        raise RuntimeError(f"{what} would sleep in {task.comm}: a model task calls it "
+                           f"as `yield from {what.split('(')[0]}_sleep(kernel, irq)`")
+
+
 @kfunc()
 def synchronize_irq(kernel: Kernel, irq: int) -> bool:
     """Wait until the line is not in progress on any CPU and no thread is active.
-    True when that holds on return (the model cannot block: see Kernel.wait_for)."""
+    True when that holds on return. Called from outside any task (boot, a test)
+    the caller's sleep lets the default runner run the threads (Kernel.wait_for);
+    a model task sleeps instead, with :func:`synchronize_irq_sleep`."""
+    kernel.fentry(..., irq)
+    desc = kernel.irq_descs.get(irq)
+    if desc is None or _synchronized(desc):
+        return True
+    _task_must_sleep(kernel, f"synchronize_irq({irq})")
+    return kernel.wait_for(lambda: _synchronized(desc), f"synchronize_irq({irq})")
+
+
+#: EST: one cpu_relax() round of synchronize_hardirq's spin on IRQD_IRQ_INPROGRESS
+CPU_RELAX_CYCLES = 10
+
+
+@kfunc("synchronize_irq")
+def synchronize_irq_sleep(kernel: Kernel, irq: int) -> Generator[Any, None, bool]:
+    """synchronize_irq from a model task (``yield from``): spin while a hard IRQ of
+    the line runs on another CPU (synchronize_hardirq), then sleep on
+    desc->wait_for_threads until threads_active is 0 (woken by the last irq
+    thread's wake_threads_waitq), as kernel/irq/manage.c synchronize_irq does."""
     kernel.fentry(..., irq)
     desc = kernel.irq_descs.get(irq)
     if desc is None:
         return True
-    return kernel.wait_for(
-        lambda: not desc.irqd_irq_inprogress() and desc.threads_active == 0,
-        f"synchronize_irq({irq})",
-    )
+    while desc.irqd_irq_inprogress():
+        yield CPU_RELAX_CYCLES
+    yield from wait_event(kernel, desc.wait_for_threads, lambda: desc.threads_active == 0)
+    return True
 
 
 @kfunc()
@@ -560,6 +654,14 @@ def disable_irq(kernel: Kernel, irq: int) -> bool:
     """disable_irq_nosync + synchronize_irq (may sleep: not from hard-IRQ context)."""
     disable_irq_nosync(kernel, irq)
     return synchronize_irq(kernel, irq)
+
+
+@kfunc("disable_irq")
+def disable_irq_sleep(kernel: Kernel, irq: int) -> Generator[Any, None, bool]:
+    """disable_irq from a model task (``yield from``): disable_irq_nosync, then
+    :func:`synchronize_irq_sleep`."""
+    disable_irq_nosync(kernel, irq)
+    return (yield from synchronize_irq_sleep(kernel, irq))
 
 
 def __enable_irq(desc: IrqDesc) -> None:
@@ -594,4 +696,5 @@ __all__ = [
     "IrqAction", "request_threaded_irq", "request_irq", "free_irq", "disable_irq",
     "disable_irq_nosync", "enable_irq", "synchronize_irq", "irq_set_affinity",
     "request_percpu_irq", "enable_percpu_irq", "disable_percpu_irq", "irq_enable",
+    "synchronize_irq_sleep", "disable_irq_sleep", "wait_event",
 ]

@@ -262,6 +262,8 @@ class IrqDesc:
         self.threads_handled_last = 0
         self.threads_oneshot = 0
         self.threads_active = 0
+        #: wait_for_threads: tasks sleeping in synchronize_irq until threads_active is 0
+        self.wait_for_threads: list[Task] = []
         self.percpu_enabled: set[int] = set()
         self.name: str | None = None  #: flow name shown by /proc/interrupts ("fasteoi")
         self.parent_irq = 0
