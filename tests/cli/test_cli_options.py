@@ -22,7 +22,7 @@ REFUSED = [
     (["scenario", "softirq-current", "--kernel", "mainline"], "only on PREEMPT_RT"),
     (["scenario", "softirq-starvation", "--kernel", "rt"], "four fixed kernels"),
     (["scenario", "softirq-starvation", "--version", "6.x"], "4.6 presets"),
-    (["scenario", "two-paths", "--arch", "x86"], "ARMv7"),
+    (["scenario", "two-paths", "--arch", "x86"], "i.MX6Q's FEC"),
     (["scenario", "two-paths", "--model-only", "--engine", "reference"], "no emulated cores"),
     (["scenario", "two-paths", "--rate", "5"], "fixed load"),
     (["scenario", "ipi", "--arch", "x86"], "ARM SGIs"),

@@ -1,18 +1,22 @@
-"""The modelled kernel on the emulated i.MX6Q, its scheduler on the cores.
+"""The modelled kernel on an emulated board, its scheduler on the cores.
 
 What the softirq and NAPI scenarios run on by default: ``kernel.elf`` on the
-``imx6q`` board and a :class:`~irqemu.kernel.Kernel` whose scheduler runs on the
-cores (:class:`~irqemu.kernel.platform.CoreRunner`), so every hard IRQ is an
-exception a core takes at its real mask bits, and every kthread (irq threads,
-ksoftirqd, ktimersoftd) and every task a scenario spawns is a register context on
-a core, preempted between slices of its work.
+``imx6q`` board (``arch="arm"``) or the ``pc`` (``arch="x86"``) and a
+:class:`~irqemu.kernel.Kernel` whose scheduler runs on the cores
+(:class:`~irqemu.kernel.platform.CoreRunner`), so every hard IRQ is an exception
+a core takes at its real mask bits, and every kthread (irq threads, ksoftirqd,
+ktimersoftd) and every task a scenario spawns is a register context on a core,
+preempted between slices of its work.
 
-At ``kernel_start`` on CPU0: the GIC (gic_of_init), the tick from each CPU's
-Cortex-A9 private timer at HZ (:mod:`irqemu.kernel.drivers.arm_twd`: PPI 29,
-PERIPHCLK = CPU clock / 2), optionally the FEC (fec_probe, fec_enet_open: GIC
-SPI 118), then the secondaries through the SRC when more than one CPU is online
-(each brings up its GIC interface and its own twd). ``cpus=1`` is a kernel
-booted with ``maxcpus=1``: CPUs 1-3 stay in reset.
+At ``kernel_start`` on CPU0, on the i.MX6Q: the GIC (gic_of_init), the tick from
+each CPU's Cortex-A9 private timer at HZ (:mod:`irqemu.kernel.drivers.arm_twd`:
+PPI 29, PERIPHCLK = CPU clock / 2), optionally the FEC (fec_probe,
+fec_enet_open: GIC SPI 118); on the pc: the local APIC and IO-APIC
+(x86_apic_init) and the tick from each CPU's LAPIC timer (setup_APIC_timer,
+periodic at HZ on LOCAL_TIMER_VECTOR). Then the secondaries (the SRC on the
+i.MX6Q, INIT/SIPI on the pc) when more than one CPU is online, each bringing up
+its interrupt controller interface and its own tick. ``cpus=1`` is a kernel
+booted with ``maxcpus=1``: the other CPUs stay in reset.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from typing import Any
 from irqemu.boards import build_board
 from irqemu.boards.imx6q import PTIMER_BASE
 from irqemu.bundled import bundled_firmware
+from irqemu.devices.lapic import APIC_BUS_HZ
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.arm_twd import TWD_PPI, Twd, twd_local_timer_register
 from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
+from irqemu.kernel.drivers.irq_apic import X86Apic, x86_apic_init
 from irqemu.kernel.drivers.irq_gic import GicChipData, gic_of_init
 from irqemu.kernel.genirq.types import IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.napi import napi_layer
@@ -38,9 +44,9 @@ from irqemu.machine.machine import Machine, RunResult
 from irqemu.scenarios.base import Observe, observe_or_none
 
 FEC_SPI = 118  #: i.MX6Q ENET: SPI 118 = GIC ID 150, "2188000.ethernet"
-BOARD = "imx6q"
-#: the boards each arch's scenarios run on (where CoreRunner runs tasks on the cores)
-BOARDS = {"arm": BOARD}
+#: --arch -> (board, firmware directory, what the text calls it)
+BOARDS = {"arm": ("imx6q", "armv7", "an emulated i.MX6Q"),
+          "x86": ("pc", "x86_64", "an emulated PC")}
 
 
 @dataclass
@@ -54,12 +60,18 @@ class OnCore:
     timers: Timers
     engine: str
     cpus: int
+    arch: str = "arm"
     twd: Twd | None = None
+    apic: X86Apic | None = None
     gic: GicChipData | None = None
     fep: FecEnetPrivate | None = None
     fec_irq: int = 0
     result: RunResult | None = None
     started: list[int] = field(default_factory=list)  #: CPUs that reached the kernel
+
+    @property
+    def board(self) -> str:
+        return BOARDS[self.arch][0]
 
     @property
     def fec(self) -> Any:
@@ -74,38 +86,49 @@ class OnCore:
         """Run the machine to ``until_ps`` of simulated time."""
         self.result = self.machine.run(max_time_ps=until_ps)
         if not self.started:
-            raise RuntimeError(f"kernel.elf never reached kernel_start on {BOARD} "
+            raise RuntimeError(f"kernel.elf never reached kernel_start on {self.board} "
                                f"({self.result.stop_reason}: {self.result.message})")
         return self.result
 
-    def hard_irqs(self) -> int:
-        """IRQ exceptions the cores took."""
+    def hard_irqs_per_cpu(self) -> list[int]:
+        """IRQ exceptions (x86: maskable interrupts, INTR) each core took."""
         r = self.result
-        return 0 if r is None else sum(i.get("IRQ", 0) for i in r.interrupts)
+        return [] if r is None else [i.get("IRQ", 0) + i.get("INTR", 0) for i in r.interrupts]
+
+    def hard_irqs(self) -> int:
+        return sum(self.hard_irqs_per_cpu())
 
     def facts(self) -> dict[str, Any]:
         """What the cores did: the ``cores`` entry of a scenario's ``--json``."""
         r = self.result
         return {
-            "board": BOARD, "engine": self.engine, "cpus_online": len(self.started),
+            "board": self.board, "engine": self.engine, "cpus_online": len(self.started),
             "hard_irqs": self.hard_irqs(), "context_switches": self.runner.switches,
-            "hard_irqs_per_cpu": [] if r is None else [i.get("IRQ", 0) for i in r.interrupts],
-            "ticks": [] if self.twd is None else list(self.twd.ticks),
+            "hard_irqs_per_cpu": self.hard_irqs_per_cpu(),
+            "ticks": self.ticks(),
             "current_checks": dict(self.platform.current_checks),
             "sim_time_ps": 0 if r is None else r.sim_time_ps,
         }
 
+    def ticks(self) -> list[int]:
+        """Tick interrupts each CPU took (the twd's or the LAPIC timer's)."""
+        if self.twd is not None:
+            return list(self.twd.ticks)
+        if self.apic is not None:
+            return list(self.apic.lapic_timer_periodic_ticks)
+        return []
+
     def describe(self) -> str:
         """One line for a scenario's text: where it ran and what the cores did."""
         f = self.facts()
-        return (f"On the cores: kernel.elf on an emulated i.MX6Q ({f['cpus_online']} of "
+        return (f"On the cores: kernel.elf on {BOARDS[self.arch][2]} ({f['cpus_online']} of "
                 f"{self.machine.num_cpus} CPUs online, {self.cpu_hz / 1e6:.0f} MHz, "
                 f"{self.engine} engine): {f['hard_irqs']} hard IRQs taken, "
                 f"{f['context_switches']} context switches.")
 
 
 def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: int = 1,
-         fec: bool = False, softirq: Softirq | None = None,
+         arch: str = "arm", fec: bool = False, softirq: Softirq | None = None,
          observe: Observe | None = None, label: str = "",
          on_start: Callable[[OnCore], None] | None = None) -> OnCore:
     """Build the board and the kernel; the kernel starts when the machine runs.
@@ -113,12 +136,15 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
     ``on_start(oncore)`` runs at ``kernel_start`` on CPU0 after the GIC, the tick
     and the FEC are up and before the secondaries start (request IRQs, spawn
     tasks, arm timers there)."""
-    m = build_board(BOARD, engine=engine)
+    board, firmware, _where = BOARDS[arch]
+    if fec and arch != "arm":
+        raise ValueError("the FEC is the i.MX6Q's Ethernet controller")
+    m = build_board(board, engine=engine)
     if not 1 <= cpus <= m.num_cpus:
-        raise ValueError(f"{BOARD} has {m.num_cpus} CPUs, not {cpus}")
-    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
+        raise ValueError(f"{board} has {m.num_cpus} CPUs, not {cpus}")
+    m.load_elf(str(bundled_firmware(firmware, "kernel.elf")))
     runner = CoreRunner()
-    k = Kernel(flavour, cpus, version=version, ops=MachineCpuOps(m),
+    k = Kernel(flavour, cpus, version=version, arch=arch, ops=MachineCpuOps(m),
                sched=Sched(backend=runner), softirq=softirq)
     observe_or_none(observe, k, label)
     timers = Timers(k)
@@ -130,12 +156,16 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
         tick_handle_periodic(timers, cpu)
 
     def start(plat: KernelPlatform) -> None:
-        gic = oc.gic = gic_of_init(k, plat.io, init_all_cpus=False)
-        gic.gic_cpu_init()
-        rate = oc.cpu_hz // 2  # PERIPHCLK
-        oc.twd = twd_local_timer_register(k, plat.io, gic.map_ppi(TWD_PPI), PTIMER_BASE,
-                                          rate, tick)
-        oc.twd.twd_timer_setup()
+        if arch == "x86":
+            oc.apic = x86_apic_init(k, plat.io, lapic_timer_frequency=APIC_BUS_HZ)
+            oc.apic.setup_APIC_timer(tick)
+        else:
+            gic = oc.gic = gic_of_init(k, plat.io, init_all_cpus=False)
+            gic.gic_cpu_init()
+            rate = oc.cpu_hz // 2  # PERIPHCLK
+            oc.twd = twd_local_timer_register(k, plat.io, gic.map_ppi(TWD_PPI), PTIMER_BASE,
+                                              rate, tick)
+            oc.twd.twd_timer_setup()
         oc.started.append(0)
         if fec:
             oc.fec_irq = gic.map_spi(FEC_SPI, IRQ_TYPE_LEVEL_HIGH)
@@ -147,14 +177,18 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
             plat.boot_secondaries()
 
     def secondary(plat: KernelPlatform, cpu: int) -> None:
-        assert oc.gic is not None and oc.twd is not None
-        oc.gic.starting_cpu()
-        oc.twd.twd_timer_setup()
+        if oc.apic is not None:
+            oc.apic.starting_cpu()
+            oc.apic.setup_APIC_timer(tick)
+        else:
+            assert oc.gic is not None and oc.twd is not None
+            oc.gic.starting_cpu()
+            oc.twd.twd_timer_setup()
         oc.started.append(cpu)
 
     plat = scheduler_platform(m, k, on_start=start, on_secondary=secondary)
-    oc = OnCore(m, k, plat, runner, timers, engine, cpus)
+    oc = OnCore(m, k, plat, runner, timers, engine, cpus, arch)
     return oc
 
 
-__all__ = ["BOARD", "BOARDS", "FEC_SPI", "OnCore", "boot"]
+__all__ = ["BOARDS", "FEC_SPI", "OnCore", "boot"]

@@ -33,7 +33,14 @@ from typing import TYPE_CHECKING, Any
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.fec import FecEnetPrivate
 from irqemu.kernel.napi import napi_layer, proc_softnet_stat
-from irqemu.scenarios.base import Observe, OptionError, Options, Scenario, irq_thread_comm
+from irqemu.scenarios.base import (
+    FEC_ONLY,
+    Observe,
+    OptionError,
+    Options,
+    Scenario,
+    irq_thread_comm,
+)
 from irqemu.trace.kprobes import Kprobe
 from irqemu.trace.stackcount import StackCount
 
@@ -350,7 +357,7 @@ SCENARIO = Scenario(
     _run, check,
     honours={"kernel": None, "version": None, "engine": None, "arch": ("arm",),
              "rate": None, "duration_ms": None, "sweep": None},
-    why={"arch": "the FEC is the i.MX6Q's Ethernet controller (no x86 variant)",
+    why={"arch": FEC_ONLY,
          "model_only": "the storm needs the emulated FEC's DMA and cores"},
     validate=_validate,
 )

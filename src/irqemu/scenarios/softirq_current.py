@@ -24,7 +24,7 @@ from irqemu.kernel import Kernel
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ
 from irqemu.scenarios._netload import attach_fec, build, flood
 from irqemu.scenarios.base import (
-    ARM_ONLY,
+    FEC_ONLY,
     Observe,
     Options,
     Scenario,
@@ -187,7 +187,7 @@ SCENARIO = Scenario(
                    "PREEMPT_RT, so it always runs the rt kernel",
          "version": "do_current_softirqs is 4.6-rt's; the RT patch's later softirq rework "
                     "(in 6.x) has no such function",
-         "arch": ARM_ONLY,
+         "arch": FEC_ONLY,
          "": "it plays a fixed load: 2k frames/s with a 600k frames/s flood, over 300 ms"},
     defaults={"kernel": "rt"},
     validate=no_engine_with_model_only("softirq-current"),

@@ -29,7 +29,7 @@ from typing import Any
 from irqemu.kernel import Kernel
 from irqemu.scenarios._netload import attach_fec, build, flood
 from irqemu.scenarios.base import (
-    ARM_ONLY,
+    FEC_ONLY,
     Observe,
     Options,
     Scenario,
@@ -196,7 +196,7 @@ SCENARIO = Scenario(
     _run, check,
     honours={"kernel": None, "version": None, "engine": None, "arch": ("arm",),
              "model_only": None},
-    why={"arch": ARM_ONLY,
+    why={"arch": FEC_ONLY,
          "": "it plays a fixed load: 20k frames/s, then a 600k frames/s flood, over 300 ms"},
     validate=no_engine_with_model_only("two-paths"),
 )
