@@ -1,4 +1,5 @@
-"""Each softirq scenario shows what it claims."""
+"""Each softirq scenario shows what it claims, on the cores (the default) and with
+--model-only."""
 
 from __future__ import annotations
 
@@ -32,6 +33,22 @@ def test_softirq_starvation():
     assert softirq_starvation.check(facts) == []
     assert "sched: RT throttling activated" in text
     assert facts["rt-no-ktimersoftd"]["during_load"] < facts["mainline"]["during_load"]
+
+
+@pytest.mark.parametrize("flavour", ["mainline", "threadirqs", "rt"])
+def test_two_paths_model_only(flavour):
+    text, facts = two_paths.run(flavour, duration_ms=150, model_only=True)
+    assert two_paths.check(facts) == [] and facts["mode"] == "model-only"
+    assert "Model only (--model-only)" in text
+
+
+def test_softirq_current_and_starvation_model_only():
+    text, facts = softirq_current.run(duration_ms=150, model_only=True)
+    assert softirq_current.check(facts) == [] and "Model only" in text
+    assert facts["thread_comm"] == "irq/16-2188000."
+    text, facts = softirq_starvation.run(model_only=True)
+    assert softirq_starvation.check(facts) == [] and "Model only" in text
+    assert "cores" not in facts and facts["mode"] == "model-only"
 
 
 def test_scenarios_are_deterministic():

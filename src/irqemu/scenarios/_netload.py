@@ -1,4 +1,5 @@
-"""A model-level network receive load shared by the softirq scenarios.
+"""A model-level network receive load shared by the softirq scenarios' ``--model-only``
+path (on the cores they use the FEC device model and driver instead).
 
 A toy i.MX6 FEC (``2188000.ethernet``, GIC SPI 118 on the model board) receives
 frames at a fixed rate; its level interrupt is asserted while frames wait and
