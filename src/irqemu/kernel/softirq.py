@@ -437,8 +437,14 @@ class Softirq:
             k.preempt_count[cpu] -= SOFTIRQ_OFFSET
 
     @kfunc()
-    def do_current_softirqs(self) -> None:
-        """4.6-rt: run the bits raised in the current task's context, lowest first."""
+    def do_current_softirqs(self, preemptible: bool = False) -> None:
+        """4.6-rt: run the bits raised in the current task's context, lowest first.
+
+        ``preemptible`` (ksoftirqd): on RT the loop can be preempted anywhere; the
+        model lets a woken higher-priority task (ktimersoftd, an irq thread) take
+        the CPU at the next vector boundary: the loop stops there with the rest
+        still raised, ksoftirqd stays runnable (thread_should_run) and goes on
+        with it when it runs again, as the preempted loop would."""
         k = self.kernel
         assert k is not None
         k.fentry(...)
@@ -446,6 +452,8 @@ class Softirq:
         cpu = ops.smp_processor_id()
         cur = k.current[cpu]
         while cur.softirqs_raised:
+            if preemptible and self._need_resched(cpu):
+                break
             nr = (cur.softirqs_raised & -cur.softirqs_raised).bit_length() - 1
             mask = 1 << nr
             cur.softirqs_raised &= ~mask
@@ -647,7 +655,7 @@ class Softirq:
             ops.local_irq_disable()
             cur = k.current[cpu]
             cur.softirq_nestcnt += 1
-            self.do_current_softirqs()
+            self.do_current_softirqs(preemptible=True)
             cur.softirq_nestcnt -= 1
             ops.local_irq_enable()
             return

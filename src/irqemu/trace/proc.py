@@ -68,11 +68,25 @@ class Mpstat:
         return [[(ks[c][nr] - self._k0[c][nr]) / dt for nr in self.vectors()]
                 for c in range(k.num_cpus)]
 
+    def notes(self) -> list[str]:
+        """Why TIMER/s may be far from HZ: no tick in the scenario's kernel, or an
+        interval shorter than one tick period (mpstat would show the same)."""
+        k = self.kernel
+        hz = k.config.hz
+        t1 = max(self._now(c) for c in range(k.num_cpus))
+        out = []
+        if getattr(k, "timers", None) is None:
+            out.append("this scenario's kernel runs no periodic tick: TIMER/s stays 0")
+        elif (t1 - self._t0) * hz < 10**12:
+            out.append(f"the interval ({(t1 - self._t0) / 10**9:.1f} ms) is shorter than "
+                       f"one tick (HZ={hz}): TIMER/s counts at most one tick")
+        return out
+
     def as_json(self) -> dict[str, Any]:
         """Per CPU, softirqs per second of simulated time by vector name."""
         names = kernel_softirq(self.kernel).names
         vecs = self.vectors()
-        return {"release": self.kernel.config.release,
+        return {"release": self.kernel.config.release, "notes": self.notes(),
                 "cpus": [{"cpu": c, "per_s": {names[nr]: round(v, 2)
                                               for nr, v in zip(vecs, row, strict=True)}}
                          for c, row in enumerate(self.rates())]}
@@ -90,6 +104,7 @@ class Mpstat:
         for c, row in enumerate(self.rates()):
             vals = zip(row, widths, strict=True)
             lines.append(f"{c:>3d} " + " ".join(f"{v:>{w}.2f}" for v, w in vals))
+        lines.extend(f"(irqemu: {n})" for n in self.notes())
         return "\n".join(lines) + "\n"
 
 
