@@ -211,3 +211,15 @@ def test_every_frame_accounted_and_current_agrees(rate: int, seed: int, flavour:
     c = facts["cores"]
     assert c["current_checks"] == {"agree": c["hard_irqs"], "disagree": 0}
     assert c["hard_irqs"] >= facts["interrupts"]  # the FEC's, plus any tick
+
+
+@pytest.mark.parametrize("flavour", ["mainline", "threadirqs", "rt"])
+def test_version_6x_shapes_on_the_cores(flavour: str) -> None:
+    text, facts = two_paths.run(flavour, version="6.x", duration_ms=60)
+    assert two_paths.check(facts) == [] and facts["cores"]["context_switches"] > 0
+    p = facts["paths"]
+    assert not p["do_current_softirqs"]  # 4.x-rt's; 6.x RT runs __do_softirq in the thread
+    storm = napi_storm.run(flavour, version="6.x", rate=1_000_000, duration_ms=1.0,
+                           calm_ms=0.5)[1]
+    assert napi_storm.check(storm) == []
+    assert storm["kprobes"]["__raise_softirq_irqoff_ksoft"]["storm"] == 0

@@ -65,7 +65,14 @@ EXPECTED_FRAMES = {
                    "irq_forced_thread_fn", "irq_thread"],
     "rt": ["net_rx_action", "do_current_softirqs", "__local_bh_enable", "irq_forced_thread_fn",
            "irq_thread"],
+    # 6.x PREEMPT_RT: __do_softirq in the irq thread (do_current_softirqs is 4.x-rt's)
+    "rt 6.x": ["net_rx_action", "__do_softirq", "irq_forced_thread_fn", "irq_thread"],
 }
+
+
+def _ksoft_exists(flavour: str, version: str) -> bool:
+    """__raise_softirq_irqoff_ksoft is 4.x-rt's (net_rx_action's leftovers to ksoftirqd)."""
+    return flavour == "rt" and not str(version).startswith("6")
 
 
 def origin(stack: tuple[str, ...]) -> str:
@@ -208,7 +215,8 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
         "$ insmod kp_ksoft.ko; insmod kp_napi_complete.ko   (hits per phase)",
         f"  {KSOFT}: {facts['kprobes'][KSOFT]['calm']} hits calm, "
         f"{facts['kprobes'][KSOFT]['storm']} hits storm"
-        + ("" if k.config.preempt_rt else "   (no such function on mainline: never hit)"),
+        + ("" if _ksoft_exists(flavour, version)
+           else f"   (no such function in {k.config.release}: never hit)"),
         f"  {COMPLETE}: {facts['kprobes'][COMPLETE]['calm']} hits calm, "
         f"{facts['kprobes'][COMPLETE]['storm']} hits storm",
         "",
@@ -222,12 +230,12 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
         "$ cat /proc/net/softnet_stat",
         facts["softnet_stat"].rstrip("\n"),
         "",
-        explain(flavour, thread or ""),
+        explain(flavour, thread or "", k.config.v6),
     ]) + "\n"
     return text, facts
 
 
-def explain(flavour: str, thread: str = "irq/N-2188000.") -> str:
+def explain(flavour: str, thread: str = "irq/N-2188000.", v6: bool = False) -> str:
     """What the run shows; ``thread``: the FEC's irq thread (threadirqs and rt)."""
     common = ("fec_enet_interrupt masks RXF (EIMR = FEC_NAPI_IMASK) and schedules NAPI; "
               "fec_enet_rx_napi unmasks only when a poll used less than its weight of 64. "
@@ -240,6 +248,11 @@ def explain(flavour: str, thread: str = "irq/N-2188000.") -> str:
         how = (f"threadirqs: the handler runs in {thread}; NET_RX runs when that "
                "thread re-enables BHs (irq_forced_thread_fn -> __local_bh_enable_ip -> "
                "do_softirq); after 10 restarts ksoftirqd takes over.")
+    elif v6:
+        how = (f"RT (6.x): the handler runs in {thread}; NET_RX runs in that thread "
+               "with BH disabled (irq_forced_thread_fn -> __do_softirq); leftovers go to "
+               "ksoftirqd. 4.6-rt's do_current_softirqs and __raise_softirq_irqoff_ksoft "
+               "are gone.")
     else:
         how = (f"RT: the handler runs in {thread}; NET_RX is that thread's own "
                "softirq (__local_bh_enable -> do_current_softirqs). Leftover work is "
@@ -315,9 +328,10 @@ def check(facts: dict[str, Any]) -> list[str]:
     kp = facts["kprobes"]
     if kp[KSOFT]["calm"]:
         problems.append(f"{KSOFT} was hit {kp[KSOFT]['calm']} times before the storm")
-    if flavour == "rt" and not kp[KSOFT]["storm"]:
+    ksoft = _ksoft_exists(flavour, facts["version"])
+    if ksoft and not kp[KSOFT]["storm"]:
         problems.append(f"RT: {KSOFT} was never hit during the storm")
-    if flavour != "rt" and kp[KSOFT]["storm"]:
+    if not ksoft and kp[KSOFT]["storm"]:
         problems.append(f"{flavour}: {KSOFT} does not exist there, but was hit")
     if not kp[COMPLETE]["calm"] or not kp[COMPLETE]["storm"]:
         problems.append(f"{COMPLETE} should be hit in both phases: {kp[COMPLETE]}")
@@ -330,7 +344,7 @@ def check(facts: dict[str, Any]) -> list[str]:
     if not o.get(want):
         problems.append(f"{flavour}: no receive ran from {want}")
     usual = facts["usual_stack"]
-    need = EXPECTED_FRAMES[flavour]
+    need = EXPECTED_FRAMES[flavour if ksoft or flavour != "rt" else "rt 6.x"]
     if not all(f in usual for f in need):
         problems.append(f"{flavour}: the {want} stack {usual} lacks {need}")
     if facts["rate"] >= 1_000_000 and not o.get("ksoftirqd"):

@@ -65,7 +65,7 @@ def _text(k: Kernel, flavour: str, where: str, head: str, sc: StackCount, top: i
         "$ cat /proc/softirqs",
         proc_softirqs(k).rstrip("\n"),
         "",
-        explain(flavour, paths),
+        explain(flavour, paths, k.config.v6),
     ]) + "\n"
 
 
@@ -136,7 +136,14 @@ def run(flavour: str = "mainline", *, version: str = "4.6", duration_ms: float =
                         rate_pps=rate_pps, top=top, observe=observe)
 
 
-def explain(flavour: str, paths: dict[str, int]) -> str:
+def explain(flavour: str, paths: dict[str, int], v6: bool = False) -> str:
+    if flavour == "rt" and v6:
+        return ("PREEMPT_RT (6.x): softirqs run with BH disabled in the task that raised\n"
+                "them: NET_RX raised in the irq thread runs at its local_bh_enable\n"
+                "(__do_softirq <- __local_bh_enable_ip <- irq_forced_thread_fn), what is\n"
+                "left in ksoftirqd; never at irq_exit. (4.6-rt's do_current_softirqs is gone.)\n"
+                f"Frames: {paths['irq_thread']} in the irq thread, {paths['ksoftirqd']} in "
+                "ksoftirqd, 0 at irq_exit.")
     if flavour == "mainline":
         return ("Mainline: NET_RX raised by the hard-IRQ handler runs at irq_exit, on the\n"
                 "interrupted task's stack (case 0: __do_softirq <- irq_exit); under the flood\n"
@@ -178,6 +185,11 @@ def check(facts: dict[str, Any]) -> list[str]:
     elif fl == "threadirqs":
         if p["irq_exit"] or not p["irq_thread"] or p["do_current_softirqs"]:
             out.append(f"threadirqs: unexpected paths {p}")
+    elif str(facts.get("version", "4.6")).startswith("6"):
+        if p["irq_exit"] or p["do_current_softirqs"]:
+            out.append("rt 6.x: NET_RX ran at irq_exit / in do_current_softirqs")
+        if not p["irq_thread"] or not p["ksoftirqd"]:
+            out.append(f"rt 6.x: expected both the irq thread and ksoftirqd, got {p}")
     else:
         if p["irq_exit"] or p["__do_softirq"]:
             out.append("rt: __do_softirq / irq_exit path used")
