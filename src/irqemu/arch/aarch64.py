@@ -47,10 +47,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import capstone
 import unicorn
 from unicorn import arm64_const as A
 
+from irqemu.arch import disasm
 from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
 
@@ -224,8 +224,7 @@ class AArch64(Arch):
     }
 
     def __init__(self) -> None:
-        self._cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
-        self._cs.detail = False
+        self._cs = disasm.decoder(disasm.CS_ARCH_ARM64, disasm.CS_MODE_ARM, detail=False)
 
     def reset(self, core: Any, entry: int) -> None:
         """The state QEMU's ``virt`` gives an ELF kernel: Non-secure EL1h, DAIF masked,
@@ -239,7 +238,7 @@ class AArch64(Arch):
         _sys_w(core, SYS_HCR_EL2, HCR_RW)  # (a CP_REG write: rebuilds hflags)
         core.reg_write(A.UC_ARM64_REG_PC, entry)
 
-    def disassembler(self, core: Any) -> capstone.Cs:
+    def disassembler(self, core: Any) -> Any:
         return self._cs
 
     def insn_width(self, cs: Any) -> int:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-import capstone
 import unicorn
 from unicorn import arm_const as A
 
+from irqemu.arch import disasm
 from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
 
@@ -228,10 +228,8 @@ class ARMv7(Arch):
     def __init__(self) -> None:
         #: per-core state, made by ``attach``
         self.cpus: dict[int, CpuState] = {}
-        self._cs_arm = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
-        self._cs_thumb = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
-        for cs in (self._cs_arm, self._cs_thumb):
-            cs.detail = True
+        self._cs_arm = disasm.decoder(disasm.CS_ARCH_ARM, disasm.CS_MODE_ARM, detail=True)
+        self._cs_thumb = disasm.decoder(disasm.CS_ARCH_ARM, disasm.CS_MODE_THUMB, detail=True)
 
     def reset(self, core: Regs, entry: int) -> None:
         """The state QEMU's sabrelite and the i.MX6 boot ROM give firmware: Secure SVC,
@@ -244,7 +242,7 @@ class ARMv7(Arch):
         core.reg_write(A.UC_ARM_REG_CPSR, MODE_SVC | CPSR_A | CPSR_I | CPSR_F)
         core.reg_write(A.UC_ARM_REG_PC, entry)
 
-    def disassembler(self, core: Regs) -> capstone.Cs:
+    def disassembler(self, core: Regs) -> Any:
         thumb = core.reg_read(A.UC_ARM_REG_CPSR) & CPSR_T
         return self._cs_thumb if thumb else self._cs_arm
 
@@ -434,15 +432,11 @@ class ARMv7(Arch):
         """Best-effort DFAR: the faulting instruction's base register plus offset."""
         try:
             code = bytes(core.uc.mem_read(pc, 4))
-            insn = next(self.disassembler(core).disasm(code, pc), None)
-            if insn is None:
-                return 0
-            for op in insn.operands:
-                if op.type == capstone.arm.ARM_OP_MEM:
-                    base = core.uc.reg_read(_CS_TO_UC.get(op.mem.base, A.UC_ARM_REG_R0))
-                    idx = (core.uc.reg_read(_CS_TO_UC[op.mem.index])
-                           if op.mem.index in _CS_TO_UC else 0)
-                    return int(base + op.mem.disp + idx) & 0xFFFFFFFF
+            for mem in self.disassembler(core).arm_memory_operands(code, pc) or ():
+                base = core.uc.reg_read(_CS_TO_UC.get(mem.base_reg, A.UC_ARM_REG_R0))
+                idx = (core.uc.reg_read(_CS_TO_UC[mem.index_reg])
+                       if mem.index_reg in _CS_TO_UC else 0)
+                return int(base + mem.disp + idx) & 0xFFFFFFFF
         except (unicorn.UcError, StopIteration, KeyError):
             pass
         return 0
@@ -488,12 +482,13 @@ _GPR_NAMES = {f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)}
 _GPR_NAMES.update({"sb": A.UC_ARM_REG_R9, "sl": A.UC_ARM_REG_R10, "fp": A.UC_ARM_REG_R11,
                    "ip": A.UC_ARM_REG_R12, "lr": A.UC_ARM_REG_LR})
 
+#: capstone's ARM register ids -> Unicorn's
 _CS_TO_UC: dict[int, int] = {}
 for _i in range(13):
-    _CS_TO_UC[getattr(capstone.arm, f"ARM_REG_R{_i}")] = getattr(A, f"UC_ARM_REG_R{_i}")
-_CS_TO_UC[capstone.arm.ARM_REG_SP] = A.UC_ARM_REG_SP
-_CS_TO_UC[capstone.arm.ARM_REG_LR] = A.UC_ARM_REG_LR
-_CS_TO_UC[capstone.arm.ARM_REG_PC] = A.UC_ARM_REG_PC
+    _CS_TO_UC[disasm.ARM_REG_R0 + _i] = getattr(A, f"UC_ARM_REG_R{_i}")
+_CS_TO_UC[disasm.ARM_REG_SP] = A.UC_ARM_REG_SP
+_CS_TO_UC[disasm.ARM_REG_LR] = A.UC_ARM_REG_LR
+_CS_TO_UC[disasm.ARM_REG_PC] = A.UC_ARM_REG_PC
 
 
 # Capstone mnemonic -> cost class. Anything unlisted is "alu".

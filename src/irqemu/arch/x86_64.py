@@ -47,13 +47,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import capstone
 import unicorn
-from capstone import x86 as csx86
 from unicorn import x86_const as X
 
 from irqemu._core.common import UNMASKABLE
 from irqemu.arch.base import Arch
+from irqemu.arch.disasm import capstone_module
 from irqemu.errors import GuestError
 
 RFLAGS_TF, RFLAGS_IF, RFLAGS_NT, RFLAGS_RF = 1 << 8, 1 << 9, 1 << 14, 1 << 16
@@ -311,6 +310,7 @@ class X86_64(Arch):
     }
 
     def __init__(self) -> None:
+        capstone = capstone_module()
         self._cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
         self._cs.detail = True
         self.cpus: dict[int, CpuState] = {}
@@ -338,7 +338,7 @@ class X86_64(Arch):
         self._disarm_nmi_return(core, st)
         st.nmi_blocked = st.nmi_latched = False
 
-    def disassembler(self, core: Any) -> capstone.Cs:
+    def disassembler(self, core: Any) -> Any:
         return self._cs
 
     def classify(self, insn: Any) -> str:
@@ -713,6 +713,8 @@ def classify(insn: Any) -> str:
         return cls
     if m.startswith("j"):
         return "branch"
+    capstone = capstone_module()
+    csx86 = capstone.x86
     mem_ops = [op for op in insn.operands if op.type == csx86.X86_OP_MEM]
     if m in _XCHG_LIKE and mem_ops:
         return "atomic"  # xchg with memory is implicitly locked
