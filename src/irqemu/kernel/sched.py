@@ -4,9 +4,13 @@
   priority, SCHED_OTHER as a fair approximation (vruntime weighted by nice,
   sleeper credit, wakeup and tick preemption), ``wake_up_process``, need_resched,
   context switches (tracepoint sched_switch, a modelled cost, ``current``,
-  the per-task preempt_count ARM keeps in thread_info), and RT throttling
+  the per-task preempt_count ARM keeps in thread_info), RT throttling
   (sched_rt_period_us 1,000,000 / sched_rt_runtime_us 950,000, the one-time
-  "sched: RT throttling activated", RT_RUNTIME_SHARE in 4.6).
+  "sched: RT throttling activated", RT_RUNTIME_SHARE in 4.6, lending only
+  between online CPUs), and SMP RT balancing as rt.c does it: a woken RT task
+  that cannot preempt its CPU's RT task goes to find_lowest_rq's CPU
+  (select_task_rq_rt), waiting RT tasks are pushed after a wakeup or a switch
+  and pulled by a CPU whose RT priority drops; set_cpus_allowed_ptr migrates.
 - a **backend** runs what was decided on a CPU. :class:`StandaloneRunner` (here)
   runs model tasks on model CPUs with per-CPU simulated clocks, for tests and
   model-level scenarios; the lead's core backend runs guest-code tasks with
@@ -18,7 +22,9 @@ each ``yield`` is a preemption point, where the core is back in guest code
 with interrupts enabled, pending hard IRQs are taken and a higher-priority
 task may take the CPU. ``yield n`` (an int) charges n modelled cycles of work
 for that slice; ``yield SLEEP`` blocks the task until ``wake_up_process``
-(the generator resumes after the yield). After a pass ends the task stays
+(the generator resumes after the yield); a task that must wait for something
+(synchronize_irq, wait_event) does ``yield from`` the sleeping form of the
+call. After a pass ends the task stays
 runnable if ``task.data["should_run"]()`` says so (smpboot threads) or it was
 woken while running, else it sleeps.
 
@@ -401,17 +407,20 @@ class Sched(Scheduler):
         is not about to run (not better than that CPU's current)."""
         moved = False
         this = this_rq.cpu
+        online = self.online()
         for src in self.rq:
-            if src is this_rq or src.cpu not in self.online():
+            if src is this_rq or src.cpu not in online:
                 continue
-            for p in self._pushable(src, this):
-                if p.rt_priority <= self.rt_highest(this_rq):
-                    break
-                if not is_rt(src.curr) or p.rt_priority > src.curr.rt_priority:
-                    continue  # it is about to preempt src's current: leave it
-                self._move_task(src, p, this_rq)
-                moved = True
-                break
+            cands = self._pushable(src, this)  # pick_highest_pushable_task(src, this)
+            if not cands:
+                continue
+            p = cands[0]
+            if p.rt_priority <= self.rt_highest(this_rq):
+                continue
+            if not is_rt(src.curr) or p.rt_priority > src.curr.rt_priority:
+                continue  # it is about to preempt src's current: leave it
+            self._move_task(src, p, this_rq)
+            moved = True
         return moved
 
     def rq_throttled(self, rq: RunQueue) -> bool:
@@ -497,9 +506,8 @@ class Sched(Scheduler):
         self.update_curr(cpu)
         rq.need_resched = False
         prev = rq.curr
-        if is_rt(prev) and (not self._queued(prev) or prev.cpu != cpu
-                            or self.rt_highest(rq) < prev.rt_priority):
-            self.pull_rt_task(rq)  # pick_next_task_rt: need_pull_rt_task
+        if is_rt(prev) and self.rt_highest(rq) < prev.rt_priority:
+            self.pull_rt_task(rq)  # pick_next_task_rt: need_pull_rt_task (prev left or sleeps)
         nxt = self.pick_next_task(cpu)
         if nxt is prev:
             return prev
