@@ -214,7 +214,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 #: every scenario's name (the registry: :mod:`irqemu.scenarios`)
 SCENARIOS = ("shared-irq", "ipi", "two-paths", "softirq-current", "softirq-starvation",
-             "napi-storm", "e1000e-storm", "gpc-wake", "fiq-debugger", "nmi", "smi-hwlat")
+             "tasklet", "napi-storm", "e1000e-storm", "gpc-wake", "fiq-debugger", "nmi",
+             "smi-hwlat")
 #: the scenario options; argparse leaves them None unless given
 OPTION_NAMES = ("kernel", "version", "arch", "engine", "model_only", "rate", "duration_ms",
                 "sweep")

@@ -13,7 +13,7 @@ from irqemu.scenarios.base import Scenario
 
 #: every scenario, in the talk's order
 NAMES: tuple[str, ...] = ("shared-irq", "ipi", "two-paths", "softirq-current",
-                          "softirq-starvation", "napi-storm", "e1000e-storm", "gpc-wake",
+                          "softirq-starvation", "tasklet", "napi-storm", "e1000e-storm", "gpc-wake",
                           "fiq-debugger", "nmi", "smi-hwlat")
 
 
