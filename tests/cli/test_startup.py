@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from elfgen import arm_elf
 from helpers import firmware
 
 from irqemu.cli import COMMANDS, build_parser
@@ -121,6 +122,47 @@ def test_a_boot_imports_neither_tomllib_nor_pyelftools() -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert p.stderr.strip().splitlines()[-1] == "[] 0", p.stderr
+
+
+
+def _boot_modules(argv: list[str], prefixes: tuple[str, ...]) -> tuple[int, list[str], str]:
+    """Exit code, the loaded modules starting with ``prefixes`` and stderr of
+    ``irqemu boot ARGV`` in a fresh interpreter."""
+    code = ("import sys; from irqemu.cli import main; "
+            f"rc = main(['boot', *{argv!r}]); "
+            f"print(rc, sorted(m for m in sys.modules if m.startswith({prefixes!r})), "
+            "file=sys.stderr)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, stdin=subprocess.DEVNULL, check=False)
+    *err, last = p.stderr.strip().splitlines()
+    rc, mods = last.split(" ", 1)
+    return int(rc), eval(mods), "\n".join(err)  # noqa: S307 - our own print of a list
+
+
+LAZY = ("capstone", "irqemu.devices.gic")
+
+
+@pytest.mark.parametrize("fw", [("armv7", "exceptions.elf"), ("aarch64", "exceptions.elf")])
+def test_a_native_boot_loads_neither_capstone_nor_the_reference_gic(fw: tuple[str, str]) -> None:
+    """The boot costs every block and takes a Data Abort (exceptions.elf: DFAR from the
+    instruction's base register) through libcapstone directly; the GIC is the native one."""
+    rc, mods, err = _boot_modules([str(firmware(*fw))], LAZY)
+    assert (rc, mods) == (0, []), err
+
+
+def test_the_reference_engine_loads_the_reference_gic_and_still_not_capstone() -> None:
+    rc, mods, err = _boot_modules([str(firmware("armv7", "exceptions.elf")), "--engine",
+                                   "reference"], LAZY)
+    assert (rc, mods) == (0, ["irqemu.devices.gic"]), err
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_a_guest_fault_still_names_its_instruction(tmp_path: Path, engine: str) -> None:
+    """The one-line error disassembles the faulting instruction without the package."""
+    f = arm_elf(tmp_path / "load.elf", [0xE3A01101, 0xE5910004])  # mov r1, #1<<30; ldr
+    rc, mods, err = _boot_modules([str(f), "--engine", engine], LAZY[:1])
+    assert (rc, mods) == (3, []), err
+    assert err.endswith("(core 0, PC 0x10000004: ldr r0, [r1, #4])"), err
 
 
 def _no_host(text: str) -> str:

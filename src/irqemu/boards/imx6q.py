@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from irqemu.arch.armv7 import ARMv7
 from irqemu.boards.native import native_a9_timers, native_gic
+from irqemu.boards.reference import reference_gic
 from irqemu.devices.a9mpcore import A9SCU, A9GlobalTimer, A9PrivateTimer
-from irqemu.devices.gic import GICv2
 from irqemu.devices.imx_fec import ImxFEC
 from irqemu.devices.imx_gpt import ImxGPT
 from irqemu.devices.imx_src import ImxSRC
@@ -59,7 +59,7 @@ def build(*, engine: str = "native", fabric: str | None = None,
     m.add_window(AIPS1_BASE, AIPS_SIZE, "aips1")
     m.add_window(AIPS2_BASE, AIPS_SIZE, "aips2")
 
-    gic_class = native_gic() if m.fabric is not None else GICv2
+    gic_class = native_gic() if m.fabric is not None else reference_gic()
     gic = gic_class(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
                 num_irqs=NUM_IRQS)
     m.add_device("gic.dist", gic.distributor, GICD_BASE, 0x1000)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from irqemu.arch.aarch64 import TIMER_DEVICE, TIMER_REGS, AArch64
 from irqemu.boards.native import native_generic_timer, native_gic
+from irqemu.boards.reference import reference_gic
 from irqemu.devices.arm_generic_timer import QEMU_CNTFRQ, ArmGenericTimer
-from irqemu.devices.gic import GICv2
 from irqemu.devices.pl011 import PL011
 from irqemu.machine.machine import Machine
 from irqemu.timing import CostModel, load_cost_model
@@ -54,7 +54,7 @@ def build(*, engine: str = "native", fabric: str | None = None,
     m.add_ram(RAM_BASE, ram_size)
     m.add_window(PERIPH_BASE, PERIPH_SIZE, "virt-periph")
 
-    gic_class = native_gic() if m.fabric is not None else GICv2
+    gic_class = native_gic() if m.fabric is not None else reference_gic()
     gic = gic_class(m, GICD_BASE, "gic", cpu_if_base=GICC_BASE, num_cpus=num_cpus,
                 num_irqs=NUM_IRQS, security_extensions=False, priority_bits=8,
                 gicd_iidr=0x0000043B, gicc_iidr=0x0002043B,  # as QEMU 7.2 reads them
