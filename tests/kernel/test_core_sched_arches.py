@@ -180,16 +180,8 @@ def facts(f: dict[str, Any]) -> dict[str, Any]:
 BOARD_NAMES = sorted(BOARDS)
 
 
-#: irq_thread's affinity check moves the s- thread (first woken on the CPU it was created
-#: on) to the IRQ's CPU and ends its pass with IRQTF_RUNTHREAD owed, but the pass's end
-#: then puts it to sleep, so its thread function never runs (work in progress in
-#: genirq/manage.py + sched.py; passes when the moved thread stays runnable)
-_RT_SMP = pytest.mark.xfail(reason="an irq thread moved by irq_thread_check_affinity "
-                            "sleeps with RUNTHREAD owed", strict=False)
-
-
 @pytest.mark.parametrize(("flavour", "cpus"), [
-    ("mainline", 1), ("mainline", 3), ("rt", 1), pytest.param("rt", 3, marks=_RT_SMP)])
+    ("mainline", 1), ("mainline", 3), ("rt", 1), ("rt", 3)])
 @pytest.mark.parametrize("board", BOARD_NAMES)
 def test_irq_threads_and_ksoftirqd_run_as_tasks_on_the_cores(board: str, flavour: str,
                                                             cpus: int) -> None:
