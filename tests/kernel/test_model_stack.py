@@ -133,3 +133,18 @@ def test_a_frame_run_anchor_shows_its_frames_of_the_moment() -> None:
 
     outer()
     assert got == [["leaf_fn", "first", "outer_fn"]] * 2 + [["leaf_fn", "second", "first"]]
+
+
+def test_a_task_stack_ends_at_ret_from_fork() -> None:
+    # a kthread run from inside a hard IRQ's frames (as the default runner and the
+    # host call do) shows only its own frames, down to ret_from_fork
+    from irqemu.kernel.context import Task, kfunc, model_stack, ret_from_fork
+
+    seen: list[list[str]] = []
+
+    @kfunc("gic_handle_irq")
+    def outer() -> None:
+        ret_from_fork(Task(99, "irq/9-x", fn=lambda: seen.append(model_stack())))
+
+    outer()
+    assert seen == [["kthread", "ret_from_fork"]]

@@ -389,7 +389,9 @@ def _names(f: FrameType, name: str) -> Sequence[str]:
 
 def model_stack(limit: int = 64) -> list[str]:
     """The Linux names of the registered model functions on the Python stack,
-    innermost first (what a stackcount on the model would show)."""
+    innermost first (what a stackcount on the model would show). A task's stack
+    ends at ``ret_from_fork``, as in Linux: whatever Python frame ran the task (a
+    hard IRQ's host call that woke it, a runner) is not part of it."""
     out: list[str] = []
     f: FrameType | None = sys._getframe(1)
     anchor: FrameType | None = None  #: the second model frame met
@@ -410,6 +412,9 @@ def model_stack(limit: int = 64) -> list[str]:
             out.extend(_names(f, name))
             if f is anchor:
                 mark = len(out)
+            if name == "ret_from_fork":
+                f = None  # a task's stack ends here: below it is the host's, not Linux's
+                break
         f = f.f_back
     if anchor is not None and f is None:  # a whole walk: remember what is above
         _Above.frame, _Above.names = anchor, out[mark:]

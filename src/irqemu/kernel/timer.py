@@ -3,7 +3,9 @@ tick-common.c; 4.6 and 4.6-rt), at model level.
 
 - ``jiffies`` is derived from simulated time (``Kernel.jiffies``: now x HZ).
 - The periodic tick (``tick_handle_periodic``) is a hard IRQ on every CPU each
-  1/HZ: irq_enter, ``update_process_times`` -> ``run_local_timers`` (4.6:
+  1/HZ, shown in stacks as the twd's PPI (ARM) or the LAPIC timer (x86) reaches
+  it (the standalone tick; on the cores it is the real twd/LAPIC interrupt):
+  irq_enter, ``update_process_times`` -> ``run_local_timers`` (4.6:
   ``raise_softirq(TIMER_SOFTIRQ)`` every tick; on RT the expired softirq hrtimers
   raise HRTIMER_SOFTIRQ) and ``scheduler_tick``, then irq_exit (where the
   softirqs run or their daemon is woken). The model keeps the tick periodic on
@@ -117,13 +119,67 @@ class Timers:
             ops = k.ops
             was = ops.irqs_disabled()
             ops.local_irq_disable()
-            k.irq_enter()
-            tick_handle_periodic(self, cpu)
-            k.irq_exit()
+            if k.config.arch == "x86":
+                _apic_timer_interrupt(self, cpu)
+            else:
+                _gic_handle_irq(self, cpu)
             if not was:
                 ops.local_irq_enable()
             if not k.in_interrupt():
                 k.sched.hardirq_done(cpu)
+
+
+# -- the frames the tick's interrupt passes through, for stacks (their costs are in
+# irq_enter, irq_exit and tick_handle_periodic): ARM 4.6 with the Cortex-A9 twd
+# (__irq_svc -> gic_handle_irq -> __handle_domain_irq -> generic_handle_irq ->
+# handle_percpu_devid_irq -> twd_handler), x86 with the LAPIC timer
+# (apic_timer_interrupt -> smp_apic_timer_interrupt -> local_apic_timer_interrupt)
+
+
+@kfunc("gic_handle_irq")
+def _gic_handle_irq(timers: Timers, cpu: int) -> None:
+    _handle_domain_irq(timers, cpu)
+
+
+@kfunc("__handle_domain_irq")
+def _handle_domain_irq(timers: Timers, cpu: int) -> None:
+    k = timers.kernel
+    k.irq_enter()
+    _generic_handle_irq(timers, cpu)
+    k.irq_exit()
+
+
+@kfunc("generic_handle_irq")
+def _generic_handle_irq(timers: Timers, cpu: int) -> None:
+    _handle_percpu_devid_irq(timers, cpu)
+
+
+@kfunc("handle_percpu_devid_irq")
+def _handle_percpu_devid_irq(timers: Timers, cpu: int) -> None:
+    _twd_handler(timers, cpu)
+
+
+@kfunc("twd_handler")
+def _twd_handler(timers: Timers, cpu: int) -> None:
+    tick_handle_periodic(timers, cpu)
+
+
+@kfunc("apic_timer_interrupt")
+def _apic_timer_interrupt(timers: Timers, cpu: int) -> None:
+    _smp_apic_timer_interrupt(timers, cpu)
+
+
+@kfunc("smp_apic_timer_interrupt")
+def _smp_apic_timer_interrupt(timers: Timers, cpu: int) -> None:
+    k = timers.kernel
+    k.irq_enter()
+    _local_apic_timer_interrupt(timers, cpu)
+    k.irq_exit()
+
+
+@kfunc("local_apic_timer_interrupt")
+def _local_apic_timer_interrupt(timers: Timers, cpu: int) -> None:
+    tick_handle_periodic(timers, cpu)
 
 
 @kfunc()
