@@ -21,10 +21,10 @@ import test_x86_devices as ref_tests
 from fabricfake import FabricMachine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from irqemu._core.fabric import Fabric
 from irqemu._core.lapic import LAPIC_MAP, LAPIC_REGS
 from irqemu._core.lapic import LocalAPICs as NativeLocalAPICs
+
 from irqemu.devices.ioapic import IOAPIC
 from irqemu.devices.lapic import LocalAPIC, LocalAPICs
 
@@ -149,7 +149,7 @@ class Pair:
         for cpu in range(self.n):
             for off in range(0, 0x400, 0x10):
                 for size in (1, 2, 4, 8):
-                    self.both(lambda m, b, io: b.mmio_read(cpu, off, size))
+                    self.both(lambda m, b, io, c=cpu, o=off, n=size: b.mmio_read(c, o, n))
         assert self.mp.input_log == self.mn.input_log
 
 
@@ -209,7 +209,8 @@ def steps(n: int) -> st.SearchStrategy[tuple]:
                       st.integers(0, (1 << 64) - 1))
     lvt = st.builds(lambda v, m, mode, dm: v | m << 16 | mode << 17 | dm << 8,
                     st.integers(0, 255), st.integers(0, 1), st.integers(0, 3), st.integers(0, 7))
-    icr = st.builds(lambda v, dm, lg, a, t, sh: v | dm << 8 | lg << 11 | a << 14 | t << 15 | sh << 18,
+    icr = st.builds(lambda v, dm, lg, a, t, sh: (v | dm << 8 | lg << 11 | a << 14 | t << 15
+                                                 | sh << 18),
                     st.integers(0, 255), st.integers(0, 7), st.integers(0, 1), st.integers(0, 1),
                     st.integers(0, 1), st.integers(0, 3))
     timer = st.one_of(

@@ -128,3 +128,7 @@ class FabricCore(Core, Protocol):
     def collect_taken(self) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """Interrupts taken in C per input (in first-taken order) and inputs raised in C."""
         ...
+
+    def attach_apic(self, apic: Any) -> None:
+        """x86: the native local APICs whose INTA gives an INTR taken in C its vector."""
+        ...

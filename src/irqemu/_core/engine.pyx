@@ -13,12 +13,13 @@ and cached here in an open-addressing table; no Python runs per block once warm.
 """
 
 from cpython.ref cimport PyObject, Py_INCREF, Py_DECREF
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 from irqemu._core.uc cimport *
 from irqemu._core.fabric cimport EventQueue, Fabric, NEvent, NativeDevice
+from irqemu._core.lapic cimport LocalAPICs
 
 from unicorn import UcError
 
@@ -40,6 +41,25 @@ DEF MAX_NATIVE = 16
 DEF MAX_NATIVE_SYS = 16
 DEF ENTRY_ARMV7 = 1
 DEF ENTRY_AARCH64 = 2
+DEF ENTRY_X86_64 = 3
+# x86-64 registers the C entry uses (unicorn x86_const)
+DEF X86_CS = 11
+DEF X86_RIP = 41
+DEF X86_RSP = 44
+DEF X86_SS = 49
+DEF X86_IDTR = 242
+DEF X86_RFLAGS = 253
+DEF X86_RFLAGS_CLEARED = 0x14100   # TF, NT, RF (arch.x86_64.deliver)
+DEF X86_RFLAGS_IF = 0x200
+DEF X86_STI = 0xFB
+DEF X86_HLT = 0xF4
+
+cdef extern from "unicorn/x86.h" nogil:
+    ctypedef struct uc_x86_mmr:
+        uint16_t selector
+        uint64_t base
+        uint32_t limit
+        uint32_t flags
 # AArch64 registers and system-register encodings the C entry uses (unicorn arm64_const)
 DEF A64_SP = 4
 DEF A64_PC = 260
@@ -92,6 +112,7 @@ cdef struct State:
     int take_order[MAX_INPUTS]        # inputs in the order C first took them
     int ntake_order
     uint32_t wake_mask                # inputs that end a WFI
+    uint32_t wake_unmasked            # inputs that end a WFI when the INTR mask bit allows
     int norder                        # inputs in the order they are taken when several are
     int order[MAX_INPUTS]
     uint8_t entry_ok[MAX_INPUTS]      # 1: C performs this input's exception entry
@@ -102,7 +123,8 @@ cdef struct State:
     uint8_t entry_set_a[MAX_INPUTS]
     uint8_t entry_set_f[MAX_INPUTS]
     uint32_t entry_cost
-    int entry_isa                     # ENTRY_ARMV7 or ENTRY_AARCH64: which entry C performs
+    int entry_isa                     # ENTRY_ARMV7, ENTRY_AARCH64 or ENTRY_X86_64
+    PyObject *x86_apic                # x86: the LocalAPICs whose INTA gives the vector
     int nnative_sys                   # system registers a native device answers (AArch64)
     uint32_t native_sys_key[MAX_NATIVE_SYS]
     int native_sys_code[MAX_NATIVE_SYS]
@@ -456,6 +478,86 @@ cdef uint64_t _a64_enter(uc_engine *uc, uint32_t kind) noexcept:
     return vector
 
 
+cdef inline uint64_t _x86_reg(uc_engine *uc, int reg) noexcept:
+    cdef uint64_t v = 0
+    uc_reg_read(uc, reg, &v)
+    return v
+
+
+cdef int _x86_enter(State *st, int cpu) noexcept:
+    """x86-64 INTR through the guest's IDT in C, as ``arch.x86_64.take_interrupt`` and
+    ``deliver`` do it (SDM 6.14): the vector of the LAPIC's INTA, the gate, the frame
+    pushed on the current stack (CPL 0, IST 0), RFLAGS, CS, RIP; the same memory and
+    register writes. 1: taken; -1: the machine's Python entry must take it (no LAPIC
+    attached, a gate that is unusable or needs a stack switch, a frame that cannot be
+    written, NMI blocking armed), decided before the INTA so that nothing happened."""
+    cdef LocalAPICs apic
+    cdef uc_x86_mmr idtr
+    cdef uint8_t gate[16]
+    cdef uint8_t prev[2]
+    cdef uint64_t frame[5]
+    cdef uint64_t rip, rflags, cs, ss, rsp, new_rsp, offset, selector
+    cdef int vector, gtype
+    cdef uc_engine *uc = st.uc
+    if st.x86_apic == NULL:
+        return -1
+    apic = <LocalAPICs>st.x86_apic
+    rip = _x86_reg(uc, X86_RIP)
+    if uc_mem_read(uc, rip - 1, prev, 2) == UC_ERR_OK and prev[0] == X86_STI and prev[1] == X86_HLT:
+        rip += 1  # the STI shadow covers the HLT: the interrupt returns after it
+    vector = apic.peek(cpu)
+    memset(&idtr, 0, sizeof(idtr))
+    uc_reg_read(uc, X86_IDTR, &idtr)
+    if <uint64_t>vector * 16 + 15 > idtr.limit:
+        return -1
+    if uc_mem_read(uc, idtr.base + <uint64_t>vector * 16, gate, 16) != UC_ERR_OK:
+        return -1
+    gtype = gate[5] & 0xF
+    if not gate[5] & 0x80 or (gtype != 0xE and gtype != 0xF) or gate[4] & 7:
+        return -1
+    cs = _x86_reg(uc, X86_CS)
+    if cs & 3:
+        return -1
+    offset = (<uint64_t>gate[0] | <uint64_t>gate[1] << 8 | <uint64_t>gate[6] << 16
+              | <uint64_t>gate[7] << 24 | <uint64_t>gate[8] << 32 | <uint64_t>gate[9] << 40
+              | <uint64_t>gate[10] << 48 | <uint64_t>gate[11] << 56)
+    selector = <uint64_t>gate[2] | <uint64_t>gate[3] << 8
+    rflags = _x86_reg(uc, X86_RFLAGS)
+    ss = _x86_reg(uc, X86_SS)
+    rsp = _x86_reg(uc, X86_RSP)
+    new_rsp = (rsp & ~(<uint64_t>0xF)) - 40
+    frame[0], frame[1], frame[2], frame[3], frame[4] = rip, cs, rflags, rsp, ss
+    if uc_mem_write(uc, new_rsp, frame, 40) != UC_ERR_OK:
+        return -1
+    try:
+        apic.ack(cpu)
+    except BaseException as exc:
+        (<Core>st.owner)._fail(exc)
+        return -1
+    rflags &= ~(<uint64_t>(X86_RFLAGS_CLEARED | (X86_RFLAGS_IF if gtype == 0xE else 0)))
+    if selector != cs:
+        uc_reg_write(uc, X86_CS, &selector)
+    uc_reg_write(uc, X86_RSP, &new_rsp)
+    uc_reg_write(uc, X86_RFLAGS, &rflags)
+    uc_reg_write(uc, X86_RIP, &offset)
+    return 1
+
+
+cdef inline bint _wakes(State *st) noexcept:
+    """Does an asserted input end the core's WFI/hlt (``Arch.wakes``)? Those in
+    ``wake_mask`` always; those in ``wake_unmasked`` (x86: all but NMI) when the INTR
+    mask bit allows interrupts (RFLAGS.IF set)."""
+    cdef uint64_t v = 0
+    if st.pending & st.wake_mask:
+        return True
+    if not st.pending & st.wake_unmasked:
+        return False
+    if st.mask_reg >= 0:
+        uc_reg_read(st.uc, st.mask_reg, &v)
+    v ^= st.mask_invert
+    return not ((v >> st.mask_shift[0]) & 1)
+
+
 cdef void _fast_input(void *ctx, int line, int level, uint64_t now_ps) noexcept:
     """The fabric's input path for the core in ``run_fabric``: the pending bit, in C."""
     cdef State *st = <State *>ctx
@@ -485,7 +587,10 @@ cdef int _take_native(State *st) noexcept:
             if sh == UNMASKABLE or not ((v >> sh) & 1):
                 if not st.entry_ok[line]:
                     return -1
-                if st.entry_isa == ENTRY_AARCH64:
+                if st.entry_isa == ENTRY_X86_64:
+                    if _x86_enter(st, (<Core>st.owner).cpu_index) < 0:
+                        return -1
+                elif st.entry_isa == ENTRY_AARCH64:
                     _a64_enter(st.uc, st.entry_offset[line])
                 else:
                     _arm_enter(st.uc, st.entry_mode[line], st.entry_offset[line],
@@ -690,7 +795,7 @@ cdef class Core:
                 (<NativeDevice>ev.obj).fire(ev.code, ev.seq)
             finally:
                 fab.running = self.cpu_index
-            if asleep[0] and self._st.pending & self._st.wake_mask:
+            if asleep[0] and _wakes(&self._st):
                 target = fab.to_cycles(fab.now_ps)
                 if target > self._st.cycles:
                     self._st.idle_cycles += target - self._st.cycles
@@ -760,7 +865,7 @@ cdef class Core:
                             return R_IRQ
                         continue
                     if r == R_WFI:
-                        if st.pending & st.wake_mask:
+                        if _wakes(st):
                             continue
                         asleep = 1
                         break
@@ -804,14 +909,18 @@ cdef class Core:
             fab.fast_cpu = -1
 
     def set_native_entry(self, str isa, order, wake_mask, entries, uint32_t cost):
-        """Let ``run_fabric`` take interrupts in C: ``isa`` is "armv7" or "aarch64",
-        ``order`` the inputs in the order the arch takes them, ``wake_mask`` the inputs
-        that end a WFI, ``entries`` maps an input to its entry: ARMv7 ``(mode, offset,
-        lr_arm, lr_thumb, set_a, set_f)`` (``Core.arm_enter``), AArch64 ``(kind,)`` (the
-        vector offset of IRQ or FIQ); ``cost`` the modelled cycles of an exception entry."""
-        if isa not in ("armv7", "aarch64"):
+        """Let ``run_fabric`` take interrupts in C: ``isa`` is "armv7", "aarch64" or
+        "x86_64", ``order`` the inputs in the order the arch takes them, ``wake_mask`` the
+        inputs that end a WFI (x86: the others end it when RFLAGS.IF is set), ``entries``
+        maps an input to its entry: ARMv7 ``(mode, offset, lr_arm, lr_thumb, set_a,
+        set_f)`` (``Core.arm_enter``), AArch64 ``(kind,)`` (the vector offset of IRQ or
+        FIQ), x86-64 ``()`` (INTR through the IDT, once ``attach_apic`` named the LAPICs);
+        ``cost`` the modelled cycles of an exception entry."""
+        if isa not in ("armv7", "aarch64", "x86_64"):
             raise ValueError(f"no native interrupt entry for {isa!r}")
-        self._st.entry_isa = ENTRY_ARMV7 if isa == "armv7" else ENTRY_AARCH64
+        self._st.entry_isa = {"armv7": ENTRY_ARMV7, "aarch64": ENTRY_AARCH64,
+                              "x86_64": ENTRY_X86_64}[isa]
+        self._st.wake_unmasked = ((1 << MAX_INPUTS) - 1) & ~wake_mask if isa == "x86_64" else 0
         self._st.norder = 0
         for line in order:
             self._st.order[self._st.norder] = line
@@ -822,6 +931,8 @@ cdef class Core:
         for line, params in entries.items():
             if isa == "aarch64":
                 mode, offset, lr_arm, lr_thumb, set_a, set_f = 0, params[0], 0, 0, 0, 0
+            elif isa == "x86_64":
+                mode, offset, lr_arm, lr_thumb, set_a, set_f = 0, 0, 0, 0, 0, 0
             else:
                 mode, offset, lr_arm, lr_thumb, set_a, set_f = params
             self._st.entry_ok[line] = 1
@@ -832,6 +943,18 @@ cdef class Core:
             self._st.entry_set_a[line] = set_a
             self._st.entry_set_f[line] = set_f
         self._st.entry_cost = cost
+
+    def attach_apic(self, LocalAPICs apic):
+        """x86: the native local APICs whose INTA gives the vector of an INTR taken in C."""
+        self._native_refs.append(apic)
+        self._st.x86_apic = <PyObject *>apic
+
+    def allow_native_entry(self, int line, bint allowed):
+        """Let C take input ``line`` (as ``set_native_entry`` set it up), or leave it to
+        the machine's Python entry for now (x86: while an NMI's return is watched)."""
+        if not 0 <= line < MAX_INPUTS:
+            raise ValueError(f"no interrupt input {line}")
+        self._st.entry_ok[line] = allowed
 
     def collect_taken(self):
         """``[(input, count)]`` of interrupts taken in C since the last call, in the

@@ -487,6 +487,12 @@ class X86_64(Arch):
     def interrupt_name(self, line: int) -> str:
         return {INPUT_INTR: "INTR", INPUT_NMI: "NMI"}.get(line, f"input{line}")
 
+    def native_entry(self) -> tuple[str, tuple[int, ...], int, dict[int, tuple]] | None:
+        """INTR through the IDT in C (the engine's x86_64 entry: the vector from the native
+        LAPICs' INTA, ``deliver``'s writes); NMI stays the machine's (its blocking). hlt
+        ends on NMI, or on any other input with RFLAGS.IF set (``wakes``)."""
+        return "x86_64", self.interrupt_order(), 1 << INPUT_NMI, {INPUT_INTR: ()}
+
     def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:
         """Take NMI (line 2) on vector 2, or INTR (line 0) on the vector the LAPIC acknowledges."""
         core = slot.core
@@ -557,6 +563,7 @@ class X86_64(Arch):
 
         uc = slot.core.uc
         st.nmi_hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, on_block, None, rip, rip)
+        _native_intr(slot.core, False)  # the return check is Python's: INTR waits for it
         uc.ctl_remove_cache(rip, rip + 1)  # blocks translated earlier would not call it
 
     def _disarm_nmi_return(self, core: Any, st: CpuState) -> None:
@@ -564,6 +571,7 @@ class X86_64(Arch):
             core.uc.hook_del(st.nmi_hook)
             st.nmi_hook = None
         st.nmi_return = None
+        _native_intr(core, True)
 
     def _check_nmi_return(self, machine: Any, slot: Any) -> None:
         st = self.state(slot.index)
@@ -662,6 +670,14 @@ class X86_64(Arch):
         self._check_nmi_return(machine, slot)
         deliver(uc, VEC_UD)
         return True
+
+
+def _native_intr(core: Any, allowed: bool) -> None:
+    """Let the native engine take INTR in C (``native_entry``), or not while an NMI's
+    return is watched (``_check_nmi_return`` runs before every Python entry)."""
+    allow = getattr(core, "allow_native_entry", None)
+    if allow is not None:
+        allow(INPUT_INTR, allowed)
 
 
 _ARG_REGS = (X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX, X.UC_X86_REG_RCX,

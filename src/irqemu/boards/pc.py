@@ -20,8 +20,9 @@ LAPIC timer's bus at 1 GHz.
 from __future__ import annotations
 
 import bisect
-from typing import Any
+from typing import Any, cast
 
+from irqemu._core.common import FabricCore
 from irqemu.arch.x86_64 import X86_64
 from irqemu.boards.native import native_lapic
 from irqemu.devices.e1000e import attach_pc as attach_e1000e
@@ -109,6 +110,9 @@ def build(*, engine: str = "native", fabric: str | None = None,
     lapic_class = native_lapic() if m.fabric is not None else LocalAPICs
     lapics = lapic_class(m, arch, num_cpus, bus_hz=bus_hz)
     m.add_device("lapic", lapics, LAPIC_BASE, 0x1000)
+    if m.fabric is not None:
+        for slot in m.cpus:  # an INTR the engine takes in C gets its vector here
+            cast(FabricCore, slot.core).attach_apic(lapics)
     ioapic = IOAPIC(m, IOAPIC_BASE, "ioapic", lapics, pin_names={COM1_IRQ: "com1"})
     lapics.ioapics.append(ioapic)
     m.add_device("ioapic", ioapic, IOAPIC_BASE, 0x1000)
