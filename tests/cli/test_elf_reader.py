@@ -41,7 +41,7 @@ def regions(data: bytes) -> list[tuple[int, int]]:
     out = [(0, 64), (phoff, phes * phnum), (shoff, shes * shnum)]
     fmt = "<IIIIIIIIII" if data[4] == 1 else "<IIQQQQIIQQ"
     for i in range(shnum):
-        if shoff + (i + 1) * shes <= len(data):
+        if shoff + i * shes + struct.calcsize(fmt) <= len(data):
             sh = struct.unpack_from(fmt, data, shoff + i * shes)
             out.append((sh[4], min(sh[5], 256)))
     return [(a, n) for a, n in out if n > 0 and a < len(data)]
@@ -120,3 +120,35 @@ def test_boot_reads_without_importing_pyelftools() -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert p.stderr.strip().endswith("False"), p.stderr
+
+
+def _with_odd_function(src: Path, dst: Path) -> tuple[str, int]:
+    """A copy of ``src`` whose first STT_FUNC symbol's value has bit 0 set: (name, value)."""
+    from elftools.elf.elffile import ELFFile
+
+    data = bytearray(src.read_bytes())
+    with src.open("rb") as fh:
+        elf = ELFFile(fh)
+        symtab = elf.get_section_by_name(".symtab")
+        entsize, base = symtab["sh_entsize"], symtab["sh_offset"]
+        for i, sym in enumerate(symtab.iter_symbols()):
+            if sym["st_info"]["type"] == "STT_FUNC" and sym.name and not sym["st_value"] & 1:
+                value_at = base + i * entsize + (4 if elf.elfclass == 32 else 8)
+                fmt = "<I" if elf.elfclass == 32 else "<Q"
+                value = sym["st_value"] | 1
+                struct.pack_into(fmt, data, value_at, value)
+                dst.write_bytes(bytes(data))
+                return sym.name, value
+    raise AssertionError(f"{src}: no even STT_FUNC symbol")
+
+
+@pytest.mark.parametrize("arch,thumb", [("armv7", True), ("aarch64", False), ("x86_64", False)])
+def test_bit0_of_a_function_symbol_is_the_thumb_bit_only_on_arm(tmp_path: Path, arch: str,
+                                                                thumb: bool) -> None:
+    """ELF for the Arm Architecture: bit 0 of an STT_FUNC value selects Thumb; on AArch64
+    and x86-64 it is part of the address (an odd x86 function is legal)."""
+    src = FIRMWARE / arch / "kernel.elf"
+    name, value = _with_odd_function(src, tmp_path / "odd.elf")
+    for reader in ("auto", "pyelftools"):
+        got = read_elf(tmp_path / "odd.elf", reader=reader).symbols[name]
+        assert got == (value & ~1 if thumb else value), reader

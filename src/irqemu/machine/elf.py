@@ -216,11 +216,14 @@ def _symbols(elf: ELFFile | _FastElf) -> dict[str, int]:
         entries = elf.symbols
     else:
         entries = _pyelftools_symbols(elf)
+    # bit 0 of an ARM function symbol is the Thumb bit (ELF for the Arm Architecture,
+    # 5.5.3); on AArch64 and x86-64 it is part of the address
+    thumb_bit = 1 if elf["e_machine"] == "EM_ARM" else 0
     symbols: dict[str, int] = {}
     for name, kind, undefined, value in entries:
         if (name and kind in ("STT_FUNC", "STT_NOTYPE", "STT_OBJECT")
                 and not undefined and not name.startswith("$")):
-            symbols.setdefault(name, value & ~1 if kind == "STT_FUNC" else value)
+            symbols.setdefault(name, value & ~thumb_bit if kind == "STT_FUNC" else value)
     return symbols
 
 
@@ -371,6 +374,8 @@ class _FastElf:
             return None
         secs = [shdr.unpack_from(data, e_shoff + i * e_shentsize) for i in range(e_shnum)]
         names_at = secs[e_shstrndx][4]  # sh_offset of the section-name string table
+        if names_at >= n:
+            return None  # outside the file: pyelftools says how that fails
         by_name: dict[str, int] = {}
         for i, (sh_name, sh_type, sh_flags, _a, sh_offset, sh_size, sh_link, _i, _al,
                 sh_entsize) in enumerate(secs):
@@ -392,7 +397,7 @@ class _FastElf:
             return cls(elfclass, header, segments, symbols)
         sh_offset, sh_size, sh_link = secs[found][4], secs[found][5], secs[found][6]
         strings_at = secs[sh_link][4]
-        if sh_offset + sh_size > n:
+        if sh_offset + sh_size > n or strings_at >= n:
             return None
         for off in range(sh_offset, sh_offset + sh_size, sym.size):
             f = sym.unpack_from(data, off)
