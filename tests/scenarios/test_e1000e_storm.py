@@ -16,9 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from irqemu.kernel.context import kfunc
 from irqemu.scenarios import e1000e_storm as S
 from irqemu.scenarios import get
-from irqemu.scenarios._pc_context import IDLE_FRAMES, NANOSLEEP, PAGE_FAULT, PIPE_WRITE
+from irqemu.scenarios._pc_context import (
+    IDLE_FRAMES,
+    NANOSLEEP,
+    PAGE_FAULT,
+    PIPE_WRITE,
+    suspended_frames,
+)
 from irqemu.scenarios.base import OptionError
 
 MS = 1.5  #: simulated ms under load: ~450 frames, ~30 interrupts
@@ -223,3 +230,36 @@ def test_options() -> None:
         sc.options({"arch": "arm"})
     with pytest.raises(OptionError, match="sweep"):
         sc.options({"sweep": True})
+
+
+class _Task:
+    def __init__(self, comm: str, gen: Any = None) -> None:
+        self.comm = comm
+        self.data = {"gen": gen}
+
+
+@kfunc("net_rx_action")
+def _inner() -> Any:
+    yield 1
+
+
+@kfunc("do_current_softirqs")
+def _middle() -> Any:
+    yield from _inner()
+
+
+def _body() -> Any:  # a task body that is not a model function
+    yield from _middle()
+
+
+def test_a_kthread_interrupted_between_slices() -> None:
+    """Between passes a kthread is in its loop; inside one, in the model functions its
+    generators are suspended in; kthread <- ret_from_fork below either."""
+    assert suspended_frames(_Task("ksoftirqd/0")) == ("smpboot_thread_fn", "kthread",
+                                                     "ret_from_fork")
+    assert suspended_frames(_Task("irq/24-eth0")) == ("irq_thread", "kthread", "ret_from_fork")
+    assert suspended_frames(_Task("kworker/0:1")) == ("kthread", "ret_from_fork")
+    gen = _body()
+    next(gen)
+    assert suspended_frames(_Task("ksoftirqd/0", gen)) == (
+        "net_rx_action", "do_current_softirqs", "kthread", "ret_from_fork")

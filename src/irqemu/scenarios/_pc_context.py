@@ -133,7 +133,9 @@ class InterruptedEntry:
                 return _BUSY_KINDS[busy], busy
             if task.is_kthread:
                 return "kthread", suspended_frames(task)
-        return "other", ()
+        # not expected on this kernel.elf: name the guest symbol, a frame no Linux stack
+        # has, so the scenario's check refuses the stack instead of passing it as user mode
+        return "other", (f"<kernel.elf:{where or '?'}>",)
 
     def handle_arch_irq(self, vector: int) -> None:
         cpu = self.kernel.ops.smp_processor_id()
