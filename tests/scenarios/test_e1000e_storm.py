@@ -136,6 +136,24 @@ def test_deterministic_and_engines_agree() -> None:
             == json.dumps(_no_engine(first), sort_keys=True)
 
 
+def test_python_fabric_and_texts_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python fabric gives the same facts; the reference engine the same text."""
+    import irqemu.boards as boards
+
+    assert _run("rt", engine="reference")[0].replace("reference engine", "native engine") \
+        == _run("rt")[0]
+    board = boards.build_board
+    built: list[Any] = []
+
+    def python_fabric(name: str, **kw: Any) -> Any:
+        built.append(board(name, fabric="python", **kw))
+        return built[-1]
+
+    monkeypatch.setattr(boards, "build_board", python_fabric)
+    assert S.run("mainline", duration_ms=MS, calm_ms=CALM_MS) == _run("mainline")
+    assert len(built) == 1
+
+
 def test_model_only_is_the_explicit_shortcut() -> None:
     """--model-only: the kthreads run in the kernel model's runner after the hard IRQ,
     no busy task, no tick; it says so; the talk's shapes still come out."""
