@@ -54,7 +54,7 @@ NANOSLEEP = ("finish_task_switch", "__schedule", "schedule", "do_nanosleep",
              "hrtimer_nanosleep", "sys_nanosleep", "entry_SYSCALL_64_fastpath")
 KTHREAD_TAIL = ("kthread", "ret_from_fork")
 #: a kthread's loop function by its comm (what it runs between passes)
-KTHREAD_LOOPS = (("irq/", "irq_thread"), ("ksoftirqd/", "smpboot_thread_fn"),
+COMM_LOOPS = (("irq/", "irq_thread"), ("ksoftirqd/", "smpboot_thread_fn"),
                  ("ktimersoftd/", "smpboot_thread_fn"))
 
 #: the interrupted contexts a hard IRQ is counted under
@@ -89,7 +89,7 @@ def suspended_frames(task: Any) -> tuple[str, ...]:
         gen = getattr(gen, "gi_yieldfrom", None)
     names.reverse()
     if not names:
-        names = [loop for prefix, loop in KTHREAD_LOOPS if task.comm.startswith(prefix)][:1]
+        names = [loop for prefix, loop in COMM_LOOPS if task.comm.startswith(prefix)][:1]
     return (*names, *KTHREAD_TAIL)
 
 
@@ -217,5 +217,6 @@ class BusyTask:
                 "slices": {k: self.slices[k] for k in sorted(self.slices)}}
 
 
-__all__ = ["IDLE_FRAMES", "KINDS", "NANOSLEEP", "PAGE_FAULT", "PIPE_WRITE", "ROUND_CYCLES",
-           "USER_MODE", "BusyTask", "InterruptedEntry", "interrupted_context", "suspended_frames"]
+__all__ = ["COMM_LOOPS", "IDLE_FRAMES", "KINDS", "KTHREAD_TAIL", "NANOSLEEP", "PAGE_FAULT",
+           "PIPE_WRITE", "ROUND_CYCLES", "USER_MODE", "BusyTask", "InterruptedEntry",
+           "interrupted_context", "suspended_frames"]

@@ -69,8 +69,10 @@ from irqemu.kernel.drivers.e1000e import E1000Adapter, e1000_open, e1000_probe
 from irqemu.kernel.napi import napi_layer, proc_softnet_stat
 from irqemu.kernel.platform import CoreRunner
 from irqemu.scenarios._pc_context import (
+    COMM_LOOPS,
     IDLE_FRAMES,
     KINDS,
+    KTHREAD_TAIL,
     NANOSLEEP,
     PAGE_FAULT,
     PIPE_WRITE,
@@ -162,9 +164,9 @@ def bcc_x86_stack(stack: tuple[str, ...]) -> tuple[str, ...]:
 #: return from nanosleep)
 CONTEXTS = (IDLE_FRAMES, USER_MODE, PIPE_WRITE, PAGE_FAULT, NANOSLEEP)
 BUSY_CONTEXTS = (USER_MODE, PIPE_WRITE, PAGE_FAULT, NANOSLEEP)
-#: a kthread's frames below the stub: its loop (or nothing: interrupted in it), then these
-KTHREAD_CONTEXT_TAIL = ("kthread", "ret_from_fork")
-KTHREAD_LOOPS = ("irq_thread", "smpboot_thread_fn")
+#: a kthread's frames below the stub: its loop function (or none: interrupted in it),
+#: then kthread <- ret_from_fork
+KTHREAD_LOOPS = frozenset(loop for _comm, loop in COMM_LOOPS)
 _RECEIVE = ("e1000_receive_skb", "e1000e_poll", "net_rx_action")
 _IRQ_THREAD = ("irq_forced_thread_fn", "irq_thread", "kthread", "ret_from_fork")
 _KSOFTIRQD = ("run_ksoftirqd", "smpboot_thread_fn", "kthread", "ret_from_fork")
@@ -183,7 +185,7 @@ def interrupted_part(stack: tuple[str, ...]) -> tuple[str, ...] | None:
 def _context_ok(ctx: tuple[str, ...]) -> bool:
     if ctx in CONTEXTS:
         return True
-    if ctx[-2:] != KTHREAD_CONTEXT_TAIL:
+    if ctx[-2:] != KTHREAD_TAIL:
         return False
     return len(ctx) == 2 or (len(ctx) == 3 and ctx[0] in KTHREAD_LOOPS)
 
