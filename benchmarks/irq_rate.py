@@ -469,7 +469,7 @@ def x86_table(res: dict) -> str:
                  f"({nat['raw_unicorn_mips']:.0f} MIPS) as "
                  f"{nat['raw_unicorn_irq_per_host_second']:,.0f} interrupts' worth per host "
                  f"second (native = {nat['native_vs_raw']:.2f}x raw); the native engine runs "
-                 f"the whole loop (its `cli`/`sti` end translation blocks) with no interrupt "
+                 f"the whole loop (2-instruction blocks) with no interrupt "
                  f"at {nat['engine_no_irq_mips']:.0f} MIPS, so an interrupt costs "
                  f"{nat['host_us_per_irq_over_loop']:.1f} host us over the loop's own time")
         lines.append(line)
