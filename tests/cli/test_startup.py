@@ -8,6 +8,7 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tomllib
@@ -294,3 +295,100 @@ def test_a_profiled_process_still_writes_its_profile(tmp_path: Path) -> None:
                        check=False)
     assert p.returncode == 0, p.stderr
     assert out.stat().st_size > 0
+
+
+def _boot_records_as_dataclasses() -> dict[str, type]:
+    """CpuSlot, RunResult (machine) and Kind, CpuState (armv7) as they were declared."""
+    from dataclasses import dataclass, field
+
+    from irqemu.machine.machine import RUNNING
+
+    @dataclass
+    class CpuSlot:
+        index: int
+        core: Any
+        clock: Any
+        state: str = RUNNING
+        idle_cycles: int = 0
+        interrupts: dict = field(default_factory=dict)
+        asserted_at: dict = field(default_factory=dict)
+
+    @dataclass
+    class RunResult:
+        stop_reason: str
+        exit_code: int | None
+        sim_time_ps: int
+        cycles: list
+        idle_cycles: list
+        instructions: list
+        interrupts: list
+        host_seconds: float
+        message: str = ""
+
+    @dataclass(frozen=True)
+    class Kind:
+        name: str
+        offset: int
+        mode: int
+        lr_arm: int
+        lr_thumb: int
+        set_a: bool
+        set_f: bool
+
+    @dataclass
+    class CpuState:
+        mpidr: int
+        arm_enter: Any = None
+        mpidr_sites: set = field(default_factory=set)
+
+    classes = (CpuSlot, RunResult, Kind, CpuState)
+    for c in classes:
+        c.__qualname__ = c.__name__
+    return {c.__name__: c for c in classes}
+
+
+def _boot_records(ns: dict[str, Any]) -> list[object]:
+    enter = print  # any callable: compared by identity, shown by repr
+    return [
+        ns["CpuSlot"](0, "core0", "clock"),
+        ns["CpuSlot"](1, "core1", "clock", "held", 5, {"IRQ": 2}, {0: 7}),
+        ns["CpuSlot"](1, "core1", "clock", state="held", idle_cycles=5,
+                      interrupts={"IRQ": 2}, asserted_at={0: 7}),
+        ns["RunResult"]("exit", 0, 10, [1, 2], [0, 0], [3, 4], [{}, {"IRQ": 1}], 0.5),
+        ns["RunResult"]("time-limit", None, 10, [1], [0], [3], [{}], 0.5, "why"),
+        ns["Kind"]("irq", 0x18, 0x12, 4, 4, True, False),
+        ns["Kind"]("fiq", 0x1C, 0x11, 4, 4, True, True),
+        ns["CpuState"](0x80000000),
+        ns["CpuState"](0x80000001, enter, {0x1000}),
+    ]
+
+
+def test_written_out_boot_records_behave_as_their_dataclasses() -> None:
+    """CpuSlot, RunResult, Kind and CpuState: repr, ==, hash, attribute order and
+    Kind's frozenness as @dataclass made them."""
+    import dataclasses
+
+    from irqemu.arch import armv7
+    from irqemu.machine import machine
+
+    ours = {"CpuSlot": machine.CpuSlot, "RunResult": machine.RunResult, "Kind": armv7.Kind,
+            "CpuState": armv7.CpuState}
+    theirs = _boot_records_as_dataclasses()
+    a, b = _boot_records(ours), _boot_records(theirs)
+    for x, y in zip(a, b, strict=True):
+        assert repr(x) == repr(y)
+        assert x.__match_args__ == y.__match_args__  # type: ignore[attr-defined]
+        assert repr(vars(x)) == repr(vars(y))
+    for i, x in enumerate(a):
+        for j, y in enumerate(a):
+            assert (x == y) == (b[i] == b[j]), (x, y)
+        assert (x == 5) is False and (x != 5) is True
+    for name in ours:
+        assert (ours[name].__hash__ is None) == (theirs[name].__hash__ is None), name
+    for k in armv7.Exc:
+        twin = theirs["Kind"](*(getattr(k.value, f) for f in k.value.__match_args__))
+        assert hash(k.value) == hash(twin) and repr(k.value) == repr(twin)
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'mode'"):
+        armv7.Exc.IRQ.value.mode = 0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'name'"):
+        del armv7.Exc.IRQ.value.name  # type: ignore[misc]

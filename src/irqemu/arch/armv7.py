@@ -15,7 +15,6 @@ executed by Unicorn.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
@@ -87,10 +86,14 @@ class Regs(Protocol):
         ...
 
 
-@dataclass(frozen=True)
 class Kind:
-    """One exception kind's entry rules (ARM ARM B1.8.3-B1.8.6)."""
+    """One exception kind's entry rules (ARM ARM B1.8.3-B1.8.6); immutable.
 
+    Kind and CpuState are written out as @dataclass would make them (frozen Kind;
+    init, repr, eq): making a dataclass costs about a millisecond of a boot's start-up
+    (tests/cli/test_startup.py checks they behave as the dataclasses would)."""
+
+    __match_args__ = ("name", "offset", "mode", "lr_arm", "lr_thumb", "set_a", "set_f")
     name: str
     offset: int  #: vector offset
     mode: int  #: target mode
@@ -98,6 +101,42 @@ class Kind:
     lr_thumb: int  #: ... from Thumb state
     set_a: bool  #: CPSR.A set on entry
     set_f: bool  #: CPSR.F set on entry
+
+    def __init__(self, name: str, offset: int, mode: int, lr_arm: int, lr_thumb: int,
+                 set_a: bool, set_f: bool) -> None:
+        for k, v in zip(Kind.__match_args__, (name, offset, mode, lr_arm, lr_thumb, set_a,
+                                              set_f), strict=True):
+            object.__setattr__(self, k, v)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, k) for k in Kind.__match_args__)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={getattr(self, k)!r}" for k in Kind.__match_args__)
+        return f"{type(self).__qualname__}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Kind)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if type(self) is Kind or name in Kind.__match_args__:
+            from dataclasses import FrozenInstanceError
+
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if type(self) is Kind or name in Kind.__match_args__:
+            from dataclasses import FrozenInstanceError
+
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super().__delattr__(name)
 
 
 class Exc(Enum):
@@ -191,14 +230,33 @@ def current_mode(core: Regs) -> int:
 
 
 # -- what the engine and machine need ----------------------------------------
-@dataclass
 class CpuState:
-    """What the architecture keeps per core."""
+    """What the architecture keeps per core (written out as @dataclass would, see Kind)."""
 
-    mpidr: int  #: this core's MPIDR (MP format, Aff0 = CPU number)
-    #: the engine's IRQ/FIQ entry in C (native ``Core.arm_enter``), or None: ``take_exception``
-    arm_enter: Callable[[int, int, int, int, bool, bool], int] | None = None
-    mpidr_sites: set[int] = field(default_factory=set)  #: MRC MPIDR addresses hooked
+    __match_args__ = ("mpidr", "arm_enter", "mpidr_sites")
+
+    def __init__(self, mpidr: int,
+                 arm_enter: Callable[[int, int, int, int, bool, bool], int] | None = None,
+                 mpidr_sites: set[int] | None = None) -> None:
+        self.mpidr = mpidr  #: this core's MPIDR (MP format, Aff0 = CPU number)
+        #: the engine's IRQ/FIQ entry in C (native ``Core.arm_enter``), or None:
+        #: ``take_exception``
+        self.arm_enter = arm_enter
+        #: MRC MPIDR addresses hooked
+        self.mpidr_sites: set[int] = set() if mpidr_sites is None else mpidr_sites
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(mpidr={self.mpidr!r}, "
+                f"arm_enter={self.arm_enter!r}, mpidr_sites={self.mpidr_sites!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, CpuState)
+        return ((self.mpidr, self.arm_enter, self.mpidr_sites)
+                == (other.mpidr, other.arm_enter, other.mpidr_sites))
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class ARMv7(Arch):

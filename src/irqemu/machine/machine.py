@@ -13,7 +13,6 @@ from __future__ import annotations
 import mmap
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import unicorn
@@ -41,42 +40,90 @@ _HOSTCALL, _EXCEPTION = int(StopReason.HOSTCALL), int(StopReason.EXCEPTION)
 _FAULT, _ERROR = int(StopReason.FAULT), int(StopReason.ERROR)
 
 
-@dataclass
 class CpuSlot:
-    """A core plus the machine's view of it."""
+    """A core plus the machine's view of it.
 
-    index: int
-    core: Core
-    clock: Clock
-    state: str = RUNNING
-    idle_cycles: int = 0
-    interrupts: dict[str, int] = field(default_factory=dict)
-    #: simulated time at which each interrupt input last went from low to high
-    asserted_at: dict[int, int] = field(default_factory=dict)
+    CpuSlot and RunResult are written out as @dataclass would make them (init, repr,
+    eq): making a dataclass costs about a millisecond of a boot's start-up
+    (tests/cli/test_startup.py checks they behave as the dataclasses would)."""
+
+    __match_args__ = ("index", "core", "clock", "state", "idle_cycles", "interrupts",
+                      "asserted_at")
+
+    def __init__(self, index: int, core: Core, clock: Clock, state: str = RUNNING,
+                 idle_cycles: int = 0, interrupts: dict[str, int] | None = None,
+                 asserted_at: dict[int, int] | None = None) -> None:
+        self.index = index
+        self.core = core
+        self.clock = clock
+        self.state = state
+        self.idle_cycles = idle_cycles
+        self.interrupts: dict[str, int] = {} if interrupts is None else interrupts
+        #: simulated time at which each interrupt input last went from low to high
+        self.asserted_at: dict[int, int] = {} if asserted_at is None else asserted_at
+
+    def __repr__(self) -> str:
+        return _repr(self, CpuSlot.__match_args__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        keys = CpuSlot.__match_args__
+        return _fields(self, keys) == _fields(other, keys)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def local_ps(self) -> int:
         return self.clock.to_ps(self.core.cycles)
 
 
-@dataclass
 class RunResult:
     """How a run ended and what it cost (modelled) and took (host)."""
 
-    stop_reason: str
-    exit_code: int | None
-    sim_time_ps: int
-    cycles: list[int]
-    idle_cycles: list[int]
-    instructions: list[int]
-    interrupts: list[dict[str, int]]
-    host_seconds: float
-    message: str = ""
+    __match_args__ = ("stop_reason", "exit_code", "sim_time_ps", "cycles", "idle_cycles",
+                      "instructions", "interrupts", "host_seconds", "message")
+
+    def __init__(self, stop_reason: str, exit_code: int | None, sim_time_ps: int,
+                 cycles: list[int], idle_cycles: list[int], instructions: list[int],
+                 interrupts: list[dict[str, int]], host_seconds: float,
+                 message: str = "") -> None:
+        self.stop_reason = stop_reason
+        self.exit_code = exit_code
+        self.sim_time_ps = sim_time_ps
+        self.cycles = cycles
+        self.idle_cycles = idle_cycles
+        self.instructions = instructions
+        self.interrupts = interrupts
+        self.host_seconds = host_seconds
+        self.message = message
+
+    def __repr__(self) -> str:
+        return _repr(self, RunResult.__match_args__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        keys = RunResult.__match_args__
+        return _fields(self, keys) == _fields(other, keys)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def host_mips(self) -> float:
         if self.host_seconds <= 0:
             return 0.0
         return sum(self.instructions) / self.host_seconds / 1e6
+
+
+def _fields(obj: object, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """A written-out record's fields in order (what a dataclass's ``==`` compares)."""
+    return tuple(getattr(obj, n) for n in names)
+
+
+def _repr(obj: object, names: tuple[str, ...]) -> str:
+    """A written-out record's repr, as a dataclass's."""
+    inner = ", ".join(f"{n}={getattr(obj, n)!r}" for n in names)
+    return f"{type(obj).__qualname__}({inner})"
 
 
 class Machine:
