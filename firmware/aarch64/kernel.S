@@ -27,6 +27,8 @@
  *    kernel stack the IRQ was taken on (SP_EL1: sp & ~(THREAD_SIZE - 1), as
  *    Linux's get_thread_info), so the model can check it against its own
  *    `current` (irqemu.kernel.platform.CoreRunner).
+ *  - irq_window: where a hard IRQ that becomes pending while the model runs
+ *    softirqs at irq_exit (IRQs open) is taken, nested in the first one.
  *  - task_loop: where a model task (kthread) runs on the core: one host call
  *    task_step per slice of its model work, IRQs open in between.
  *  - secondary_startup: where PSCI CPU_ON starts CPUs 1-7 (the model asks for
@@ -133,6 +135,17 @@ idle:
     wfi
     b idle
     .size main, . - main
+
+/* irq_window: __do_softirq's interrupts-on stretch between softirq vectors at
+ * irq_exit. The model (inside the hard IRQ's host call, DAIF.I already clear by
+ * its local_irq_enable) calls it when an interrupt is pending; the core takes
+ * it at this first instruction: el_irq pushes a new frame below the interrupted
+ * one on SP_EL1 (a nested el1_irq), and returns here. */
+    .global irq_window
+    .type irq_window, %function
+irq_window:
+    ret
+    .size irq_window, . - irq_window
 
 /* task_loop: where a model task (kthread) runs on the core. Each task has its
  * own THREAD_SIZE aligned stack (SP_EL1) with its pid at the bottom (our

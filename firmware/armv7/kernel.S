@@ -11,6 +11,8 @@
  *    calling the model (srsdb saves LR_irq/SPSR_irq on the SVC stack, cps
  *    to SVC), so a nested IRQ taken while the model has interrupts enabled
  *    (softirqs at irq_exit) does not clobber LR_irq; rfeia returns.
+ *  - irq_window: where a hard IRQ that becomes pending while the model runs
+ *    softirqs at irq_exit (IRQs enabled) is taken, nested in the first one.
  *  - main (CPU0 after common.S start-up): hostcall kernel_start, unmask
  *    IRQs, then the idle loop: hostcall cpu_idle (the model's scheduler
  *    decides whether to idle), wfi, repeat. The model ends the run
@@ -72,6 +74,17 @@ task_loop:
 1:  hostcall task_step
     b 1b
     .size task_loop, . - task_loop
+
+/* irq_window: __do_softirq's interrupts-on stretch between softirq vectors at
+ * irq_exit. The model (inside the hard IRQ's host call, IRQs already enabled by
+ * its local_irq_enable) calls it when an interrupt is pending; the core takes
+ * it at this first instruction: irq_handler runs again on the same SVC stack,
+ * below the interrupted one's frame (a nested __irq_svc), and returns here. */
+    .global irq_window
+    .type irq_window, %function
+irq_window:
+    bx lr
+    .size irq_window, . - irq_window
 
 #define PERCPU_SIZE 0x4000             /* per CPU: IRQ/FIQ/ABT/UND 1 KiB each, SVC 8 KiB */
 /* The secondaries' stacks: a fixed block after common.S's CPU0 stacks, like

@@ -35,6 +35,8 @@
 #  - __switch_to: run by the host right after it switched register contexts
 #    (a task's first run included): current_task = the pid at the bottom of
 #    the new stack, as __switch_to's this_cpu_write(current_task, next_p).
+#  - irq_window: where a hard IRQ that becomes pending while the model runs
+#    softirqs at irq_exit (IF set) is taken, nested in the first one.
 #  - task_loop: where a model task (kthread) runs on the core: one host call
 #    task_step per slice of its model work, IF set in between.
 #  - SMP bring-up by INIT/SIPI: main copies the trampoline to trampoline_base
@@ -188,6 +190,18 @@ __switch_to:
     movq %rax, %gs:PCPU_current_task
     ret
     .size __switch_to, . - __switch_to
+
+# irq_window: __do_softirq's interrupts-on stretch between softirq vectors at
+# irq_exit. The model (inside the hard IRQ's host call, IF already set by its
+# local_irq_enable) calls it when an interrupt is pending; the core takes it at
+# this first instruction: the vector's stub pushes a new frame below the
+# interrupted one on the same stack (a nested common_interrupt), and returns here.
+    .balign 16
+    .global irq_window
+    .type irq_window, @function
+irq_window:
+    ret
+    .size irq_window, . - irq_window
 
 # task_loop: where a model task (kthread) runs on the core. Each task has its
 # own THREAD_SIZE aligned stack with its pid at the bottom; the scheduler

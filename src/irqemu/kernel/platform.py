@@ -14,6 +14,13 @@ state the model left it (mask bits included).
 - :class:`MachineMemIO` is model code's access to guest RAM (drivers' DMA rings),
   charging modelled cycles per access;
 - :class:`KernelPlatform` wires them and the host calls.
+
+Model work inside one host call can be long (a softirq at irq_exit, a NAPI poll),
+and the devices do not stop meanwhile: :func:`catch_up` fires the machine events
+due by the running core's local time (both ChipIO and MemIO offer it), and
+:meth:`KernelPlatform.irq_window` lets the core take a hard IRQ that became
+pending while model code has interrupts enabled, nested, as Linux's
+``__do_softirq`` is interrupted.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.imx_src import imx_boot_secondary
 from irqemu.kernel.drivers.irq_apic import X86Apic
 from irqemu.kernel.drivers.psci import PsciInvoke, psci_boot_secondary
+from irqemu.kernel.preempt import HARDIRQ_MASK, SOFTIRQ_OFFSET
 from irqemu.machine.machine import CpuSlot, Machine
 
 
@@ -80,6 +88,20 @@ class MachineCpuOps:
         return int(self.machine.now(None if slot is None else slot.index))
 
 
+def catch_up(machine: Machine, slot: CpuSlot | None) -> None:
+    """Fire the machine events due by ``slot``'s local time (none without a core): the
+    devices ran on while model code ran inside one host call. Each event sees the
+    core's local time as its ``now``, as an MMIO access by that core would."""
+    if slot is None:
+        return
+    now = slot.local_ps()
+    events = machine.events
+    ev = events.pop_due(now)
+    while ev is not None:
+        ev.fn()
+        ev = events.pop_due(now)
+
+
 #: a decoded register address: the device's mmio_read, its mmio_write, the offset
 _Decoded = tuple[Callable[[int, int, int], int], Callable[[int, int, int, int], None], int]
 
@@ -115,6 +137,11 @@ class MachineChipIO:
             slot.core.cycles += self.mmio_cost
         hit = self._decoded.get(addr) or self._decode(addr)
         hit[1](cpu, hit[2], 4, value & 0xFFFFFFFF)
+
+    def catch_up(self) -> None:
+        """:func:`catch_up` on the running core: an interrupt controller driver calls it
+        before reading what is pending again (gic_handle_irq's next GICC_IAR read)."""
+        catch_up(self.machine, self.pinned or self.machine.current_cpu)
 
 
 #: EST: one access by model code to DMA-coherent guest memory (dma_alloc_coherent is
@@ -152,15 +179,7 @@ class MachineMemIO:
         self.machine.mem_write(addr, data)
 
     def catch_up(self) -> None:
-        m = self.machine
-        slot = self.pinned or m.current_cpu
-        if slot is None:
-            return
-        now = slot.local_ps()
-        ev = m.events.pop_due(now)
-        while ev is not None:
-            ev.fn()
-            ev = m.events.pop_due(now)
+        catch_up(self.machine, self.pinned or self.machine.current_cpu)
 
 
 HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")
@@ -192,6 +211,11 @@ class KernelPlatform:
         self.runner: CoreRunner | None = None
         #: the guest's current (the task its IRQ stub names) vs the model's, at each hard IRQ
         self.current_checks = {"agree": 0, "disagree": 0}
+        #: per CPU: handle_arch_irq host calls in progress (2 while a nested one runs)
+        self.hardirq_calls = [0] * machine.num_cpus
+        #: irq_window calls (``opened``) and those in which the core took a hard IRQ
+        #: nested inside the model work (``nested``)
+        self.irq_windows = {"opened": 0, "nested": 0}
         #: the IRQ stub's argument that names current: after the vector when it passes one
         self._current_arg = int(self._vectored)
         self.kernel = kernel
@@ -208,6 +232,8 @@ class KernelPlatform:
             raise ValueError("load kernel.elf into the machine before the platform")
         #: the loaded kernel.elf
         self.image = image
+        #: kernel.elf's irq_window (None in a kernel.elf without one: no nesting)
+        self._window = image.symbols.get("irq_window")
         missing = [n for n in HOSTCALLS if f"hc_{n}" not in image.symbols]
         if missing:
             raise ValueError(f"{image.path}: no host-call slots for {', '.join(missing)} "
@@ -267,6 +293,7 @@ class KernelPlatform:
         io.pinned = mem.pinned = slot
         if ops is not None:
             ops.pinned = slot
+        self.hardirq_calls[cpu] += 1
         try:
             if self.runner is not None:
                 self._check_current(machine, cpu)
@@ -275,9 +302,28 @@ class KernelPlatform:
             else:
                 self._vectored_irq(machine, cpu)
         finally:
+            self.hardirq_calls[cpu] -= 1
             io.pinned, mem.pinned = io_held, mem_held
             if ops is not None:
                 ops.pinned = ops_held
+
+    def irq_window(self, cpu: int) -> bool:
+        """Model code on ``cpu`` has interrupts enabled inside a stopping host call
+        (``__do_softirq`` at irq_exit, between vectors). The devices catch up to the
+        core's local time; if an interrupt is then deliverable, the core runs
+        kernel.elf's ``irq_window`` (a plain return) and takes it at its first
+        instruction, as the real core takes it wherever ``__do_softirq`` is: the IRQ
+        stub pushes a new frame below the interrupted one on the same stack and makes
+        a nested ``handle_arch_irq`` host call. True if the core took one."""
+        machine = self.machine
+        slot = machine.cpus[cpu]
+        self.irq_windows["opened"] += 1
+        catch_up(machine, slot)
+        if self._window is None or not slot.core.deliverable():
+            return False
+        machine.call(cpu, self._window, preserve=True)
+        self.irq_windows["nested"] += 1
+        return True
 
     def _vectored_irq(self, machine: Any, cpu: int) -> None:
         # x86: the stub passes the vector (its ~orig_ax) as its first argument
@@ -432,8 +478,19 @@ class CoreRunner:
             self.kernel.smp_cross_call(frozenset({cpu}), 2)  # IPI_RESCHEDULE
 
     def irq_window(self, cpu: int) -> None:
-        """Model code with interrupts on: the core takes them at its next block
-        boundary, after this host call returns (a slice is the granularity)."""
+        """Model code with interrupts on. In ``__do_softirq`` at irq_exit (inside a hard
+        IRQ's host call, the softirq count held so the nested IRQ's return cannot
+        preempt) the platform lets the core take a pending hard IRQ now, nested
+        (:meth:`KernelPlatform.irq_window`). In a task's slice the core takes it at
+        its next block boundary, after the slice's host call returns."""
+        plat = self.platform
+        if plat is None or not plat.hardirq_calls[cpu]:
+            return
+        count = self.kernel.preempt_count[cpu]
+        if count & HARDIRQ_MASK or not count & SOFTIRQ_OFFSET:
+            return
+        if not self.kernel.ops.irqs_disabled():
+            plat.irq_window(cpu)
 
     def irq_return(self, cpu: int) -> None:
         """The outermost hard IRQ returns: preempt if a higher-priority task woke."""

@@ -167,10 +167,14 @@ class GicChipData(RootIrqChip):
     def gic_handle_irq(self) -> None:
         """Loop on GICC_IAR: 16..1019 -> handle_domain_irq; < 16 -> EOI then
         handle_IPI; spurious (1020..1023) -> stop. The CPU (and so its interface's
-        IAR) is fixed for the whole loop, as gic_data_cpu_base() is read once."""
+        IAR) is fixed for the whole loop, as gic_data_cpu_base() is read once.
+        The devices ran on during each handler: a ChipIO with ``catch_up`` (the
+        machine's) fires what is due by this CPU's time before the next IAR read, so
+        an SPI that became pending meanwhile is taken in the same exception."""
         k = self.kernel
         cpu = k.ops.smp_processor_id()
         read32 = self.io.read32
+        catch_up = getattr(self.io, "catch_up", None)
         iar = self.cpu_base + GIC_CPU_INTACK
         while True:
             if k.probes or not k.hardirq_fast:
@@ -186,14 +190,15 @@ class GicChipData(RootIrqChip):
                     k.handle_domain_irq(self.domain, irqnr)
                 else:
                     k.handle_domain_irq_fast(self.domain, irqnr)
-                continue
-            if irqnr < 16:
+            elif irqnr < 16:
                 self.cpu_write(GIC_CPU_EOI, irqstat)
                 if self.supports_deactivate:
                     self.cpu_write(GIC_CPU_DEACTIVATE, irqstat)
                 k.handle_IPI(irqnr)
-                continue
-            break
+            else:
+                break
+            if catch_up is not None:
+                catch_up()
 
     def raise_softirq(self, mask: frozenset[int], irq: int) -> None:
         """gic_raise_softirq: SGIR = (target CPU bits << 16) | ipi."""
