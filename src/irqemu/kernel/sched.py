@@ -681,6 +681,23 @@ class Sched(Scheduler):
             return "sleep"
         return "yield"
 
+    def wait_event(self, wq: list[Task], cond: Callable[[], bool]) -> Generator[Any]:
+        """wait_event for a model task (``yield from``): prepare_to_wait on ``wq``,
+        re-check, schedule() until ``cond`` holds, finish_wait. Wakers call
+        wake_up_process on the tasks in ``wq``."""
+        k = self._k()
+        task = k.current[k.ops.smp_processor_id()]
+        try:
+            while True:
+                if task not in wq:
+                    wq.append(task)
+                if cond():
+                    return
+                yield SLEEP
+        finally:
+            if task in wq:
+                wq.remove(task)
+
     def in_task_pass(self, cpu: int) -> Task | None:
         """The model task whose slice is running on ``cpu`` (a plain call made there
         cannot sleep: the task must ``yield``), or None."""

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import SCHED_FIFO, Task, kfunc
@@ -274,24 +274,6 @@ def wake_up(kernel: Kernel, wq: list[Task]) -> None:
     """wake_up: every task on the wait queue (they re-check their condition)."""
     for task in list(wq):
         kernel.wake_up_process(task)
-
-
-def wait_event(kernel: Kernel, wq: list[Task], cond: Callable[[], bool]) -> Generator[Any]:
-    """wait_event for a model task (``yield from``): prepare_to_wait, re-check,
-    schedule() until ``cond`` holds, finish_wait."""
-    from irqemu.kernel.sched import SLEEP  # sched is above genirq in the import order
-
-    task = kernel.current[kernel.ops.smp_processor_id()]
-    try:
-        while True:
-            if task not in wq:
-                wq.append(task)
-            if cond():
-                return
-            yield SLEEP
-    finally:
-        if task in wq:
-            wq.remove(task)
 
 
 def irq_wake_secondary(desc: IrqDesc, action: IrqAction) -> None:
@@ -645,7 +627,11 @@ def synchronize_irq_sleep(kernel: Kernel, irq: int) -> Generator[Any, None, bool
         return True
     while desc.irqd_irq_inprogress():
         yield CPU_RELAX_CYCLES
-    yield from wait_event(kernel, desc.wait_for_threads, lambda: desc.threads_active == 0)
+    wait_event = getattr(kernel.sched, "wait_event", None)
+    if wait_event is None:
+        raise RuntimeError(f"synchronize_irq({irq}) sleeps: it needs the scheduler "
+                           "(irqemu.kernel.sched.Sched), not the default runner")
+    yield from wait_event(desc.wait_for_threads, lambda: desc.threads_active == 0)
     return True
 
 
@@ -696,5 +682,5 @@ __all__ = [
     "IrqAction", "request_threaded_irq", "request_irq", "free_irq", "disable_irq",
     "disable_irq_nosync", "enable_irq", "synchronize_irq", "irq_set_affinity",
     "request_percpu_irq", "enable_percpu_irq", "disable_percpu_irq", "irq_enable",
-    "synchronize_irq_sleep", "disable_irq_sleep", "wait_event",
+    "synchronize_irq_sleep", "disable_irq_sleep",
 ]
