@@ -490,11 +490,11 @@ class ARMv7(Arch):
         """Best-effort DFAR: the faulting instruction's base register plus offset."""
         try:
             code = bytes(core.uc.mem_read(pc, 4))
-            for mem in self.disassembler(core).arm_memory_operands(code, pc) or ():
-                base = core.uc.reg_read(_CS_TO_UC.get(mem.base_reg, A.UC_ARM_REG_R0))
-                idx = (core.uc.reg_read(_CS_TO_UC[mem.index_reg])
-                       if mem.index_reg in _CS_TO_UC else 0)
-                return int(base + mem.disp + idx) & 0xFFFFFFFF
+            for base_reg, index_reg, disp in (
+                    self.disassembler(core).arm_memory_operands(code, pc) or ()):
+                base = core.uc.reg_read(_CS_TO_UC.get(base_reg, A.UC_ARM_REG_R0))
+                idx = core.uc.reg_read(_CS_TO_UC[index_reg]) if index_reg in _CS_TO_UC else 0
+                return int(base + disp + idx) & 0xFFFFFFFF
         except (unicorn.UcError, StopIteration, KeyError):
             pass
         return 0

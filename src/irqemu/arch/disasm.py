@@ -17,7 +17,7 @@ import os
 import struct
 from collections.abc import Iterator
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 # capstone.h (v5): the values the capstone package names CS_ARCH_*, CS_MODE_*, ...
 CS_ARCH_ARM, CS_ARCH_ARM64, CS_ARCH_X86 = 0, 1, 3
@@ -43,21 +43,25 @@ ARM_OP_SIZE, ARM_OP_TYPE, ARM_OP_MEM_FIELDS = 48, 12, 16  #: cs_arm_op; mem: bas
 ARM_MAX_OPERANDS = 36  #:                                    scale, disp
 
 
-class Insn(NamedTuple):
-    """One decoded instruction: what costing and messages read (capstone's lite form)."""
+class Insn:
+    """One decoded instruction: what costing and messages read (capstone's lite form).
+    A plain class: a NamedTuple costs this module's import a millisecond."""
 
-    address: int
-    size: int
-    mnemonic: str
-    op_str: str
+    __slots__ = ("address", "size", "mnemonic", "op_str")
+
+    def __init__(self, address: int, size: int, mnemonic: str, op_str: str) -> None:
+        self.address = address
+        self.size = size
+        self.mnemonic = mnemonic
+        self.op_str = op_str
+
+    def __repr__(self) -> str:
+        return (f"Insn(address={self.address:#x}, size={self.size}, "
+                f"mnemonic={self.mnemonic!r}, op_str={self.op_str!r})")
 
 
-class MemOperand(NamedTuple):
-    """An ARM memory operand: capstone register ids of base and index, and displacement."""
-
-    base_reg: int
-    index_reg: int
-    disp: int
+#: an ARM memory operand: capstone register ids of base and index, and displacement
+MemOperand = tuple[int, int, int]
 
 
 @cache
@@ -181,7 +185,7 @@ class LibDecoder:
             if kind == ARM_OP_MEM:
                 base, index, _scale, disp = struct.unpack_from("<IIii", arm,
                                                                at + ARM_OP_MEM_FIELDS)
-                ops.append(MemOperand(base, index, disp))
+                ops.append((base, index, disp))
         return ops
 
     def __del__(self) -> None:
@@ -221,5 +225,5 @@ class PackageDecoder:
         if insn is None:
             return None
         mem = capstone_module().arm.ARM_OP_MEM
-        return [MemOperand(op.mem.base, op.mem.index, op.mem.disp)
+        return [(op.mem.base, op.mem.index, op.mem.disp)
                 for op in insn.operands if op.type == mem]
