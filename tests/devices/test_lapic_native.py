@@ -236,10 +236,17 @@ def steps(n: int) -> st.SearchStrategy[tuple]:
         st.tuples(st.just("deliver"), st.integers(0, 255), st.booleans(), st.integers(0, 7),
                   st.integers(0, 255), st.booleans()),
     )
+    #: vectors and task priorities of the same few classes, so that TPR, the ISR and the
+    #: IRR meet at equal and neighbouring classes (PPR, INTR and INTA all turn on them)
+    classed = st.sampled_from([0x31, 0x3F, 0x41, 0x45, 0x51, 0x5E, 0x61, 0xEF])
     live = st.one_of(
         st.tuples(st.just("handle"), cpus, st.booleans()),
         st.tuples(st.just("accept"), cpus, st.integers(0, 255), st.booleans(),
                   st.sampled_from(["", "pmc"])),
+        st.tuples(st.just("accept"), cpus, classed, st.booleans(), st.just("x")),
+        st.tuples(st.just("write"), cpus, st.just(0x80), st.just(4),
+                  st.one_of(classed, st.sampled_from([0x00, 0x30, 0x40, 0x55, 0x60]))),
+        st.tuples(st.just("read"), cpus, st.sampled_from([0x80, 0x90, 0xA0]), st.just(4)),
         st.tuples(st.just("pin"), st.sampled_from([4, 9, 16]), st.booleans()),
         st.tuples(st.just("read"), cpus, offs, size),
         st.tuples(st.just("write"), cpus, offs, size, value),

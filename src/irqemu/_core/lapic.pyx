@@ -208,6 +208,14 @@ cdef inline int64_t _floordiv(int64_t a, int64_t b) noexcept:
     return q
 
 
+cdef int _check_vector(int vector) except -1:
+    """A vector from Python: 0-255 (the C sets hold 256; the reference's ints would
+    take any, but every source masks it with 0xFF)."""
+    if not 0 <= vector <= 255:
+        raise ValueError(f"lapic: vector {vector} is not 0-255")
+    return 0
+
+
 cdef object _set_int(uint64_t *bits, object value):
     """Store a Python int's 256 low bits."""
     cdef int w
@@ -651,6 +659,7 @@ cdef class LocalAPICs(NativeDevice):
         """An interrupt message on the APIC bus (from the IOAPIC or an IPI); ``targets``
         (views) instead of ``dest``'s CPUs when given."""
         cdef uint32_t mask = 0
+        _check_vector(vector)
         if targets is not None:
             for view in targets:
                 mask |= 1u << <int>view.cpu
@@ -756,6 +765,7 @@ cdef class LocalAPICView:
 
     def accept(self, int vector, bint level=False, str source=""):
         """A fixed interrupt for this CPU arrives (from the IOAPIC, an IPI or an LVT)."""
+        _check_vector(vector)
         self.bus.accept(self.cpu, vector, level, SRC_STR, -1, source)
 
     def acknowledge(self):
