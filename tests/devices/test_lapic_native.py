@@ -87,7 +87,7 @@ class Pair:
         for m, bus, io in ((self.mp, self.py, self.io[0]), (self.mn, self.nat, self.io[1])):
             try:
                 out.append(("ok", fn(m, bus, io)))
-            except (RecursionError, ZeroDivisionError) as e:
+            except ZeroDivisionError as e:
                 out.append(("raised", type(e).__name__))
         assert out[0] == out[1], out
         return out[0][1]
@@ -301,13 +301,18 @@ def test_timer_modes_and_dividers_at_any_bus_clock(bus_hz: int) -> None:
     pair.dump()
 
 
-def test_error_lvt_with_an_illegal_vector_fails_as_the_reference() -> None:
-    """The reference recurses without end (error -> accept -> error); so does the native."""
+def test_error_lvt_with_an_illegal_vector_is_recorded_not_delivered() -> None:
+    """An illegal vector in the LVT error entry is itself a receive-illegal-vector error:
+    both models record it in the ESR and deliver nothing (a guest cannot make the error
+    report itself forever)."""
     pair = Pair(1)
     enable_all(pair)
     pair.apply(("write", 0, 0x370, 4, 0x05))  # LVT error, unmasked, vector 5
     pair.apply(("write", 0, 0x300, 4, (1 << 18) | 0x03))  # illegal vector to self
-    pair.apply(("write", 0, 0x280, 4, 0))
+    pair.apply(("write", 0, 0x280, 4, 0))  # ESR write: latch the pending errors
+    esr = pair.both(lambda m, b, io: b.mmio_read(0, 0x280, 4))
+    assert esr == 0x20 | 0x40, hex(esr)  # Send and Receive Illegal Vector
+    assert pair.both(lambda m, b, io: b.mmio_read(0, 0x200, 4)) == 0  # IRR 0-31 empty
     pair.dump()
 
 

@@ -355,10 +355,9 @@ cdef class LocalAPICs(NativeDevice):
         self.a[c].esr_pending |= bit
         if not lvt & LVT_MASKED:
             if (lvt & 0xFF) < 16:
-                # the reference's error -> accept -> error ... never ends
+                # an illegal vector in the error entry: recorded, not delivered (SDM 11.5.3)
                 self.a[c].esr_pending |= ESR_RECV_ILLEGAL_VECTOR
-                raise RecursionError("maximum recursion depth exceeded: the LVT error entry's "
-                                     f"vector {lvt & 0xFF} is illegal and reports itself")
+                return 0
             self.accept(c, lvt & 0xFF, False, SRC_ERROR, c, None)
         return 0
 

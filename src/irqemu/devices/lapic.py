@@ -248,9 +248,15 @@ class LocalAPIC(Device):
         return v
 
     def _error(self, bit: int) -> None:
+        """Record an error in the ESR and signal it through the LVT error entry. An
+        illegal vector (0-15) in that entry is itself a receive-illegal-vector error:
+        recorded, not delivered (SDM 11.5.3), so an error never reports itself again."""
         self.esr_pending |= bit
         lvt = self.reg("LVT_ERROR")
         if not lvt & LVT_MASKED:
+            if lvt & 0xFF < 16:
+                self.esr_pending |= ESR_RECV_ILLEGAL_VECTOR
+                return
             self.accept(lvt & 0xFF, source=f"{self.name} error")
 
     # -- registers ---------------------------------------------------------
