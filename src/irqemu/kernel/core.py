@@ -2,7 +2,8 @@
 
 It holds what Linux keeps in globals and per-CPU variables (descriptors,
 domains, tasks, preempt counts, the printk log, probe points) and the few
-entry points the world calls: ``handle_arch_irq`` (the IRQ vector stub),
+entry points the world calls: ``handle_arch_irq`` (what the IRQ vector stub calls
+through its pointer),
 ``irq_enter``/``irq_exit``, the driver API (thin calls into genirq.manage).
 The behaviour lives in the modules Linux keeps it in (genirq/, softirq, smp,
 preempt, sched, ...); the protocols the world implements are in
@@ -32,11 +33,13 @@ from irqemu.kernel.context import (
     StandaloneCpuOps,
     SwitchableCpuOps,
     Task,
+    frame_run,
     kfunc,
     model_stack,
     ret_from_fork,
 )
 from irqemu.kernel.drivers.irq_apic import X86_ARCH_ROWS
+from irqemu.kernel.entry import IrqEntry
 from irqemu.kernel.genirq import irqdesc as _irqdesc
 from irqemu.kernel.genirq import manage as _manage
 from irqemu.kernel.genirq.fast import HardirqCosts, handle_domain_irq_fast
@@ -101,6 +104,8 @@ class Kernel:
         self.report_bad_irq_count = 0
         self.spurious_poll_armed: int | None = None
         self._handle_arch_irq: Callable[[], None] | None = None
+        #: the frames a stack shows below the root handler (the stub, what it interrupted)
+        self.irq_entry = IrqEntry(config.arch)
         self.irqchip: RootIrqChip | None = None  #: the root irqchip driver (set by its init)
         self.ipi_counts = [[0] * NR_IPI for _ in range(num_cpus)]
         self.ipi_handlers: dict[int, Callable[[int], None]] = {}
@@ -284,15 +289,18 @@ class Kernel:
         """arch/arm/kernel/irq.c set_handle_irq: the root irqchip's handler."""
         self._handle_arch_irq = fn
 
-    @kfunc()
+    @frame_run
     def handle_arch_irq(self) -> None:
         """What the IRQ vector stub calls (interrupts masked by the exception entry).
         ``current`` stays the interrupted task. When the CPU leaves its outermost
-        hard IRQ the scheduler hook runs (the default runner runs woken threads)."""
+        hard IRQ the scheduler hook runs (the default runner runs woken threads).
+        Not a frame of its own (a pointer in Linux): its frames are the stub and what
+        it interrupted (:class:`~irqemu.kernel.entry.IrqEntry`)."""
+        cpu = self.ops.smp_processor_id()
+        frames = self.irq_entry.frames(self, cpu)  # noqa: F841 (read by model_stack)
         if self._handle_arch_irq is None:
             raise RuntimeError("handle_arch_irq: no root irqchip registered (set_handle_irq)")
         self._handle_arch_irq()
-        cpu = self.ops.smp_processor_id()
         if not self.preempt_count[cpu] & (HARDIRQ_MASK | SOFTIRQ_MASK | NMI_MASK):
             self.sched.hardirq_done(cpu)
 

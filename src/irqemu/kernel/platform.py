@@ -33,6 +33,7 @@ from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.imx_src import imx_boot_secondary
 from irqemu.kernel.drivers.irq_apic import X86Apic
 from irqemu.kernel.drivers.psci import PsciInvoke, psci_boot_secondary
+from irqemu.kernel.entry import IrqEntry
 from irqemu.kernel.preempt import HARDIRQ_MASK, SOFTIRQ_OFFSET
 from irqemu.machine.machine import CpuSlot, Machine
 
@@ -219,6 +220,8 @@ class KernelPlatform:
         #: the IRQ stub's argument that names current: after the vector when it passes one
         self._current_arg = int(self._vectored)
         self.kernel = kernel
+        if machine.arch.name == "aarch64":  # the model's arch is "arm"; arm64's stubs are el1_irq
+            kernel.irq_entry = IrqEntry("arm64", contexts=kernel.irq_entry.contexts)
         self.on_start = on_start
         self.on_idle = on_idle
         self.io = MachineChipIO(machine)

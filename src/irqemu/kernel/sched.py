@@ -883,22 +883,12 @@ class StandaloneRunner(Backend):
             ev = self._pop_due(cpu, self._clock(cpu))
             if ev is None:
                 break
-            self._exception(cpu, ev.fn)
+            # taken as the core would; the frames below its handler (the vector stub,
+            # the idle loop or the interrupted task) are the arch's, named where the
+            # handler is reached (Kernel.handle_arch_irq, the tick: kernel.irq_entry)
+            ev.fn()
             n += 1
         return n
-
-    def _exception(self, cpu: int, fn: Callable[[], None]) -> None:
-        """Take an event as the core would: the interrupted context's frames (the idle
-        loop, or the kernel/user task) below the vector stub."""
-        s = self.sched
-        assert s is not None
-        rq = s.rq[cpu]
-        if rq.curr is rq.idle:
-            cpu_startup_entry(fn)
-        elif rq.curr.is_kthread:
-            _irq_svc(fn)
-        else:
-            _irq_usr(fn)
 
     # -- the Backend interface -------------------------------------------------------------
     def kick(self, cpu: int) -> None:
@@ -1036,26 +1026,6 @@ class StandaloneRunner(Backend):
         finally:
             self._running = False
         return steps
-
-
-@kfunc()
-def cpu_startup_entry(fn: Callable[[], None]) -> None:
-    arch_cpu_idle(fn)
-
-
-@kfunc()
-def arch_cpu_idle(fn: Callable[[], None]) -> None:
-    _irq_svc(fn)
-
-
-@kfunc("__irq_svc")
-def _irq_svc(fn: Callable[[], None]) -> None:
-    fn()
-
-
-@kfunc("__irq_usr")
-def _irq_usr(fn: Callable[[], None]) -> None:
-    fn()
 
 
 def standalone_kernel(config: Any = "mainline", num_cpus: int = 1, *, hz: int = 792_000_000,

@@ -119,10 +119,9 @@ class Timers:
             ops = k.ops
             was = ops.irqs_disabled()
             ops.local_irq_disable()
-            if k.config.arch == "x86":
-                _apic_timer_interrupt(self, cpu)
-            else:
-                _gic_handle_irq(self, cpu)
+            # the root handler (x86: the vector's stub), below it what kernel.irq_entry names
+            root = _apic_timer_interrupt if k.config.arch == "x86" else _gic_handle_irq
+            k.irq_entry.run(k, cpu, root, self, cpu)
             if not was:
                 ops.local_irq_enable()
             if not k.in_interrupt():

@@ -40,6 +40,7 @@ from typing import Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import FRAME_RUN, KFUNC_CODES, frame_run
+from irqemu.kernel.entry import IrqEntry
 from irqemu.kernel.sched import SLEEP, spawn
 
 #: innermost first; the interrupted function itself is not among them (see above)
@@ -111,6 +112,8 @@ class InterruptedEntry:
         self.counts: Counter[str] = Counter()  #: every hard IRQ by what it interrupted
         self.irq_counts: Counter[str] = Counter()  #: the hard IRQs of ``irq``
         apic.handle_arch_irq = self.handle_arch_irq
+        # the kernel's entry adds only the vector's stub: the context is named here
+        self.kernel.irq_entry = IrqEntry(self.kernel.config.arch, contexts=False)
 
     def _symbol(self, addr: int) -> str:
         i = bisect.bisect_right(self._addrs, addr) - 1

@@ -81,7 +81,7 @@ from irqemu.hw.apic import (
     IOREGSEL,
     IOWIN,
 )
-from irqemu.kernel.context import ChipIO, kfunc
+from irqemu.kernel.context import ChipIO, frame_run, kfunc
 from irqemu.kernel.genirq.chip import (
     handle_edge_irq,
     handle_fasteoi_irq,
@@ -155,6 +155,25 @@ NR_IRQS_LEGACY = 16
 #: vector_irq entries (4.6: struct irq_desc * per vector; VECTOR_UNUSED is NULL)
 VECTOR_UNUSED = None
 VECTOR_RETRIGGERED = -1
+
+#: arch/x86/entry/entry_64.S (4.6): the stub each system vector's handler returns
+#: into (apicinterrupt); a device vector's do_IRQ returns to common_interrupt's
+#: ret_from_intr. What a stack shows below the handler.
+DEVICE_STUB = "ret_from_intr"
+SYSTEM_VECTOR_STUBS = {
+    LOCAL_TIMER_VECTOR: "apic_timer_interrupt",
+    SPURIOUS_APIC_VECTOR: "spurious_interrupt",
+    ERROR_APIC_VECTOR: "error_interrupt",
+    RESCHEDULE_VECTOR: "reschedule_interrupt",
+    CALL_FUNCTION_VECTOR: "call_function_interrupt",
+    CALL_FUNCTION_SINGLE_VECTOR: "call_function_single_interrupt",
+    IRQ_WORK_VECTOR: "irq_work_interrupt",
+    THERMAL_APIC_VECTOR: "thermal_interrupt",
+    THRESHOLD_APIC_VECTOR: "threshold_interrupt",
+    DEFERRED_ERROR_VECTOR: "deferred_error_interrupt",
+}
+_DEVICE_FRAMES = (DEVICE_STUB,)
+_SYSTEM_FRAMES = {v: (n,) for v, n in SYSTEM_VECTOR_STUBS.items()}
 
 #: the ARM IPI numbers Kernel.smp_cross_call uses -> x86 vectors (arch/x86/kernel/smp.c)
 IPI_VECTORS = {2: RESCHEDULE_VECTOR, 3: CALL_FUNCTION_VECTOR, 5: IRQ_WORK_VECTOR}
@@ -342,23 +361,28 @@ class X86Apic(RootIrqChip):
         self.apic_write(APIC_TMICT, 0)
 
     # -- the entry: what the vector stub reaches -----------------------------------------------
-    @kfunc("common_interrupt")
+    @kfunc("common_interrupt", stack=False)
     def handle_arch_irq(self, vector: int) -> None:
         """The x86 entry for ``vector`` (called by KernelPlatform with the vector the
         stub passes): keeps it for :meth:`_entry` and runs the kernel's
-        handle_arch_irq (which ends with the scheduler's hardirq_done)."""
+        handle_arch_irq (which ends with the scheduler's hardirq_done). No frame: the
+        stub a stack shows is the vector's (:meth:`_entry`)."""
         cpu = self._cpu()
         self._vector[cpu] = vector
         self.kernel.handle_arch_irq()
 
+    @frame_run
     def _entry(self) -> None:
-        """The root handler set with set_handle_irq: the IDT dispatch."""
+        """The root handler set with set_handle_irq: the IDT dispatch, under the frame
+        of the stub the handler returns into (ret_from_intr below do_IRQ, a system
+        vector's own stub below its handler)."""
         cpu = self._cpu()
         vector = self._vector[cpu]
         self._vector[cpu] = -1
         if vector < 0:
             raise RuntimeError("x86: handle_arch_irq without a vector (call "
                                "X86Apic.handle_arch_irq(vector), as the stub does)")
+        frames = _SYSTEM_FRAMES.get(vector, _DEVICE_FRAMES)  # noqa: F841 (model_stack)
         sysvec = self.system_vectors.get(vector)
         if sysvec is not None:
             sysvec()
@@ -382,8 +406,10 @@ class X86Apic(RootIrqChip):
         k.irq_exit()  # exiting_irq
         return 1
 
+    @kfunc("handle_irq")
     def handle_irq(self, desc: Any) -> bool:
-        """irq_64.c handle_irq: false for a missing (or retriggered) descriptor."""
+        """irq_64.c handle_irq: false for a missing (or retriggered) descriptor (a
+        frame of do_IRQ's stacks: it is in another file, so not inlined)."""
         if desc is None or desc is VECTOR_RETRIGGERED:
             return False
         desc.handle_irq(desc)  # generic_handle_irq_desc
