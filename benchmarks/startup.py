@@ -29,6 +29,11 @@ overhead inflates it), and in-process phases timed with perf_counter (the
 imports ``irqemu.cli`` makes, the imports a boot makes, reading the ELF,
 building the board, loading the ELF, the run).
 
+With ``--instructions`` (valgrind installed) each command also runs once under
+callgrind, which counts the host instructions the whole process executes (every
+thread, the dynamic loader included): a figure other load on the host cannot
+move, for comparing trees and commands when wall times are noisy.
+
 Python's bytecode cache matters for start-up: an installed package has its
 ``.pyc`` files. When ``PYTHONDONTWRITEBYTECODE`` is set (as in some CI and
 sandbox shells, where the source tree then has none), the children run
@@ -37,7 +42,7 @@ warmed by one untimed run, so the source tree is left alone;
 ``--env-as-is`` measures with the environment unchanged.
 
     python benchmarks/startup.py [--quick] [--json] [--write-md] [--rounds N]
-                                 [--baseline OTHER/src]
+                                 [--baseline OTHER/src] [--instructions]
 """
 
 from __future__ import annotations
@@ -178,6 +183,26 @@ def wall_times(cmds: dict[str, list[str]], envs: dict[str, dict[str, str]],
     return out
 
 
+def host_instructions(cmds: dict[str, list[str]], envs: dict[str, dict[str, str]]
+                      ) -> dict[str, int] | str:
+    """Host instructions of one run of each command under callgrind (deterministic), or
+    why there are none."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return "valgrind not installed: no instruction counts"
+    out: dict[str, int] = {}
+    for name, cmd in cmds.items():
+        p = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                            *cmd], env=envs[name], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                           timeout=600, check=False)
+        check(f"{name} under callgrind", p.returncode, p.stderr.encode())
+        counts = [int(line.rsplit(" ", 1)[1].replace(",", ""))
+                  for line in p.stderr.splitlines() if "Collected :" in line]
+        out[name] = sum(counts)  # one line per process
+    return out
+
+
 def which_irqemu(env: dict[str, str]) -> str:
     p = subprocess.run([sys.executable, "-c", "import irqemu; print(irqemu.__file__)"],
                        env=env, capture_output=True, text=True, check=True)
@@ -247,7 +272,7 @@ def phases(elf: Path, env: dict[str, str], repeat: int) -> dict:
 
 # -- measure -------------------------------------------------------------------------
 def measure(elf: Path, rounds: int, breakdown_repeat: int, as_is: bool,
-            baseline: Path | None = None) -> dict:
+            baseline: Path | None = None, instructions: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="irqemu-pycache-") as cache:
         env, env_note = child_env(as_is, cache)
         cmds = commands(elf)
@@ -261,6 +286,8 @@ def measure(elf: Path, rounds: int, breakdown_repeat: int, as_is: bool,
                      "rounds": rounds, "env": env_note, "irqemu_package": which_irqemu(env),
                      "target_ratio": TARGET_RATIO}
         res["wall"] = wall_times(cmds, envs, rounds)
+        if instructions:
+            res["host_instructions"] = host_instructions(cmds, envs)
         main_cmd = cmds.get("irqemu (entry point)", cmds["python -m irqemu"])
         res["importtime"] = importtime(["-m", "irqemu", *main_cmd[-2:]], env, breakdown_repeat)
         res["phases"] = phases(elf, env, breakdown_repeat)
@@ -310,6 +337,17 @@ def table(res: dict) -> str:
                      f"{res['cpu_ratio']:.2f} in CPU time (user+sys, less moved by other load)")
     else:
         lines.append(f"- {res['qemu']}")
+    ins = res.get("host_instructions")
+    if isinstance(ins, str):
+        lines.append(f"- {ins}")
+    elif ins:
+        q = ins.get("qemu-system-arm")
+        lines += ["", "Host instructions of one run each (callgrind; the same on every run, "
+                  "whatever the load):", "", "| command | host instructions | / qemu |",
+                  "|---|---:|---:|"]
+        for name, n in ins.items():
+            lines.append(f"| {name} | {n / 1e6:,.1f} M | "
+                         f"{f'{n / q:.2f}' if q else 'n/a'} |")
     it = res["importtime"]
     lines += [
         "",
@@ -347,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", type=Path, metavar="SRC",
                     help="also time another irqemu tree (its src directory, put first on "
                          "PYTHONPATH) in the same interleaved rounds")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count each command's host instructions once under callgrind "
+                         "(needs valgrind)")
     ap.add_argument("--env-as-is", action="store_true",
                     help="leave PYTHONDONTWRITEBYTECODE and the bytecode caches as they are")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -355,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rounds = args.rounds or (2 if args.quick else 15)
     res = measure(args.elf.resolve(), rounds, 1 if args.quick else 3, args.env_as_is,
-                  args.baseline.resolve() if args.baseline else None)
+                  args.baseline.resolve() if args.baseline else None, args.instructions)
     res["quick"] = args.quick
     res["host"] = host_info()
     report(res, table(res), "Start-up (`benchmarks/startup.py`)", SECTION, as_json=args.json,

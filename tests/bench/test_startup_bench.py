@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 
+import pytest
 from helpers import ROOT
 
 
@@ -28,3 +30,18 @@ def test_startup_benchmark_runs_quick_and_reports_json() -> None:
         assert "not installed" in res["qemu"]
     else:
         assert res["ratio"] == res["ratios"][res["ratio_command"]] > 0
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+def test_host_instructions_counts_a_process_under_callgrind(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--instructions: one callgrind run per command; more work, more instructions."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import startup
+
+    cmds = {"pass": [sys.executable, "-c", "pass"],
+            "more": [sys.executable, "-c", "sum(range(3_000_000))"]}
+    env = dict(os.environ)
+    got = startup.host_instructions(cmds, {k: env for k in cmds})
+    assert isinstance(got, dict)
+    assert 0 < got["pass"] < got["more"]
