@@ -2,20 +2,21 @@
 
 kernel.elf boots CPU 0, the model starts CPUs 1-3 through the SRC as
 imx_boot_secondary does; each comes up at ``secondary_startup`` and brings
-its GIC CPU interface up. Then every CPU sends IPIs to the others with
-smp_cross_call (GICD_SGIR): each arrives as a real SGI, taken as an IRQ
-exception on the target, and gic_handle_irq passes SGIs 0-6 to handle_IPI,
-which counts them per kind: the IPI rows of /proc/interrupts.
+its GIC CPU interface and its twd tick up (scenarios._oncore: the scheduler
+on the cores, the tick at HZ on every CPU, as Linux always has it). Then
+the last CPU up sends IPIs to the others with smp_cross_call (GICD_SGIR):
+each arrives as a real SGI, taken as an IRQ exception on the target, and
+gic_handle_irq passes SGIs 0-6 to handle_IPI, which counts them per kind:
+the IPI rows of /proc/interrupts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from irqemu.kernel import Kernel
 from irqemu.kernel.genirq.proc import show_interrupts
 from irqemu.kernel.smp import ARM_IPI_TYPES, NR_IPI
-from irqemu.scenarios.base import Observe, Options, Scenario, observe_or_none
+from irqemu.scenarios.base import Observe, Options, Scenario
 
 #: (targets, IPI) in the order of the talk's handle_IPI switch
 PLAN = [
@@ -29,34 +30,33 @@ PLAN = [
 ]
 
 
-def run(flavour: str = "mainline", *, version: str = "4.6",
-        engine: str = "native", observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
-    from irqemu.boards import build_board
-    from irqemu.bundled import bundled_firmware
-    from irqemu.kernel.drivers.irq_gic import gic_of_init
-    from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
+#: simulated time: the IPIs go out as the last CPU comes up (about 1 ms in); the run
+#: lasts mpstat's one-second interval, so each CPU's tick shows in its TIMER row
+RUN_MS = 1000
 
-    m = build_board("imx6q", engine=engine)
-    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
-    k = Kernel(flavour, m.num_cpus, version=version, ops=MachineCpuOps(m))
-    observe_or_none(observe, k)
+
+def run(flavour: str = "mainline", *, version: str = "4.6", engine: str = "native",
+        run_ms: float = RUN_MS,
+        observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
+    from irqemu.kernel.platform import KernelPlatform
+    from irqemu.scenarios._oncore import boot
+
     sent: list[tuple[int, list[int], int]] = []
-
-    def start(plat: KernelPlatform) -> None:
-        gic = gic_of_init(k, plat.io, init_all_cpus=False)
-        gic.gic_cpu_init()
-        plat.boot_secondaries()
+    # kernel.elf on all four CPUs with the scheduler on the cores and each CPU's twd tick
+    oc = boot(flavour, version=version, engine=engine, cpus=4, observe=observe)
+    m, k = oc.machine, oc.kernel
+    bring_up = oc.platform.on_secondary
 
     def secondary(plat: KernelPlatform, cpu: int) -> None:
-        assert k.irqchip is not None
-        k.irqchip.starting_cpu()
+        if bring_up is not None:
+            bring_up(plat, cpu)  # its GIC CPU interface and its tick
         if len(plat.online) == k.num_cpus:  # the last CPU to come up sends them all
             for targets, ipi in PLAN:
                 k.smp_cross_call(frozenset(targets), ipi)
                 sent.append((cpu, sorted(targets), ipi))
 
-    KernelPlatform(m, k, on_start=start, on_secondary=secondary)
-    result = m.run(max_time_ps=10**10)
+    oc.platform.on_secondary = secondary
+    result = oc.run(int(run_ms * 10**9))
     proc = show_interrupts(k)
     expected = [[0] * k.num_cpus for _ in range(NR_IPI)]
     for _src, targets, ipi in sent:
@@ -69,11 +69,17 @@ def run(flavour: str = "mainline", *, version: str = "4.6",
         "ipi_counts": [[k.ipi_counts[c][i] for c in range(k.num_cpus)] for i in range(NR_IPI)],
         "expected": expected,
         "exceptions": result.interrupts,
+        # IRQ exceptions each CPU took besides its ticks (the IPIs' SGIs; nothing else
+        # interrupts here)
+        "other_exceptions": [n - t for n, t in zip(oc.hard_irqs_per_cpu(), oc.ticks(),
+                                                   strict=True)],
+        "cores": oc.facts(),
     }
     text = "\n".join([
         f"Kernel: {k.config.release} ({flavour}) on an emulated i.MX6Q; CPUs 1-3 started "
         "through the SRC, then IPIs sent with smp_cross_call:",
         *(f"  CPU{s} -> CPUs {t}: IPI{i} ({ARM_IPI_TYPES[i]})" for s, t, i in sent),
+        oc.describe(),
         "",
         "$ cat /proc/interrupts",
         proc.rstrip("\n"),

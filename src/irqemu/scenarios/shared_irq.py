@@ -15,7 +15,8 @@ the CLI.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import kfunc
@@ -42,6 +43,9 @@ from irqemu.scenarios.base import (
     observe_or_none,
 )
 from irqemu.scenarios.model_board import ModelBoard
+
+if TYPE_CHECKING:
+    from irqemu.scenarios._oncore import OnCore
 
 #: GIC SPI used for the shared line on the model board (i.MX6 uSDHC1 is SPI 22)
 SHARED_SPI = 22
@@ -267,42 +271,44 @@ USBOH3_BASE = 0x02184000  #: i.MX6Q USB core block (EHCI registers)
 PC_SHARED_PIN = 16
 PC_MMC_BASE = 0xFEB00000  #: in the PCI MMIO hole below the IO-APIC
 PC_USB_BASE = 0xFEB01000
+BOARDS_TEXT = {"imx6q": "an emulated i.MX6Q", "pc": "an emulated PC"}
 
 
-def _imx6q_setup(m: Any) -> tuple[int, int, str, Any, Any]:
+#: simulated time on the board: the device events come in the first milliseconds, the
+#: run lasts ten jiffies (HZ=100) so every CPU's tick shows in mpstat's TIMER row
+RUN_MS = 1000
+
+
+def _imx6q_setup(m: Any) -> tuple[int, int, str, Callable[[OnCore], int], Any]:
     """i.MX6Q: the sources at the uSDHC1/USB addresses on GIC SPI 22 (wired-OR)."""
-    from irqemu.kernel.drivers.irq_gic import gic_of_init
 
-    def line(k: Kernel, plat: Any) -> int:
-        gic = gic_of_init(k, plat.io, init_all_cpus=False)
-        gic.gic_cpu_init()
-        return gic.map_spi(SHARED_SPI, IRQ_TYPE_LEVEL_HIGH)
+    def line(oc: OnCore) -> int:
+        assert oc.gic is not None
+        return oc.gic.map_spi(SHARED_SPI, IRQ_TYPE_LEVEL_HIGH)
 
     sink = m.irq_controller.input(32 + SHARED_SPI)
     return USDHC1_BASE, USBOH3_BASE, f"GIC SPI {SHARED_SPI}", line, sink
 
 
-def _pc_setup(m: Any) -> tuple[int, int, str, Any, Any]:
+def _pc_setup(m: Any) -> tuple[int, int, str, Callable[[OnCore], int], Any]:
     """PC: the sources in the PCI MMIO hole on IO-APIC pin 16, level (fasteoi)."""
-    from irqemu.kernel.drivers.irq_apic import x86_apic_init
-
     m.add_window(PC_MMC_BASE, 0x2000, "pci-mmio")
 
-    def line(k: Kernel, plat: Any) -> int:
+    def line(oc: OnCore) -> int:
         # the IrqSource model drives its line active high: a level, active-high entry
-        return x86_apic_init(k, plat.io).map_pin(PC_SHARED_PIN, IRQ_TYPE_LEVEL_HIGH)
+        assert oc.apic is not None
+        return oc.apic.map_pin(PC_SHARED_PIN, IRQ_TYPE_LEVEL_HIGH)
 
     sink = m.devices["ioapic"].input(PC_SHARED_PIN)
     return PC_MMC_BASE, PC_USB_BASE, f"IO-APIC pin {PC_SHARED_PIN}", line, sink
 
 
-#: board -> (firmware arch, kernel arch, description, setup)
-BOARDS = {"imx6q": ("armv7", "arm", "an emulated i.MX6Q", _imx6q_setup),
-          "pc": ("x86_64", "x86", "an emulated PC", _pc_setup)}
+#: board -> (kernel arch, setup)
+BOARDS = {"imx6q": ("arm", _imx6q_setup), "pc": ("x86", _pc_setup)}
 
 
 def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str = "native",
-                 events: int = 3, period_ms: float = 1.0,
+                 events: int = 3, period_ms: float = 1.0, run_ms: float = RUN_MS,
                  board: str = "imx6q",
                  observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
     """The shared line through the whole path on an emulated board.
@@ -310,49 +316,37 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
     Two interrupt sources (IrqSource devices at the mmc and USB controllers'
     addresses) drive one level line through a wired-OR: GIC SPI 22 on the
     i.MX6Q, the talk's own IO-APIC pin 16 on the pc. The guest runs
-    ``kernel.elf``, so each interrupt is a real exception on CPU 0 whose vector
-    stub calls the modelled kernel, where the drivers' handlers read and
-    acknowledge their device over MMIO.
+    ``kernel.elf`` on all four CPUs with the scheduler on the cores and each
+    CPU's tick (scenarios._oncore), so each interrupt is a real exception on
+    CPU 0 whose vector stub calls the modelled kernel, where the drivers'
+    handlers read and acknowledge their device over MMIO, and the irq threads
+    are tasks on the cores.
     """
-    from irqemu.boards import build_board
-    from irqemu.bundled import bundled_firmware
     from irqemu.devices.irq_source import IrqSource, WiredOr
-    from irqemu.kernel.platform import KernelPlatform, MachineCpuOps
+    from irqemu.scenarios._oncore import boot
 
     if board not in BOARDS:
         raise ValueError(f"run_on_board: board is one of {', '.join(BOARDS)}, not {board!r}")
-    fw_arch, karch, where, setup = BOARDS[board]
-    m = build_board(board, engine=engine)
-    m.load_elf(str(bundled_firmware(fw_arch, "kernel.elf")))
-    mmc_base, usb_base, line_name, map_line, line_sink = setup(m)
-    mmc = IrqSource(m, mmc_base, "mmc0")
-    usb = IrqSource(m, usb_base, "ehci_hcd:usb3")
-    m.add_device("mmc0", mmc, mmc_base, 0x1000)
-    m.add_device("ehci", usb, usb_base, 0x1000)
-    wired = WiredOr("shared")
-    mmc.irq.connect(wired.sink())
-    usb.irq.connect(wired.sink())
-    wired.out.connect(line_sink)
-    k = Kernel(flavour, m.num_cpus, version=version, arch=karch, ops=MachineCpuOps(m))
-    observe_or_none(observe, k)
+    karch, setup = BOARDS[board]
     handled: dict[str, list[str]] = {"mmc0": [], "ehci_hcd:usb3": []}
     counts = {"mmc0": 0, "ehci_hcd:usb3": 0}
     state: dict[str, Any] = {}
 
-    def status_ack(plat: KernelPlatform, base: int) -> int:
-        cpu = k.ops.smp_processor_id()
-        st = plat.io.read32(cpu, base)
-        if st:
-            plat.io.write32(cpu, base + 4, st)
-        return st
+    def start(oc: OnCore) -> None:
+        k, io = oc.kernel, oc.platform.io
+        irq = state["irq"] = map_line(oc)
 
-    def start(plat: KernelPlatform) -> None:
-        irq = state["irq"] = map_line(k, plat)
+        def status_ack(base: int) -> int:
+            cpu = k.ops.smp_processor_id()
+            st = io.read32(cpu, base)
+            if st:
+                io.write32(cpu, base + 4, st)
+            return st
 
         @kfunc()
         def sdhci_irq(irq_: int, host: Any) -> int:  # drivers/mmc/host/sdhci.c
             k.fentry(..., irq_)
-            if not status_ack(plat, mmc_base):
+            if not status_ack(mmc_base):
                 return IRQ_NONE
             handled["mmc0"].append("sdhci_irq@" + _context(k))
             return IRQ_WAKE_THREAD
@@ -367,7 +361,7 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
         @kfunc()
         def usb_hcd_irq(irq_: int, hcd: Any) -> int:  # drivers/usb/core/hcd.c
             k.fentry(..., irq_)
-            if not status_ack(plat, usb_base):
+            if not status_ack(usb_base):
                 return IRQ_NONE
             handled["ehci_hcd:usb3"].append("usb_hcd_irq@" + _context(k))
             counts["ehci_hcd:usb3"] += 1
@@ -380,11 +374,22 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
                                            usb),
         }
 
-    KernelPlatform(m, k, on_start=start)
+    oc = boot(flavour, version=version, engine=engine, cpus=4, arch=karch, observe=observe,
+              on_start=start)
+    m, k = oc.machine, oc.kernel
+    mmc_base, usb_base, line_name, map_line, line_sink = setup(m)
+    mmc = IrqSource(m, mmc_base, "mmc0")
+    usb = IrqSource(m, usb_base, "ehci_hcd:usb3")
+    m.add_device("mmc0", mmc, mmc_base, 0x1000)
+    m.add_device("ehci", usb, usb_base, 0x1000)
+    wired = WiredOr("shared")
+    mmc.irq.connect(wired.sink())
+    usb.irq.connect(wired.sink())
+    wired.out.connect(line_sink)
     step = int(period_ms * 10**9)
     mmc.fire_at([(2 * i + 1) * step for i in range(events)] + [(2 * events + 1) * step])
     usb.fire_at([(2 * i + 2) * step for i in range(events)] + [(2 * events + 1) * step])
-    result = m.run(max_time_ps=(2 * events + 2) * step)
+    result = oc.run(max((2 * events + 2) * step, int(run_ms * 10**9)))
     irq = state.get("irq", 0)
     proc = show_interrupts(k)
     ps = ps_axl(k, grep="irq/")
@@ -401,10 +406,12 @@ def run_on_board(flavour: str = "mainline", *, version: str = "4.6", engine: str
         "fired": {"mmc0": mmc.fired, "ehci_hcd:usb3": usb.fired},
         "exceptions": result.interrupts[0], "sim_time_ps": result.sim_time_ps,
         "cycles": result.cycles[0], "dmesg": list(k.dmesg),
+        "cores": oc.facts(),
     }
     text = "\n".join([
-        f"Kernel: {k.config.release} ({flavour}) on {where}, {m.num_cpus} CPUs "
+        f"Kernel: {k.config.release} ({flavour}) on {BOARDS_TEXT[board]}, {m.num_cpus} CPUs "
         f"({engine} engine)",
+        oc.describe(),
         f"mmc0 and ehci_hcd:usb3 share {line_name}; {mmc.fired} + {usb.fired} device "
         f"interrupts over {result.sim_time_ps / 1e9:.1f} ms of simulated time.",
         "",
