@@ -40,3 +40,32 @@ def test_6x_secondary_priority_and_determinism():
     _, f = run("rt", version="6.x")
     assert {t["comm"]: t["ps_pri"] for t in f["threads"]}["irq/16-s-mmc0"] == -51
     assert run("threadirqs")[0] == run("threadirqs")[0]
+
+
+#: the hard-IRQ stacks of the model-only line, innermost first, as 4.6 has them:
+#: kernel/irq/handle.c handle_irq_event_percpu <- handle_irq_event <- kernel/irq/chip.c
+#: handle_fasteoi_irq, then ARM: irqdesc.c generic_handle_irq <- __handle_domain_irq <-
+#: irq-gic.c gic_handle_irq <- entry-armv.S __irq_svc <- the idle loop (process.c
+#: arch_cpu_idle <- sched/idle.c cpu_startup_entry <- init/main.c rest_init <-
+#: start_kernel); x86: irq_64.c handle_irq <- irq.c do_IRQ <- entry_64.S ret_from_intr
+#: <- the talk's idle path (cpuidle_enter <- call_cpuidle <- cpu_startup_entry <-
+#: rest_init <- start_kernel <- head64.c x86_64_start_reservations <- x86_64_start_kernel)
+FLOW = ("sdhci_irq", "handle_irq_event_percpu", "handle_irq_event", "handle_fasteoi_irq")
+BELOW = {
+    "arm": ("generic_handle_irq", "__handle_domain_irq", "gic_handle_irq", "__irq_svc",
+            "arch_cpu_idle", "cpu_startup_entry", "rest_init", "start_kernel"),
+    "x86": ("handle_irq", "do_IRQ", "ret_from_intr", "cpuidle_enter", "call_cpuidle",
+            "cpu_startup_entry", "rest_init", "start_kernel", "x86_64_start_reservations",
+            "x86_64_start_kernel"),
+}
+
+
+@pytest.mark.parametrize("arch", ["arm", "x86"])
+def test_the_hard_irq_stack_is_the_arch_s(arch: str) -> None:
+    from irqemu.scenarios.base import Observe
+    from irqemu.trace.stackcount import StackCount
+
+    observe = Observe([lambda k: StackCount(k, ["sdhci_irq"]).attach()])
+    run("mainline", arch=arch, observe=observe)
+    counts = observe.kernels[0].attached[0].counts
+    assert dict(counts) == {(*FLOW, *BELOW[arch]): 7}

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import kfunc
+from irqemu.kernel.drivers.irq_apic import DEVICE_STUB
+from irqemu.kernel.entry import under
 from irqemu.kernel.genirq.chip import handle_fasteoi_irq, irq_set_chip_and_handler_name
 from irqemu.kernel.genirq.irqdomain import irq_create_mapping, irq_domain_add_linear
 from irqemu.kernel.genirq.proc import show_interrupts
@@ -119,6 +121,23 @@ def _x86_ioapic(k: Kernel) -> tuple[Any, list[bool]]:
     return (dom, masked), pending
 
 
+# the x86 entry of the model-only line, as arch/x86/kernel/irq.c has it (the IO-APIC
+# pin's vector known): do_IRQ -> irq_64.c handle_irq -> the descriptor's flow handler,
+# below common_interrupt's ret_from_intr
+
+
+@kfunc("do_IRQ")
+def _do_IRQ(k: Kernel, desc: Any) -> None:
+    k.irq_enter()
+    _handle_irq(desc)
+    k.irq_exit()
+
+
+@kfunc("handle_irq")
+def _handle_irq(desc: Any) -> None:
+    desc.handle_irq(desc)  # generic_handle_irq_desc
+
+
 def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
         events: int = 3, num_cpus: int = 4,
         observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
@@ -145,7 +164,8 @@ def run(flavour: str = "mainline", *, version: str = "4.6", arch: str = "arm",
                 guard += 1
                 with k.on_cpu(0):
                     k.ops.local_irq_disable()
-                    k.handle_domain_irq(dom, 16)
+                    desc = k.irq_descs[irq]
+                    under((DEVICE_STUB, *k.irq_entry.frames(k, 0)), _do_IRQ, k, desc)
                     k.ops.local_irq_enable()
                     k.sched.hardirq_done(0)
 
