@@ -3,6 +3,7 @@
     irqemu fuzz lost-update --variant plain --examples 200 [--seed S] [--save FILE]
     irqemu fuzz lost-update --variant all --examples 100
     irqemu fuzz --replay FILE [--variant V]
+    irqemu fuzz run FIRMWARE.elf --irq SPEC ... --check EXPR|--exit-code N  (irqemu.fuzz.run_cli)
 
 Exit codes: 0 when the search found what the variant predicts (plain: a lost
 update; irqsave/ldrex/lse...: none) or a replay reproduced its file exactly;
@@ -37,8 +38,9 @@ def build_parser(prog: str = "irqemu fuzz") -> argparse.ArgumentParser:
     p = OneLineParser(prog=prog, description=(
         "Fuzz the timing and order of interrupts with hypothesis: find a schedule that "
         "breaks the guest, shrink it to a minimal one, save it, replay it bit for bit."))
-    p.add_argument("target", nargs="?", choices=("lost-update",),
-                   help="lost-update: a task and an IRQ handler increment one counter")
+    p.add_argument("target", nargs="?", choices=("lost-update", "run"),
+                   help="lost-update: a task and an IRQ handler increment one counter; "
+                        "run FIRMWARE: your own firmware (irqemu fuzz run -h)")
     p.add_argument("--variant", metavar="V", choices=(*VARIANTS, "all"),
                    help=f"increment sequence: {', '.join(VARIANTS)}, or all "
                         "(search default: plain; replay default: the file's)")
@@ -149,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     from irqemu.fuzz.lost_update import FuzzError
     from irqemu.machine.machine import GuestError
 
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["run"]:  # irqemu fuzz run FIRMWARE: its own parser
+        from irqemu.fuzz.run_cli import main as run_main
+
+        return run_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
