@@ -5,7 +5,10 @@
   own firmware and driver models.
 - :mod:`irqemu.fuzz.lost_update`: the shipped example, a task and an IRQ
   handler racing on a shared counter (``irqemu fuzz lost-update``).
-- :mod:`irqemu.fuzz.cli`: the ``irqemu fuzz`` command.
+- :mod:`irqemu.fuzz.run`: ``irqemu fuzz run FIRMWARE`` -- your own firmware, the
+  interrupt sources you name (:mod:`~irqemu.fuzz.schedule`), a ``--check`` on its
+  symbols (:mod:`~irqemu.fuzz.check`) or its exit code; replay files.
+- :mod:`irqemu.fuzz.cli`: the ``irqemu fuzz`` command (``run``: :mod:`~irqemu.fuzz.run_cli`).
 
 Only :mod:`~irqemu.fuzz.strategies` and searching need hypothesis; replaying
 a saved schedule does not.
