@@ -26,7 +26,12 @@ from irqemu.kernel import Kernel
 from irqemu.kernel.context import model_stack
 from irqemu.kernel.drivers.irq_apic import x86_apic_init
 from irqemu.kernel.drivers.irq_gic import gic_of_init
-from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE, IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.genirq.types import (
+    IRQ_HANDLED,
+    IRQ_NONE,
+    IRQ_TYPE_LEVEL_HIGH,
+    IRQ_WAKE_THREAD,
+)
 from irqemu.kernel.platform import CoreRunner, KernelPlatform, MachineCpuOps, scheduler_platform
 from irqemu.kernel.preempt import HARDIRQ_MASK, SOFTIRQ_OFFSET
 from irqemu.kernel.sched import Sched
@@ -79,10 +84,11 @@ def _wire(m: Any, board: str, dev: IrqSource, line: int) -> None:
 
 
 def boot(board: str, b_at: int, *, engine: str = "native", fabric: str = "native",
-         softirqs: bool = True) -> dict[str, Any]:
+         softirqs: bool = True, threaded_b: bool = False) -> dict[str, Any]:
     """Boot kernel.elf (mainline, scheduler on the cores); A fires at ``A_AT``, B at
     ``b_at``. ``softirqs=False``: A raises nothing, its hard handler runs ``VECTOR_US``
-    instead (the IAR loop case)."""
+    instead (the IAR loop case). ``threaded_b``: B's primary handler wakes its irq
+    thread (SCHED_FIFO 50) instead of raising a softirq."""
     arch, bases, lines = BOARDS[board]
     m = build_board(board, engine=engine, fabric=fabric)
     m.load_elf(str(bundled_firmware(arch, "kernel.elf")))
@@ -121,6 +127,8 @@ def boot(board: str, b_at: int, *, engine: str = "native", fabric: str = "native
                 log.append(("hard", name, now(), k.preempt_count[0], k.current[0].comm,
                             tuple(model_stack())))
                 if name == "b":
+                    if threaded_b:
+                        return IRQ_WAKE_THREAD
                     s.raise_softirq_irqoff(B_VECTOR)
                 elif softirqs:
                     for nr in LONG_VECTORS:
@@ -128,15 +136,21 @@ def boot(board: str, b_at: int, *, engine: str = "native", fabric: str = "native
                 else:
                     k.ops.charge(vector_cycles)
                 return IRQ_HANDLED
-            assert k.request_irq(irq, hard, 0, name, dev) == 0
+            def thread(i: int, d: Any) -> int:
+                log.append(("thread", now(), k.current[0].comm))
+                return IRQ_HANDLED
 
+            assert k.request_threaded_irq(irq, hard, thread if name == "b" else None, 0,
+                                          name, dev) == 0
+
+    runner = k.sched.backend
     plat = scheduler_platform(m, k, on_start=start)
     devs[0].fire_at([A_AT])
     devs[1].fire_at([b_at])
     r = m.run(max_time_ps=A_AT + 3000 * US)
     return {"log": log, "checks": dict(plat.current_checks), "windows": dict(plat.irq_windows),
             "interrupts": r.interrupts, "cycles": r.cycles, "dmesg": list(k.dmesg),
-            "ran_in": dict(k.softirq.ran_in)}
+            "ran_in": dict(k.softirq.ran_in), "switches": runner.switches}
 
 
 VECTOR_PS = VECTOR_US * US
@@ -193,6 +207,21 @@ def test_no_nesting_when_the_second_irq_comes_after_the_softirq(board: str) -> N
     hard_b = _hard(f, "b")
     assert not hard_b[3] & SOFTIRQ_OFFSET and "__do_softirq" not in hard_b[5]
     assert f["windows"]["nested"] == 0 and f["checks"]["disagree"] == 0
+
+
+@pytest.mark.parametrize("board", BOARD_NAMES)
+def test_the_nested_irq_return_does_not_preempt_the_softirq(board: str) -> None:
+    """B's primary wakes its irq thread (FIFO 50) from inside the softirq: the nested
+    return goes back into __do_softirq (preempt_count is not 0), which finishes its
+    vectors; the thread runs when the outermost IRQ returns (preempt_schedule_irq)."""
+    f = boot(board, A_AT + 100 * US, threaded_b=True)
+    hard_b = _hard(f, "b")
+    ends = [e for e in f["log"] if e[0] == "softirq-end"]
+    (thread,) = [e for e in f["log"] if e[0] == "thread"]
+    assert hard_b[3] & SOFTIRQ_OFFSET and hard_b[2] < ends[1][2]
+    assert len(ends) == len(LONG_VECTORS) and thread[1] >= ends[-1][2]
+    assert thread[2].startswith("irq/") and thread[2].endswith("-b")
+    assert f["switches"] >= 2 and f["checks"] == {"agree": 2, "disagree": 0}
 
 
 @pytest.mark.parametrize("board", ["imx6q", "virt-a53"])
