@@ -8,8 +8,10 @@ caller chain of the function that was running, never that function itself
 takes each hard IRQ in kernel.elf's guest code: in the idle loop, or in
 ``task_loop`` between two slices of a model task (the scheduler on the
 cores). :class:`InterruptedEntry` runs the model's x86 entry under model
-frames that name that context (one :func:`~irqemu.kernel.context.frame_run`
-frame, so a stack capture sees them as a walk would):
+frames that name that context (:func:`irqemu.kernel.entry.under`, one
+:func:`~irqemu.kernel.context.frame_run` frame, so a stack capture sees them as a
+walk would); the idle frames, a kthread's frames and :func:`suspended_frames` are
+kernel.entry's, for x86:
 
 - the idle loop: the boot CPU's idle path (interrupted in
   cpuidle_enter_state, which re-enables interrupts after the idle
@@ -34,18 +36,15 @@ from __future__ import annotations
 import bisect
 import random
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from irqemu.kernel import Kernel
-from irqemu.kernel.context import FRAME_RUN, KFUNC_CODES, frame_run
-from irqemu.kernel.entry import IrqEntry
+from irqemu.kernel.entry import COMM_LOOPS, KTHREAD_TAIL, X86, IrqEntry, suspended_frames, under
 from irqemu.kernel.sched import SLEEP, spawn
 
 #: innermost first; the interrupted function itself is not among them (see above)
-IDLE_FRAMES = ("cpuidle_enter", "call_cpuidle", "cpu_startup_entry", "rest_init",
-               "start_kernel", "x86_64_start_reservations", "x86_64_start_kernel")
+IDLE_FRAMES = X86.idle_boot
 USER_MODE: tuple[str, ...] = ()  #: the kernel stack of an interrupt from user mode ends there
 PIPE_WRITE = ("pipe_write", "__vfs_write", "vfs_write", "sys_write",
               "entry_SYSCALL_64_fastpath")
@@ -53,10 +52,6 @@ PAGE_FAULT = ("__alloc_pages_nodemask", "alloc_pages_vma", "handle_pte_fault",
               "handle_mm_fault", "__do_page_fault", "do_page_fault", "page_fault")
 NANOSLEEP = ("finish_task_switch", "__schedule", "schedule", "do_nanosleep",
              "hrtimer_nanosleep", "sys_nanosleep", "entry_SYSCALL_64_fastpath")
-KTHREAD_TAIL = ("kthread", "ret_from_fork")
-#: a kthread's loop function by its comm (what it runs between passes)
-COMM_LOOPS = (("irq/", "irq_thread"), ("ksoftirqd/", "smpboot_thread_fn"),
-                 ("ktimersoftd/", "smpboot_thread_fn"))
 
 #: the interrupted contexts a hard IRQ is counted under
 KINDS = ("idle", "user", "pipe_write", "page_fault", "nanosleep", "kthread", "other")
@@ -66,32 +61,6 @@ _BUSY_KINDS = {USER_MODE: "user", PIPE_WRITE: "pipe_write", PAGE_FAULT: "page_fa
 #: kernel.elf's common_interrupt frame below the host call's return address: alignment
 #: pad, r11..rdi (9 registers), orig_ax, then the iret frame's RIP
 _IRET_RIP = 8 * (1 + 1 + 9 + 1)
-
-
-@frame_run
-def interrupted_context(frames: tuple[str, ...], entry: Callable[[int], None],
-                        vector: int) -> None:
-    """Run ``entry(vector)`` with ``frames`` (innermost first) as the model frames below it."""
-    entry(vector)
-
-
-def suspended_frames(task: Any) -> tuple[str, ...]:
-    """A model task's frames where its slice left it, innermost first: the model
-    functions its generator chain is suspended in, or its loop function between passes."""
-    names: list[str] = []
-    gen = task.data.get("gen")
-    while gen is not None:
-        frame = getattr(gen, "gi_frame", None)
-        if frame is None:
-            break
-        name = KFUNC_CODES.get(frame.f_code)
-        if name is not None and name != FRAME_RUN:
-            names.append(name)
-        gen = getattr(gen, "gi_yieldfrom", None)
-    names.reverse()
-    if not names:
-        names = [loop for prefix, loop in COMM_LOOPS if task.comm.startswith(prefix)][:1]
-    return (*names, *KTHREAD_TAIL)
 
 
 class InterruptedEntry:
@@ -147,7 +116,7 @@ class InterruptedEntry:
         desc = self.apic.vector_irq[cpu][vector]
         if getattr(desc, "irq", None) == self.irq:
             self.irq_counts[kind] += 1
-        interrupted_context(frames, self._entry, vector)
+        under(frames, self._entry, vector)
 
 
 # -- the busy user task ------------------------------------------------------------------
@@ -222,4 +191,4 @@ class BusyTask:
 
 __all__ = ["COMM_LOOPS", "IDLE_FRAMES", "KINDS", "KTHREAD_TAIL", "NANOSLEEP", "PAGE_FAULT",
            "PIPE_WRITE", "ROUND_CYCLES", "USER_MODE", "BusyTask", "InterruptedEntry",
-           "interrupted_context", "suspended_frames"]
+           "suspended_frames"]
