@@ -22,6 +22,7 @@ from typing import Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ
+from irqemu.scenarios._checks import delivery_problems
 from irqemu.scenarios._netload import attach_fec, build, flood
 from irqemu.scenarios.base import (
     FEC_ONLY,
@@ -163,13 +164,7 @@ def check(facts: dict[str, Any]) -> list[str]:
         out.append("do_current_softirqs never ran NET_RX in ksoftirqd")
     if not facts["local_bh_enable_count"]:
         out.append("do_current_softirqs never ran NET_RX in an irq thread")
-    lost = facts["arrived"] - facts["received"] - facts.get("dropped", 0)
-    if lost:
-        out.append(f"{lost} of {facts['arrived']} frames neither received nor dropped")
-    cores = facts.get("cores")
-    if cores is not None and not (cores["hard_irqs"] and cores["context_switches"]):
-        out.append(f"the cores took {cores['hard_irqs']} hard IRQs and made "
-                   f"{cores['context_switches']} context switches")
+    out += delivery_problems(facts)
     return out
 
 

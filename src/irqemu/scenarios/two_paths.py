@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from irqemu.kernel import Kernel
+from irqemu.scenarios._checks import delivery_problems
 from irqemu.scenarios._netload import attach_fec, build, flood
 from irqemu.scenarios.base import (
     FEC_ONLY,
@@ -167,13 +168,7 @@ def explain(flavour: str, paths: dict[str, int], v6: bool = False) -> str:
 def check(facts: dict[str, Any]) -> list[str]:
     p = facts["paths"]
     out: list[str] = []
-    lost = facts["arrived"] - facts["received"] - facts.get("dropped", 0)
-    if lost:
-        out.append(f"{lost} of {facts['arrived']} frames neither received nor dropped")
-    cores = facts.get("cores")
-    if cores is not None and not (cores["hard_irqs"] and cores["context_switches"]):
-        out.append(f"the cores took {cores['hard_irqs']} hard IRQs and made "
-                   f"{cores['context_switches']} context switches")
+    out += delivery_problems(facts)
     fl = facts["flavour"]
     if fl == "mainline":
         if not p["irq_exit"]:
