@@ -80,15 +80,23 @@ from irqemu.scenarios._pc_context import (
     BusyTask,
     InterruptedEntry,
 )
+from irqemu.scenarios._rxstorm import (
+    COMPLETE,
+    KSOFT,
+    PS_PER_MS,
+    attach_probes,
+    bcc_format,
+    calm_problems,
+    count_origins,
+    kprobe_facts,
+    kstat,
+    play_phases,
+)
 from irqemu.scenarios.base import Observe, OptionError, Options, Scenario, observe_or_none
 from irqemu.trace.kprobes import Kprobe
 from irqemu.trace.stackcount import BCC_NAMES, StackCount
 
 RECEIVE_FN = "e1000_receive_skb"
-KSOFT = "__raise_softirq_irqoff_ksoft"
-COMPLETE = "napi_complete_done"
-PS_PER_MS = 10**9
-START_PS = 200 * 10**6  #: traffic starts 200 us in (the driver is open by then)
 DEFAULT_RATE = 300_000
 DEFAULT_MS = 10.0
 #: EST: one access by the driver to a descriptor or buffer the NIC has just written
@@ -100,7 +108,6 @@ X86_DMA_ACCESS_CYCLES = 240
 BUSY_ROUNDS = 280
 BUSY_SLEEP_PS = 10**9
 
-ORIGINS = ("irq_exit", "irq thread", "ksoftirqd", "other")
 EXPECTED_ORIGIN = {"mainline": "irq_exit", "threadirqs": "irq thread", "rt": "irq thread"}
 #: the talk's most frequent stacks, as bcc printed them (4.6.2 / 4.6.2-rt5 / threadirqs);
 #: below ``ret_from_intr`` the mainline one continues with the interrupted context (the
@@ -256,7 +263,6 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
     from irqemu.bundled import bundled_firmware
     from irqemu.devices.e1000e import PC_BAR0, PC_CONFIG, PC_DEVFN, PC_INTX_PIN
     from irqemu.devices.lapic import APIC_BUS_HZ
-    from irqemu.devices.traffic import ConstantRate, TrafficGenerator
     from irqemu.hw.e1000e import PCI_MSI_CAP
     from irqemu.kernel.drivers.irq_apic import x86_apic_init
     from irqemu.kernel.drivers.pci_msi import pci_enable_msi
@@ -308,23 +314,14 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
     else:
         plat = KernelPlatform(m, k, on_start=start)
     napi_layer(k)
-    stacks = StackCount(k, RECEIVE_FN).attach()
-    ksoft = Kprobe(k, KSOFT).register()
-    complete = Kprobe(k, COMPLETE).register()
-    t = START_PS
-    for i, (rate, ms) in enumerate(phases):
-        end = t + int(ms * PS_PER_MS)
-        if rate > 0:
-            TrafficGenerator(m, nic, ConstantRate(int(rate)), frame_size=frame_size,
-                             start_ps=t, stop_ps=end, seed=seed + i, name=f"traffic{i}").start()
-        t = end
-    storm_at = START_PS + int(sum(ms for _r, ms in phases[:-1]) * PS_PER_MS)
+    stacks, ksoft, complete = attach_probes(k, RECEIVE_FN)
+    _gens, t, storm_at = play_phases(m, nic, phases, frame_size=frame_size, seed=seed)
     snap: dict[str, int] = {}
 
     def take_snapshot() -> None:
         a = state.get("adapter")
         snap.update(ksoft=ksoft.hits, complete=complete.hits, receives=stacks.total(),
-                    irqs=_kstat(k, a.irq) if a is not None else 0)
+                    irqs=kstat(k, a.irq) if a is not None else 0)
 
     m.schedule(storm_at, take_snapshot, "storm-start")
     result = m.run(max_time_ps=t + int(drain_ms * PS_PER_MS))
@@ -336,33 +333,11 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
                 state.get("busy"))
 
 
-def _kstat(k: Kernel, irq: int) -> int:
-    desc = k.irq_descs.get(irq)
-    return sum(desc.kstat_irqs) if desc is not None else 0
-
-
 def bcc_counts(stacks: StackCount) -> Counter[tuple[str, ...]]:
     out: Counter[tuple[str, ...]] = Counter()
     for stack, n in stacks.counts.items():
         out[bcc_x86_stack(stack)] += n
     return out
-
-
-def _origins(counts: Counter[tuple[str, ...]]) -> dict[str, int]:
-    out = dict.fromkeys(ORIGINS, 0)
-    for stack, n in counts.items():
-        out[origin(stack)] += n
-    return out
-
-
-def _format(counts: Counter[tuple[str, ...]]) -> str:
-    """bcc stackcount's layout: every stack, by ascending count."""
-    lines = [f'Tracing 1 functions for "{RECEIVE_FN}"... Hit Ctrl-C to end.', "^C"]
-    for stack, n in sorted(counts.items(), key=lambda kv: (kv[1], kv[0])):
-        lines.extend(f"  {f}" for f in stack)
-        lines += [f"    {n}", ""]
-    lines.append("Detaching...")
-    return "\n".join(lines)
 
 
 def _cores(r: _Run, engine: str) -> dict[str, Any]:
@@ -392,7 +367,7 @@ def run(flavour: str = "mainline", *, rate: float = DEFAULT_RATE,
                    on_cores=not model_only, busy_rounds=busy_rounds, observe=observe)
     k, a, nic, snap = r.kernel, r.adapter, r.nic, r.snap
     counts = bcc_counts(r.stacks)
-    by_origin = _origins(counts)
+    by_origin = count_origins(counts, origin)
     want = EXPECTED_ORIGIN[flavour]
     usual = next((st for st, _n in counts.most_common() if origin(st) == want), ())
     ksoftirqd = sum(n for st, n in counts.items() if origin(st) == "ksoftirqd")
@@ -408,14 +383,10 @@ def run(flavour: str = "mainline", *, rate: float = DEFAULT_RATE,
         "irq": a.irq, "irq_chip": irq_name, "rate": rate, "duration_ms": duration_ms,
         "calm_rate": calm_rate, "calm_ms": calm_ms,
         "offered": nic.rx_offered, "delivered": a.stats.rx_packets, "dropped": nic.rx_dropped,
-        "interrupts": _kstat(k, a.irq), "signals": nic.signals, "throttled": nic.throttled,
+        "interrupts": kstat(k, a.irq), "signals": nic.signals, "throttled": nic.throttled,
         "polls": a.stats.polls, "itr": a.itr, "itr_writes": a.stats.itr_writes,
         "poll_work_max": max(a.stats.poll_work, default=0),
-        "kprobes": {
-            KSOFT: {"calm": snap.get("ksoft", 0), "storm": r.ksoft.hits - snap.get("ksoft", 0)},
-            COMPLETE: {"calm": snap.get("complete", 0),
-                       "storm": r.complete.hits - snap.get("complete", 0)},
-        },
+        "kprobes": kprobe_facts(snap, r.ksoft, r.complete),
         "calm": {"receives": snap.get("receives", 0), "interrupts": snap.get("irqs", 0)},
         "origins": by_origin, "usual_stack": list(usual),
         "usual_count": counts.get(usual, 0), "ksoftirqd_count": ksoftirqd,
@@ -462,7 +433,7 @@ def run(flavour: str = "mainline", *, rate: float = DEFAULT_RATE,
         f"  {COMPLETE}: {kp[COMPLETE]['calm']} hits calm, {kp[COMPLETE]['storm']} hits load",
         "",
         f"$ ./stackcount.py {RECEIVE_FN}",
-        _format(counts),
+        bcc_format(RECEIVE_FN, counts),
         "",
         "Receives by origin: " + ", ".join(f"{o} {n}" for o, n in by_origin.items() if n),
         f"Offered {facts['offered']}, delivered {facts['delivered']}, dropped "
@@ -523,10 +494,7 @@ def check(facts: dict[str, Any]) -> list[str]:
         problems.append(f"{flavour}: {KSOFT} does not exist there, but was hit")
     if not kp[COMPLETE]["storm"]:
         problems.append(f"{COMPLETE} was never hit under load: polling never completed")
-    calm = facts["calm"]
-    if calm["receives"] and calm["interrupts"] < 0.9 * calm["receives"]:
-        problems.append(f"calm phase: {calm['interrupts']} interrupts for {calm['receives']} "
-                        "frames (expected one per frame)")
+    problems += calm_problems(facts)
     cores = facts["cores"]
     if facts["mode"] == "cores":
         if not cores["hard_irqs"] or not cores["context_switches"]:

@@ -33,6 +33,21 @@ from typing import TYPE_CHECKING, Any
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.fec import FecEnetPrivate
 from irqemu.kernel.napi import napi_layer, proc_softnet_stat
+from irqemu.scenarios._rxstorm import (
+    COMPLETE,
+    KSOFT,
+    PS_PER_MS,
+    attach_probes,
+    bcc_format,
+    calm_problems,
+    count_origins,
+    kprobe_facts,
+    kstat,
+    play_phases,
+)
+from irqemu.scenarios._rxstorm import (
+    START_PS as START_PS,  # benchmarks/napi_storm.py reads it here
+)
 from irqemu.scenarios.base import (
     FEC_ONLY,
     Observe,
@@ -49,13 +64,8 @@ if TYPE_CHECKING:
 
 FEC_SPI = 118
 RECEIVE_FN = "napi_gro_receive"
-KSOFT = "__raise_softirq_irqoff_ksoft"
-COMPLETE = "napi_complete_done"
-PS_PER_MS = 10**9
 CPUS = 4  #: the i.MX6Q's four Cortex-A9s, all online (the FEC interrupt goes to CPU0)
-START_PS = 200 * 10**6  #: the traffic starts 200 us into the run (the FEC is open by then)
 
-ORIGINS = ("irq_exit", "irq thread", "ksoftirqd", "other")
 #: where the talk sees the receive function run without a storm, per flavour
 EXPECTED_ORIGIN = {"mainline": "irq_exit", "threadirqs": "irq thread", "rt": "irq thread"}
 #: frames that stack must have (the talk's stackcount output)
@@ -109,31 +119,18 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
     """Boot kernel.elf on an imx6q (all four CPUs, the scheduler on the cores) with
     the FEC driver; play ``phases`` of (frames per second, milliseconds) back to
     back; snapshot the probes when the last phase starts."""
-    from irqemu.devices.traffic import ConstantRate, TrafficGenerator
     from irqemu.scenarios._oncore import boot
 
     oc = boot(flavour, version=version, engine=engine, cpus=CPUS, fec=True, observe=observe,
               label=label)
     k, m, fec = oc.kernel, oc.machine, oc.fec
-    stacks = StackCount(k, RECEIVE_FN).attach()
-    ksoft = Kprobe(k, KSOFT).register()
-    complete = Kprobe(k, COMPLETE).register()
-    gens = []
-    t = START_PS
+    stacks, ksoft, complete = attach_probes(k, RECEIVE_FN)
     snap: dict[str, int] = {}
-    for i, (rate, ms) in enumerate(phases):
-        end = t + int(ms * PS_PER_MS)
-        if rate > 0:
-            g = TrafficGenerator(m, fec, ConstantRate(int(rate)), frame_size=frame_size,
-                                 start_ps=t, stop_ps=end, seed=seed + i, name=f"traffic{i}")
-            g.start()
-            gens.append(g)
-        t = end
-    storm_at = START_PS + int(sum(ms for _r, ms in phases[:-1]) * PS_PER_MS)
+    gens, t, storm_at = play_phases(m, fec, phases, frame_size=frame_size, seed=seed)
 
     def take_snapshot() -> None:
         snap.update(ksoft=ksoft.hits, complete=complete.hits, receives=stacks.total(),
-                    irqs=_kstat(k, oc.fec_irq))
+                    irqs=kstat(k, oc.fec_irq))
 
     m.schedule(storm_at, take_snapshot, "storm-start")
     result = oc.run(t + int(drain_ms * PS_PER_MS))
@@ -142,30 +139,8 @@ def _board_run(flavour: str, phases: list[tuple[float, float]], *, version: str,
                 snap, oc.cpu_hz, oc)
 
 
-def _kstat(k: Kernel, irq: int) -> int:
-    desc = k.irq_descs.get(irq)
-    return sum(desc.kstat_irqs) if desc is not None else 0
-
-
 def _counts(stacks: StackCount) -> Counter[tuple[str, ...]]:
     return Counter(stacks.counts)
-
-
-def _origins(counts: Counter[tuple[str, ...]]) -> dict[str, int]:
-    out = dict.fromkeys(ORIGINS, 0)
-    for stack, n in counts.items():
-        out[origin(stack)] += n
-    return out
-
-
-def _format(counts: Counter[tuple[str, ...]], top: int = 3) -> str:
-    """bcc stackcount's layout: stacks by ascending count."""
-    lines = [f'Tracing 1 functions for "{RECEIVE_FN}"... Hit Ctrl-C to end.', "^C"]
-    for stack, n in sorted(counts.items(), key=lambda kv: (kv[1], kv[0]))[-top:]:
-        lines.extend(f"  {f}" for f in stack)
-        lines += [f"    {n}", ""]
-    lines.append("Detaching...")
-    return "\n".join(lines)
 
 
 def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: float = 4.0,
@@ -179,7 +154,7 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
     k, fep, fec = r.kernel, r.fep, r.fec
     snap = r.snap
     counts = _counts(r.stacks)
-    by_origin = _origins(counts)
+    by_origin = count_origins(counts, origin)
     top = counts.most_common(1)[0][0] if counts else ()
     want = EXPECTED_ORIGIN[flavour]
     usual = next((st for st, _n in counts.most_common() if origin(st) == want), ())
@@ -190,13 +165,9 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
         "irq": r.irq, "irq_thread": thread,
         "rate": rate, "duration_ms": duration_ms, "calm_rate": calm_rate, "calm_ms": calm_ms,
         "offered": fec.rx_offered, "delivered": fep.stats.rx_packets,
-        "dropped": fec.rx_dropped, "interrupts": _kstat(k, r.irq),
+        "dropped": fec.rx_dropped, "interrupts": kstat(k, r.irq),
         "polls": fep.stats.polls,
-        "kprobes": {
-            KSOFT: {"calm": snap.get("ksoft", 0), "storm": r.ksoft.hits - snap.get("ksoft", 0)},
-            COMPLETE: {"calm": snap.get("complete", 0),
-                       "storm": r.complete.hits - snap.get("complete", 0)},
-        },
+        "kprobes": kprobe_facts(snap, r.ksoft, r.complete),
         "calm": {"receives": snap.get("receives", 0), "interrupts": snap.get("irqs", 0)},
         "origins": by_origin, "top_stack": list(top), "usual_stack": list(usual),
         "stacks": [[list(st), n] for st, n in counts.most_common()],
@@ -221,7 +192,7 @@ def run(flavour: str = "mainline", *, rate: float = 1_000_000, duration_ms: floa
         f"{facts['kprobes'][COMPLETE]['storm']} hits storm",
         "",
         f"$ ./stackcount.py {RECEIVE_FN}",
-        _format(counts),
+        bcc_format(RECEIVE_FN, counts, top=3),
         "",
         "Receives by origin: " + ", ".join(f"{o} {n}" for o, n in by_origin.items() if n),
         f"Offered {facts['offered']}, delivered {facts['delivered']}, dropped "
@@ -273,9 +244,9 @@ def sweep(flavour: str = "mainline", rates: list[float] | tuple[float, ...] = (
                        frame_size=frame_size, drain_ms=0.5, seed=seed, observe=observe,
                        label=f"{rate:,.0f} frames/s")
         per_s = 1000.0 / duration_ms
-        irqs = _kstat(r.kernel, r.irq)
+        irqs = kstat(r.kernel, r.irq)
         delivered = r.fep.stats.rx_packets
-        o = _origins(_counts(r.stacks))
+        o = count_origins(_counts(r.stacks), origin)
         rows.append({
             "rate": rate, "offered": r.fec.rx_offered * per_s,
             "delivered": delivered * per_s, "dropped": r.fec.rx_dropped * per_s,
@@ -335,10 +306,7 @@ def check(facts: dict[str, Any]) -> list[str]:
         problems.append(f"{flavour}: {KSOFT} does not exist there, but was hit")
     if not kp[COMPLETE]["calm"] or not kp[COMPLETE]["storm"]:
         problems.append(f"{COMPLETE} should be hit in both phases: {kp[COMPLETE]}")
-    calm = facts["calm"]
-    if calm["receives"] and calm["interrupts"] < 0.9 * calm["receives"]:
-        problems.append(f"calm phase: {calm['interrupts']} interrupts for {calm['receives']} "
-                        "frames (expected one per frame)")
+    problems += calm_problems(facts)
     o = facts["origins"]
     want = EXPECTED_ORIGIN[flavour]
     if not o.get(want):
