@@ -365,6 +365,7 @@ def net_rx_action(layer: Napi) -> None:
         n = work_list.popleft()  # napi_poll's list_del_init, from the local list
         budget -= napi_poll(k, n, repoll)
         sd.polls += 1
+        k.sched.irq_window(sd.cpu)  # interrupts are on between polls
         if budget <= 0 or k.jiffies >= time_limit:
             sd.time_squeeze += 1
             break

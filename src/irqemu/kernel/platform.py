@@ -468,6 +468,8 @@ class CoreRunner:
         self.task_stacks = TASK_STACKS
         #: kernel.elf's __switch_to (updates a per-CPU current), if it has one
         self.switch_to: int | None = None
+        #: per CPU: the task whose slice (a task_step host call) is running there
+        self._slice: dict[int, Any] = {}
 
     def attach(self, kernel: Any, sched: Any) -> None:
         self.kernel = kernel
@@ -481,24 +483,37 @@ class CoreRunner:
             self.kernel.smp_cross_call(frozenset({cpu}), 2)  # IPI_RESCHEDULE
 
     def irq_window(self, cpu: int) -> None:
-        """Model code with interrupts on. In ``__do_softirq`` at irq_exit (inside a hard
+        """Model code with interrupts on: the platform lets the core take a pending hard
+        IRQ now, nested in the host call (:meth:`KernelPlatform.irq_window`), as Linux
+        takes it wherever the code is. In ``__do_softirq`` at irq_exit (inside a hard
         IRQ's host call, the softirq count held so the nested IRQ's return cannot
-        preempt) the platform lets the core take a pending hard IRQ now, nested
-        (:meth:`KernelPlatform.irq_window`). In a task's slice the core takes it at
-        its next block boundary, after the slice's host call returns."""
+        preempt) and in a task's slice (ksoftirqd's vectors and NAPI polls, the
+        softirqs an irq thread runs at local_bh_enable): there a woken task takes the
+        CPU when the slice ends (:meth:`irq_return`)."""
         plat = self.platform
-        if plat is None or not plat.hardirq_calls[cpu]:
+        if plat is None:
             return
         count = self.kernel.preempt_count[cpu]
-        if count & HARDIRQ_MASK or not count & SOFTIRQ_OFFSET:
+        if count & HARDIRQ_MASK:
+            return
+        if plat.hardirq_calls[cpu]:
+            if not count & SOFTIRQ_OFFSET:
+                return
+        elif cpu not in self._slice:
             return
         if not self.kernel.ops.irqs_disabled():
             plat.irq_window(cpu)
 
     def irq_return(self, cpu: int) -> None:
-        """The outermost hard IRQ returns: preempt if a higher-priority task woke."""
+        """The outermost hard IRQ returns: preempt if a higher-priority task woke. Not
+        while it interrupted a task's slice (its model frames are on the host stack):
+        need_resched stays set and the task yields the CPU when the slice ends, at
+        most a softirq vector or a NAPI poll later (on RT, where Linux would preempt
+        at once, a woken thread that wants the same vector would wait for it anyway:
+        lock_softirq is held until the vector is done)."""
         rq = self.sched.rq[cpu]
-        if rq.need_resched and not self.kernel.preempt_count[cpu]:
+        if rq.need_resched and not self.kernel.preempt_count[cpu] \
+                and cpu not in self._slice:
             self.switch(cpu)
 
     # -- host-call side --------------------------------------------------------------------
@@ -548,7 +563,11 @@ class CoreRunner:
         if curr is rq.idle:
             self.switch(cpu)
             return
-        result = sched.task_step(curr)
+        self._slice[cpu] = curr
+        try:
+            result = sched.task_step(curr)
+        finally:
+            del self._slice[cpu]
         sched.update_curr(cpu)
         if result != "yield" or rq.need_resched or not sched._queued(curr):
             self.switch(cpu)
