@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import imx6q_with_irq_source
 
-from irqemu.boards import build_board
-from irqemu.bundled import bundled_firmware
-from irqemu.devices.irq_source import IrqSource
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import SCHED_FIFO
 from irqemu.kernel.drivers.irq_gic import gic_of_init
@@ -21,11 +19,7 @@ MS = 10**9
 
 
 def boot(flavour: str, engine: str = "native", long_task: bool = False) -> dict[str, Any]:
-    m = build_board("imx6q", engine=engine)
-    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
-    dev = IrqSource(m, DEV, "dev")
-    m.add_device("dev", dev, DEV, 0x4000)
-    dev.irq.connect(m.irq_controller.input(32 + 22))
+    m, dev = imx6q_with_irq_source(DEV, 22, engine)
     runner = CoreRunner()
     k = Kernel(flavour, m.num_cpus, ops=MachineCpuOps(m), sched=Sched(backend=runner))
     log: list[tuple[str, str, bool]] = []

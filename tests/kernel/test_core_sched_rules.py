@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from helpers import imx6q_with_irq_source
 
-from irqemu.boards import build_board
 from irqemu.boards.imx6q import PTIMER_BASE
-from irqemu.bundled import bundled_firmware
 from irqemu.devices.irq_source import IrqSource
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import SCHED_FIFO, SCHED_NORMAL, SCHED_RR, Task
@@ -56,11 +55,7 @@ def boot(flavour: str = "mainline", *, booted: int = 4, threaded: bool = True,
     """kernel.elf on the imx6q with 4 CPUs in the kernel model, ``booted`` of them
     brought up (the others stay in reset), the twd tick at HZ on each, and (if
     ``threaded``) a threaded handler on the IrqSource's SPI."""
-    m = build_board("imx6q", engine=engine)
-    m.load_elf(str(bundled_firmware("armv7", "kernel.elf")))
-    dev = IrqSource(m, DEV, "dev")
-    m.add_device("dev", dev, DEV, 0x4000)
-    dev.irq.connect(m.irq_controller.input(32 + 22))
+    m, dev = imx6q_with_irq_source(DEV, 22, engine)
     runner = CoreRunner()
     k = Kernel(flavour, m.num_cpus, ops=MachineCpuOps(m), sched=Sched(backend=runner, **sched_kw))
     timers = Timers(k)

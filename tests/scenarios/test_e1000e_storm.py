@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import pytest
+from helpers import no_engine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,15 +51,6 @@ def _run(flavour: str, engine: str = "native", model_only: bool = False,
 
 def _stacks(f: dict[str, Any]) -> dict[tuple[str, ...], int]:
     return {tuple(st): n for st, n in f["stacks"]}
-
-
-def _no_engine(obj: Any) -> Any:
-    """The facts without the echo of the engine option (the one thing that differs)."""
-    if isinstance(obj, dict):
-        return {k: _no_engine(v) for k, v in obj.items() if k != "engine"}
-    if isinstance(obj, list):
-        return [_no_engine(v) for v in obj]
-    return obj
 
 
 @pytest.mark.parametrize("flavour", ["mainline", "threadirqs", "rt"])
@@ -132,8 +124,8 @@ def test_deterministic_and_engines_agree() -> None:
         again = _run(fl, again=1)[1]
         ref = _run(fl, engine="reference")[1]
         assert json.dumps(again, sort_keys=True) == json.dumps(first, sort_keys=True)
-        assert json.dumps(_no_engine(ref), sort_keys=True) \
-            == json.dumps(_no_engine(first), sort_keys=True)
+        assert json.dumps(no_engine(ref), sort_keys=True) \
+            == json.dumps(no_engine(first), sort_keys=True)
 
 
 def test_python_fabric_and_texts_agree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,7 +158,7 @@ def test_model_only_is_the_explicit_shortcut() -> None:
         assert f["interrupted"] == {"idle": f["interrupts"]}
         assert "--model-only" in text and "not as tasks on the core" in text
     ref = _run("rt", engine="reference", model_only=True)[1]
-    assert _no_engine(ref) == _no_engine(_run("rt", model_only=True)[1])
+    assert no_engine(ref) == no_engine(_run("rt", model_only=True)[1])
 
 
 def test_overload_hands_receive_to_ksoftirqd() -> None:

@@ -13,6 +13,7 @@ import functools
 from typing import Any
 
 import pytest
+from helpers import no_engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,15 +66,6 @@ def _cores(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _no_engine(obj: Any) -> Any:
-    """The facts without the echo of the engine option (the one thing that differs)."""
-    if isinstance(obj, dict):
-        return {k: _no_engine(v) for k, v in obj.items() if k != "engine"}
-    if isinstance(obj, list):
-        return [_no_engine(v) for v in obj]
-    return obj
-
-
 @pytest.mark.parametrize("case", list(SMALL))
 def test_talks_shape_on_the_cores(case: str) -> None:
     text, facts = _run(case)
@@ -92,7 +84,7 @@ def test_two_runs_and_both_engines_agree(case: str) -> None:
     facts = _run(case)[1]
     assert _run(case, again=1)[1] == facts
     ref = _run(case, "reference")[1]
-    assert _no_engine(ref) == _no_engine(facts)
+    assert no_engine(ref) == no_engine(facts)
     assert _run(case, "reference")[0].replace("reference engine", "native engine") \
         == _run(case)[0]
 
@@ -170,7 +162,7 @@ def test_starvation_on_the_pc() -> None:
     assert c["ticks"] == [29] and c["hard_irqs"] == 29 and c["context_switches"] > 0
     assert c["current_checks"] == {"agree": 29, "disagree": 0}
     assert f["during_load"] <= 2  # ksoftirqd (SCHED_OTHER) starved by the FIFO 50 load
-    assert _no_engine(_x86("reference")) == _no_engine(f)
+    assert no_engine(_x86("reference")) == no_engine(f)
     sc = get("softirq-starvation")
     assert sc.options({"arch": "x86"}).arch == "x86"
     with pytest.raises(OptionError, match="--arch x86 with --model-only"):
