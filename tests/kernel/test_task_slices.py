@@ -99,7 +99,7 @@ def test_ticks_arrive_at_hz_while_ksoftirqd_polls_a_long_backlog(arch: str,
     phase = min(x - i * tick_ps for i, x in enumerate(t))
     late = [x - i * tick_ps - phase for i, x in enumerate(t)]
     assert max(late) <= POLL_PS, late
-    assert late[-1] == 0  # the phase: ticks taken on time once the backlog is done
+    assert late[-1] < 1 * US  # the phase: ticks taken on time once the backlog is done
     # none lost: one tick per 1/HZ over the run, the first 1/HZ after boot
     assert len(t) == RUN_MS * r["hz"] // 1000 - 1
     assert r["timer"] == len(t)  # TIMER_SOFTIRQ ran once per tick
