@@ -892,6 +892,12 @@ cdef class Core:
                     q.drop_dead()
                     if q.n == 0 or q.heap[0].code < 0 or q.heap[0].cpu != self.cpu_index:
                         return R_WFI
+                    if max_time_ps != NONE and q.heap[0].when > max_time_ps:
+                        # as Machine.run: nothing before the limit, the run ends there
+                        if max_time_ps > fab.now_ps:
+                            fab.now_ps = max_time_ps
+                        self._round_target = fab.now_ps
+                        return R_WFI
                     if q.heap[0].when > fab.now_ps:
                         fab.now_ps = q.heap[0].when
                     if self._fire_due_native(fab, &asleep):

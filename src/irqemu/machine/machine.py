@@ -604,6 +604,11 @@ class Machine:
                         self._finished = ("idle", None, "every core waits in WFI and no "
                                           "event is left that could wake one")
                         break
+                    if max_time_ps is not None and next_ev > max_time_ps:
+                        # nothing happens before the limit: the run ends there, not at
+                        # the next event beyond it
+                        self._now = max(self._now, max_time_ps)
+                        continue
                     self._now = max(self._now, next_ev)
                     self._fire_due()
                     continue
