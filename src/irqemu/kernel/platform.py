@@ -442,7 +442,10 @@ class CoreRunner:
     kernel.elf's idle loop; a model task (a kthread: irq thread, ksoftirqd, ...)
     runs ``task_loop``, which makes one ``task_step`` host call per slice of the
     task's model work, so between slices the core is in guest code with its real
-    mask bits and takes pending hard IRQs there. Switching task = saving the
+    mask bits and takes pending hard IRQs there; inside a slice, where the model
+    has interrupts on (between softirq vectors, between NAPI polls) it takes them
+    nested (:meth:`irq_window`), so a slice delays a hard IRQ by at most one vector
+    or poll, as in Linux. Switching task = saving the
     core's Unicorn context into the old task and restoring the new one's, inside
     a stopping host call: at ``cpu_idle`` (the idle loop), at ``task_step`` (a
     task yields, sleeps or is preempted) and when the outermost hard IRQ returns
