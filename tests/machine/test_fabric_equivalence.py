@@ -93,6 +93,13 @@ def test_fabric_takes_interrupts_without_returning_to_python() -> None:
     m = build_board("imx6q", engine="native")
     image = m.load_elf(str(firmware("armv7", "irq_bench.elf")))
     m.mem_write(image.symbols["irq_target"], (2000).to_bytes(4, "little"))
+    r, calls = run_counting_fabric_calls(m)
+    assert r.stop_reason == "exit" and r.interrupts[0] == {"IRQ": 2000}
+    assert calls < 2000 // 50  # the instruction bound and the UART, not each interrupt
+
+
+def run_counting_fabric_calls(m: Any) -> tuple[Any, int]:
+    """Run ``m``; also how many times the machine called into the C round loop."""
     calls = 0
     run_fabric = m._run_fabric
 
@@ -101,10 +108,8 @@ def test_fabric_takes_interrupts_without_returning_to_python() -> None:
         calls += 1
         return run_fabric(*a)
 
-    m._run_fabric = counted  # type: ignore[method-assign]
-    r = m.run()
-    assert r.stop_reason == "exit" and r.interrupts[0] == {"IRQ": 2000}
-    assert calls < 2000 // 50  # the instruction bound and the UART, not each interrupt
+    m._run_fabric = counted
+    return m.run(), calls
 
 
 def test_python_fabric_needs_nothing_native() -> None:
@@ -157,16 +162,7 @@ def test_x86_fabric_takes_interrupts_without_returning_to_python() -> None:
     """masking.elf's 200 LAPIC-timer INTRs are taken, acknowledged and ended in C."""
     m = build_board("pc", engine="native", num_cpus=1)
     m.load_elf(str(firmware("x86_64", "masking.elf")))
-    calls = 0
-    run_fabric = m._run_fabric
-
-    def counted(*a: Any) -> int:
-        nonlocal calls
-        calls += 1
-        return run_fabric(*a)
-
-    m._run_fabric = counted  # type: ignore[method-assign]
-    r = m.run()
+    r, calls = run_counting_fabric_calls(m)
     assert r.stop_reason == "exit" and r.interrupts[0] == {"INTR": 200}
     assert calls < 200 // 20  # the console and the exit, not each interrupt
     assert type(m.irq_controller).__module__ == "irqemu._core.lapic"
