@@ -20,17 +20,13 @@ read), so the ratio says what hypothesis and the schedules cost over the runs th
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from benchcommon import host_info, report
 
-from benchcommon import host_info, report  # noqa: E402
-
-from irqemu.bundled import bundled_firmware  # noqa: E402
-from irqemu.fuzz import run as fr  # noqa: E402
-from irqemu.fuzz.schedule import parse_irq, parse_source  # noqa: E402
+from irqemu.bundled import bundled_firmware
+from irqemu.fuzz import run as fr
+from irqemu.fuzz.schedule import parse_irq, parse_source
 
 SOURCES = ("src0@0x021A0000:68", "src1@0x021A4000:69")
 CHECK = "counter == task_done + handled"
