@@ -548,6 +548,10 @@ class ImxFEC(Device):
             else:
                 bd.write(mem_write, daddr, enhanced=False)
                 events |= bit
+        return self._received(next_ptr, frame_len, events)
+
+    def _received(self, next_ptr: int, frame_len: int, events: int) -> bool:
+        """A frame is in the ring: advance, count it, interrupt if its descriptors ask."""
         self._rx_ptr = next_ptr
         self.rx_frames += 1
         self.rx_bytes += frame_len
@@ -590,15 +594,7 @@ class ImxFEC(Device):
         else:
             mem_write(addr, BD_RECORD.pack(len(data), sc, bufaddr))
             events = FEC_ENET_RXF_0
-        self._rx_ptr = next_ptr
-        self.rx_frames += 1
-        self.rx_bytes += frame_len
-        self._mib("IEEE_R_FRAME_OK")
-        self._mib("IEEE_R_OCTETS_OK", frame_len)
-        self._check_rx_ring()
-        if events:
-            self._raise(events)
-        return True
+        return self._received(next_ptr, frame_len, events)
 
     # -- the descriptor rings ---------------------------------------------------------
     def _walk(self, addr: int, ring_start: int, owned: int,
