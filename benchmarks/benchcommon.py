@@ -48,6 +48,26 @@ def write_host_md(info: dict, path: Path) -> None:
     write_md("host", body, path)
 
 
+def profile_table(pr: object, per: int, unit: str, top: int, calls_digits: int = 1) -> str:
+    """A cProfile's top functions by own time as a markdown table, per ``unit`` (an
+    interrupt, a frame...: ``per`` of them in the profiled run)."""
+    import io
+    import pstats
+
+    n = max(1, per)
+    st = pstats.Stats(pr, stream=io.StringIO())  # type: ignore[arg-type]
+    rows = []
+    for (fn, line, name), (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore
+        rows.append((tt, ct, nc, f"{Path(fn).name}:{line}({name})"))
+    rows.sort(reverse=True)
+    out = [f"| function | calls / {unit} | own us / {unit.split()[-1]} | "
+           f"cumulative us / {unit.split()[-1]} |", "|---|---:|---:|---:|"]
+    for tt, ct, nc, where in rows[:top]:
+        out.append(f"| `{where}` | {nc / n:.{calls_digits}f} | {tt / n * 1e6:.2f} | "
+                   f"{ct / n * 1e6:.2f} |")
+    return "\n".join(out)
+
+
 def report(res: dict, table: str, title: str, section: str, *, as_json: bool,
            write: bool) -> None:
     """Print a result (table or JSON) and, on request, rewrite its BENCHMARKS.md section."""

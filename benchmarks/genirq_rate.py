@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
-import pstats
 import sys
 import time
 from pathlib import Path
 
-from benchcommon import host_info, report  # noqa: E402
+from benchcommon import host_info, profile_table, report  # noqa: E402
 
 from irqemu.boards import build_board
 from irqemu.kernel import Kernel
@@ -99,17 +97,7 @@ def profile(engine: str, flavour: str, interrupts: int, period: int, top: int = 
     pr.enable()
     m.run(max_time_ps=(interrupts + 1) * period * 10**12 // hz)
     pr.disable()
-    n = max(1, ticks[0])
-    st = pstats.Stats(pr, stream=io.StringIO())
-    rows = []
-    for (fn, line, name), (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore
-        rows.append((tt, ct, nc, f"{Path(fn).name}:{line}({name})"))
-    rows.sort(reverse=True)
-    out = ["| function | calls / irq | own us / irq | cumulative us / irq |",
-           "|---|---:|---:|---:|"]
-    for tt, ct, nc, where in rows[:top]:
-        out.append(f"| `{where}` | {nc / n:.1f} | {tt / n * 1e6:.2f} | {ct / n * 1e6:.2f} |")
-    return "\n".join(out)
+    return profile_table(pr, ticks[0], "irq", top)
 
 
 def table(res: dict) -> str:

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
-import pstats
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from benchcommon import host_info, report  # noqa: E402
+from benchcommon import host_info, profile_table, report  # noqa: E402
 
 from irqemu.boards import build_board
 from irqemu.bundled import bundled_firmware
@@ -131,17 +128,7 @@ def profile(flavour: str, rate: float, duration_ms: float, top: int = 16) -> str
     pr.enable()
     _host, counts = storm(flavour, rate, duration_ms)
     pr.disable()
-    n = max(1, counts["offered"])
-    st = pstats.Stats(pr, stream=io.StringIO())
-    rows = []
-    for (fn, line, name), (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore
-        rows.append((tt, ct, nc, f"{Path(fn).name}:{line}({name})"))
-    rows.sort(reverse=True)
-    out = ["| function | calls / offered frame | own us / frame | cumulative us / frame |",
-           "|---|---:|---:|---:|"]
-    for tt, ct, nc, where in rows[:top]:
-        out.append(f"| `{where}` | {nc / n:.2f} | {tt / n * 1e6:.2f} | {ct / n * 1e6:.2f} |")
-    return "\n".join(out)
+    return profile_table(pr, counts["offered"], "offered frame", top, calls_digits=2)
 
 
 def table(res: dict[str, Any]) -> str:
