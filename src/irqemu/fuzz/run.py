@@ -10,8 +10,8 @@ failing one and returns it with its timeline; :func:`save` / :func:`replay`
 write and replay it bit for bit on either engine.
 
 Every run is deterministic: simulated time only, the same machine built from
-scratch, interrupts taken through the machine's Python entry (a latency probe
-is set) so each one's interrupted PC is recorded.
+scratch, each interrupt taken recorded with the PC it interrupted through the
+machine's ``interrupt_hooks``.
 """
 
 from __future__ import annotations
@@ -127,25 +127,6 @@ def _native_available() -> bool:
     return True
 
 
-class _TakenRecorder:
-    """The machine's arch, recording each interrupt the machine takes: when, on which
-    CPU, which exception and the PC it interrupted (before the entry moves it)."""
-
-    def __init__(self, arch: Any, log: list[tuple[int, int, str, int]]) -> None:
-        self._arch = arch
-        self._log = log
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._arch, name)
-
-    def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:
-        pc = slot.core.reg_read(self._arch.pc_reg)
-        taken = int(self._arch.take_interrupt(machine, slot, line))
-        if taken >= 0:
-            self._log.append((slot.local_ps(), slot.index, self._arch.interrupt_name(line), pc))
-        return taken
-
-
 @dataclass
 class _Built:
     machine: Any
@@ -185,13 +166,12 @@ def _build(p: Prepared, engine: str, fabric: str | None = None) -> _Built:
     for sym, value in t.sets:
         m.mem_write(p.image.symbols[sym], (value & 0xFFFFFFFF).to_bytes(4, "little"))
     taken: list[tuple[int, int, str, int]] = []
-    m.arch = _TakenRecorder(m.arch, taken)  # type: ignore[assignment]  # a delegating Arch
-    m.latency_probe = _no_probe  # interrupts through the Python entry: see _TakenRecorder
+
+    def record(cpu: int, line: int, pc: int, ps: int) -> None:
+        taken.append((ps, cpu, m.arch.interrupt_name(line), pc))
+
+    m.interrupt_hooks.append(record)
     return _Built(m, drivers, taken)
-
-
-def _no_probe(cpu: int, line: int, asserted_ps: int, vector_ps: int) -> None:
-    """Set only so that every interrupt is taken where _TakenRecorder sees it."""
 
 
 @dataclass

@@ -187,6 +187,10 @@ class Machine:
         #: called as probe(cpu, line, asserted_ps, vector_ps) each time a core takes an
         #: interrupt: the input's rising edge and the time its vector starts executing
         self.latency_probe: Callable[[int, int, int, int], None] | None = None
+        #: each called as hook(cpu, line, pc, ps) when a core takes an interrupt: the PC it
+        #: interrupted (before the entry moved it) at the core's time; while any is set,
+        #: interrupts are taken by the machine's entry (as with a latency probe), not in C
+        self.interrupt_hooks: list[Callable[[int, int, int, int], None]] = []
         #: the board's interrupt controller (has ``ack_counts``) and its line names
         self.irq_controller: Any = None
         #: the board's I/O-port bus (x86), if it has one
@@ -259,7 +263,7 @@ class Machine:
         """May ``slot``'s core run its rounds in C (``Core.run_fabric``)? Only as the
         one runnable core, with nothing in Python that watches each interrupt (a
         latency probe) or decides a wake-up (a board's wake filter)."""
-        if (self.fabric is None or self.latency_probe is not None
+        if (self.fabric is None or self.latency_probe is not None or self.interrupt_hooks
                 or self.wake_filter is not None or self._native_entry is None):
             return False
         return all(s is slot or s.state != RUNNING for s in self.cpus)
@@ -771,8 +775,11 @@ class Machine:
         cpsr = core.reg_read(self.arch.mask_reg) ^ self._mask_invert
         for line in self.arch.interrupt_order():
             if core.pending & (1 << line) and not (cpsr >> self.arch.mask_shifts[line]) & 1:
+                pc = core.reg_read(self.arch.pc_reg) if self.interrupt_hooks else 0
                 if self.arch.take_interrupt(self, slot, line) < 0:
                     return  # the arch held it back (an NMI while NMIs are blocked)
+                for hook in self.interrupt_hooks:
+                    hook(slot.index, line, pc, slot.local_ps())
                 core.cycles += self.cost_model.event("exception_entry")
                 name = self.arch.interrupt_name(line)
                 slot.interrupts[name] = slot.interrupts.get(name, 0) + 1
