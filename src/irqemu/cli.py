@@ -48,10 +48,12 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
          ) -> dict[str, Any]:
     """Build the board, load the firmware, run it; the result as the JSON shape."""
     from irqemu.boards import board_for_elf, build_board
+    from irqemu.bundled import resolve_firmware
     from irqemu.machine.elf import ElfLoadError, read_elf
     from irqemu.machine.machine import GuestError
     from irqemu.timing import load_cost_model
 
+    path = str(resolve_firmware(path, board))  # a file, or a bundled name: fiq.elf
     try:
         image = read_elf(path)
         name = board if board is not None else board_for_elf(image.machine)
@@ -158,7 +160,7 @@ handler read GICC_IAR, cleared the timer, wrote GICC_EOIR and returned with
 `subs pc, lr, #4`. Then it exited through ARM semihosting.
 
 Cycles are modelled (Cortex-A9 cost model with sources); time is simulated
-and the same on every run. Try:  irqemu boot firmware/armv7/fiq.elf --json
+and the same on every run. Try:  irqemu boot fiq.elf --json
 """
 
 
@@ -467,7 +469,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     if want("boot"):
         b = sub.add_parser("boot", help="boot a firmware ELF and report what it did")
-        b.add_argument("firmware", help="ELF file to load")
+        b.add_argument("firmware", help="ELF file to load, or a bundled one by name "
+                       "(fiq.elf, armv7/timer.elf)")
         b.add_argument("--board", choices=BOARD_NAMES,
                        help="board to run on (default: from the ELF's machine type)")
         b.add_argument("--max-cycles", type=int_in(1, MAX_COUNT), metavar="N",
