@@ -32,6 +32,11 @@ TCG_BUFFER_BYTES = 32 << 20
 #: instructions one core run may execute; a run that ends there with the core's cycle
 #: count unchanged means simulated time has stopped (a cost model with zero-cost blocks)
 STALL_INSTRUCTIONS = 1_000_000
+
+#: each called as hook(machine) at the end of every Machine's construction, before
+#: its board adds devices (``irqemu record`` attaches its hardware probes here)
+MACHINE_CREATED: list[Callable[[Machine], None]] = []
+
 # Core run states
 RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
 # Stop reasons as plain ints: compared on every stop of the run loop and of a call
@@ -236,6 +241,8 @@ class Machine:
         # write there is the architecture's abort or a one-line error (_fault).
         self.add_ram(hostcall_base, 0x1000, bytes(page),
                      prot=unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC)
+        for hook in MACHINE_CREATED:
+            hook(self)
 
     # The machine's time and running core, mirrored into the native fabric (whose
     # devices read them in C) when there is one.
