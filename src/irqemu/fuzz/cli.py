@@ -4,6 +4,7 @@
     irqemu fuzz lost-update --variant all --examples 100
     irqemu fuzz --replay FILE [--variant V]
     irqemu fuzz run FIRMWARE.elf --irq SPEC ... --check EXPR|--exit-code N  (irqemu.fuzz.run_cli)
+    irqemu fuzz genirq DRIVER [--kernel K] [--cpus N] ...  (irqemu.fuzz.genirq_cli)
 
 Exit codes: 0 when the search found what the variant predicts (plain: a lost
 update; irqsave/ldrex/lse...: none) or a replay reproduced its file exactly;
@@ -38,9 +39,10 @@ def build_parser(prog: str = "irqemu fuzz") -> argparse.ArgumentParser:
     p = OneLineParser(prog=prog, description=(
         "Fuzz the timing and order of interrupts with hypothesis: find a schedule that "
         "breaks the guest, shrink it to a minimal one, save it, replay it bit for bit."))
-    p.add_argument("target", nargs="?", choices=("lost-update", "run"),
+    p.add_argument("target", nargs="?", choices=("lost-update", "run", "genirq"),
                    help="lost-update: a task and an IRQ handler increment one counter; "
-                        "run FIRMWARE: your own firmware (irqemu fuzz run -h)")
+                        "run FIRMWARE: your own firmware (irqemu fuzz run -h); "
+                        "genirq DRIVER: a modelled driver's handlers (irqemu fuzz genirq -h)")
     p.add_argument("--variant", metavar="V", choices=(*VARIANTS, "all"),
                    help=f"increment sequence: {', '.join(VARIANTS)}, or all "
                         "(search default: plain; replay default: the file's)")
@@ -157,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         from irqemu.fuzz.run_cli import main as run_main
 
         return run_main(argv[1:])
+    if argv[:1] == ["genirq"]:  # irqemu fuzz genirq DRIVER: its own parser
+        from irqemu.fuzz.genirq_cli import main as genirq_main
+
+        return genirq_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -287,12 +287,15 @@ class World:
 
     def _wrap(self, line: str, fn: HandlerFn, key: str) -> Callable[[int, Any], int]:
         ctx = self.ctx
+        thread = key.endswith(":thread")
 
         def handler(irq: int, dev_id: Any) -> int:
             self.calls[key] = self.calls.get(key, 0) + 1
+            if thread:  # the thread runs with interrupts on: pending ones are taken first
+                ctx.preempt_point()
             saved, ctx.line = ctx.line, line
             try:
-                return int(fn(ctx))
+                return int(user_call(key, fn, ctx))
             finally:
                 ctx.line = saved
 
@@ -319,7 +322,7 @@ class World:
             self.calls[f"tasklet:{name}"] = self.calls.get(f"tasklet:{name}", 0) + 1
             saved, ctx.line = ctx.line, None
             try:
-                fn(ctx)
+                user_call(f"tasklet {name}", fn, ctx)
             finally:
                 ctx.line = saved
 
@@ -396,6 +399,17 @@ class World:
                                              cur.comm, cur.pid, name, fields))
 
 
+def user_call(what: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Call the driver's code: an AssertionError is a finding; any other error is the
+    driver's bug, reported in one line (DriverError)."""
+    try:
+        return fn(*args)
+    except (AssertionError, DriverError):
+        raise
+    except Exception as exc:  # the user's code: any error is one line
+        raise DriverError(f"{what} raised {type(exc).__name__}: {exc}") from None
+
+
 def format_event(e: TraceEvent, lines: dict[int, str]) -> str:
     """One timeline row: simulated time, CPU, the task that was current, what happened."""
     f = e.fields
@@ -470,7 +484,7 @@ def _judge(driver: Driver, state: Any, facts: Facts) -> str:
     if not facts.settled:
         return "the world did not settle (an interrupt storm or a task that never sleeps)"
     try:
-        ok = driver.check(state, facts)
+        ok = user_call(f"check of {driver.name}", driver.check, state, facts)
     except AssertionError as exc:
         return f"check: {exc or 'AssertionError'}"
     return "" if ok is None or ok else f"check({driver.name}) is false"

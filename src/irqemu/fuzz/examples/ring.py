@@ -52,12 +52,13 @@ def rx_primary(ctx: Ctx) -> int:
 def _refill_one(ctx: Ctx) -> None:
     ring: Ring = ctx.state
     prod = ring.prod
+    ctx.trace_printk(f"rx refill: read prod {prod}")
     ctx.work(COPY_CYCLES // 2)
     ctx.preempt_point()
     ctx.work(COPY_CYCLES // 2)
     ring.prod = prod + 1
     ring.rx_refills += 1
-    ctx.trace_printk(f"rx refill: prod {prod} -> {prod + 1}")
+    ctx.trace_printk(f"rx refill: write prod {prod + 1}")
 
 
 def rx_thread_buggy(ctx: Ctx) -> int:
