@@ -56,8 +56,8 @@ def load_driver(spec: str) -> tuple[Driver, str]:
         path = Path(where)
         if not path.is_file():
             raise DriverError(f"driver {where}: no such file")
-        mod = _import_file(path, spec)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        mod = _import_file(path, spec, sha)
     else:
         try:
             mod = importlib.import_module(where)
@@ -73,8 +73,9 @@ def load_driver(spec: str) -> tuple[Driver, str]:
     return obj, sha
 
 
-def _import_file(path: Path, spec: str) -> Any:
-    name = f"irqemu_fuzz_driver_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
+def _import_file(path: Path, spec: str, sha: str) -> Any:
+    """The module of a driver file, imported once per content (an edited file reloads)."""
+    name = f"irqemu_fuzz_driver_{sha[:16]}"
     if name in sys.modules:
         return sys.modules[name]
     loader_spec = importlib.util.spec_from_file_location(name, path)
