@@ -240,6 +240,10 @@ def _scenario(args: argparse.Namespace) -> tuple[Any, Any]:
     return sc, sc.options(given)
 
 
+#: observers every scenario run gets after the view's own (``irqemu record`` adds one)
+EXTRA_OBSERVERS: list[Any] = []
+
+
 def _run_scenario(args: argparse.Namespace, observers: Any = (), view: str = "") -> Any:
     """Run the scenario with ``observers`` on every kernel it builds; ``view`` names
     the kernel view asked for, refused in one line where the scenario runs no kernel."""
@@ -247,7 +251,7 @@ def _run_scenario(args: argparse.Namespace, observers: Any = (), view: str = "")
     if view and not sc.kernel_model:
         raise CliError(f"{view} does not apply to scenario {sc.name}: it runs bare-metal "
                        "firmware on emulated hardware, no kernel model")
-    return sc.run(opts, observers)
+    return sc.run(opts, [*observers, *EXTRA_OBSERVERS])
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
@@ -448,8 +452,46 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
+def cmd_record(argv: list[str]) -> int:
+    """``irqemu record -o FILE [--format F] boot|scenario|bench ...``: run the command
+    and write what happened as trace.dat, a Perfetto trace or a VCD."""
+    from irqemu.trace.record import FORMATS, Recorder, format_for, write
+
+    p = OneLineParser(prog="irqemu record", description=(
+        "Run a boot, scenario or bench command and record its kernel tracepoints "
+        "and hardware events (docs/tracing.md)."))
+    p.add_argument("-o", "--output", required=True, type=writable_file, metavar="FILE",
+                   help="the trace file to write")
+    p.add_argument("--format", choices=FORMATS, help="dat (trace-cmd), perfetto or vcd "
+                   "(default: from FILE's ending: .dat, .perfetto-trace/.pftrace, .vcd)")
+    p.add_argument("--no-hardware", action="store_true",
+                   help="only the kernel model's tracepoints: no per-block hook for mask "
+                   "bits and exception returns, no hardware events (faster)")
+    p.add_argument("command", choices=("boot", "scenario", "bench"),
+                   help="the command to run and record, with its own options after it")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the command's arguments")
+    args = p.parse_args(argv)
+    path = str(args.output)
+    fmt = args.format or format_for(path)
+    if fmt is None:
+        raise CliError(f"record: cannot tell the format from {path!r}: give --format "
+                       f"{'|'.join(FORMATS)} or end the name in .dat, .perfetto-trace or .vcd")
+    rec = Recorder(hardware=not args.no_hardware)
+    EXTRA_OBSERVERS.append(rec.attach_kernel)
+    try:
+        with rec.installed():
+            code = _main([args.command, *args.args])
+    finally:
+        EXTRA_OBSERVERS.remove(rec.attach_kernel)
+    n = write(rec, path, fmt)
+    sys.stderr.write(f"irqemu record: {n} events on {rec.nr_cpus} CPUs written to {path} "
+                     f"({fmt})\n")
+    return code
+
+
 #: the commands build_parser knows (``fuzz`` has its own parser: irqemu.fuzz.cli)
-COMMANDS = ("boot", "bench", "scenario", "proc", "mpstat", "stackcount", "ps", "fuzz", "demo")
+COMMANDS = ("boot", "bench", "scenario", "proc", "mpstat", "stackcount", "ps", "fuzz", "demo",
+            "record")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -546,6 +588,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         sub.add_parser("fuzz", help="fuzz interrupt timing with hypothesis (irqemu fuzz -h)",
                        add_help=False)
 
+    if want("record"):
+        sub.add_parser("record", help="record a boot, scenario or bench run as trace.dat, "
+                       "Perfetto or VCD (irqemu record -h)", add_help=False)
+
     if want("demo"):
         d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
         d.add_argument("--engine", choices=("native", "reference"), default="native",
@@ -626,6 +672,12 @@ def _main(argv: list[str]) -> int:
         from irqemu.fuzz.cli import main as fuzz_main
 
         return int(fuzz_main(argv[1:]))
+    if argv[:1] == ["record"]:  # its own parser; the recorded command's follows it
+        try:
+            return cmd_record(argv[1:])
+        except CliError as exc:
+            sys.stderr.write(f"irqemu: {exc}\n")
+            return exc.code
     if argv[:1] == ["stackcount"] and "--" in argv:
         # "stackcount FUNCTION -- SCENARIO [options]": the scenario's options follow it
         i = argv.index("--")
