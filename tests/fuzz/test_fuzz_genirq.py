@@ -1,7 +1,8 @@
 """``irqemu fuzz genirq DRIVER``: the bundled ring driver's lost update is found on mainline
 and shrunk to two arrivals (the same minimal schedule twice from one seed), its fixed
 version survives, the buggy one survives on threadirqs and rt (its tasklet no longer runs
-over the RX thread), a saved schedule replays exactly; a correct driver over shared,
+over the RX thread), while the irqs_off driver's bug exists only where its handler is
+force-threaded; a saved schedule replays exactly; a correct driver over shared,
 oneshot and edge lines never loses an event on any flavour; bad input is one line, exit 2."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from irqemu.fuzz.genirq_world import Ctx, Facts
 
 BUGGY = "irqemu.fuzz.examples.ring:buggy"
 FIXED = "irqemu.fuzz.examples.ring:fixed"
+IRQS_OFF = "irqemu.fuzz.examples.irqs_off:"
 EXAMPLES = 60
 
 
@@ -72,6 +74,20 @@ def test_flavours_differ_on_the_minimal_schedule(found: g.SearchResult) -> None:
         assert out.passed == passed, (kernel, out.why)
         names = " ".join(e.comm for e in out.events)
         assert ("irq/33-ring-tx" in names) == (kernel != "mainline")  # forced threading
+
+
+@pytest.mark.parametrize(("spec", "kernel", "fails"), [
+    (IRQS_OFF + "buggy", "mainline", False), (IRQS_OFF + "buggy", "threadirqs", True),
+    (IRQS_OFF + "buggy", "rt", True), (IRQS_OFF + "fixed", "rt", False)])
+def test_threaded_only_bug(spec: str, kernel: str, fails: bool) -> None:
+    """Two hard handlers share a counter relying on interrupts being off: the bug exists
+    only where the first is force-threaded (threadirqs, rt) and the other is not."""
+    r = g.search(g.Campaign(spec, kernel), examples=EXAMPLES, seed=0)
+    assert r.found == fails, r.outcome.why
+    if fails:
+        assert r.minimal is not None and [ln for _, ln in r.minimal.arrivals] == ["dma", "timer"]
+        rows = g.timeline(r.driver, r.outcome)
+        assert "irq/32-dma       hard irq 33 [timer] -> timer" in rows  # nested in the thread
 
 
 def test_replay_reproduces_exactly(found: g.SearchResult, tmp_path: Path) -> None:

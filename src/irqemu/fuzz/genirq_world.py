@@ -287,12 +287,12 @@ class World:
 
     def _wrap(self, line: str, fn: HandlerFn, key: str) -> Callable[[int, Any], int]:
         ctx = self.ctx
-        thread = key.endswith(":thread")
 
         def handler(irq: int, dev_id: Any) -> int:
             self.calls[key] = self.calls.get(key, 0) + 1
-            if thread:  # the thread runs with interrupts on: pending ones are taken first
-                ctx.preempt_point()
+            # an irq thread (a forced-threaded handler too) runs with interrupts on:
+            # what is pending is taken before its first line; a no-op in hard IRQ context
+            ctx.preempt_point()
             saved, ctx.line = ctx.line, line
             try:
                 return int(user_call(key, fn, ctx))
