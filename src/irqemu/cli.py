@@ -109,7 +109,8 @@ def _print_summary(r: dict[str, Any]) -> None:
         out.write("\n")
     how = {"exit": f"firmware exited with code {r['exit_code']}",
            "idle": f"idle: every core waits in {_idle_insn(r)} with nothing left to wake it",
-           "time-limit": "stopped at the simulated-time limit"}.get(r["stop_reason"],
+           "time-limit": "stopped at the simulated-time limit",
+           "killed": "killed by gdb"}.get(r["stop_reason"],
                                                                    r["stop_reason"])
     out.write(f"--- irqemu: {how}\n")
     out.write(f"board           {r['board']} ({r['engine']} engine)\n")
@@ -130,10 +131,25 @@ def _print_summary(r: dict[str, Any]) -> None:
               "(host figures vary run to run)\n")
 
 
+def _debugger(port: int | None) -> Any:
+    """With ``--gdb PORT``: a gdb session the first machine built stops for (before its
+    first instruction); else nothing."""
+    if port is None:
+        from contextlib import nullcontext
+
+        return nullcontext(None)
+    from irqemu.debug.session import gdb_session
+
+    return gdb_session(port, lambda msg: sys.stderr.write(f"irqemu: {msg}\n"))
+
+
 def cmd_boot(args: argparse.Namespace) -> int:
-    r = boot(args.firmware, board=args.board, max_cycles=args.max_cycles,
-             max_time_ms=args.max_time_ms, engine=args.engine, quantum=args.quantum,
-             echo=not args.json, cost_model=args.cost_model)
+    with _debugger(args.gdb) as gdb:
+        r = boot(args.firmware, board=args.board, max_cycles=args.max_cycles,
+                 max_time_ms=args.max_time_ms, engine=args.engine, quantum=args.quantum,
+                 echo=not args.json, cost_model=args.cost_model)
+        if gdb is not None:
+            gdb.ended(r["exit_code"])
     if args.json:
         import json
 
@@ -261,7 +277,12 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     if args.name is None:
         raise CliError("scenario: give a NAME (one of "
                        f"{', '.join(SCENARIOS)}) or --list")
-    res = _run_scenario(args)
+    if args.gdb is not None:
+        _gdb_refusal(args)
+    with _debugger(args.gdb) as gdb:
+        res = _run_scenario(args)
+        if gdb is not None:
+            gdb.ended(0)
     if args.json:
         _dump(res.json())
     else:
@@ -269,6 +290,18 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     for p in res.problems:
         sys.stderr.write(f"irqemu: scenario {args.name}: {p}\n")
     return EXIT_GUEST if res.problems else 0
+
+
+def _gdb_refusal(args: argparse.Namespace) -> None:
+    """``scenario --gdb`` debugs the first machine the scenario builds: refused in one
+    line where it builds none (the kernel model alone) or many (a sweep)."""
+    sc, opts = _scenario(args)
+    if "engine" not in sc.honours or opts.model_only:
+        raise CliError(f"--gdb: scenario {sc.name} runs the kernel model alone here, "
+                       "with no emulated cores to debug")
+    if opts.sweep:
+        raise CliError("--gdb does not take --sweep: a sweep runs one machine per load; "
+                       "debug one load (--rate) instead")
 
 
 def _list_scenarios(args: argparse.Namespace) -> int:
@@ -450,6 +483,15 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
     p.add_argument("--sweep", action="store_true", default=None,
                    help="napi-storm: sweep the offered load and show the knee")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    if named:
+        _gdb_option(p)
+
+
+def _gdb_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gdb", type=int_in(1, 65535), metavar="PORT",
+                   help="stop before the first instruction and serve gdb's remote protocol "
+                        "on localhost:PORT, one thread per core (gdb-multiarch: target "
+                        "remote :PORT)")
 
 
 def cmd_record(argv: list[str]) -> int:
@@ -529,6 +571,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="native (Cython) or pure-Python reference engine")
         b.add_argument("--quantum", type=int_in(1, MAX_QUANTUM), default=10_000, metavar="CYCLES",
                        help="cycles a core runs before the next core gets its turn")
+        _gdb_option(b)
         b.set_defaults(func=cmd_boot)
 
     if want("bench"):
