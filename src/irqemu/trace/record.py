@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 #: the gap between two segments (one run's end and the next run's start)
 SEGMENT_GAP_PS = 1_000_000
 
+#: where the modelled kernel's napi_structs "are" (napi_poll prints their address)
+NAPI_BASE = 0xFFFF800010A00000
+
 #: the mask bit of each interrupt input, by architecture (the manuals' names)
 MASK_BITS = {"armv7": ("CPSR.I", "CPSR.F"), "aarch64": ("PSTATE.I", "PSTATE.F"),
              "x86_64": ("RFLAGS.IF",)}
@@ -78,6 +81,10 @@ class Recorder:
         self.nr_cpus = 1
         self.softirq_names: tuple[str, ...] = SOFTIRQ_NAMES
         self.end_ps = 0
+        #: the first kernel's release (Perfetto reads sched_switch's prev_state by it)
+        self.release = "4.6.0"
+        #: napi_struct -> the address napi_poll prints (kept alive with its instance)
+        self.napi_addresses: dict[int, tuple[Any, int]] = {}
 
     # -- segments ---------------------------------------------------------------
     def _segment_for(self, machine: Any, label: str) -> Segment:
@@ -103,6 +110,8 @@ class Recorder:
         """Record ``kernel``'s tracepoints (a scenario observer's signature)."""
         machine = getattr(kernel.ops, "machine", None)
         seg = self._segment_for(machine, kernel.config.release)
+        if not any(s.kernels for s in self.segments):
+            self.release = str(kernel.config.release)
         seg.kernels.append(kernel)
         self.nr_cpus = max(self.nr_cpus, kernel.num_cpus)
         names = getattr(kernel.softirq, "names", None)
@@ -196,8 +205,15 @@ class KernelProbe:
     def _v_napi_poll(self, n: Any, work: int, budget: int, *_: Any) -> tuple[Any, ...]:
         dev = getattr(n, "dev", None)
         name = getattr(dev, "name", None) or getattr(n, "name", "napi")
-        return (0xFFFF000000000000 | (id(n) & 0xFFFFFFF) << 4, str(name), int(work),
-                int(budget))
+        return (self._napi_address(n), str(name), int(work), int(budget))
+
+    def _napi_address(self, n: Any) -> int:
+        """A stable stand-in for &napi_struct: one per instance, in first-poll order."""
+        addrs = self.rec.napi_addresses
+        key = id(n)
+        if key not in addrs:
+            addrs[key] = (n, NAPI_BASE + 0x400 * len(addrs))
+        return int(addrs[key][1])
 
     def _v_ipi_entry(self, reason: str, *_: Any) -> tuple[Any, ...]:
         return (str(reason),)
