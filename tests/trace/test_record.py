@@ -66,9 +66,9 @@ def test_trace_cmd_report_prints_every_event(storm_dat: tuple[Path, Recorder]) -
     assert len(rows) == len(rec.events) > 100
     # the same events: name, CPU, pid and microsecond timestamp, each CPU in its order
     # (trace-cmd rounds nanoseconds to the nearest microsecond)
-    want = sorted(((e.cpu, (e.ts_ps // 1000 + 500) // 1000, e.name, e.pid)
-                   for e in rec.events))
-    got = sorted(((int(r["cpu"]), _usecs(r["ts"]), r["name"], int(r["pid"])) for r in rows))
+    want = sorted((e.cpu, (e.ts_ps // 1000 + 500) // 1000, e.name, e.pid)
+                   for e in rec.events)
+    got = sorted((int(r["cpu"]), _usecs(r["ts"]), r["name"], int(r["pid"])) for r in rows)
     assert got == want
     for cpu in range(rec.nr_cpus):
         mine = [r["name"] for r in rows if int(r["cpu"]) == cpu]
