@@ -67,15 +67,21 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         machine.load_elf(path)
     except (ElfLoadError, ValueError) as exc:
         raise CliError(str(exc)) from None
+    from irqemu.progress import Progress, wanted
+
+    # a long boot shows simulated time on a terminal (not with --json); the bar only reads
+    bar = Progress(f"boot {Path(path).name}", max_time_ms, "ms simulated", decimals=1,
+                   show=echo and wanted())
     if echo:
         def _echo(data: bytes) -> None:
-            sys.stdout.write(data.decode("utf-8", "replace"))
-            sys.stdout.flush()
+            bar.echo(data.decode("utf-8", "replace"))
         machine.console_echo = _echo
     max_time_ps = None if max_time_ms is None else int(max_time_ms * 10**9)
     _start_run()
     try:
-        result = machine.run(max_cycles=max_cycles, max_time_ps=max_time_ps)
+        with bar:
+            bar.watch(lambda: machine.now() / 10**9)
+            result = machine.run(max_cycles=max_cycles, max_time_ps=max_time_ps)
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
     irqs = {str(k): v for k, v in sorted(machine.interrupt_counts().items())}

@@ -115,7 +115,8 @@ def _target(args: argparse.Namespace) -> Any:
 
 def _search(args: argparse.Namespace) -> int:
     from irqemu.cliargs import writable_file
-    from irqemu.fuzz.run import prepare, progress_bar, save, search, timeline
+    from irqemu.fuzz.run import prepare, save, search, timeline
+    from irqemu.progress import Progress, wanted
 
     if args.firmware is None:
         raise _Usage("give a FIRMWARE.elf (or --replay FILE)")
@@ -125,12 +126,13 @@ def _search(args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as exc:
             raise _Usage(f"--save {exc}") from None
     p = prepare(_target(args))
-    show = None if args.no_progress or args.json or not sys.stderr.isatty() else progress_bar()
-    r = search(p, examples=args.examples or 100, seed=args.seed or 0,
-               max_events=args.max_events or MAX_EVENTS,
-               engine=args.engine or "native", progress=show)
-    if show is not None:
-        sys.stderr.write("\n")
+    with Progress("fuzz run", None, "runs", show=wanted(args.no_progress or args.json)) as bar:
+        def show(runs: int, examples: int, best: int | None) -> None:
+            bar.set(runs, f"{examples} examples + shrinking, " + (
+                "none failed yet" if best is None else f"smallest failure: {best} arrivals"))
+        r = search(p, examples=args.examples or 100, seed=args.seed or 0,
+                   max_events=args.max_events or MAX_EVENTS,
+                   engine=args.engine or "native", progress=show if bar.shown else None)
     if args.save:
         save(r, args.save)
     if args.json:
