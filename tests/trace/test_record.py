@@ -194,3 +194,19 @@ def test_unknown_ending_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["record", "-o", str(tmp_path / "x.txt"), *STORM]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--format" in err
+
+
+def test_overhead_benchmark_runs_quick() -> None:
+    """benchmarks/record_overhead.py --quick: each case timed plain and recorded."""
+    import sys
+
+    from helpers import ROOT
+
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "record_overhead.py"),
+                        "--quick", "--json"], capture_output=True, text=True, timeout=300,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    cases = json.loads(p.stdout)["cases"]
+    assert set(cases) == {"napi-storm rt", "boot timer.elf"}
+    assert all(c["ratio"] > 0 and c["dat_bytes"] % 4096 == 0 < c["dat_bytes"]
+               for c in cases.values())
