@@ -50,6 +50,7 @@ class GdbStub:
         try:
             self.listener.bind((host, port))
             self.listener.listen(1)
+            self.port = self.listener.getsockname()[1]  # port 0: the one the system chose
         except OSError as exc:
             self.listener.close()
             raise GdbError(f"--gdb {port}: cannot listen on {host}:{port}: "
@@ -417,7 +418,7 @@ class GdbStub:
             m = self.machine
             lines = [f"simulated time {m.now()} ps"]
             for s in m.cpus:
-                lines.append(f"core {s.index}: {s.core.cycles} cycles, "
+                lines.append(f"core {s.index}: {s.core.cycles} cycles (busy and idle), "
                              f"{s.core.instructions} instructions, {s.state}")
             text = "\n".join(lines) + "\n"
         else:
