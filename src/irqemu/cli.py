@@ -531,6 +531,8 @@ def cmd_record(argv: list[str]) -> int:
             code = _main([args.command, *args.args])
     finally:
         EXTRA_OBSERVERS.remove(rec.attach_kernel)
+    if code == EXIT_USAGE:  # the command was refused: nothing ran, keep any old file
+        return code
     n = write(rec, path, fmt)
     sys.stderr.write(f"irqemu record: {n} events on {rec.nr_cpus} CPUs written to {path} "
                      f"({fmt})\n")
