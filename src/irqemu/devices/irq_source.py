@@ -39,6 +39,7 @@ class IrqSource(Device):
         self._update()
 
     def fire_at(self, times_ps: Iterable[int], bits: int = 1) -> None:
+        """:meth:`fire` at each simulated time in ``times_ps`` (picoseconds)."""
         def fire() -> None:
             self.fire(bits)
 

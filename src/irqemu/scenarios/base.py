@@ -116,6 +116,7 @@ class ScenarioResult:
     kernels: list[KernelRun]  #: every kernel model it built, in order
 
     def json(self) -> dict[str, Any]:
+        """What ``irqemu scenario NAME --json`` prints: the facts and the problems."""
         return {**self.facts, "problems": self.problems}
 
 

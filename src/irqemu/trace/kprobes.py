@@ -33,6 +33,7 @@ class Kprobe:
 
     @property
     def addr(self) -> str:
+        """The address a kprobe module prints for it (made up, stable per symbol)."""
         return self.kernel.fake_addr(("kprobe", self.symbol_name))
 
     def _fire(self, kernel: Kernel, name: str, *args: Any) -> None:
@@ -51,6 +52,7 @@ class Kprobe:
         return self
 
     def unregister(self) -> None:
+        """unregister_kprobe: prints the hit count and "kprobe at %p unregistered"."""
         if self.registered:
             self.kernel.unregister_kprobe(self.symbol_name, self._fire)
             self.registered = False

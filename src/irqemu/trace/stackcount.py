@@ -41,6 +41,8 @@ def instrumented_names(kernel: Kernel | None = None) -> set[str]:
 
 
 class StackCount:
+    """bcc's stackcount on model functions: the call stacks that reach them, counted."""
+
     def __init__(self, kernel: Kernel, functions: list[str] | str, *,
                  bcc_symbols: bool = False) -> None:
         self.kernel = kernel
@@ -58,6 +60,7 @@ class StackCount:
         self.counts[tuple(frames)] += 1
 
     def attach(self) -> StackCount:
+        """Start counting (a probe on each function); returns self."""
         if not self._attached:
             for f in self.functions:
                 self.kernel.register_kprobe(f, self._hit)
@@ -65,6 +68,7 @@ class StackCount:
         return self
 
     def detach(self) -> None:
+        """Stop counting; the counts stay."""
         if self._attached:
             for f in self.functions:
                 self.kernel.unregister_kprobe(f, self._hit)
@@ -77,6 +81,7 @@ class StackCount:
         self.detach()
 
     def total(self) -> int:
+        """Hits over every stack."""
         return sum(self.counts.values())
 
     def with_frame(self, frame: str) -> int:
