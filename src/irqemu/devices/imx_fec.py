@@ -411,8 +411,11 @@ class ImxFEC(Device):
 
     def _update_irq(self) -> None:
         pending = self._v["ENET_EIR"][0] & self._v["ENET_EIMR"][0]
-        self.irq.set(pending != 0)
-        self.irq_1588.set(bool(pending & EIR_1588))
+        irq, irq_1588 = self.irq, self.irq_1588
+        if (pending != 0) != irq.level:  # (set() ignores an unchanged level too)
+            irq.set(pending != 0)
+        if bool(pending & EIR_1588) != irq_1588.level:
+            irq_1588.set(bool(pending & EIR_1588))
 
     def _raise(self, bits: int) -> None:
         self._v["ENET_EIR"][0] |= bits
@@ -423,8 +426,9 @@ class ImxFEC(Device):
             cell = self._v[name]
             cell[0] = (cell[0] + n) & 0xFFFFFFFF
 
-    def _mib_frame(self, prefix: str, frame_len: int, dst: bytes) -> None:
-        """RMON_{R,T}_*: packets, broadcast/multicast, size bucket, octets."""
+    def _mib_frame(self, prefix: str, frame_len: int, dst: bytes, count: int = 1) -> None:
+        """RMON_{R,T}_*: packets, broadcast/multicast, size bucket, octets (``count``
+        frames alike)."""
         v = self._v
         if v["ENET_MIBC"][0] & (MIBC_DIS | MIBC_CLEAR):
             return
@@ -437,15 +441,14 @@ class ImxFEC(Device):
             names.append(prefix + ("BC_PKT" if dst == BROADCAST else "MC_PKT"))
         for name in names:
             cell = v[name]
-            cell[0] = (cell[0] + 1) & 0xFFFFFFFF
+            cell[0] = (cell[0] + count) & 0xFFFFFFFF
         cell = v[prefix + "OCTETS"]
-        cell[0] = (cell[0] + frame_len) & 0xFFFFFFFF
+        cell[0] = (cell[0] + frame_len * count) & 0xFFFFFFFF
 
     # -- receive ----------------------------------------------------------------------
-    def _drop(self, reason: str) -> bool:
-        self.rx_dropped += 1
-        self.rx_drop_reasons[reason] += 1
-        return False
+    def _drop(self, reason: str, count: int = 1) -> None:
+        self.rx_dropped += count
+        self.rx_drop_reasons[reason] += count
 
     def _address_match(self, dst: bytes) -> tuple[bool, int]:
         """(accepted, BC/MC/MISS status bits) by the RX address filter."""
@@ -469,37 +472,61 @@ class ImxFEC(Device):
             return True, flags | (0 if ok else BD_ENET_RX_MISS)
         return ok, flags
 
-    def _check_rx_ring(self) -> None:
-        """The uDMA fetches the current RX descriptor: RDAR clears unless it is EMPTY."""
-        sc = BD_SC.unpack(self.machine.mem_read(self._rx_ptr + BD_OFF_SC, BD_SC.size))[0]
-        if not sc & BD_ENET_RX_EMPTY:
-            self._v["ENET_RDAR"][0] = 0
-
-    def receive(self, frame: bytes) -> bool:
-        """A frame (without FCS) arrives from the wire now; True if it reached the ring."""
-        self.rx_offered += 1
+    def _admit(self, frame: bytes, count: int) -> int | None:
+        """``count`` arrivals of ``frame``: offered, checked (reception on, address
+        filter, a free descriptor: RDAR) and counted in the MIB; the descriptor's
+        BC/MC/MISS bits, or None when they were dropped (and counted so)."""
+        self.rx_offered += count
         v = self._v
         if not v["ENET_ECR"][0] & ECR_ETHEREN:
-            return self._drop("disabled")
+            self._drop("disabled", count)
+            return None
         dst = bytes(frame[:6])
         if dst == self._mac and not v["ENET_RCR"][0] & RCR_PROM:
             flags = 0  # the common case: addressed to this station
         else:
             ok, flags = self._address_match(dst)
             if not ok:
-                return self._drop("filtered")
-        frame_len = len(frame) + ETH_FCS_LEN
+                self._drop("filtered", count)
+                return None
         mib = not v["ENET_MIBC"][0] & (MIBC_DIS | MIBC_CLEAR)  # the MIB counts
         if mib:
-            self._mib_frame("RMON_R_", frame_len, dst)
+            self._mib_frame("RMON_R_", len(frame) + ETH_FCS_LEN, dst, count)
         if not v["ENET_RDAR"][0]:  # the ring is full: most frames of a storm end here
             if mib:
-                self._mib("IEEE_R_MACERR")
-            self.rx_dropped += 1
-            self.rx_drop_reasons["no_descriptor"] += 1
-            return False
+                self._mib("IEEE_R_MACERR", count)
+            self._drop("no_descriptor", count)
+            return None
+        return flags
 
+    def _check_rx_ring(self) -> None:
+        """The uDMA fetches the current RX descriptor: RDAR clears unless it is EMPTY."""
+        sc = BD_SC.unpack(self.machine.mem_read(self._rx_ptr + BD_OFF_SC, BD_SC.size))[0]
+        if not sc & BD_ENET_RX_EMPTY:
+            self._v["ENET_RDAR"][0] = 0
+
+    def drops(self, frame: bytes) -> bool:
+        """Would ``frame`` (or one with its header and length) arriving now only be
+        counted: reception off, filtered out, or RDAR clear (no free descriptor)?"""
+        v = self._v
+        if not v["ENET_ECR"][0] & ECR_ETHEREN or not v["ENET_RDAR"][0]:
+            return True
+        dst = bytes(frame[:6])
+        return not (dst == self._mac or self._address_match(dst)[0])
+
+    def drop(self, frame: bytes, count: int) -> None:
+        """``count`` frames like ``frame`` arrive now while :meth:`drops` holds: each
+        is counted as :meth:`receive` counts it (a storm's overflow, in one call)."""
+        self._admit(frame, count)
+
+    def receive(self, frame: bytes) -> bool:
+        """A frame (without FCS) arrives from the wire now; True if it reached the ring."""
+        flags = self._admit(frame, 1)
+        if flags is None:
+            return False
+        v = self._v
         rcr = v["ENET_RCR"][0]
+        frame_len = len(frame) + ETH_FCS_LEN
         data = bytes(frame)
         if not rcr & RCR_CRCFWD:  # CRCFWD set: the MAC strips the FCS
             data += _FCS.pack(zlib.crc32(frame) & 0xFFFFFFFF)
@@ -522,7 +549,8 @@ class ImxFEC(Device):
         if walk is None:
             self._v["ENET_RDAR"][0] = 0
             self._mib("IEEE_R_MACERR")
-            return self._drop("no_descriptor")
+            self._drop("no_descriptor")
+            return False
         descs, next_ptr = walk
 
         mem_write = self.machine.mem_write
@@ -555,8 +583,12 @@ class ImxFEC(Device):
         self._rx_ptr = next_ptr
         self.rx_frames += 1
         self.rx_bytes += frame_len
-        self._mib("IEEE_R_FRAME_OK")
-        self._mib("IEEE_R_OCTETS_OK", frame_len)
+        v = self._v
+        if not v["ENET_MIBC"][0] & (MIBC_DIS | MIBC_CLEAR):
+            cell = v["IEEE_R_FRAME_OK"]
+            cell[0] = (cell[0] + 1) & 0xFFFFFFFF
+            cell = v["IEEE_R_OCTETS_OK"]
+            cell[0] = (cell[0] + frame_len) & 0xFFFFFFFF
         self._check_rx_ring()
         if events:
             self._raise(events)
@@ -579,7 +611,8 @@ class ImxFEC(Device):
         if not sc & BD_ENET_RX_EMPTY:
             v["ENET_RDAR"][0] = 0
             self._mib("IEEE_R_MACERR")
-            return self._drop("no_descriptor")
+            self._drop("no_descriptor")
+            return False
         next_ptr = ring_next(addr, sc, v["ENET_ERDSR"][0],
                              BUFDESC_EX_SIZE if enhanced else BUFDESC_SIZE)
         mem_write(bufaddr, data)

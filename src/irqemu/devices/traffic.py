@@ -1,10 +1,16 @@
 """Deterministic Ethernet traffic for the FEC model: rates, bursts, Poisson, floods.
 
 A ``TrafficGenerator`` plays one arrival pattern into a target's
-``receive(frame)`` (``ImxFEC.receive``) through the machine's event queue,
-one event at a time. Times are integer picoseconds of simulated time; the
-Poisson pattern draws from its own ``random.Random(seed)``, never the global
-generator or the host clock, so a seed gives the same schedule every run.
+``receive(frame)`` (``ImxFEC.receive``) through the machine's event queue.
+One event stands for the next arrival; when it fires it also delivers the
+arrivals after it that the queue would fire in the same pop, with nothing
+between them (those due by the machine's ``now``, before its next other
+event), in order, so receivers see exactly what one event per frame shows
+them. A target that says it ``drops(frame)`` (the FEC with no free
+descriptor) has the rest of such a run counted with one ``drop(frame, n)``.
+Times are integer picoseconds of simulated time; the Poisson pattern draws
+from its own ``random.Random(seed)``, never the global generator or the host
+clock, so a seed gives the same schedule every run.
 
 The wire is modelled: a frame of ``frame_size`` bytes (with FCS, 64..1518)
 occupies (frame_size + 20) * 8 bits of line time (preamble, SFD and
@@ -28,7 +34,7 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Protocol
+from typing import Protocol, cast
 
 from irqemu.devices.imx_fec import ETH_FCS_LEN, PS_PER_S, WIRE_OVERHEAD, wire_time_ps
 from irqemu.sim.events import Event
@@ -52,6 +58,19 @@ def frame_seq(frame: bytes) -> int:
 
 class FrameSink(Protocol):
     def receive(self, frame: bytes) -> bool: ...
+
+
+class DroppingSink(FrameSink, Protocol):
+    """A sink that can tell when it only counts arrivals (no free descriptor, say)."""
+
+    def drops(self, frame: bytes) -> bool:
+        """Would ``frame``, and any frame with its header and length, arriving now
+        only be counted as dropped (nothing written, nothing raised)?"""
+        ...
+
+    def drop(self, frame: bytes, count: int) -> None:
+        """``count`` such frames arrive now: count them as ``receive`` would."""
+        ...
 
 
 class Machine(Protocol):
@@ -173,7 +192,7 @@ class TrafficGenerator:
         self.accepted = 0
         self.last_arrival: int | None = None
         self._event: Event | None = None
-        self._times: Iterator[int] | None = None
+        self._times: _Arrivals | None = None
         self._next_time: int | None = None
         n = frame_size - ETH_FCS_LEN
         body = bytearray(i & 0xFF for i in range(n))
@@ -185,29 +204,11 @@ class TrafficGenerator:
         self._dst_written: bytes | None = None  #: the destination in the template
 
     # -- schedule -------------------------------------------------------------------
-    def _arrivals(self) -> Iterator[int]:
+    def _arrivals(self) -> _Arrivals:
         """End-of-frame times: nominal start + wire time, never before the line is free."""
         if type(self.pattern) is ConstantRate and self.max_frames is None:
-            return self._constant_arrivals(self.pattern)
-        return self._pattern_arrivals()
-
-    def _constant_arrivals(self, pattern: ConstantRate) -> Iterator[int]:
-        """:meth:`_pattern_arrivals` of a :class:`ConstantRate` (the storms' pattern),
-        one generator instead of two: frame k starts at ceil(k * period)."""
-        if pattern.fps <= 0:
-            raise ValueError("rate must be positive")
-        period = Fraction(PS_PER_S) / Fraction(pattern.fps)
-        num, den = period.numerator, period.denominator
-        start, wire, stop = self.start_ps, self.wire_ps, self.stop_ps
-        free = start
-        k = 0
-        while True:
-            end = max(start - (-k * num // den), free) + wire
-            if stop is not None and end > stop:
-                return
-            free = end
-            yield end
-            k += 1
+            return _ConstantArrivals(self.pattern, self.start_ps, self.wire_ps, self.stop_ps)
+        return _Arrivals(self._pattern_arrivals())
 
     def _pattern_arrivals(self) -> Iterator[int]:
         rng = random.Random(self.seed)
@@ -224,9 +225,11 @@ class TrafficGenerator:
 
     def arrival_times(self, count: int) -> list[int]:
         """The first ``count`` arrival times this generator produces (a fresh replay)."""
+        times = self._arrivals()
         out: list[int] = []
-        for t in self._arrivals():
-            if len(out) >= count:
+        while len(out) < count:
+            t = times.next()
+            if t is None:
                 break
             out.append(t)
         return out
@@ -247,28 +250,130 @@ class TrafficGenerator:
         if self._times is not None:
             raise RuntimeError(f"{self.name} already started")
         self._times = self._arrivals()
-        self._schedule_next()
+        self._schedule(self._times.next())
 
     def stop(self) -> None:
         if self._event is not None:
             self._event.cancel()
             self._event = None
-        self._times = iter(())
+        self._times = _Arrivals(iter(()))
 
     @property
     def running(self) -> bool:
         return self._event is not None
 
-    def _schedule_next(self) -> None:
-        assert self._times is not None
-        t = next(self._times, None)
+    def _schedule(self, t: int | None) -> None:
         self._next_time = t
         self._event = None if t is None else self.machine.schedule(t, self._fire, self.name)
 
+    def _next_event(self) -> int | None:
+        """When the machine's next other event is due (None: none, or no queue to ask)."""
+        events = getattr(self.machine, "events", None)
+        return None if events is None else events.peek_time()
+
     def _fire(self) -> None:
-        self.last_arrival = self._next_time
+        """The arrival due now, then each one after it that the queue would fire in the
+        same pop with no other event between: due by the machine's now and before its
+        next event (one at the same time was scheduled first, so it fires first)."""
+        times = self._times
+        assert times is not None
+        t = self._next_time
+        assert t is not None
+        target = self.target
+        drops = getattr(target, "drops", None)
+        limit = self.machine.now()
+        nxt = self._next_event()
+        if nxt is not None and nxt <= limit:
+            limit = nxt - 1
         frame = self.frame(self.offered)
-        self.offered += 1
-        if self.target.receive(frame):
-            self.accepted += 1
-        self._schedule_next()
+        dropping = drops is not None and drops(frame)
+        while True:
+            self.last_arrival = t
+            if dropping:  # the rest of the run: counted at once
+                n, last, t = times.skip_until(limit)
+                cast(DroppingSink, target).drop(frame, 1 + n)
+                self.offered += 1 + n
+                if last is not None:
+                    self.last_arrival = last
+                break
+            self.offered += 1
+            if target.receive(frame):
+                self.accepted += 1
+            if self._times is not times:
+                return  # the receiver stopped the generator
+            t = times.next()
+            if t is None or t > limit:
+                break
+            nxt = self._next_event()  # the receive may have scheduled one
+            if nxt is not None and nxt <= limit:
+                limit = nxt - 1
+                if t > limit:
+                    break
+            # the next frame, unless the target now drops frames like this one (the
+            # same header and length): then the one just sent stands for them
+            dropping = drops is not None and drops(frame)
+            if not dropping:
+                frame = self.frame(self.offered)
+        self._schedule(t)
+
+
+class _Arrivals:
+    """A generator's end-of-frame times, one at a time, or a run of them skipped."""
+
+    def __init__(self, times: Iterator[int]) -> None:
+        self._times = times
+
+    def next(self) -> int | None:
+        return next(self._times, None)
+
+    def skip_until(self, limit: int) -> tuple[int, int | None, int | None]:
+        """Consume every arrival at or before ``limit``: (how many, the last of them,
+        the first one after ``limit`` or None when the pattern has ended)."""
+        n, last = 0, None
+        while True:
+            t = self.next()
+            if t is None or t > limit:
+                return n, last, t
+            n, last = n + 1, t
+
+
+class _ConstantArrivals(_Arrivals):
+    """:class:`ConstantRate`'s arrivals (the storms' pattern): frame k starts at
+    ceil(k * period), or when the line is free. While the period is at least a
+    wire time the line is always free by then, and a run is skipped in O(1)."""
+
+    def __init__(self, pattern: ConstantRate, start: int, wire: int, stop: int | None) -> None:
+        if pattern.fps <= 0:
+            raise ValueError("rate must be positive")
+        period = Fraction(PS_PER_S) / Fraction(pattern.fps)
+        self._num, self._den = period.numerator, period.denominator
+        self._start, self._wire, self._stop = start, wire, stop
+        self._free = start
+        self._k = 0
+        self._done = False
+        self._spaced = self._num // self._den >= wire  #: no frame ever waits for the line
+
+    def next(self) -> int | None:
+        if self._done:
+            return None
+        k = self._k
+        end = max(self._start - (-k * self._num // self._den), self._free) + self._wire
+        if self._stop is not None and end > self._stop:
+            self._done = True
+            return None
+        self._free = end
+        self._k = k + 1
+        return end
+
+    def skip_until(self, limit: int) -> tuple[int, int | None, int | None]:
+        if not self._spaced or self._done:
+            return super().skip_until(limit)
+        # end(k) = start + ceil(k * num / den) + wire <= limit  <=>  k * num <= x * den
+        x = (limit if self._stop is None else min(limit, self._stop)) - self._start - self._wire
+        last_k = x * self._den // self._num if x >= 0 else -1
+        n, last = 0, None
+        if last_k >= self._k:
+            n = last_k - self._k + 1
+            last = self._start - (-last_k * self._num // self._den) + self._wire
+            self._k, self._free = last_k + 1, last
+        return n, last, self.next()
