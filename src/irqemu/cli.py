@@ -639,10 +639,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         sub.add_parser("fuzz", help="fuzz interrupt timing with hypothesis (irqemu fuzz -h)",
                        add_help=False)
 
-    if want("record"):
-        sub.add_parser("record", help="record a boot, scenario or bench run as trace.dat, "
-                       "Perfetto or VCD (irqemu record -h)", add_help=False)
-
     if want("demo"):
         d = sub.add_parser("demo", help="boot the bundled timer firmware and explain it")
         d.add_argument("--engine", choices=("native", "reference"), default="native",
@@ -650,6 +646,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         d.add_argument("--json", action="store_true",
                        help="print the boot's JSON (as irqemu boot --json) and the explanation")
         d.set_defaults(func=cmd_demo)
+
+    if want("record"):
+        sub.add_parser("record", help="record a boot, scenario or bench run as trace.dat, "
+                       "Perfetto or VCD (irqemu record -h)", add_help=False)
     return p
 
 
