@@ -210,3 +210,11 @@ def test_overhead_benchmark_runs_quick() -> None:
     assert set(cases) == {"napi-storm rt", "boot timer.elf"}
     assert all(c["ratio"] > 0 and c["dat_bytes"] % 4096 == 0 < c["dat_bytes"]
                for c in cases.values())
+
+
+def test_a_refused_command_writes_nothing(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "x.dat"
+    assert main(["record", "-o", str(out), "scenario", "napi-storm", "--arch", "x86"]) == 2
+    assert not out.exists()
+    assert capsys.readouterr().err.count("\n") == 1
