@@ -3,7 +3,10 @@ time, with acks, so each reply of the stub can be checked."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -74,3 +77,29 @@ def connect(port: int, wait: Callable[[], bool] = lambda: True) -> Client:
         except ConnectionRefusedError:
             time.sleep(0.05)
     raise TimeoutError(f"no stub on port {port}")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (the system's choice for port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def irqemu(root: Any, *args: str) -> subprocess.Popen[str]:
+    """``python -m irqemu ARGS`` from the source tree at ``root``, pipes for its output."""
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    return subprocess.Popen([sys.executable, "-m", "irqemu", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def gdb_batch(gdb: str, port: int, commands: list[str], elf: Any = None) -> str:
+    """gdb's output for ``commands`` run in batch mode against the stub on ``port``."""
+    cmd = [gdb, "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off"]
+    if elf is not None:
+        cmd += ["-ex", f"file {elf}"]
+    cmd += ["-ex", f"target remote :{port}"]
+    for c in commands:
+        cmd += ["-ex", c]
+    g = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return g.stdout + g.stderr

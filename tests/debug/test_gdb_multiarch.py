@@ -6,14 +6,11 @@ backtrace and memory, single-steps and continues to the firmware's exit; the run
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from gdbclient import free_port, gdb_batch, irqemu
 from helpers import ROOT, firmware, need_tool
 
 from irqemu.machine.elf import read_elf
@@ -25,20 +22,8 @@ CASES = {  # arch: (firmware, handler symbol, gdb's name for the pc)
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _irqemu(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.Popen([sys.executable, "-m", "irqemu", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
 def _plain_json(elf: Path) -> dict:
-    p = _irqemu("boot", str(elf), "--json")
+    p = irqemu(ROOT, "boot", str(elf), "--json")
     out, err = p.communicate(timeout=120)
     assert p.returncode == 0, err
     return json.loads(out)
@@ -47,22 +32,18 @@ def _plain_json(elf: Path) -> dict:
 def _debugged(elf: Path, gdb_commands: list[str]) -> tuple[str, dict]:
     """gdb's output and irqemu's --json for a boot under gdb running ``gdb_commands``."""
     gdb = need_tool("gdb-multiarch", "the gdb stub's end-to-end test")
-    port = _free_port()
-    irq = _irqemu("boot", str(elf), "--json", "--gdb", str(port))
+    port = free_port()
+    irq = irqemu(ROOT, "boot", str(elf), "--json", "--gdb", str(port))
     try:
         assert irq.stderr is not None
         line = irq.stderr.readline()
         assert "waiting for gdb" in line, line + irq.stderr.read()
-        cmd = [gdb, "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
-               "-ex", f"file {elf}", "-ex", f"target remote :{port}"]
-        for c in gdb_commands:
-            cmd += ["-ex", c]
-        g = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        text = gdb_batch(gdb, port, gdb_commands, elf)
         out, err = irq.communicate(timeout=120)
     finally:
         irq.kill()
     assert irq.returncode == 0, err
-    return g.stdout + g.stderr, json.loads(out)
+    return text, json.loads(out)
 
 
 def _no_host(r: dict) -> dict:

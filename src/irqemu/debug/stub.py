@@ -88,8 +88,10 @@ class GdbStub:
 
     def _accept(self) -> None:
         if self.announce is not None:
+            image = getattr(self.machine, "image", None)
+            elf = image.path if image is not None else "FIRMWARE"
             self.announce(f"waiting for gdb on localhost:{self.port} "
-                          f"(gdb-multiarch FIRMWARE -ex 'target remote :{self.port}')")
+                          f"(gdb-multiarch {elf} -ex 'target remote :{self.port}')")
         sock, _ = self.listener.accept()
         self.listener.close()  # one gdb per run
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
