@@ -206,6 +206,12 @@ def test_driver_from_a_file(tmp_path: Path) -> None:
     assert d.name == "file" and len(sha) == 64
     r = g.search(g.Campaign(str(f)), examples=10, seed=0)
     assert not r.found
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "drv.py").write_text(DRIVER_FILE)
+    r = replace(r, campaign=replace(r.campaign, driver_spec="drv.py"))
+    g.save(r, moved / "r.json")
+    assert g.replay(moved / "r.json").reproduced  # the driver beside the replay file
 
 
 @pytest.mark.parametrize(("spec", "what"), [

@@ -21,7 +21,7 @@ import json
 import random
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -258,10 +258,11 @@ def replay(path: str | Path, *, kernel: str | None = None) -> ReplayResult:
         schedule = Schedule.from_json(data["schedule"])
     except (KeyError, TypeError, ValueError) as exc:
         raise DriverError(f"{path}: bad entry: {exc}") from None
+    c = replace(c, driver_spec=_beside(c.driver_spec, Path(path).parent))
     notes: list[str] = []
     if kernel is not None and kernel != c.kernel:
         notes.append(f"recorded on {c.kernel}, played on {kernel}: nothing to compare")
-        c = Campaign(c.driver_spec, kernel, c.cpus, c.max_time_ns, c.max_events)
+        c = replace(c, kernel=kernel)
     c.check()
     driver, sha = load_driver(c.driver_spec)
     if sha != data.get("driver_sha256", ""):
@@ -276,6 +277,16 @@ def replay(path: str | Path, *, kernel: str | None = None) -> ReplayResult:
         diffs = [f"{k}: recorded {data['outcome'].get(k)!r}, now {v!r}"
                  for k, v in now.items() if data["outcome"].get(k) != v]
     return ReplayResult(c, driver, schedule, outcome, diffs, notes)
+
+
+def _beside(spec: str, base: Path) -> str:
+    """A driver file named relative to the replay file's directory when it is not found
+    as written (a replay file moved together with its driver)."""
+    where, colon, attr = spec.partition(":")
+    if (where.endswith(".py") or "/" in where) and not Path(where).is_file() \
+            and (base / where).is_file():
+        return f"{base / where}{colon}{attr}"
+    return spec
 
 
 def timeline(driver: Driver, outcome: Outcome) -> str:
