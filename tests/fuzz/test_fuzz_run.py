@@ -66,7 +66,55 @@ def test_search_finds_the_lost_update_and_shrinks_it(found: fr.SearchResult) -> 
     # the interrupt split the plain increment between its load and its store
     assert len(out.taken) == 1 and out.fired[0][0] <= out.taken[0][0]
     text = fr.timeline(found.prepared, out)
-    assert "src0 fires" in text and "IRQ taken at PC" in text and "<inc_plain+" in text
+    assert "src0 (line 68) fires" in text and "IRQ (GIC ID 68) taken at PC" in text
+
+
+def test_timeline_names_the_interrupted_pc_and_symbol(found: fr.SearchResult) -> None:
+    """The "taken" line: the PC the interrupt interrupted, as recorded by the machine's
+    interrupt hook, and its ELF symbol: the store of the plain increment."""
+    from irqemu.arch.disasm import CS_ARCH_ARM, CS_MODE_ARM, decoder
+
+    p, out = found.prepared, found.outcome
+    (ps, cpu, exc, pc, ident) = out.taken[0]
+    assert (cpu, exc, ident) == (0, "IRQ", 68)
+    assert pc == p.image.symbols["inc_plain"] + 0xC
+    seg = next(s for s in p.image.segments if s.address <= pc < s.address + len(s.data))
+    code = bytes(seg.data[pc - seg.address:pc - seg.address + 4])
+    (insn,) = decoder(CS_ARCH_ARM, CS_MODE_ARM).disasm(code, pc)
+    assert insn.mnemonic == "str"
+    rows = fr.timeline(p, out).splitlines()
+    taken = [r for r in rows if "taken at" in r]
+    assert taken == [f"{ps / 10**6:>12,.3f} us  cpu0  IRQ (GIC ID 68) taken at PC "
+                     f"{pc:#010x} <inc_plain+0xc>"]
+
+
+def test_interrupt_hook_agrees_on_both_engines(found: fr.SearchResult) -> None:
+    assert found.minimal is not None
+    ref = fr.run_schedule(found.prepared, found.minimal, engine="reference")
+    assert ref.taken == found.outcome.taken and ref.end_pcs == found.outcome.end_pcs
+
+
+def test_prio_sets_the_lines_gic_priority_per_arrival() -> None:
+    """--irq src0:prio=A-B: each arrival writes its drawn priority to GICD_IPRIORITYR
+    before the line rises; the arrival's payload carries it."""
+    seen: list[int] = []
+
+    def record(machine: object) -> bool:
+        seen.append(machine.irq_controller.priority(68, 0))  # type: ignore[attr-defined]
+        return True
+
+    t = dataclasses.replace(_target(), irqs=(parse_irq("src0:prio=0x10-0x30"),),
+                            predicate=record, check=None)
+    p = fr.prepare(t)
+    out = fr.run_schedule(p, [Arrival(5000, "src0", 0, [1, 0x20])])
+    assert out.passed and seen == [0x20]
+    with pytest.raises(ScheduleError, match="payload"):
+        fr.run_schedule(p, [Arrival(5000, "src0", 0, [1, 0x40])])
+    with pytest.raises(ScheduleError, match="payload"):
+        fr.run_schedule(p, [Arrival(5000, "src0", 0, 1)])
+    assert parse_irq("68:prio=5").prio == (5, 5)
+    with pytest.raises(ScheduleError, match="prio"):
+        parse_irq("68:prio=300")
 
 
 def test_shrinking_moves_the_arrival_earlier(found: fr.SearchResult) -> None:

@@ -59,6 +59,9 @@ class Target:
     exit_code: int | None = None
     max_time_ns: int = DEFAULT_MAX_TIME_NS
     window_ns: tuple[int, int] | None = None  #: arrival times; None: the calibration run's
+    #: a run must end by itself (exit) within max_time_ns, else it hangs; None: when the
+    #: undisturbed run does (a search resolves it before its first schedule)
+    must_end: bool | None = None
     #: the API's predicate: ``check(machine) -> bool`` after the run
     predicate: Callable[[Any], bool] | None = field(default=None, compare=False)
 
@@ -68,7 +71,8 @@ class Target:
                 "sources": [s.to_json() for s in self.sources],
                 "sets": [list(s) for s in self.sets], "check": self.check,
                 "exit_code": self.exit_code, "max_time_ns": self.max_time_ns,
-                "window_ns": None if self.window_ns is None else list(self.window_ns)}
+                "window_ns": None if self.window_ns is None else list(self.window_ns),
+                "must_end": self.must_end}
 
 
 @dataclass
@@ -81,6 +85,7 @@ class Prepared:
     board: str
     image: Any  #: the firmware's ElfImage: symbols for --set, --check and the timeline
     check: Check | None
+    lines: dict[str, int] = field(default_factory=dict)  #: each --irq's controller line
 
 
 def prepare(target: Target) -> Prepared:
@@ -113,7 +118,8 @@ def prepare(target: Target) -> Prepared:
         raise FuzzRunError(str(exc)) from None
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     prepared = Prepared(target, path, sha, board, image, check)
-    _build(prepared, "native" if _native_available() else "reference")  # checks the wiring
+    built = _build(prepared, "native" if _native_available() else "reference")  # the wiring
+    prepared.lines = built.lines
     return prepared
 
 
@@ -131,14 +137,15 @@ def _native_available() -> bool:
 class _Built:
     machine: Any
     drivers: dict[str, Callable[[Arrival], None]]
-    taken: list[tuple[int, int, str, int]]
+    taken: list[tuple[int, int, str, int, int]]
+    lines: dict[str, int]
 
 
 def _build(p: Prepared, engine: str, fabric: str | None = None) -> _Built:
     """A fresh machine with the sources wired, the firmware loaded and patched."""
     from irqemu.boards import build_board
     from irqemu.devices.irq_source import IrqSource
-    from irqemu.fuzz.schedule import _line_sink
+    from irqemu.fuzz.schedule import _line_sink, line_number
 
     t = p.target
     kw: dict[str, Any] = {} if t.num_cpus is None else {"num_cpus": t.num_cpus}
@@ -157,7 +164,10 @@ def _build(p: Prepared, engine: str, fabric: str | None = None) -> _Built:
             src.irq.connect(_line_sink(m, s.line, None, f"--source {s.name}"))
             m.add_device(s.name, src, s.base, src.SIZE)
             sources[s.name] = src
-        drivers = attach(m, t.irqs, sources)
+        drivers = attach(m, t.irqs, sources, {s.name: s.line for s in t.sources})
+        lines = {s.name: s.line for s in t.sources}
+        lines.update({i.name: n for i in t.irqs
+                      if (n := line_number(m, i.name, sources)) is not None})
     except ScheduleError as exc:
         raise FuzzRunError(str(exc)) from None
     except ValueError as exc:  # add_device: an overlapping window
@@ -165,13 +175,16 @@ def _build(p: Prepared, engine: str, fabric: str | None = None) -> _Built:
     m.load_elf(str(p.path))
     for sym, value in t.sets:
         m.mem_write(p.image.symbols[sym], (value & 0xFFFFFFFF).to_bytes(4, "little"))
-    taken: list[tuple[int, int, str, int]] = []
+    taken: list[tuple[int, int, str, int, int]] = []
+    hppir = getattr(m.irq_controller, "highest_pending_id", None)
 
     def record(cpu: int, line: int, pc: int, ps: int) -> None:
-        taken.append((ps, cpu, m.arch.interrupt_name(line), pc))
+        # the controller's ID the guest will acknowledge (GICC_HPPIR: the IAR to come)
+        ident = int(hppir(cpu)) & 0x3FF if hppir is not None else -1
+        taken.append((ps, cpu, m.arch.interrupt_name(line), pc, ident))
 
     m.interrupt_hooks.append(record)
-    return _Built(m, drivers, taken)
+    return _Built(m, drivers, taken, lines)
 
 
 @dataclass
@@ -188,7 +201,9 @@ class Outcome:
     instructions: list[int]
     values: dict[str, int]  #: the words --check read
     fired: list[tuple[int, str, int]]  #: (ps, source, cpu) of each arrival played
-    taken: list[tuple[int, int, str, int]]  #: (ps, cpu, exception, interrupted PC)
+    #: (ps, cpu, exception, interrupted PC, controller ID the guest acknowledges or -1)
+    taken: list[tuple[int, int, str, int, int]]
+    end_pcs: list[int]  #: each CPU's PC when the run ended (where a hang spins)
     uart: str = ""
 
     def facts(self) -> dict[str, Any]:
@@ -224,9 +239,27 @@ def run_schedule(p: Prepared, schedule: Sequence[Arrival], *, engine: str = "nat
         sim, cycles = m.now(), [s.core.cycles for s in m.cpus]
         insns = [s.core.instructions for s in m.cpus]
     values: dict[str, int] = {}
-    why = _judge(p, m, stop, code, msg, values)
+    end_pcs = [int(s.core.reg_read(m.arch.pc_reg)) for s in m.cpus]
+    why = _hang(p, stop, end_pcs) or _judge(p, m, stop, code, msg, values)
     return Outcome(not why, why, stop, code, msg, sim, list(cycles), list(insns), values,
-                   fired, list(b.taken), m.console.decode("utf-8", "replace"))
+                   fired, list(b.taken), end_pcs, m.console.decode("utf-8", "replace"))
+
+
+def _hang(p: Prepared, stop: str, end_pcs: list[int]) -> str:
+    """"" unless the run had to end by itself and did not: a hang, with where each
+    running CPU was (a spin names its loop)."""
+    if not p.target.must_end or stop in ("exit", "guest-error"):
+        return ""
+    how = ("every CPU waits in WFI with nothing to wake it" if stop == "idle"
+           else f"it did not end within {p.target.max_time_ns / 10**6:g} ms of simulated time")
+    where = ", ".join(f"cpu{i} at {_where(p, pc)}" for i, pc in enumerate(end_pcs)
+                      if i == 0 or pc)
+    return f"hang: {how} (the run without interrupts ends by itself); {where}"
+
+
+def _where(p: Prepared, pc: int) -> str:
+    sym = p.image.symbolize(pc)
+    return f"PC {pc:#010x}" + (f" <{sym}>" if sym else "")
 
 
 def _judge(p: Prepared, m: Any, stop: str, code: int | None, msg: str,
@@ -235,9 +268,10 @@ def _judge(p: Prepared, m: Any, stop: str, code: int | None, msg: str,
     t = p.target
     if stop == "guest-error":
         return f"guest error: {msg}"
-    if t.exit_code is not None and (stop != "exit" or code != t.exit_code):
-        got = f"exit code {code}" if stop == "exit" else f"no exit ({stop})"
-        return f"expected exit code {t.exit_code}, got {got}"
+    if t.exit_code is not None and stop == "exit" and code != t.exit_code:
+        return f"expected exit code {t.exit_code}, got exit code {code}"
+    if t.exit_code is not None and stop != "exit" and not t.must_end:
+        return f"expected exit code {t.exit_code}, got no exit ({stop})"
     if p.check is not None:
         try:
             values.update(p.check.values(word_reader(m)))
@@ -306,6 +340,8 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
     from irqemu.fuzz.schedule import strategy
 
     window, base = calibrate(p, engine)
+    if p.target.must_end is None:
+        p.target = replace(p.target, must_end=base.stop_reason == "exit")
     if window[1] <= window[0]:
         raise FuzzRunError(f"--window {window[0]}:{window[1]} ns is empty")
     strat = strategy(p.target.irqs, window[0], window[1], max_events)
@@ -389,7 +425,8 @@ def target_from_json(d: dict[str, Any], base_dir: Path | None = None) -> Target:
         sets=tuple((str(k), int(v)) for k, v in d.get("sets", [])),
         check=d.get("check"), exit_code=d.get("exit_code"),
         max_time_ns=int(d.get("max_time_ns", DEFAULT_MAX_TIME_NS)),
-        window_ns=None if win is None else (int(win[0]), int(win[1])))
+        window_ns=None if win is None else (int(win[0]), int(win[1])),
+        must_end=None if d.get("must_end") is None else bool(d["must_end"]))
 
 
 def replay(path: str | Path, *, engine: str | None = None, fabric: str | None = None,
@@ -435,14 +472,14 @@ def timeline(p: Prepared, out: Outcome) -> str:
     rows: list[tuple[int, int, str]] = []
     for ps, name, cpu in out.fired:
         kind = next((s.kind for s in p.target.irqs if s.name == name), "")
-        line = name if not name.isdigit() else f"line {name}"
+        n = p.lines.get(name)
+        line = f"line {name}" if name.isdigit() else name if n is None else f"{name} (line {n})"
         rows.append((ps, 0, f"{_us(ps)}  cpu{cpu}  {line} raised ({kind})"
                      if not any(s.name == name for s in p.target.sources)
                      else f"{_us(ps)}  cpu{cpu}  {line} fires (INT_STATUS bit 0)"))
-    for ps, cpu, exc, pc in out.taken:
-        sym = p.image.symbolize(pc)
-        rows.append((ps, 1, f"{_us(ps)}  cpu{cpu}  {exc} taken at PC {pc:#010x}"
-                            f"{' <' + sym + '>' if sym else ''}"))
+    for ps, cpu, exc, pc, ident in out.taken:
+        what = exc if ident < 0 else f"{exc} (GIC ID {ident})"
+        rows.append((ps, 1, f"{_us(ps)}  cpu{cpu}  {what} taken at {_where(p, pc)}"))
     if not rows:
         return "  (no interrupts)"
     return "\n".join(r for _, _, r in sorted(rows, key=lambda r: (r[0], r[1])))

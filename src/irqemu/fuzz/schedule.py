@@ -15,10 +15,13 @@
   (GIC PPIs 16..31 only: a shared line is routed by the controller, not here).
 - ``max=N``: arrivals of this source per run at most; ``gap=NS``: at least NS
   between two of its arrivals (later ones are dropped).
+- ``prio=A-B``: each arrival also draws the line's GIC priority (0 highest ..
+  255), written to its GICD_IPRIORITYR byte just before the line rises, so a
+  search explores preemption and nesting between lines (GIC boards only).
 
 A schedule is a list of :class:`~irqemu.fuzz.strategies.Arrival`
 ``(time_ns, source name, cpu, payload)``: payload 1 for edge and source
-arrivals, the hold time in ns for level ones.
+arrivals, the hold time in ns for level ones; with ``prio=``, ``[that, priority]``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 from irqemu.fuzz.strategies import Arrival, sort_schedule
 
 KINDS = ("edge", "level")
+GICD_IPRIORITYR = 0x400  #: GICv2 distributor: one priority byte per interrupt ID
 MAX_PER_SOURCE = 10_000
 DEFAULT_HOLD_NS = 1000
 MAX_NS = 10**13  #: 10,000 s of simulated time: far past any run
@@ -50,21 +54,24 @@ class IrqSpec:
     max: int = MAX_PER_SOURCE
     gap_ns: int = 0
     hold_ns: int = DEFAULT_HOLD_NS
+    prio: tuple[int, int] | None = None  #: GIC priorities an arrival draws from
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind,
                 "cpus": None if self.cpus is None else list(self.cpus),
-                "max": self.max, "gap_ns": self.gap_ns, "hold_ns": self.hold_ns}
+                "max": self.max, "gap_ns": self.gap_ns, "hold_ns": self.hold_ns,
+                "prio": None if self.prio is None else list(self.prio)}
 
     @classmethod
     def from_json(cls, d: Any) -> IrqSpec:
         if not isinstance(d, dict) or not isinstance(d.get("name"), str):
             raise ScheduleError(f"bad irq entry {d!r}")
-        cpus = d.get("cpus")
+        cpus, prio = d.get("cpus"), d.get("prio")
         return cls(d["name"], d.get("kind", "edge"),
                    None if cpus is None else tuple(int(c) for c in cpus),
                    int(d.get("max", MAX_PER_SOURCE)), int(d.get("gap_ns", 0)),
-                   int(d.get("hold_ns", DEFAULT_HOLD_NS)))
+                   int(d.get("hold_ns", DEFAULT_HOLD_NS)),
+                   None if prio is None else (int(prio[0]), int(prio[1])))
 
     @property
     def cpu_choices(self) -> tuple[int, ...]:
@@ -95,7 +102,7 @@ def parse_irq(text: str) -> IrqSpec:
         if not eq:
             if p not in KINDS:
                 raise ScheduleError(f"{where}: unknown part {p!r} (edge, level, cpus=, max=, "
-                                    "gap=, hold=)")
+                                    "gap=, hold=, prio=)")
             kw["kind"] = p
         elif key == "cpus":
             lo, dash, hi = val.partition("-")
@@ -108,8 +115,13 @@ def parse_irq(text: str) -> IrqSpec:
             kw["gap_ns"] = _int(val, f"{where} gap (ns)", 0, MAX_NS)
         elif key == "hold":
             kw["hold_ns"] = _int(val, f"{where} hold (ns)", 1, MAX_NS)
+        elif key == "prio":
+            lo, dash, hi = val.partition("-")
+            a = _int(lo, f"{where} prio", 0, 255)
+            kw["prio"] = (a, _int(hi, f"{where} prio", a, 255) if dash else a)
         else:
-            raise ScheduleError(f"{where}: unknown option {key!r} (cpus=, max=, gap=, hold=)")
+            raise ScheduleError(f"{where}: unknown option {key!r} (cpus=, max=, gap=, hold=, "
+                                "prio=)")
     return IrqSpec(name, **kw)
 
 
@@ -140,7 +152,9 @@ def strategy(specs: Sequence[IrqSpec], start_ns: int, end_ns: int, max_events: i
     from hypothesis import strategies as st
 
     def event(spec: IrqSpec) -> Any:
-        payload = st.integers(1, spec.hold_ns) if spec.kind == "level" else st.just(1)
+        hold = st.integers(1, spec.hold_ns) if spec.kind == "level" else st.just(1)
+        payload: Any = hold if spec.prio is None else \
+            st.tuples(hold, st.integers(*spec.prio)).map(list)
         return st.builds(Arrival, time=st.integers(start_ns, end_ns - 1), line=st.just(spec.name),
                          cpu=st.sampled_from(spec.cpu_choices), payload=payload)
 
@@ -177,11 +191,34 @@ def check_schedule(schedule: Sequence[Arrival], specs: dict[str, IrqSpec]) -> No
         if a.cpu not in spec.cpu_choices:
             raise ScheduleError(f"schedule entry {i}: cpu {a.cpu} is not one of --irq "
                                 f"{a.line}'s cpus {list(spec.cpu_choices)}")
-        if not isinstance(a.payload, int) or isinstance(a.payload, bool) \
-                or not 1 <= a.payload <= max(spec.hold_ns, 1):
-            raise ScheduleError(f"schedule entry {i}: payload {a.payload!r} out of range")
+        if not _payload_ok(a.payload, spec):
+            raise ScheduleError(f"schedule entry {i}: payload {a.payload!r} out of range"
+                                f"{' (give [hold, priority] with prio=)' if spec.prio else ''}")
         if a.time >= MAX_NS:
             raise ScheduleError(f"schedule entry {i}: time {a.time} ns is past any run")
+
+
+def _int_in(v: Any, lo: int, hi: int) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _payload_ok(payload: Any, spec: IrqSpec) -> bool:
+    """1..hold (level; 1 otherwise), and with prio= a [that, priority in range] pair."""
+    if spec.prio is None:
+        return _int_in(payload, 1, max(spec.hold_ns, 1))
+    return (isinstance(payload, list | tuple) and len(payload) == 2
+            and _int_in(payload[0], 1, max(spec.hold_ns, 1))
+            and _int_in(payload[1], *spec.prio))
+
+
+def hold_of(a: Arrival) -> int:
+    """The arrival's hold time (ns, level) or 1, without its priority."""
+    return int(a.payload[0] if isinstance(a.payload, list | tuple) else a.payload)
+
+
+def priority_of(a: Arrival) -> int | None:
+    """The GIC priority the arrival gives its line, or None (no prio=)."""
+    return int(a.payload[1]) if isinstance(a.payload, list | tuple) else None
 
 
 # -- wiring the sources into a machine -------------------------------------------
@@ -222,8 +259,10 @@ def line_number(m: Any, name: str, sources: dict[str, Any]) -> int | None:
                         f"{', '.join(known)}; or a line number)")
 
 
-def attach(m: Any, specs: Sequence[IrqSpec], sources: dict[str, Any]) -> dict[str, Driver]:
-    """One driver per spec (checked against the board): ``drive(arrival)`` fires it now."""
+def attach(m: Any, specs: Sequence[IrqSpec], sources: dict[str, Any],
+           source_lines: dict[str, int] | None = None) -> dict[str, Driver]:
+    """One driver per spec (checked against the board): ``drive(arrival)`` fires it now;
+    ``source_lines``: the controller line of each ``--source`` device (for ``prio=``)."""
     drivers: dict[str, Driver] = {}
     for spec in specs:
         where = f"--irq {spec.name}"
@@ -232,7 +271,9 @@ def attach(m: Any, specs: Sequence[IrqSpec], sources: dict[str, Any]) -> dict[st
             if spec.cpus is not None:
                 raise ScheduleError(f"{where}: cpus= applies to private lines (GIC PPIs "
                                     "16..31); a --source device's line is shared")
-            drivers[spec.name] = _source_driver(sources[spec.name])
+            src = sources[spec.name]
+            drivers[spec.name] = _prioritised(m, spec, (source_lines or {}).get(spec.name, -1),
+                                              _source_driver(src))
             continue
         if is_private(m, line):
             cpus = spec.cpu_choices
@@ -246,8 +287,30 @@ def attach(m: Any, specs: Sequence[IrqSpec], sources: dict[str, Any]) -> dict[st
                 raise ScheduleError(f"{where}: line {line} is shared; the controller routes "
                                     "it (cpus= applies to GIC PPIs 16..31)")
             sinks = {0: _line_sink(m, line, None, where)}
-        drivers[spec.name] = _line_driver(m, spec, sinks)
+        drivers[spec.name] = _prioritised(m, spec, line, _line_driver(m, spec, sinks))
     return drivers
+
+
+def _prioritised(m: Any, spec: IrqSpec, line: int, drive: Driver) -> Driver:
+    """``drive``, first writing the arrival's priority to the line's GICD_IPRIORITYR
+    byte (as the CPU the arrival targets: PPI priorities are banked per CPU)."""
+    if spec.prio is None:
+        return drive
+    if line < 0:
+        raise ScheduleError(f"--irq {spec.name}: prio= needs the source's line")
+    dist = m.devices.get("gic.dist")
+    if dist is None:
+        raise ScheduleError(f"--irq {spec.name}: prio= needs a GIC (this board's controller "
+                            "has no per-line priority the search can set)")
+    reg = dist.base + GICD_IPRIORITYR + line
+
+    def drive_with_priority(a: Arrival) -> None:
+        prio = priority_of(a)
+        if prio is not None:
+            m.mmio_write(a.cpu, reg, 1, prio)
+        drive(a)
+
+    return drive_with_priority
 
 
 def _source_driver(src: Any) -> Driver:
@@ -274,7 +337,7 @@ def _line_driver(m: Any, spec: IrqSpec, sinks: dict[int, Callable[[bool], None]]
             return
         held[a.cpu] += 1
         sink(True)
-        m.schedule(m.now() + a.payload * 1000, lambda: drop(a.cpu), f"fuzz.{spec.name}.drop")
+        m.schedule(m.now() + hold_of(a) * 1000, lambda: drop(a.cpu), f"fuzz.{spec.name}.drop")
 
     return drive
 
