@@ -193,3 +193,23 @@ def test_the_debugger_changes_nothing_the_guest_does(engine: str) -> None:
         assert m.console == plain.console
         seen.append(at_hit)
     assert seen[0] == seen[1]
+
+
+def test_a_step_from_wfi_stops_at_the_irq_vector() -> None:
+    """Stepping the core's wfi: it sleeps until the timer's interrupt, and the next
+    instruction it executes is the IRQ vector (VBAR + 0x18), as on hardware."""
+    m = _machine()
+    main, vectors = m.image.symbols["main"], m.image.symbols["vectors"]
+    wfi = next(a for a in range(main, main + 0x200, 4)
+               if m.mem_read(a, 4) == bytes.fromhex("03f020e3"))  # wfi, ARM encoding
+    c, t, out, _ = _session(m)
+    c.cmd(f"Z0,{wfi:x},4")
+    assert c.cmd("c") == "T05thread:1;swbreak:;"
+    c.cmd(f"z0,{wfi:x},4")
+    before = m.cpus[0].core.cycles
+    assert c.cmd("s") == "T05thread:1;"
+    assert _pc(c, "armv7") == vectors + 0x18
+    cpsr = int.from_bytes(bytes.fromhex(c.cmd("p10")), "little")
+    assert cpsr & 0x1F == 0x12
+    assert m.cpus[0].core.cycles - before > 100_000  # it slept until the tick
+    _finish(c, t)
