@@ -1,0 +1,99 @@
+"""The classic-bug firmware (issue 13 item 4): each command of docs/fuzzing.md's
+"Classic bugs" section, run as written, finds its bug and shrinks it to the
+fewest arrivals the bug needs, with the failure the docs print; the same command
+on the fixed build survives; a hang is a reported failure, not a crash."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from tests.helpers import ROOT
+
+from irqemu.fuzz import run as fr
+from irqemu.fuzz import run_cli
+from irqemu.fuzz.schedule import IrqSpec, SourceSpec
+from irqemu.fuzz.strategies import Arrival
+
+DOC = ROOT / "docs" / "fuzzing.md"
+#: the fewest arrivals each bug needs (see the firmware's header comment)
+MINIMAL = {"shared_counter": 2, "missed_edge": 2, "eoi_early": 1, "spin_irq": 1}
+
+
+def _documented() -> dict[str, tuple[list[str], str]]:
+    """{bug: (argv after `irqemu fuzz run`, the FAILED line the docs print)}."""
+    text = DOC.read_text()
+    section = text.split("## Classic bugs", 1)[1].split("\n## ", 1)[0]
+    found = {}
+    for m in re.finditer(r"^\$ irqemu fuzz run (.+)\n(FAILED: .+)$", section, re.M):
+        argv = shlex.split(m[1])
+        name = re.fullmatch(r"firmware/armv7/bug_(\w+)\.elf", argv[0])
+        assert name is not None, argv[0]
+        found[name[1]] = (argv, m[2])
+    return found
+
+
+COMMANDS = _documented()
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str],
+         monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict]:
+    monkeypatch.chdir(ROOT)
+    code = run_cli.main([*argv, "--json", "--no-progress"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_every_classic_bug_is_documented() -> None:
+    assert set(COMMANDS) == set(MINIMAL)
+    for bug in MINIMAL:
+        for kind in ("bug", "fix"):
+            assert (ROOT / "firmware" / "armv7" / f"{kind}_{bug}.elf").is_file()
+
+
+@pytest.mark.parametrize("bug", sorted(MINIMAL))
+def test_bug_found_and_shrunk_by_its_documented_command(
+        bug: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    argv, failed = COMMANDS[bug]
+    code, r = _run(argv, capsys, monkeypatch)
+    assert code == run_cli.EXIT_FOUND and r["found"]
+    assert len(r["schedule"]) == MINIMAL[bug]
+    assert "FAILED: " + r["outcome"]["why"] == failed
+    # minimal: dropping any one arrival makes the run hold
+    p = fr.prepare(fr.target_from_json(r["target"], ROOT))
+    sched = [Arrival(*a) for a in r["schedule"]]
+    for i in range(len(sched)):
+        assert fr.run_schedule(p, sched[:i] + sched[i + 1:]).passed
+
+
+@pytest.mark.parametrize("bug", sorted(MINIMAL))
+def test_fix_survives_the_same_search(
+        bug: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    argv, _ = COMMANDS[bug]
+    code, r = _run([argv[0].replace("/bug_", "/fix_"), *argv[1:]], capsys, monkeypatch)
+    assert code == 0 and not r["found"] and r["runs"] == r["examples"] + 1
+
+
+def test_a_hang_names_where_each_cpu_spins(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    argv, _ = COMMANDS["spin_irq"]
+    code, r = _run(argv, capsys, monkeypatch)
+    out = r["outcome"]
+    assert out["stop_reason"] == "time-limit" and out["exit_code"] is None
+    assert r["target"]["must_end"] is True
+    image = fr.prepare(fr.target_from_json(r["target"], ROOT)).image
+    lock = image.symbols["spin_lock"]
+    assert lock <= out["end_pcs"][0] < lock + 0x20  # the handler's spin on the held lock
+    assert "hang: it did not end within 0.2 ms" in out["why"]
+
+
+def test_hang_needs_the_run_to_end_by_itself(tmp_path: Path) -> None:
+    """must_end False (a firmware that never exits): a time limit is no failure."""
+    t = fr.Target(str(ROOT / "firmware/armv7/bug_spin_irq.elf"),
+                  irqs=(IrqSpec("src0"),), sources=(SourceSpec("src0", 0x021A0000, 68),),
+                  check="handled == 1", max_time_ns=200_000, must_end=False)
+    p = fr.prepare(t)
+    out = fr.run_schedule(p, [Arrival(5000, "src0", 0, 1)])
+    assert out.stop_reason == "time-limit" and not out.why.startswith("hang")
