@@ -213,3 +213,13 @@ def test_a_step_from_wfi_stops_at_the_irq_vector() -> None:
     assert cpsr & 0x1F == 0x12
     assert m.cpus[0].core.cycles - before > 100_000  # it slept until the tick
     _finish(c, t)
+
+
+def test_malformed_packets_get_an_error_reply() -> None:
+    m = _machine()
+    c, t, out, stub = _session(m)
+    for bad in ("mzz,4", "P0=12", "p", "Hgxyz", "Z0,,4", "qXfer:features:read:target.xml:a"):
+        assert c.cmd(bad).startswith("E"), bad
+    assert c.cmd("unknown-packet") == ""  # unsupported: an empty reply, as gdb expects
+    assert _finish(c, t).startswith("W")
+    assert stub.error is None

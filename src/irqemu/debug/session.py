@@ -27,3 +27,6 @@ def gdb_session(port: int, announce: Callable[[str], None] | None = None
     finally:
         _machine.MACHINE_CREATED.remove(stub.attach)
         stub.close()
+        if stub.error is not None and announce is not None:
+            announce(f"the gdb stub failed ({type(stub.error).__name__}: {stub.error}); "
+                     "the run went on without it")

@@ -186,6 +186,8 @@ class GdbStub:
                 reply = self._command(packet.decode("latin-1"))
             except Resume:
                 return
+            except (ValueError, IndexError, OverflowError, TypeError):
+                reply = "E01"  # a malformed packet, or a value the core cannot take
             if reply is not None:
                 self.conn.send(reply)
 

@@ -145,7 +145,9 @@ def write_reg(uc: Any, target: Target, index: int, data: bytes) -> None:
     """Write register ``index`` from gdb's bytes. An ARM pc write keeps the core's
     instruction set (Unicorn takes bit 0 of a pc write as the Thumb bit)."""
     reg = target.regs[index]
-    if reg.uc_reg is None or len(data) != reg.bits // 8:
+    if len(data) != reg.bits // 8:
+        raise ValueError(f"{reg.name} is {reg.bits // 8} bytes, not {len(data)}")
+    if reg.uc_reg is None:
         return
     if reg.bits == 80:
         uc.reg_write(reg.uc_reg, (int.from_bytes(data[:8], "little"),
