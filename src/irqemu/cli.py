@@ -273,6 +273,11 @@ def _run_scenario(args: argparse.Namespace, observers: Any = (), view: str = "")
     if view and not sc.kernel_model:
         raise CliError(f"{view} does not apply to scenario {sc.name}: it runs bare-metal "
                        "firmware on emulated hardware, no kernel model")
+    if getattr(args, "json", False):  # long runs (a sweep) show no progress bar then
+        from irqemu.progress import silenced
+
+        with silenced():
+            return sc.run(opts, [*observers, *EXTRA_OBSERVERS])
     return sc.run(opts, [*observers, *EXTRA_OBSERVERS])
 
 

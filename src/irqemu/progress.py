@@ -18,9 +18,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 #: host seconds a run lasts before its bar appears
 DELAY_S = 1.0
@@ -28,15 +31,29 @@ DELAY_S = 1.0
 POLL_S = 0.25
 
 
+_silenced = 0  #: depth of :func:`silenced` blocks
+
+
 def _forced() -> str:
     return os.environ.get("IRQEMU_PROGRESS", "")
 
 
+@contextmanager
+def silenced() -> Iterator[None]:
+    """No bars inside (a ``--json`` command around code that asks :func:`wanted`)."""
+    global _silenced
+    _silenced += 1
+    try:
+        yield
+    finally:
+        _silenced -= 1
+
+
 def wanted(quiet: bool = False, stream: TextIO | None = None) -> bool:
-    """Show a bar? Not when ``quiet`` (``--json``, ``--no-progress``) or
-    IRQEMU_PROGRESS=0; otherwise when ``stream`` (stderr) is a terminal or
-    IRQEMU_PROGRESS=1."""
-    if quiet or _forced() == "0":
+    """Show a bar? Not when ``quiet`` (``--json``, ``--no-progress``), inside
+    :func:`silenced` or with IRQEMU_PROGRESS=0; otherwise when ``stream`` (stderr)
+    is a terminal or IRQEMU_PROGRESS=1."""
+    if quiet or _silenced or _forced() == "0":
         return False
     if _forced() == "1":
         return True
@@ -94,6 +111,15 @@ class Progress:
         elif note is not None:
             bar.refresh()
 
+    def each(self, items: Iterable[T]) -> Iterator[T]:
+        """Each of ``items``, one step of the bar after each; the bar goes at the end."""
+        try:
+            for item in items:
+                yield item
+                self.update()
+        finally:
+            self.close()
+
     def echo(self, text: str, out: TextIO | None = None) -> None:
         """Write a run's own output (a guest's UART) to ``out`` (stdout) without tearing
         the bar: while a bar shows, whole lines only, the rest at :meth:`close`."""
@@ -147,4 +173,4 @@ class Progress:
         self.close()
 
 
-__all__ = ["DELAY_S", "Progress", "wanted"]
+__all__ = ["DELAY_S", "Progress", "silenced", "wanted"]

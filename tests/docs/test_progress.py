@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import irqemu
-from irqemu.progress import Progress, wanted
+from irqemu.progress import Progress, silenced, wanted
 
 
 class Tty(io.StringIO):
@@ -35,6 +35,26 @@ def test_wanted_only_on_a_terminal_and_not_quiet(monkeypatch: pytest.MonkeyPatch
     assert not wanted(stream=Tty())
     monkeypatch.setenv("IRQEMU_PROGRESS", "1")
     assert wanted(stream=io.StringIO()) and not wanted(quiet=True, stream=io.StringIO())
+
+
+def test_silenced_turns_bars_off_even_when_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IRQEMU_PROGRESS", "1")
+    with silenced():
+        with silenced():
+            assert not wanted(stream=Tty())
+        assert not wanted(stream=Tty())
+    assert wanted(stream=Tty())
+
+
+def test_each_steps_the_bar_and_closes_it() -> None:
+    err = Tty()
+    bar = Progress("sweep", 3, "loads", show=True, stream=err, delay=0)
+    seen = []
+    for x in bar.each("abc"):
+        seen.append((x, bar._bar.n))
+    assert seen == [("a", 0), ("b", 1), ("c", 2)] and bar._bar is None
+    assert "sweep" in err.getvalue()
+    assert list(Progress("q", 2, show=False).each([1, 2])) == [1, 2]
 
 
 def test_hidden_bar_writes_nothing_but_the_echo() -> None:
@@ -126,3 +146,19 @@ def test_boot_bar_goes_to_stderr_and_leaves_stdout_alone() -> None:
 
     assert same(shown.stdout) == same(plain.stdout)
     assert "tick 10" in shown.stdout
+
+
+def _scenario(*args: str, progress: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, IRQEMU_PROGRESS=progress,
+               PYTHONPATH=str(Path(irqemu.__file__).resolve().parents[1]))
+    return subprocess.run([sys.executable, "-m", "irqemu", "scenario", *args], env=env,
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+
+
+def test_a_sweep_shows_its_loads_and_json_stays_quiet() -> None:
+    shown = _scenario("napi-storm", "--sweep", "--duration-ms", "0.5", progress="1")
+    assert shown.returncode == 0, shown.stderr
+    assert "napi-storm sweep" in shown.stderr and "/8 loads" in shown.stderr
+    quiet = _scenario("napi-storm", "--sweep", "--duration-ms", "0.5", "--json", progress="1")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert len(json.loads(quiet.stdout)["rows"]) == 8

@@ -238,8 +238,11 @@ def sweep(flavour: str = "mainline", rates: list[float] | tuple[float, ...] = (
         frame_size: int = 64, seed: int = 0,
         observe: Observe | None = None) -> tuple[str, dict[str, Any]]:
     """Per offered load: offered, delivered, dropped, interrupts, polls per second."""
+    from irqemu.progress import Progress, wanted
+
     rows = []
-    for rate in rates:
+    bar = Progress("napi-storm sweep", len(rates), "loads", show=wanted())
+    for rate in bar.each(rates):
         r = _board_run(flavour, [(rate, duration_ms)], version=version, engine=engine,
                        frame_size=frame_size, drain_ms=0.5, seed=seed, observe=observe,
                        label=f"{rate:,.0f} frames/s")
