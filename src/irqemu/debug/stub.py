@@ -151,9 +151,12 @@ class GdbStub:
         return 0
 
     def _leave(self) -> None:
-        """Stop debugging; the machine runs on as if no debugger had come."""
+        """Stop debugging; the machine runs on as if no debugger had come. The hooks
+        stay (returning at once) until :meth:`close`: this runs inside one, and a hook
+        deleted from its own callback may be freed while Unicorn still holds it."""
         self.detached = True
-        self.close()
+        if self.conn is not None:
+            self.conn.close()
 
     # -- a stop ---------------------------------------------------------------
     def _stop(self, cpu: int, signal: int, *, swbreak: bool = False) -> None:
