@@ -358,7 +358,9 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
             progress(runs, examples, best)
         return bad
 
-    config = settings(max_examples=examples, database=None, deadline=None,
+    # derandomize=False: the seed decides, whatever profile the caller loaded (a test
+    # suite's derandomize=True would ignore it and give another search than the CLI)
+    config = settings(max_examples=examples, database=None, deadline=None, derandomize=False,
                       phases=(Phase.generate, Phase.shrink),
                       suppress_health_check=list(HealthCheck))
     minimal: list[Arrival] | None
