@@ -71,7 +71,9 @@ class GdbStub:
         self._awaiting_stop = False  #: gdb resumed the target and waits for a stop reply
         self._post_mortem = False  #: the run is over; only its state is left to look at
         self._last_cpu = 0  #: the core that executed last
-        self._ticks = 0
+        self._ticks = POLL_EVERY  #: instructions left until the next look for Ctrl-C
+        #: nothing to check but breakpoints until the next poll (no step, gdb attached)
+        self._quiet = False
         self.error: BaseException | None = None  #: what broke the session, if anything
 
     # -- attaching ----------------------------------------------------------
@@ -112,10 +114,15 @@ class GdbStub:
     # -- the hook -----------------------------------------------------------
     def _on_insn(self, uc: Any, address: int, size: int, cpu: int) -> None:
         """Before each instruction of core ``cpu``: stop here if a breakpoint, a step
-        or gdb's Ctrl-C says so. Never raises into Unicorn."""
+        or gdb's Ctrl-C says so. Never raises into Unicorn. This runs for every
+        instruction: the common case (run on) is the first few lines."""
+        self._last_cpu = cpu
+        if self._quiet and address not in self.breakpoints:
+            self._ticks -= 1
+            if self._ticks > 0:
+                return
         if self.detached:
             return
-        self._last_cpu = cpu
         try:
             if self.conn is None:
                 self._accept()
@@ -127,6 +134,7 @@ class GdbStub:
                                and address in self.breakpoints)
                 finally:
                     self._current = None
+                    self._quiet = self._step is None and not self.detached
         except BaseException as exc:  # noqa: BLE001 - a hook must not raise
             self.error = exc
             self._leave()
@@ -143,10 +151,9 @@ class GdbStub:
                 return SIGTRAP
         if address in self.breakpoints:
             return SIGTRAP
-        self._ticks += 1
-        if self._ticks >= POLL_EVERY:
-            self._ticks = 0
-            if self.conn is not None and self.conn.poll_interrupt():
+        if self._ticks <= 0 and self.conn is not None:
+            self._ticks = POLL_EVERY
+            if self.conn.poll_interrupt():
                 return SIGINT
         return 0
 
@@ -155,6 +162,7 @@ class GdbStub:
         stay (returning at once) until :meth:`close`: this runs inside one, and a hook
         deleted from its own callback may be freed while Unicorn still holds it."""
         self.detached = True
+        self._quiet = False
         if self.conn is not None:
             self.conn.close()
 
