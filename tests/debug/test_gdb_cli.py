@@ -67,3 +67,28 @@ def test_scenario_under_gdb_keeps_its_facts() -> None:
     assert "exited normally" in text, text
     assert p.returncode == 0, err
     assert json.loads(out) == json.loads(expect)
+
+
+def test_scenario_ipi_each_core_is_a_thread() -> None:
+    """The four cores of scenario ipi under gdb: a breakpoint on secondary_startup is
+    hit by thread 2, 3 and 4 in turn as the boot CPU releases them; --json unchanged."""
+    gdb = need_tool("gdb-multiarch", "the gdb stub's end-to-end test")
+    plain = irqemu(ROOT, "scenario", "ipi", "--json")
+    expect, err = plain.communicate(timeout=300)
+    assert plain.returncode == 0, err
+    port = free_port()
+    p = irqemu(ROOT, "scenario", "ipi", "--json", "--gdb", str(port))
+    try:
+        assert p.stderr is not None
+        assert "waiting for gdb" in p.stderr.readline()
+        text = gdb_batch(gdb, port, ["break secondary_startup", "continue", "continue",
+                                     "continue", "info threads", "delete", "continue"],
+                         firmware("armv7", "kernel.elf"))
+        out, err = p.communicate(timeout=300)
+    finally:
+        p.kill()
+    hits = re.findall(r"Thread (\d) hit Breakpoint 1, 0x[0-9a-f]+ in secondary_startup", text)
+    assert hits == ["2", "3", "4"], text
+    assert re.search(r"\* 4\s+Thread 4 \(core 3 \(running", text), text
+    assert "exited normally" in text, text
+    assert json.loads(out) == json.loads(expect)
