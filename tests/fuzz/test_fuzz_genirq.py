@@ -274,6 +274,21 @@ def test_driver_errors_at_run_time_are_one_line(tmp_path: Path,
     assert err.count("\n") == 1 and "ZeroDivisionError" in err and "file" in err
 
 
+def test_a_storm_ends_the_run(tmp_path: Path) -> None:
+    """A level line whose handler never acknowledges its device storms: the run stops at
+    MAX_HARDIRQS and says so, and the shown timeline is cut."""
+    from irqemu.fuzz.genirq_world import MAX_HARDIRQS
+
+    f = tmp_path / "noack.py"
+    f.write_text(DRIVER_FILE.replace("ctx.state.append(ctx.device_ack())", "pass"))
+    d, _ = g.load_driver(str(f))
+    out = g.run(d, "mainline", 1, g.Schedule((0,), ((0, "x"),)), 1000)
+    assert not out.passed and out.why.startswith("interrupt storm")
+    assert out.facts.hardirqs == MAX_HARDIRQS and out.facts.unhandled == {"x": 1}
+    rows = g.timeline(d, out, limit=40).splitlines()
+    assert len(rows) == 41 and "rows ..." in rows[30]
+
+
 def test_inconsistent_driver_is_refused() -> None:
     d = replace(COUNTING, requests=(g.Request("zz", "x", _a_plain),))
     with pytest.raises(g.DriverError, match="unknown line 'zz'"):

@@ -289,10 +289,15 @@ def _beside(spec: str, base: Path) -> str:
     return spec
 
 
-def timeline(driver: Driver, outcome: Outcome) -> str:
-    """The run's rows: simulated time, CPU, current task, what happened."""
+def timeline(driver: Driver, outcome: Outcome, limit: int = 400) -> str:
+    """The run's rows: simulated time, CPU, current task, what happened (the first and
+    last of them when there are more than ``limit``, as in a storm)."""
     names = line_names(driver)
-    return "\n".join(format_event(e, names) for e in outcome.events)
+    rows = [format_event(e, names) for e in outcome.events]
+    if len(rows) > limit:
+        head, tail = rows[: limit - limit // 4], rows[-(limit // 4):]
+        rows = [*head, f"  ... {len(rows) - len(head) - len(tail):,} rows ...", *tail]
+    return "\n".join(rows)
 
 
 def describe(driver: Driver, s: Schedule) -> str:

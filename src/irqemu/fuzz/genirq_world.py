@@ -48,6 +48,9 @@ FIRST_IRQ = 32  #: the first Linux irq number the driver's lines get
 KERNEL_EVENTS = ("irq_handler_entry", "irq_handler_exit", "softirq_entry", "softirq_exit",
                  "sched_switch")
 SETTLE_PS = 10**9  #: after the last arrival, the world runs at most this long to settle
+#: hard IRQs one run takes at most: more is a storm (a level line its handler never
+#: acknowledges); Linux's "nobody cared" would need 100,000
+MAX_HARDIRQS = 5_000
 NS = 1000
 
 
@@ -81,11 +84,12 @@ class Facts:
     disabled: list[str]  #: lines left disabled (depth > 0) or masked
     warnings: list[str]
     settled: bool
+    hardirqs: int = 0  #: hard IRQs the CPUs took
 
     def to_json(self) -> dict[str, Any]:
         return {"kernel": self.kernel, "cpus": self.cpus, "arrivals": self.arrivals,
                 "unhandled": self.unhandled, "calls": self.calls, "disabled": self.disabled,
-                "warnings": self.warnings, "settled": self.settled}
+                "warnings": self.warnings, "settled": self.settled, "hardirqs": self.hardirqs}
 
 
 @dataclass
@@ -237,6 +241,7 @@ class World:
         self.tracer = Tracer(self.k, KERNEL_EVENTS)
         self._armed = [False] * cpus
         self._due: list[tuple[int, str]] = []  #: arrivals not yet applied to their device
+        self.hardirqs = 0  #: hard IRQs taken (a storm stops delivery at MAX_HARDIRQS)
         self.error: str = ""
         self._lines(schedule.affinity)
         self.tasklets = {t.name: (t, self._tasklet(t.name, t.fn)) for t in driver.tasklets}
@@ -375,11 +380,18 @@ class World:
         """The CPU has interrupts on: take the deliverable lines one by one."""
         self._armed[cpu] = False
         self.catch_up()
+        if self.storm:
+            return
         for dev in self.devices.values():
             if dev.deliverable(cpu):
+                self.hardirqs += 1
                 self.k.irq(cpu)
                 self.kick(cpu)  # more may be waiting: another pass, as a new exception
                 return
+
+    @property
+    def storm(self) -> bool:
+        return self.hardirqs >= MAX_HARDIRQS
 
     def _root_handler(self) -> None:
         """The controller's IAR: the first deliverable line for this CPU."""
@@ -458,6 +470,8 @@ def _settle(w: World) -> bool:
     limit = max(k.ops.clock(c) for c in range(w.cpus)) + SETTLE_PS  # type: ignore[attr-defined]
     for _ in range(1000):
         r.run_until_idle(100_000)
+        if w.storm:
+            return False
         busy = [c for c in range(w.cpus)
                 if any(d.deliverable(c) for d in w.devices.values())]
         if not busy and not w._due:
@@ -477,10 +491,13 @@ def _facts(w: World, settled: bool) -> Facts:
                 if k.irq_descs[d.irq].depth > 0 or d.masked]
     return Facts(w.flavour, w.cpus, {n: d.raised for n, d in w.devices.items()},
                  {n: d.events for n, d in w.devices.items()}, dict(sorted(w.calls.items())),
-                 disabled, list(k.warnings), settled)
+                 disabled, list(k.warnings), settled, w.hardirqs)
 
 
 def _judge(driver: Driver, state: Any, facts: Facts) -> str:
+    if facts.hardirqs >= MAX_HARDIRQS:
+        return (f"interrupt storm: {facts.hardirqs:,} hard IRQs in one run "
+                "(a level line whose events are never acknowledged?)")
     if not facts.settled:
         return "the world did not settle (an interrupt storm or a task that never sleeps)"
     try:
