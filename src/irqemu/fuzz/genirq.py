@@ -194,7 +194,9 @@ def search(c: Campaign, *, examples: int = 100, seed: int = 0,
             progress(runs, examples, best)
         return bad
 
-    config = settings(max_examples=examples, database=None, deadline=None,
+    # derandomize=False: the seed decides, under any loaded profile (the test suite's
+    # derandomizes)
+    config = settings(max_examples=examples, database=None, deadline=None, derandomize=False,
                       phases=(Phase.generate, Phase.shrink),
                       suppress_health_check=list(HealthCheck))
     minimal: Schedule | None
