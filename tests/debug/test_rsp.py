@@ -87,3 +87,17 @@ def test_a_closed_peer_is_a_protocol_error(pair: tuple[rsp.Connection, socket.so
     peer.close()
     with pytest.raises(rsp.ProtocolError):
         conn.read_packet()
+
+
+@settings(max_examples=40)
+@given(st.binary(max_size=200))
+def test_any_payload_survives_framing_and_escaping(data: bytes) -> None:
+    a, b = socket.socketpair()
+    try:
+        conn = rsp.Connection(a)
+        b.sendall(rsp.frame(rsp.escape(data)))
+        assert rsp.unescape(conn.read_packet()) == data
+        assert b.recv(1) == b"+"
+    finally:
+        a.close()
+        b.close()

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from gdbclient import Client, connect, run_in_thread
 from helpers import firmware
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from irqemu.boards import build_board
 from irqemu.debug import GdbStub
@@ -223,3 +225,43 @@ def test_malformed_packets_get_an_error_reply() -> None:
     assert c.cmd("unknown-packet") == ""  # unsupported: an empty reply, as gdb expects
     assert _finish(c, t).startswith("W")
     assert stub.error is None
+
+
+_PLAIN: dict[str, tuple] = {}
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.data())
+def test_any_breakpoints_and_steps_leave_the_run_unchanged(data: st.DataObject) -> None:
+    """Whatever breakpoints (any instruction of main, the handler or the UART code) and
+    steps a session uses, the run's figures and console are those of a plain run."""
+    if "timer" not in _PLAIN:
+        plain = _machine()
+        _PLAIN["timer"] = (_facts(plain.run()), bytes(plain.console))
+    m = _machine()
+    syms = m.image.symbols
+    code = [a for lo, hi in (("main", "irq_handler"), ("irq_handler", "semihost_exit"),
+                             ("uart_putc", "uart_puts"))
+            for a in range(syms[lo], syms[hi], 4)]
+    points = data.draw(st.lists(st.sampled_from(code), min_size=1, max_size=3, unique=True))
+    plan = data.draw(st.lists(st.integers(0, 12), min_size=1, max_size=4))
+    c, t, out, _ = _session(m)
+    for a in points:
+        assert c.cmd(f"Z0,{a:x},4") == "OK"
+    done = False
+    for steps in plan:
+        reply = c.cmd("c")
+        for _ in range(steps):
+            if reply.startswith("W"):
+                break
+            reply = c.cmd("s")
+        if reply.startswith("W"):
+            done = True
+            break
+    if not done:
+        for a in points:
+            c.cmd(f"z0,{a:x},4")
+        assert c.cmd("c").startswith("W")
+    t.join(60)
+    c.close()
+    assert (_facts(out["result"]), bytes(m.console)) == _PLAIN["timer"]
