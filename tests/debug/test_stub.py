@@ -223,6 +223,8 @@ def test_malformed_packets_get_an_error_reply() -> None:
     for bad in ("mzz,4", "P0=12", "p", "Hgxyz", "Z0,,4", "qXfer:features:read:target.xml:a"):
         assert c.cmd(bad).startswith("E"), bad
     assert c.cmd("unknown-packet") == ""  # unsupported: an empty reply, as gdb expects
+    assert c.cmd("") == ""  # an empty packet resumes nothing
+    assert c.cmd("?") == "T05thread:1;"
     assert _finish(c, t).startswith("W")
     assert stub.error is None
 

@@ -235,6 +235,8 @@ class GdbStub:
     def _command(self, p: str) -> str | None:
         """One packet's reply (None: no reply); raises Resume to run the target."""
         head = p[:1]
+        if not head:
+            return ""
         if head == "?":
             return self._last_stop
         if head == "g":
@@ -267,23 +269,21 @@ class GdbStub:
         if head == "k":
             self._kill()
         if head == "D":
-            self.conn.send("OK") if self.conn else None
-            self._leave()
-            raise Resume
+            self._detach()
         if p.startswith("vCont"):
             return self._vcont(p)
         if head == "q" or head == "Q":
             return self._query(p)
         return ""  # unsupported: gdb falls back or says so
 
-    def _query(self, p: str) -> str:
+    def _query(self, p: str) -> str | None:
         if p.startswith("qSupported"):
             return ";".join(FEATURES)
         if p == "QStartNoAckMode":
             assert self.conn is not None
             self.conn.send("OK")
             self.conn.ack = False
-            return None  # type: ignore[return-value]  # already answered
+            return None  # answered before acks stop
         if p.startswith("qXfer:features:read:target.xml:"):
             off, length = (int(x, 16) for x in p.rsplit(":", 1)[1].split(","))
             assert self.target is not None
@@ -418,6 +418,13 @@ class GdbStub:
                 return ""
         self._resume(step, step=step is not None)
         return ""  # not reached
+
+    def _detach(self) -> None:
+        """gdb's detach: answer, then let the run go on without the debugger."""
+        assert self.conn is not None
+        self.conn.send("OK")
+        self._leave()
+        raise Resume
 
     def _kill(self) -> None:
         """gdb's kill: the run ends now (``stop_reason`` "killed")."""
