@@ -24,6 +24,9 @@ class StopReason(IntEnum):
     EXCEPTION = 6  #: the CPU raised a synchronous exception (SVC, BKPT, ...): see ``intno``
     STOP = 7  #: something asked this core to stop (``request_stop``)
     ERROR = 8  #: a Python callback (device model, cost model) raised
+    #: inside the engines only, never returned: the deadline falls inside the block
+    #: about to run, which then runs only up to the instruction it falls on
+    SPLIT = 9
 
 
 #: ``Core.fault_access`` values: what kind of access found no memory.
@@ -59,6 +62,8 @@ class Core(Protocol):
     #: instructions one ``run`` may execute before returning DEADLINE (0: unbounded)
     insn_budget: int
     pending: int  #: bit i set: interrupt input i is asserted
+    #: where a deadline inside a block stops it (``InsnSplitter``); None: after the block
+    splitter: Any
     mmio_cost: int
 
     @property

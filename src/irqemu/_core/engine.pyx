@@ -33,6 +33,7 @@ DEF R_FAULT = 5
 DEF R_EXCEPTION = 6
 DEF R_STOP = 7
 DEF R_ERROR = 8
+DEF R_SPLIT = 9   # inside the engine only: the deadline falls inside the next block
 DEF MAX_INPUTS = 4
 DEF MAX_SYSTRAPS = 32
 DEF HOST_SLOTS = 1024
@@ -104,6 +105,11 @@ cdef struct State:
     uint64_t tmask
     uint64_t tused
     PyObject *owner
+    PyObject *splitter                # stop_address(address, size, budget), or NULL
+    uint64_t split_lo                 # the block to split: [split_lo, split_hi)
+    uint64_t split_hi
+    uint64_t split_exit               # where the split run stops
+    int splitting                     # 1 during the split run
     # the fabric's fast path (``run_fabric``): idle time, inputs raised in C, native entry
     uint64_t idle_cycles
     uint64_t asserted_at[MAX_INPUTS]  # simulated ps of each input's last rising edge
@@ -214,6 +220,24 @@ cdef int _block_miss(State *st, uint64_t address, uint32_t size) noexcept with g
         return -1
 
 
+cdef int _split_call(State *st, uint64_t address, uint32_t size) noexcept with gil:
+    """Ask the splitter where the deadline stops the block at ``address``: 1 split
+    (``split_*`` set), 0 the block runs whole, -1 the splitter raised."""
+    cdef uint64_t stop
+    try:
+        stop = (<object>st.splitter).stop_address(address, size, st.deadline - st.cycles)
+    except BaseException as exc:
+        if (<Core>st.owner)._exc is None:
+            (<Core>st.owner)._exc = exc
+        return -1
+    if stop == 0:
+        return 0
+    st.split_lo = address
+    st.split_hi = address + size
+    st.split_exit = stop
+    return 1
+
+
 cdef int _inline_call(State *st, uint64_t address) noexcept with gil:
     cdef Core core = <Core>st.owner
     try:
@@ -270,6 +294,13 @@ cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
             uc_emu_stop(uc)
             return
         b = _lookup(st, address, size)
+    if st.cycles + b.cost > st.deadline and b.ninsn > 1 and st.splitter != NULL \
+            and not st.splitting:
+        rc = _split_call(st, address, size)
+        if rc != 0:
+            st.reason = R_SPLIT if rc == 1 else R_ERROR
+            uc_emu_stop(uc)
+            return
     st.cycles += b.cost
     st.instructions += b.ninsn
 
@@ -632,6 +663,7 @@ cdef class Core:
     cdef list _native_refs
     cdef uint64_t _round_target
     cdef Fabric _fabric
+    cdef object _splitter
 
     def __cinit__(self):
         memset(&self._st, 0, sizeof(State))
@@ -754,19 +786,46 @@ cdef class Core:
             self._st.insn_limit = <uint64_t>0xFFFFFFFFFFFFFFFF
         return self._emu(deadline)
 
-    cdef int _emu(self, uint64_t deadline):
-        """One ``uc_emu_start`` to ``deadline`` (the body of ``run``, without the
-        instruction bound's reset)."""
+    cdef uc_err _start(self):
+        """One ``uc_emu_start`` at the current PC (Thumb state in bit 0)."""
         cdef uint64_t pc = 0, t = 0
-        cdef uc_err err
-        self._st.deadline = deadline
-        self._st.reason = R_NONE
-        self._st.fault_access = 0
         uc_reg_read(self._st.uc, self._pc_reg, &pc)
         if self._thumb_reg >= 0:
             uc_reg_read(self._st.uc, self._thumb_reg, &t)
             pc |= (t >> self._thumb_shift) & 1
-        err = uc_emu_start(self._st.uc, pc, 0, 0, 0)
+        return uc_emu_start(self._st.uc, pc, 0, 0, 0)
+
+    cdef uc_err _run_to_split(self):
+        """Run the split block to its stop address: an exit there, the block's cached
+        translation dropped before (so the exit is seen) and after (so later runs get
+        the whole block again). The truncated block is costed as a block of its own."""
+        cdef State *st = &self._st
+        cdef uint64_t lo = st.split_lo, hi = st.split_hi, stop = st.split_exit, pc = 0
+        cdef uc_err err
+        st.reason = R_NONE
+        uc_ctl_remove_cache(st.uc, lo, hi)
+        uc_ctl_set_exits(st.uc, &stop, 1)
+        st.splitting = 1
+        err = self._start()
+        st.splitting = 0
+        uc_ctl_set_exits(st.uc, NULL, 0)
+        uc_ctl_remove_cache(st.uc, lo, hi)
+        if st.reason == R_NONE and err == UC_ERR_OK:
+            uc_reg_read(st.uc, self._pc_reg, &pc)
+            if pc == stop:
+                st.reason = R_DEADLINE
+        return err
+
+    cdef int _emu(self, uint64_t deadline):
+        """One ``uc_emu_start`` to ``deadline`` (the body of ``run``, without the
+        instruction bound's reset); a deadline inside a block stops it there."""
+        cdef uc_err err
+        self._st.deadline = deadline
+        self._st.reason = R_NONE
+        self._st.fault_access = 0
+        err = self._start()
+        if self._st.reason == R_SPLIT:
+            err = self._run_to_split()
         self._last_err = err
         if self._exc is not None:
             return R_ERROR
@@ -1119,6 +1178,15 @@ cdef class Core:
             return self._st.deadline
         def __set__(self, uint64_t v):
             self._st.deadline = v
+
+    property splitter:
+        """An ``InsnSplitter`` (its ``stop_address``): a deadline inside a block stops the
+        block at the instruction it falls on; None: at the next block boundary."""
+        def __get__(self):
+            return self._splitter
+        def __set__(self, value):
+            self._splitter = value
+            self._st.splitter = NULL if value is None else <PyObject *>value
 
     property insn_budget:
         """Instructions one ``run`` may execute before it returns DEADLINE although the

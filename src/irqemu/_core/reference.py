@@ -64,6 +64,11 @@ class Core:
         self.mmio_cost = mmio_cost
         self.last_error = 0
         self._reason = StopReason.NONE
+        #: ``stop_address(address, size, budget)`` of an ``InsnSplitter``: where a deadline
+        #: inside a block stops it (None: at the next block boundary)
+        self.splitter: Any = None
+        self._split = (0, 0, 0)  # the block to split (start, end) and the stop address
+        self._splitting = False
         uc.hook_add(uc_mod.UC_HOOK_BLOCK, self._block_hook)
         uc.hook_add(uc_mod.UC_HOOK_INTR, self._intr_hook)
         uc.hook_add(
@@ -120,9 +125,47 @@ class Core:
             if self._stop_requested:  # the coster wants the block retranslated first
                 self._stop_requested = False
                 return self._stop(StopReason.STOP)
+        if self.cycles + info[0] > self.deadline and info[1] > 1 and not self._splitting:
+            if self.splitter is not None:
+                return self._split_block(address, size)
         self.cycles += info[0]
         self.instructions += info[1]
         return None
+
+    def _split_block(self, address: int, size: int) -> None:
+        """The deadline falls inside this block: stop before it (uncharged) to run it up
+        to the splitter's stop address, or charge it whole if there is none."""
+        try:
+            stop = self.splitter.stop_address(address, size, self.deadline - self.cycles)
+        except BaseException as exc:  # noqa: BLE001 - reported by run()
+            self._exc = exc
+            return self._stop(StopReason.ERROR)
+        if not stop:
+            info = self._table[(address, size)]
+            self.cycles += info[0]
+            self.instructions += info[1]
+            return None
+        self._split = (address, address + size, stop)
+        return self._stop(StopReason.SPLIT)
+
+    def _run_to_split(self) -> None:
+        """Run the split block to its stop address: an exit there, the block's cached
+        translation dropped before (so the exit is seen) and after (so later runs get
+        the whole block again). The truncated block is costed as a block of its own."""
+        lo, hi, stop = self._split
+        self._reason = StopReason.NONE
+        self.uc.ctl_remove_cache(lo, hi)
+        self.uc.ctl_set_exits([stop])
+        self._splitting = True
+        try:
+            self._emu_start()
+        finally:
+            self._splitting = False
+            self.uc.ctl_set_exits([])
+            self.uc.ctl_remove_cache(lo, hi)
+        if (self._reason == StopReason.NONE and not self.last_error
+                and self.uc.reg_read(self._pc_reg) == stop):
+            self._reason = StopReason.DEADLINE
 
     def _stop_point_hook(self, uc: Any, address: int, size: int, _ud: Any) -> None:
         if self._stop_requested:
@@ -173,6 +216,17 @@ class Core:
                             else 1 << 64)
         self._reason = StopReason.NONE
         self.fault_access = 0
+        self._emu_start()
+        if self._reason == StopReason.SPLIT:
+            self._run_to_split()
+        if self._exc is not None:
+            return StopReason.ERROR
+        if self._reason == StopReason.NONE:
+            self._reason = StopReason.FAULT if self.last_error else StopReason.WFI
+        return int(self._reason)
+
+    def _emu_start(self) -> None:
+        """One ``emu_start`` at the current PC (Thumb state in bit 0)."""
         pc = self.uc.reg_read(self._pc_reg)
         if self._thumb_reg >= 0:
             pc |= (self.uc.reg_read(self._thumb_reg) >> self._thumb_shift) & 1
@@ -181,11 +235,6 @@ class Core:
             self.uc.emu_start(pc, 0)
         except uc_mod.UcError as err:
             self.last_error = err.errno
-        if self._exc is not None:
-            return StopReason.ERROR
-        if self._reason == StopReason.NONE:
-            self._reason = StopReason.FAULT if self.last_error else StopReason.WFI
-        return int(self._reason)
 
     @property
     def error_text(self) -> str:

@@ -36,6 +36,9 @@ cdef extern from "unicorn/unicorn.h" nogil:
                        void *read_cb, void *user_data_read,
                        void *write_cb, void *user_data_write)
     const char *uc_strerror(uc_err code)
+    # macros over uc_ctl: drop translated code in [address, end); set the exit addresses
+    uc_err uc_ctl_remove_cache(uc_engine *uc, uint64_t address, uint64_t end)
+    uc_err uc_ctl_set_exits(uc_engine *uc, uint64_t *exits, size_t n)
 
 cdef extern from "unicorn/arm.h" nogil:
     ctypedef struct uc_arm_cp_reg:

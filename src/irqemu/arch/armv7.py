@@ -379,6 +379,12 @@ class ARMv7(Arch):
     def insn_width(self, cs: Any) -> int:
         return 4 if cs is self._cs_arm else 0
 
+    def interrupt_shadow(self, insn: Any) -> int:
+        """Thumb ``IT``: the up to four instructions it makes conditional run as one
+        unit here (an interrupt inside an IT block would need ITSTATE saved in SPSR)."""
+        m = insn.mnemonic
+        return len(m) - 1 if m[:2] == "it" and len(m) <= 5 and set(m[2:]) <= {"t", "e"} else 0
+
     def special_instruction(self, core: Any, insn: Any) -> None:
         """Called once per instruction when its block is first costed.
 

@@ -73,6 +73,11 @@ class Arch(ABC):
         """Bytes per instruction for this decoder if fixed (ARM state, A64), else 0."""
         return 0
 
+    def interrupt_shadow(self, insn: Any) -> int:
+        """How many instructions after ``insn`` (a capstone instruction) no interrupt may
+        be taken before: an instruction-precise stop moves past them; by default none."""
+        return 0
+
     # -- interrupts -----------------------------------------------------------------
     @abstractmethod
     def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:

@@ -389,6 +389,13 @@ class X86_64(Arch):
     # -- instructions with a per-site hook ----------------------------------
     special_mnemonics = frozenset({"rdmsr", "wrmsr", "out", "outsb", "outsw", "outsd"})
 
+    def interrupt_shadow(self, insn: Any) -> int:
+        """STI and MOV SS inhibit interrupts until the next instruction completes (SDM
+        6.8.3): an instruction-precise stop never falls right after either."""
+        if insn.mnemonic == "sti":
+            return 1
+        return 1 if insn.mnemonic == "mov" and insn.op_str.startswith("ss,") else 0
+
     def special_instruction(self, core: Any, insn: Any) -> None:
         """Called once per instruction when its block is first costed.
 

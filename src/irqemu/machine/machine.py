@@ -26,6 +26,7 @@ from irqemu.machine.elf import MACHINE_NAMES, ElfImage, ElfLoadError, read_elf
 from irqemu.sim import Clock, EventQueue
 from irqemu.sim.events import Event
 from irqemu.timing import BlockCoster, CostModel
+from irqemu.timing.insnsplit import InsnSplitter
 
 #: translated-code buffer per core (QEMU's tb_flush empties it when full)
 TCG_BUFFER_BYTES = 32 << 20
@@ -227,6 +228,7 @@ class Machine:
                             thumb_reg=arch.thumb_reg, thumb_shift=arch.thumb_shift,
                             mask_invert=arch.mask_invert)
             coster.regs = core
+            core.splitter = InsnSplitter(cost_model, arch, core, uc.mem_read)
             core.insn_budget = STALL_INSTRUCTIONS
             if self.fabric is not None:
                 core.attach_fabric(self.fabric)
