@@ -32,9 +32,10 @@ from irqemu.devices.lapic import APIC_BUS_HZ
 from irqemu.kernel import Kernel
 from irqemu.kernel.drivers.arm_twd import TWD_PPI, Twd, twd_local_timer_register
 from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
-from irqemu.kernel.drivers.irq_apic import X86Apic, x86_apic_init
+from irqemu.kernel.drivers.irq_apic import APIC_DIVISOR, X86Apic, x86_apic_init
 from irqemu.kernel.drivers.irq_gic import GicChipData, gic_of_init
 from irqemu.kernel.genirq.types import IRQ_TYPE_LEVEL_HIGH
+from irqemu.kernel.hrtimer import ClockEventDevice, Hrtimers, hrtimer_interrupt
 from irqemu.kernel.napi import napi_layer
 from irqemu.kernel.platform import CoreRunner, KernelPlatform, MachineCpuOps, scheduler_platform
 from irqemu.kernel.sched import Sched
@@ -65,6 +66,7 @@ class OnCore:
     apic: X86Apic | None = None
     gic: GicChipData | None = None
     fep: FecEnetPrivate | None = None
+    hrtimers: Hrtimers | None = None  #: high resolution mode (boot(highres=True))
     fec_irq: int = 0
     result: RunResult | None = None
     started: list[int] = field(default_factory=list)  #: CPUs that reached the kernel
@@ -130,12 +132,17 @@ class OnCore:
 def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: int = 1,
          arch: str = "arm", fec: bool = False, softirq: Softirq | None = None,
          observe: Observe | None = None, label: str = "",
-         on_start: Callable[[OnCore], None] | None = None) -> OnCore:
+         on_start: Callable[[OnCore], None] | None = None, highres: bool = False,
+         on_cpu_up: Callable[[OnCore, int], None] | None = None) -> OnCore:
     """Build the board and the kernel; the kernel starts when the machine runs.
 
     ``on_start(oncore)`` runs at ``kernel_start`` on CPU0 after the GIC, the tick
     and the FEC are up and before the secondaries start (request IRQs, spawn
-    tasks, arm timers there)."""
+    tasks, arm timers there). ``highres``: high resolution mode
+    (:mod:`irqemu.kernel.hrtimer`): each CPU's twd or LAPIC timer one-shot, the
+    tick an hrtimer; off, the tick is periodic and hrtimers expire at it.
+    ``on_cpu_up(oncore, cpu)`` runs on each CPU once its tick is up (CPU0 after
+    ``on_start``)."""
     board, firmware, _where = BOARDS[arch]
     if fec and arch != "arm":
         raise ValueError("the FEC is the i.MX6Q's Ethernet controller")
@@ -150,22 +157,45 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
     timers = Timers(k)
     if fec:
         napi_layer(k)
+    hrt = Hrtimers(k, timers) if highres else None
     oc: OnCore
 
     def tick(cpu: int) -> None:
-        tick_handle_periodic(timers, cpu)
+        if hrt is not None:
+            hrtimer_interrupt(hrt, cpu)
+        else:
+            tick_handle_periodic(timers, cpu)
+
+    def local_timer_up(cpu: int) -> None:
+        """This CPU's clock event: periodic at HZ, or one-shot under the tick hrtimer."""
+        if oc.apic is not None:
+            apic = oc.apic
+            if hrt is None:
+                apic.setup_APIC_timer(tick)
+                return
+            apic.setup_APIC_timer_oneshot(tick)
+            dev = ClockEventDevice("lapic", apic.lapic_timer_frequency // APIC_DIVISOR,
+                                   apic.lapic_next_event)
+        else:
+            assert oc.twd is not None
+            twd = oc.twd
+            if hrt is None:
+                twd.twd_timer_setup()
+                return
+            twd.twd_timer_setup_oneshot()
+            dev = ClockEventDevice("local_timer", twd.rate_hz, twd.twd_set_next_event)
+        hrt.tick_setup_sched_timer(cpu, dev)
 
     def start(plat: KernelPlatform) -> None:
         if arch == "x86":
             oc.apic = x86_apic_init(k, plat.io, lapic_timer_frequency=APIC_BUS_HZ)
-            oc.apic.setup_APIC_timer(tick)
         else:
             gic = oc.gic = gic_of_init(k, plat.io, init_all_cpus=False)
             gic.gic_cpu_init()
             rate = oc.cpu_hz // 2  # PERIPHCLK
             oc.twd = twd_local_timer_register(k, plat.io, gic.map_ppi(TWD_PPI), PTIMER_BASE,
                                               rate, tick)
-            oc.twd.twd_timer_setup()
+        local_timer_up(0)
         oc.started.append(0)
         if fec:
             oc.fec_irq = gic.map_spi(FEC_SPI, IRQ_TYPE_LEVEL_HIGH)
@@ -173,21 +203,24 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
             fec_enet_open(oc.fep)
         if on_start is not None:
             on_start(oc)
+        if on_cpu_up is not None:
+            on_cpu_up(oc, 0)
         if cpus > 1:
             plat.boot_secondaries()
 
     def secondary(plat: KernelPlatform, cpu: int) -> None:
         if oc.apic is not None:
             oc.apic.starting_cpu()
-            oc.apic.setup_APIC_timer(tick)
         else:
             assert oc.gic is not None and oc.twd is not None
             oc.gic.starting_cpu()
-            oc.twd.twd_timer_setup()
+        local_timer_up(cpu)
         oc.started.append(cpu)
+        if on_cpu_up is not None:
+            on_cpu_up(oc, cpu)
 
     plat = scheduler_platform(m, k, on_start=start, on_secondary=secondary)
-    oc = OnCore(m, k, plat, runner, timers, engine, cpus, arch)
+    oc = OnCore(m, k, plat, runner, timers, engine, cpus, arch, hrtimers=hrt)
     return oc
 
 

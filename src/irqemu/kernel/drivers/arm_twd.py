@@ -71,6 +71,21 @@ class Twd:
         self.io.write32(cpu, self.base + TWD_TIMER_CONTROL, TWD_TIMER_CONTROL_ENABLE
                         | TWD_TIMER_CONTROL_IT_ENABLE | TWD_TIMER_CONTROL_PERIODIC)
 
+    def twd_timer_setup_oneshot(self) -> None:
+        """On the CPU coming up, in high resolution mode: its PPI enabled, its timer
+        one-shot (twd_set_oneshot: CONTROL = IT_ENABLE | ONESHOT, not yet counting)."""
+        k = self.kernel
+        cpu = k.ops.smp_processor_id()
+        k.enable_percpu_irq(self.irq)
+        self.io.write32(cpu, self.base + TWD_TIMER_CONTROL,
+                        TWD_TIMER_CONTROL_IT_ENABLE | TWD_TIMER_CONTROL_ONESHOT)
+
+    def twd_set_next_event(self, cpu: int, evt: int) -> None:
+        """twd_set_next_event: COUNTER = evt ticks, then CONTROL with ENABLE set."""
+        ctrl = self.io.read32(cpu, self.base + TWD_TIMER_CONTROL) | TWD_TIMER_CONTROL_ENABLE
+        self.io.write32(cpu, self.base + TWD_TIMER_COUNTER, evt)
+        self.io.write32(cpu, self.base + TWD_TIMER_CONTROL, ctrl)
+
     def twd_timer_ack(self, cpu: int) -> bool:
         if self.io.read32(cpu, self.base + TWD_TIMER_INTSTAT):
             self.io.write32(cpu, self.base + TWD_TIMER_INTSTAT, 1)

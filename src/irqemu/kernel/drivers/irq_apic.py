@@ -355,6 +355,19 @@ class X86Apic(RootIrqChip):
         self.apic_write(APIC_TDCR, (self.apic_read(APIC_TDCR) & ~0xB) | APIC_TDR_DIV_16)
         self.apic_write(APIC_TMICT, clocks // APIC_DIVISOR)
 
+    def setup_APIC_timer_oneshot(self, event_handler: Callable[[int], None]) -> None:
+        """setup_APIC_timer + lapic_timer_set_oneshot on this CPU (high resolution mode):
+        LVTT one-shot on LOCAL_TIMER_VECTOR, divide by 16; counting starts at the first
+        :meth:`lapic_next_event`."""
+        cpu = self._cpu()
+        self.clockevent_handlers[cpu] = event_handler
+        self.apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR)  # timer mode 0: one-shot
+        self.apic_write(APIC_TDCR, (self.apic_read(APIC_TDCR) & ~0xB) | APIC_TDR_DIV_16)
+
+    def lapic_next_event(self, cpu: int, delta: int) -> None:
+        """lapic_next_event: TMICT = delta (in bus clocks / APIC_DIVISOR) starts the count."""
+        self.io.write32(cpu, self.lapic_base + APIC_TMICT, delta & 0xFFFFFFFF)
+
     def lapic_timer_shutdown(self) -> None:
         v = self.apic_read(APIC_LVTT)
         self.apic_write(APIC_LVTT, v | APIC_LVT_MASKED | LOCAL_TIMER_VECTOR)
