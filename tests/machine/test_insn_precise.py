@@ -171,3 +171,51 @@ def test_irqsave_alone_is_not_smp_safe() -> None:
 def test_smp_split_points_agree_between_engines() -> None:
     assert _atomics_count("armv7", "plain_add", 97, "reference") == \
         _atomics_count("armv7", "plain_add", 97, "native")
+
+
+def _splitter_on(board: str, code: bytes, thumb: bool = False) -> tuple[Any, int]:
+    """(splitter, address) for ``code`` written into RAM of ``board``'s CPU 0."""
+    m = build_board(board, num_cpus=1)
+    base = {"imx6q": 0x10100000, "virt-a53": 0x40100000, "pc": 0x100000}[board]
+    m.mem_write(base, code)
+    core = m.cpus[0].core
+    if thumb:
+        from unicorn import arm_const as A
+
+        core.reg_write(A.UC_ARM_REG_CPSR, core.reg_read(A.UC_ARM_REG_CPSR) | 0x20)
+    return core.splitter, base
+
+
+def _boundaries(splitter: Any, base: int, size: int, budgets: range) -> list[int]:
+    return sorted({splitter.stop_address(base, size, b) - base for b in budgets} - {-base})
+
+
+def test_a_thumb_it_block_is_not_split() -> None:
+    # movs r0, #1; it eq; addeq r0, #1; movs r1, #2; b .
+    code = bytes.fromhex("0120" "08bf" "0130" "0221" "fee7")
+    splitter, base = _splitter_on("imx6q", code, thumb=True)
+    # boundaries after movs (2) and after the IT block (6, 8); not 4 (inside it)
+    assert _boundaries(splitter, base, len(code), range(1, 40)) == [2, 6, 8]
+
+
+def test_no_stop_in_the_x86_sti_shadow() -> None:
+    # nop; sti; nop; nop; jmp .
+    code = bytes.fromhex("90" "fb" "90" "90" "ebfe")
+    splitter, base = _splitter_on("pc", code)
+    # before sti (1), not right after it (2), then 3 and 4
+    assert _boundaries(splitter, base, len(code), range(1, 40)) == [1, 3, 4]
+
+
+def test_no_split_at_el0_where_wfi_traps() -> None:
+    """AArch64: the exit address runs as a WFI, which traps at EL0 when SCTLR_EL1.nTWI
+    is clear: no split there (the reset value has nTWI set)."""
+    from unicorn import arm64_const as A
+
+    splitter, base = _splitter_on("virt-a53", bytes.fromhex("1f2003d5" * 4))
+    core = splitter.regs
+    assert splitter.stop_address(base, 16, 2)
+    core.reg_write(A.UC_ARM64_REG_PSTATE, 0x3C0)  # EL0t
+    assert splitter.stop_address(base, 16, 2)
+    sctlr = core.sys_read(3, 0, 1, 0, 0)
+    core.sys_write(3, 0, 1, 0, 0, sctlr & ~(1 << 16))
+    assert splitter.stop_address(base, 16, 2) == 0

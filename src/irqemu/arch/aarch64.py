@@ -68,6 +68,7 @@ PSTATE_IL = 1 << 20
 PSTATE_SS = 1 << 21
 PSTATE_NZCV = 0xF << 28
 MODE_EL0T, MODE_EL1T, MODE_EL1H = 0x0, 0x4, 0x5
+SCTLR_NTWI = 1 << 16  #: SCTLR_EL1.nTWI: WFI at EL0 is not trapped
 
 # Vector table offsets (D1.10.2)
 VEC_CURRENT_SP0, VEC_CURRENT_SPX, VEC_LOWER_A64, VEC_LOWER_A32 = 0x000, 0x200, 0x400, 0x600
@@ -243,6 +244,13 @@ class AArch64(Arch):
 
     def insn_width(self, cs: Any) -> int:
         return 4
+
+    def may_split(self, core: Any) -> bool:
+        """Not at EL0 with SCTLR_EL1.nTWI clear: there the WFI Unicorn runs at an exit
+        address traps to EL1 (the block then ends at its next boundary, as before)."""
+        if (core.reg_read(A.UC_ARM64_REG_PSTATE) >> 2) & 3:
+            return True
+        return bool(core.sys_read(3, 0, 1, 0, 0) & SCTLR_NTWI)
 
     def classify(self, insn: Any) -> str:
         return classify(insn)

@@ -78,6 +78,11 @@ class Arch(ABC):
         be taken before: an instruction-precise stop moves past them; by default none."""
         return 0
 
+    def may_split(self, core: Core) -> bool:
+        """May a block be stopped inside now? The engines stop it at an exit address,
+        which Unicorn runs as a WFI; by default always."""
+        return True
+
     # -- interrupts -----------------------------------------------------------------
     @abstractmethod
     def take_interrupt(self, machine: Any, slot: Any, line: int) -> int:

@@ -38,6 +38,8 @@ class InsnSplitter:
         """The first instruction of the block at ``address`` (``size`` bytes) that starts
         ``budget`` or more cycles into it where an interrupt may be taken; 0 if none
         does (the block runs whole)."""
+        if not self.arch.may_split(self.regs):
+            return 0
         cs = self.arch.disassembler(self.regs)
         key = (id(cs), address, size)
         bounds = self._blocks.get(key)
