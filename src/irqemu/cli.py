@@ -546,7 +546,7 @@ def cmd_record(argv: list[str]) -> int:
 
 #: the commands build_parser knows (``fuzz`` has its own parser: irqemu.fuzz.cli)
 COMMANDS = ("boot", "bench", "scenario", "proc", "mpstat", "stackcount", "ps", "fuzz", "demo",
-            "record")
+            "record", "timerlat", "cyclictest")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -655,6 +655,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if want("record"):
         sub.add_parser("record", help="record a boot, scenario or bench run as trace.dat, "
                        "Perfetto or VCD (irqemu record -h)", add_help=False)
+    if want("timerlat"):
+        sub.add_parser("timerlat", help="rtla timerlat on the cores: IRQ and thread latency "
+                       "per CPU (irqemu timerlat --help)", add_help=False)
+    if want("cyclictest"):
+        sub.add_parser("cyclictest", help="rt-tests cyclictest on the cores "
+                       "(irqemu cyclictest --help)", add_help=False)
     return p
 
 
@@ -728,6 +734,10 @@ def _main(argv: list[str]) -> int:
         from irqemu.fuzz.cli import main as fuzz_main
 
         return int(fuzz_main(argv[1:]))
+    if argv[:1] in (["timerlat"], ["cyclictest"]):  # their own parsers: irqemu.latency.cli
+        from irqemu.latency.cli import main as latency_main
+
+        return latency_main(argv[0], argv[1:])
     if argv[:1] == ["record"]:  # its own parser; the recorded command's follows it
         try:
             return cmd_record(argv[1:])

@@ -151,6 +151,10 @@ class Napi:
         self.instances: list[NapiStruct] = []
         #: where received frames go after __netif_receive_skb_core (a protocol handler)
         self.deliver: Callable[[Any, bytes], None] | None = None
+        #: a hard IRQ may nest after each received packet, not only between polls (a
+        #: poll runs with interrupts on in Linux; off keeps the storm scenarios' recorded
+        #: figures; the latency tools turn it on)
+        self.irq_window_per_packet = False
         for name, cycles in napi_costs().items():
             kernel.costs.setdefault(name, cycles)
         s = kernel_softirq(kernel)
@@ -303,10 +307,12 @@ def napi_gro_receive(kernel: Kernel, n: NapiStruct, skb: bytes) -> int:
 @kfunc("__netif_receive_skb_core")
 def netif_receive_skb_core(kernel: Kernel, n: NapiStruct, skb: bytes) -> None:
     kernel.fentry(..., skb)
-    layer = napi_layer(kernel)
-    layer.this_sd().processed += 1
+    layer = kernel.napi if isinstance(kernel.napi, Napi) else napi_layer(kernel)
+    layer.softnet[kernel.ops.smp_processor_id()].processed += 1  # this_sd()
     if layer.deliver is not None:
         layer.deliver(n.dev, skb)
+    if layer.irq_window_per_packet:
+        kernel.sched.irq_window(kernel.ops.smp_processor_id())
 
 
 # -- polling ----------------------------------------------------------------------------
