@@ -106,6 +106,10 @@ class Hrtimers:
         self.in_hrtirq = [False] * n
         self.tick_timers: list[Hrtimer | None] = [None] * n
         self.interrupts = [0] * n  #: hrtimer_interrupt runs per CPU
+        #: per CPU: runs that found no timer expired yet (the interrupt reached the core
+        #: before its local time reached the expiry: the machine's cores keep their own
+        #: clocks within a round); Linux reprograms then, and so does the model
+        self.early = [0] * n
         self._seq = itertools.count()
         for name, (cycles, _src) in HRTIMER_COSTS.items():
             kernel.costs.setdefault(name, cycles)
@@ -205,6 +209,9 @@ def hrtimer_interrupt(h: Hrtimers, cpu: int) -> None:
     k = h.kernel
     k.fentry(..., cpu)
     h.interrupts[cpu] += 1
+    base = h.bases[cpu]
+    if not base or base[0].expires > k.ops.now_ps():
+        h.early[cpu] += 1
     h.in_hrtirq[cpu] = True
     try:
         for _retry in range(3):

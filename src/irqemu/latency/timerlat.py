@@ -246,7 +246,8 @@ def result(tr: Timerlat, oc: OnCore, ld: Load, *, kernel: str, version: str, arc
         "cpus": per_cpu,
         "hrtimer": {"clock_event": [d.name if d else None for d in h.devices],
                     "programs": [d.events if d else 0 for d in h.devices],
-                    "interrupts": list(h.interrupts)},
+                    "interrupts": list(h.interrupts),
+                    "early_interrupts": list(h.early)},
         "basis": basis(oc),
         "cores": oc.facts(),
     }
