@@ -29,8 +29,9 @@ def _unicorn_dirs() -> tuple[str, str, str]:
     sys.exit(f"irqemu: no libunicorn found in {libdir}; is the unicorn wheel installed?")
 
 
-#: the native modules: the engine and the native interrupt fabric (events, devices)
-NATIVE_MODULES = ("fabric", "gic", "mptimer", "gentimer", "lapic", "engine")
+#: the native modules: the libunicorn handle, the engine and the native interrupt fabric
+#: (events, devices)
+NATIVE_MODULES = ("ucengine", "fabric", "gic", "mptimer", "gentimer", "lapic", "engine")
 
 
 def _extensions() -> list[Extension]:

@@ -1,10 +1,11 @@
 """The engines that run guest code: native (Cython) and reference (pure Python).
 
-``unicorn`` is imported first so that ctypes loads the wheel's libunicorn by
-full path; the native extension then binds to that same loaded library.
+The native engine drives libunicorn through its C API (``ucengine.Uc``); the
+extensions find the wheel's library through their rpath, so the ``unicorn`` Python
+package is imported only by the reference engine and by x86's Python hooks.
 """
 
-import unicorn as _unicorn  # noqa: F401  (must load libunicorn before the extension)
+from typing import Any
 
 from irqemu._core.common import (
     ACCESS_FETCH,
@@ -18,7 +19,23 @@ from irqemu._core.common import (
 
 __all__ = ["ACCESS_FETCH", "ACCESS_READ", "ACCESS_WRITE", "UNMASKABLE", "Core", "MmioHandler",
            "StopReason",
-           "native_core_class", "native_fabric_class", "reference_core_class"]
+           "native_core_class", "native_fabric_class", "open_uc", "reference_core_class"]
+
+
+def open_uc(engine: str, uc_arch: int, uc_mode: int) -> Any:
+    """A new Unicorn instance for a core of ``engine``: the native handle (no Python
+    package) for the native engine, the unicorn package's ``Uc`` for the reference
+    engine (its hooks are Python callbacks) and on x86, whose arch drives port I/O and
+    CPUID through the package's instruction hooks."""
+    from irqemu._core.ucconst import UC_ARCH_X86
+
+    if engine == "native" and uc_arch != UC_ARCH_X86:
+        from irqemu._core.ucengine import Uc
+
+        return Uc(uc_arch, uc_mode)
+    from irqemu._core.ucerror import load_unicorn
+
+    return load_unicorn().Uc(uc_arch, uc_mode)
 
 
 def native_core_class() -> type:

@@ -21,7 +21,7 @@ from irqemu._core.uc cimport *
 from irqemu._core.fabric cimport EventQueue, Fabric, NEvent, NativeDevice
 from irqemu._core.lapic cimport LocalAPICs
 
-from unicorn import UcError
+from irqemu._core.ucerror import UcError
 
 # Stop reasons: the values of irqemu._core.common.StopReason.
 DEF R_NONE = 0

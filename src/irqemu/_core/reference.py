@@ -14,6 +14,9 @@ import unicorn.arm64_const
 import unicorn.arm_const
 
 from irqemu._core.common import UNMASKABLE, BlockCoster, MmioHandler, StopReason
+from irqemu._core.ucerror import load_unicorn
+
+load_unicorn()  # the package's UcError is caught by irqemu's ``except UcError``
 
 _READS = (uc_mod.UC_MEM_READ_UNMAPPED, uc_mod.UC_MEM_READ_PROT)
 _WRITES = (uc_mod.UC_MEM_WRITE_UNMAPPED, uc_mod.UC_MEM_WRITE_PROT)

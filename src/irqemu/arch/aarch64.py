@@ -47,9 +47,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import unicorn
-from unicorn import arm64_const as A
-
+from irqemu._core import ucconst
+from irqemu._core.ucconst import arm64 as A
+from irqemu._core.ucerror import UcError
 from irqemu.arch import disasm
 from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
@@ -193,7 +193,7 @@ def fiq_masked(core: Any) -> bool:
 def _insn_at(core: Any, pc: int) -> int | None:
     try:
         return int.from_bytes(core.uc.mem_read(pc, 4), "little")
-    except unicorn.UcError:
+    except UcError:
         return None
 
 
@@ -202,8 +202,8 @@ class AArch64(Arch):
 
     name = "aarch64"
     elf_machine = "EM_AARCH64"
-    uc_arch = unicorn.UC_ARCH_ARM64
-    uc_mode = unicorn.UC_MODE_ARM
+    uc_arch = ucconst.UC_ARCH_ARM64
+    uc_mode = ucconst.UC_MODE_ARM
     pc_reg = A.UC_ARM64_REG_PC
     sp_reg = A.UC_ARM64_REG_SP
     mask_reg = A.UC_ARM64_REG_PSTATE

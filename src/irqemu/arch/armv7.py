@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any, Protocol
 
-import unicorn
-from unicorn import arm_const as A
-
+from irqemu._core import ucconst
+from irqemu._core.ucconst import arm as A
+from irqemu._core.ucerror import UcError
 from irqemu.arch import disasm
 from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
@@ -264,8 +264,8 @@ class ARMv7(Arch):
 
     name = "armv7"
     elf_machine = "EM_ARM"
-    uc_arch = unicorn.UC_ARCH_ARM
-    uc_mode = unicorn.UC_MODE_ARM
+    uc_arch = ucconst.UC_ARCH_ARM
+    uc_mode = ucconst.UC_MODE_ARM
     pc_reg = A.UC_ARM_REG_PC
     sp_reg = A.UC_ARM_REG_SP
     mask_reg = A.UC_ARM_REG_CPSR
@@ -417,8 +417,8 @@ class ARMv7(Arch):
                 uc.reg_write(reg, mpidr)
 
         nxt = insn.address + insn.size
-        core.uc.hook_add(unicorn.UC_HOOK_CODE, at_mrc, None, insn.address, insn.address)
-        core.uc.hook_add(unicorn.UC_HOOK_CODE, after_mrc, None, nxt, nxt)
+        core.uc.hook_add(ucconst.UC_HOOK_CODE, at_mrc, None, insn.address, insn.address)
+        core.uc.hook_add(ucconst.UC_HOOK_CODE, after_mrc, None, nxt, nxt)
         core.uc.ctl_remove_cache(insn.address, nxt + 4)
         core.request_stop()
 
@@ -463,7 +463,7 @@ class ARMv7(Arch):
         base = vector_base(core)
         try:
             core.uc.mem_read(base + exc.value.offset, 4)
-        except unicorn.UcError:
+        except UcError:
             return False
         return not (base == 0 and not machine.has_memory(0, 4))
 
@@ -501,7 +501,7 @@ class ARMv7(Arch):
                 base = core.uc.reg_read(_CS_TO_UC.get(base_reg, A.UC_ARM_REG_R0))
                 idx = core.uc.reg_read(_CS_TO_UC[index_reg]) if index_reg in _CS_TO_UC else 0
                 return int(base + disp + idx) & 0xFFFFFFFF
-        except (unicorn.UcError, StopIteration, KeyError):
+        except (UcError, StopIteration, KeyError):
             pass
         return 0
 
@@ -513,7 +513,7 @@ def _is_semihosting(core: Any, pc: int, thumb: bool) -> bool:
             word = int.from_bytes(core.uc.mem_read(pc - 2, 2), "little")
             return word == SEMIHOST_SVC_THUMB
         return int.from_bytes(core.uc.mem_read(pc - 4, 4), "little") == SEMIHOST_SVC_ARM
-    except unicorn.UcError:
+    except UcError:
         return False
 
 

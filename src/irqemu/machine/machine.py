@@ -15,10 +15,18 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
-import unicorn
-
-from irqemu._core import ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, Core, MmioHandler, StopReason
+from irqemu._core import (
+    ACCESS_FETCH,
+    ACCESS_READ,
+    ACCESS_WRITE,
+    Core,
+    MmioHandler,
+    StopReason,
+    open_uc,
+    ucconst,
+)
 from irqemu._core.common import FabricCore
+from irqemu._core.ucerror import UcError
 from irqemu.arch import Arch
 from irqemu.errors import GuestError
 from irqemu.machine.bus import Window
@@ -210,7 +218,7 @@ class Machine:
         self.cpus: list[CpuSlot] = []
         core_cls = self._core_class(engine)
         for i in range(num_cpus):
-            uc = unicorn.Uc(arch.uc_arch, arch.uc_mode)
+            uc = open_uc(engine, arch.uc_arch, arch.uc_mode)
             if cpu_model not in arch.cpu_models:
                 raise ValueError(f"unknown CPU model {cpu_model!r} for {arch.name} "
                                  f"(known: {', '.join(arch.cpu_models)})")
@@ -242,7 +250,7 @@ class Machine:
         # Read-only to the guest (irqemu fills it through the host buffer): a guest
         # write there is the architecture's abort or a one-line error (_fault).
         self.add_ram(hostcall_base, 0x1000, bytes(page),
-                     prot=unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC)
+                     prot=ucconst.UC_PROT_READ | ucconst.UC_PROT_EXEC)
         for hook in MACHINE_CREATED:
             hook(self)
 
@@ -288,7 +296,7 @@ class Machine:
 
     # -- memory ----------------------------------------------------------
     def add_ram(self, base: int, size: int, init: bytes = b"",
-                prot: int = unicorn.UC_PROT_ALL) -> None:
+                prot: int = ucconst.UC_PROT_ALL) -> None:
         """Map ``size`` bytes of RAM at ``base`` into every core (one shared host buffer);
         ``prot`` is what the guest may do there (``mem_write`` may always write)."""
         buf = mmap.mmap(-1, size)
@@ -586,16 +594,16 @@ class Machine:
                 try:
                     code = bytes(core.uc.mem_read(pc, size))
                     break
-                except unicorn.UcError:
+                except UcError:
                     continue
             if not code:
-                raise unicorn.UcError(unicorn.UC_ERR_READ_UNMAPPED)
+                raise UcError(ucconst.UC_ERR_READ_UNMAPPED)
             insn = next(self.arch.disassembler(core).disasm(code, pc), None)
             if insn is not None:
                 where += f": {insn.mnemonic} {insn.op_str}".rstrip()
             else:
                 where += f": undecodable {code[:4].hex()}"
-        except unicorn.UcError:
+        except UcError:
             where += ": (no memory at PC)"
         return where
 
@@ -834,7 +842,7 @@ class Machine:
                 raise GuestError(f"{kind} unmapped address {core.fault_addr:#010x} ({where})")
             raise GuestError(f"{kind} unmapped address {core.fault_addr:#010x} "
                              f"({self.describe_pc(slot)})")
-        if err == unicorn.UC_ERR_INSN_INVALID:
+        if err == ucconst.UC_ERR_INSN_INVALID:
             if self.arch.handle_undefined(self, slot):
                 slot.core.cycles += self.cost_model.event("exception_entry")
                 return
