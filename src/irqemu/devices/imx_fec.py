@@ -19,7 +19,9 @@ facts; this is an independent model). Behaviour:
   that finds RDAR clear or too few EMPTY descriptors is dropped whole,
   counted in ``rx_dropped`` and in the IEEE_R_MACERR MIB counter (receive
   FIFO overflow), and clears RDAR; the driver's next RDAR write restarts
-  reception.
+  reception. ``drops(frame)`` says whether a frame arriving now would only be
+  counted so, and ``drop(frame, n)`` counts n of them at once (the traffic
+  generator's runs: a line-rate storm overflows the ring most of the time).
 * Enhanced (32-byte ``struct bufdesc_ex``) descriptors when ECR.EN1588 is set,
   as Linux sets it on i.MX6; legacy 8-byte ``struct bufdesc`` otherwise. In
   enhanced mode the per-descriptor interrupt enable is honoured, as the

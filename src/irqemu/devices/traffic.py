@@ -194,6 +194,8 @@ class TrafficGenerator:
         self._event: Event | None = None
         self._times: _Arrivals | None = None
         self._next_time: int | None = None
+        self._peek: Callable[[], int | None] | None = None  #: the queue's peek_time
+        self._drops: Callable[[bytes], bool] | None = None  #: the target's drops, if any
         n = frame_size - ETH_FCS_LEN
         body = bytearray(i & 0xFF for i in range(n))
         body[0:6] = dst or BROADCAST
@@ -250,6 +252,9 @@ class TrafficGenerator:
         if self._times is not None:
             raise RuntimeError(f"{self.name} already started")
         self._times = self._arrivals()
+        events = getattr(self.machine, "events", None)
+        self._peek = None if events is None else events.peek_time
+        self._drops = getattr(self.target, "drops", None)
         self._schedule(self._times.next())
 
     def stop(self) -> None:
@@ -266,11 +271,6 @@ class TrafficGenerator:
         self._next_time = t
         self._event = None if t is None else self.machine.schedule(t, self._fire, self.name)
 
-    def _next_event(self) -> int | None:
-        """When the machine's next other event is due (None: none, or no queue to ask)."""
-        events = getattr(self.machine, "events", None)
-        return None if events is None else events.peek_time()
-
     def _fire(self) -> None:
         """The arrival due now, then each one after it that the queue would fire in the
         same pop with no other event between: due by the machine's now and before its
@@ -280,9 +280,10 @@ class TrafficGenerator:
         t = self._next_time
         assert t is not None
         target = self.target
-        drops = getattr(target, "drops", None)
+        drops = self._drops
         limit = self.machine.now()
-        nxt = self._next_event()
+        peek = self._peek
+        nxt = None if peek is None else peek()
         if nxt is not None and nxt <= limit:
             limit = nxt - 1
         frame = self.frame(self.offered)
@@ -304,7 +305,7 @@ class TrafficGenerator:
             t = times.next()
             if t is None or t > limit:
                 break
-            nxt = self._next_event()  # the receive may have scheduled one
+            nxt = None if peek is None else peek()  # the receive may have scheduled one
             if nxt is not None and nxt <= limit:
                 limit = nxt - 1
                 if t > limit:
