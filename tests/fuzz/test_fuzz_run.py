@@ -333,3 +333,45 @@ def test_cli_errors_are_one_line(argv: list[str], what: str,
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and what in err, err
+
+
+# -- a campaign is a function of its seed, whatever ran before it ----------------------
+def _tried(p: fr.Prepared, monkeypatch: pytest.MonkeyPatch, seed: int
+           ) -> tuple[list[list[Arrival]], fr.SearchResult]:
+    """Every schedule a search ran, in order, and its result."""
+    tried: list[list[Arrival]] = []
+    play = fr.run_schedule
+
+    def logged(p: fr.Prepared, s: list[Arrival], **kw: object) -> fr.Outcome:
+        tried.append(list(s))
+        return play(p, s, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fr, "run_schedule", logged)
+    r = fr.search(p, examples=15, seed=seed)
+    monkeypatch.setattr(fr, "run_schedule", play)
+    return tried, r
+
+
+def test_campaign_repeats_after_unrelated_ones(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Campaign A, then a genirq campaign and a freshly imported module full of integer
+    constants (hypothesis collects those from every local module it sees), then A
+    again: the same schedules tried in the same order, the same minimal example."""
+    import importlib
+    import sys
+
+    from irqemu.fuzz import genirq as g
+
+    p = fr.prepare(_target(sets=(("variant", 1),)))  # holds: every example runs
+    first, r1 = _tried(p, monkeypatch, 5)
+    g.search(g.Campaign("irqemu.fuzz.examples.ring:buggy"), examples=10, seed=3)
+    (tmp_path / "h14_user_consts.py").write_text(
+        "".join(f"K{i} = {v}\n" for i, v in enumerate(range(17, 40_000, 97))))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("h14_user_consts")
+    try:
+        again, r2 = _tried(p, monkeypatch, 5)
+    finally:
+        sys.modules.pop("h14_user_consts", None)
+    assert len(first) == 15 + 1 and not r1.found
+    assert again == first and (r2.minimal, r2.runs) == (r1.minimal, r1.runs)

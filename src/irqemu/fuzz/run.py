@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -34,6 +33,7 @@ from irqemu.fuzz.schedule import (
     bound,
     check_schedule,
 )
+from irqemu.fuzz.seeded import find_seeded
 from irqemu.fuzz.strategies import Arrival, schedule_from_json, schedule_to_json
 
 FORMAT = "irqemu-fuzz-run/1"
@@ -333,7 +333,7 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
     """Let hypothesis draw up to ``examples`` schedules of up to ``max_events`` arrivals,
     shrink the first failure to the smallest schedule; the same seed, the same result."""
     try:
-        from hypothesis import HealthCheck, Phase, find, settings
+        from hypothesis import HealthCheck, Phase, settings
         from hypothesis.errors import NoSuchExample
     except ImportError:
         raise FuzzRunError("irqemu fuzz needs hypothesis (pip install hypothesis)") from None
@@ -368,7 +368,7 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
         minimal = []
     else:
         try:
-            minimal = find(strat, fails, settings=config, random=random.Random(seed))
+            minimal = find_seeded(strat, fails, config, seed)
         except NoSuchExample:
             minimal = None
     outcome = base if not minimal else run_schedule(p, minimal, engine=engine)

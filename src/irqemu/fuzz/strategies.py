@@ -88,6 +88,37 @@ def arrival_schedules(
     return st.lists(event, min_size=min_events, max_size=max_events).map(sort_schedule)
 
 
+DIGIT = 256  #: hypothesis draws integers in [0, 256) uniformly (wider ones cluster near 0)
+
+
+def uniform_times(start: int, end: int) -> st.SearchStrategy[int]:
+    """Integers in ``[start, end)`` drawn uniformly, shrinking towards ``start``.
+
+    ``st.integers(start, end - 1)`` draws most values within a few hundred of
+    ``start`` (hypothesis' integer distribution is uniform only near zero), so an
+    arrival rarely lands late in a long run. Here the offset is base-256 digits,
+    most significant first, each drawn uniformly, scaled onto the span: the same
+    digits, the same time; smaller digits, an earlier time.
+    """
+    if end <= start:
+        raise ValueError(f"empty range [{start}, {end})")
+    span = end - start
+    if span <= DIGIT:
+        return st.integers(start, end - 1)
+    n = 1
+    while DIGIT**n < span:
+        n += 1
+    top = DIGIT**n
+
+    def scale(digits: tuple[int, ...]) -> int:
+        value = 0
+        for d in digits:
+            value = value * DIGIT + d
+        return start + value * span // top
+
+    return st.tuples(*(st.integers(0, DIGIT - 1) for _ in range(n))).map(scale)
+
+
 def _key(a: Arrival) -> tuple[int, str, int, str]:
     return (a.time, repr(a.line), a.cpu, repr(a.payload))
 
