@@ -208,6 +208,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from irqemu.bench import atomics, masking
 
     mod = {"masking": masking, "atomics": atomics}[args.what]
+    if args.plot is not None and args.what != "masking":
+        raise CliError(f"--plot: bench {args.what} draws no figure (bench masking does)")
     arches = args.arch or sorted(mod.SPECS)
     for a in arches:
         if a not in mod.SPECS:
@@ -233,7 +235,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
         write_md_section(Path(args.write_md), args.what,
                          f"## {args.what.capitalize()} (`irqemu bench {args.what}`)\n\n{text}")
         sys.stderr.write(f"irqemu: wrote the {args.what} section of {args.write_md}\n")
+    if args.plot is not None:
+        from irqemu.plot.masking import plot_masking
+
+        _wrote_plot(plot_masking(res, args.plot))
     return 0
+
+
+def _wrote_plot(path: Path) -> None:
+    sys.stderr.write(f"irqemu: wrote the figure {path}\n")
 
 
 #: every scenario's name (the registry: :mod:`irqemu.scenarios`)
@@ -290,6 +300,12 @@ def cmd_scenario(args: argparse.Namespace) -> int:
                        f"{', '.join(SCENARIOS)}) or --list")
     if args.gdb is not None:
         _gdb_refusal(args)
+    if args.plot is not None:
+        from irqemu.plot.scenario import refusal
+
+        why = refusal(args.name, bool(_scenario(args)[1].sweep))
+        if why:
+            raise CliError(why)
     with _debugger(args.gdb) as gdb:
         res = _run_scenario(args)
         if gdb is not None:
@@ -298,6 +314,10 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         _dump(res.json())
     else:
         sys.stdout.write(res.text)
+    if args.plot is not None:
+        from irqemu.plot.scenario import plotter
+
+        _wrote_plot(plotter(args.name)(res.facts, args.plot))
     for p in res.problems:
         sys.stderr.write(f"irqemu: scenario {args.name}: {p}\n")
     return EXIT_GUEST if res.problems else 0
@@ -496,6 +516,15 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     if named:
         _gdb_option(p)
+        _plot_option(p, "napi-storm --sweep: interrupts, polls and drops vs offered load; "
+                     "smi-hwlat: each sample's gap beside the SMI time in it")
+
+
+def _plot_option(p: argparse.ArgumentParser, what: str) -> None:
+    from irqemu.plot import plot_file
+
+    p.add_argument("--plot", type=plot_file, metavar="FILE.png|.svg",
+                   help=f"also draw a figure (matplotlib) to FILE: {what}")
 
 
 def _gdb_option(p: argparse.ArgumentParser) -> None:
@@ -598,6 +627,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         type=writable_file,
                         help="also replace this benchmark's section in FILE "
                              "(default BENCHMARKS.md)")
+        _plot_option(be, "masking: interrupt latency vs masked window, per arch")
         be.set_defaults(func=cmd_bench)
 
     if want("scenario"):
