@@ -19,10 +19,11 @@ if TYPE_CHECKING:
     from irqemu.scenarios.base import Observer, ScenarioResult
     from irqemu.trace.record import Recorder
 
-#: Unicorn's register-constant module and prefix for each architecture
-_REG_CONSTS = {"armv7": ("unicorn.arm_const", "UC_ARM_REG_"),
-               "aarch64": ("unicorn.arm64_const", "UC_ARM64_REG_"),
-               "x86_64": ("unicorn.x86_const", "UC_X86_REG_")}
+#: Unicorn's register constants (irqemu's copy: no unicorn package import) and their
+#: prefix, for each architecture
+_REG_CONSTS = {"armv7": ("irqemu._core.ucconst.arm", "UC_ARM_REG_"),
+               "aarch64": ("irqemu._core.ucconst.arm64", "UC_ARM64_REG_"),
+               "x86_64": ("irqemu._core.ucconst.x86", "UC_X86_REG_")}
 
 
 class ApiError(IrqemuError):

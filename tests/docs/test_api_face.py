@@ -79,15 +79,8 @@ def test_registers_by_name_on_every_arch() -> None:
         assert irqemu.read_reg(m, "pc" if board != "pc" else "rip") == m.image.entry
 
 
-#: classes whose module another helper was editing when this test was written; their
-#: methods' docstrings are checked once that file is free (docs/api.md shows them)
-METHODS_LATER = {"Machine", "RunResult"}
-
-
 @pytest.mark.parametrize("name", [n for n in PUBLIC if inspect.isclass(getattr(irqemu, n))])
 def test_public_methods_say_what_they_do(name: str) -> None:
-    if name in METHODS_LATER:
-        pytest.skip(f"{name}'s methods: docstrings to come")
     cls = getattr(irqemu, name)
     missing = []
     for attr, value in vars(cls).items():

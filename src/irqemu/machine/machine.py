@@ -124,6 +124,7 @@ class RunResult:
 
     @property
     def host_mips(self) -> float:
+        """Guest instructions per host second, in millions (a host figure)."""
         if self.host_seconds <= 0:
             return 0.0
         return sum(self.instructions) / self.host_seconds / 1e6
@@ -350,6 +351,7 @@ class Machine:
         return win.mmio_read(cpu, off, size)
 
     def mmio_write(self, cpu: int, address: int, size: int, value: int) -> None:
+        """A device register write on behalf of ``cpu`` (model code, not the guest)."""
         win, off = self._window_at(address)
         win.mmio_write(cpu, off, size, value)
 
@@ -360,9 +362,11 @@ class Machine:
         return None
 
     def has_memory(self, address: int, size: int) -> bool:
+        """Is [address, address+size) inside one RAM region?"""
         return self._ram_at(address, size) is not None
 
     def mem_read(self, address: int, size: int) -> bytes:
+        """``size`` bytes of guest RAM at ``address`` (GuestError where it is not RAM)."""
         hit = self._ram_at(address, size)
         if hit is None:
             raise GuestError(f"memory read of {size} bytes at {address:#x}: not RAM")
@@ -370,6 +374,7 @@ class Machine:
         return bytes(buf[off: off + size])
 
     def mem_write(self, address: int, data: bytes) -> None:
+        """Write ``data`` into guest RAM at ``address``, read-only pages included."""
         hit = self._ram_at(address, len(data))
         if hit is None:
             raise GuestError(f"memory write of {len(data)} bytes at {address:#x}: not RAM")
@@ -377,6 +382,7 @@ class Machine:
         buf[off: off + len(data)] = data
 
     def read_cstring(self, address: int, limit: int = 4096) -> bytes:
+        """The NUL-terminated string at ``address`` (without the NUL; at most ``limit``)."""
         out = bytearray()
         while len(out) < limit:
             b = self.mem_read(address + len(out), 1)
@@ -421,6 +427,7 @@ class Machine:
         return self._now
 
     def schedule(self, when: int, fn: Callable[[], None], name: str = "") -> Event:
+        """Call ``fn()`` at simulated time ``when`` (picoseconds); ties keep their order."""
         return self.events.schedule(when, fn, name)
 
     def _on_schedule(self, when: int) -> None:
@@ -472,6 +479,7 @@ class Machine:
         self._wake(slot)
 
     def hold_cpu(self, cpu: int) -> None:
+        """Hold core ``cpu`` in reset (it runs no more until released)."""
         self.cpus[cpu].state = HELD
 
     def register_hostcall(self, fn: Callable[[Machine, int], None], *,
@@ -563,6 +571,7 @@ class Machine:
             self._running.core.request_stop()
 
     def uart_output(self, data: bytes) -> None:
+        """A console device transmitted ``data``: kept in ``console``, echoed if asked."""
         self.console += data
         if self.console_echo is not None:
             self.console_echo(data)
@@ -575,6 +584,7 @@ class Machine:
         return {k: list(v) for k, v in ctl.ack_counts.items() if any(v)}
 
     def irq_names(self) -> dict[str, str]:
+        """The board's name for each interrupt-controller line (``"29": "twd"``)."""
         return {str(k): v for k, v in self.irq_line_names.items()}
 
     # -- describing where a core is --------------------------------------
