@@ -236,6 +236,51 @@ def clean_run(way: str, target: int, wfi: bool, cpus: int = 4, repeat: int = 3) 
     }
 
 
+def _without_splitter(m: Machine) -> list[int]:
+    """Drop every core's splitter (delivery at block boundaries, as before issue 13)."""
+    for slot in m.cpus:
+        slot.core.splitter = None
+    return [0]
+
+
+def _count_splits(m: Machine) -> list[int]:
+    """Count the blocks the engines split (a deadline inside them) in ``[0]``."""
+    splits = [0]
+    for slot in m.cpus:
+        inner = slot.core.splitter.stop_address
+
+        def counted(address, size, budget, inner=inner, splits=splits):  # type: ignore[no-untyped-def]
+            stop = inner(address, size, budget)
+            splits[0] += bool(stop)
+            return stop
+
+        slot.core.splitter.stop_address = counted
+    return splits
+
+
+def precise_vs_block(make, checker, target: int, repeat: int = 3) -> dict:  # type: ignore[no-untyped-def]
+    """Host cost of instruction-precise delivery: ``make()``'s run as is against the same
+    run with every core's splitter dropped (interrupts and slice ends at the next block
+    boundary, as before issue 13 item 0); best of ``repeat`` each, alternated, in this
+    process. ``checker(m, result)`` raises if a run went wrong."""
+    best: dict[bool, tuple] = {}
+    for _ in range(repeat):
+        for precise in (True, False):
+            m = make()
+            splits = _count_splits(m) if precise else _without_splitter(m)
+            r = m.run()
+            checker(m, r)
+            if precise not in best or r.host_seconds < best[precise][0].host_seconds:
+                best[precise] = (r, splits[0])
+    (p, splits), (b, _) = best[True], best[False]
+    return {"precise_irq_per_host_second": target / p.host_seconds,
+            "block_irq_per_host_second": target / b.host_seconds,
+            "precise_over_block_host_time": p.host_seconds / b.host_seconds,
+            "split_blocks_per_irq": splits / target,
+            "precise_busy_cycles_per_irq": p.cycles[0] / target,
+            "block_busy_cycles_per_irq": b.cycles[0] / target}
+
+
 def timed_run(way: str, target: int, wfi: bool, cpus: int = 4) -> dict:
     timers = Timers()
     with instrumented(WAYS[way][0], timers):
@@ -324,6 +369,10 @@ def measure(targets: dict[str, int], modes: list[str], profile: bool, cpus: int 
             res.update(clean_run(way, target, wfi, cpus))
             if way != "native":  # the native fabric has no Python per interrupt to time
                 res["breakdown"] = timed_run(way, target, wfi, cpus)
+            if way != "reference":
+                res["insn_precise"] = precise_vs_block(
+                    lambda: boot(way, target, wfi, cpus),  # noqa: B023 - called at once
+                    lambda m, r: check(m, r, target), target)  # noqa: B023
             out["runs"][f"{way}/{mode}"] = res
     for mode in modes:
         nat = out["runs"].get(f"native/{mode}")
@@ -356,6 +405,12 @@ def x86_boot(way: str, target: int, timer_load: int = X86_TIMER_LOAD) -> Machine
                        ("open_iters", X86_OPEN_ITERS), ("irq_target", target)):
         m.mem_write(image.symbols[sym], value.to_bytes(4, "little"))
     return m
+
+
+def _x86_check(m: Machine, r) -> None:  # type: ignore[no-untyped-def]
+    taken = r.interrupts[0].get("INTR", 0)
+    if r.stop_reason != "exit" or r.exit_code != 0 or not taken:
+        raise RuntimeError(f"masking.elf: {r.stop_reason} {r.exit_code}, {taken} INTRs")
 
 
 def x86_run(way: str, target: int, repeat: int = 3) -> dict:
@@ -422,6 +477,8 @@ def x86_measure(targets: dict[str, int]) -> dict:
         out["runs"][way] = x86_run(way, target)
     nat = out["runs"].get("native")
     if nat is not None:
+        nat["insn_precise"] = precise_vs_block(
+            lambda: x86_boot("native", nat["interrupts"]), _x86_check, nat["interrupts"])
         ips = x86_raw_unicorn_ips(2_000_000 if nat["interrupts"] < 1000 else 20_000_000)
         raw = nat["guest_instructions_per_irq"] * nat["interrupts"] / ips
         nat["raw_unicorn_mips"] = ips / 1e6
@@ -472,6 +529,13 @@ def x86_table(res: dict) -> str:
                  f"the whole loop (2-instruction blocks) with no interrupt "
                  f"at {nat['engine_no_irq_mips']:.0f} MIPS, so an interrupt costs "
                  f"{nat['host_us_per_irq_over_loop']:.1f} host us over the loop's own time")
+        q = nat.get("insn_precise")
+        if q is not None:
+            line += (f"; instruction-precise delivery takes "
+                     f"**{q['precise_over_block_host_time']:.2f}x** the host time of "
+                     f"block-boundary delivery ({q['split_blocks_per_irq']:.2f} split blocks "
+                     f"per interrupt; {q['precise_irq_per_host_second']:,.0f} against "
+                     f"{q['block_irq_per_host_second']:,.0f} irq/s, best of 3 each)")
         lines.append(line)
     return "\n".join(lines)
 
@@ -509,6 +573,25 @@ def table(res: dict) -> str:
                  f"{nat['raw_unicorn_irq_per_host_second']:,.0f} per host second "
                  f"(native = {nat['native_vs_raw']:.2f}x raw)")
         lines.append(line)
+    precise = {k: r["insn_precise"] for k, r in runs.items() if "insn_precise" in r}
+    if precise:
+        lines += [
+            "",
+            "Instruction-precise delivery (an interrupt or slice end due inside a block stops "
+            "it at that instruction) against delivery at the next block boundary (the same "
+            "run with the engines' splitter dropped), best of 3 each in this process:",
+            "",
+            "| fabric / mode | precise irq/s | block-boundary irq/s | host time precise / "
+            "block | split blocks / irq | busy cycles / irq (precise, block) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for key, q in precise.items():
+            lines.append(f"| {key} | {q['precise_irq_per_host_second']:,.0f} | "
+                         f"{q['block_irq_per_host_second']:,.0f} | "
+                         f"**{q['precise_over_block_host_time']:.2f}x** | "
+                         f"{q['split_blocks_per_irq']:.2f} | "
+                         f"{q['precise_busy_cycles_per_irq']:.1f}, "
+                         f"{q['block_busy_cycles_per_irq']:.1f} |")
     timed = {k: r for k, r in runs.items() if "breakdown" in r}
     if timed:
         lines += [
