@@ -6,8 +6,13 @@ order: the host-call page, a deliverable interrupt (only when an input is
 asserted, then it reads the core's mask register), a stop request and the
 cycle deadline; if none applies it adds the block's cached modelled cost.
 Stopping from the block hook happens *before* the block executes (Unicorn
-2.1.4; tests/test_unicorn_pitfalls.py pins this), so every stop is at a block
-boundary and interrupts are taken exactly where a core would see them.
+2.1.4; tests/test_unicorn_pitfalls.py pins this). When the deadline (the next
+event, the end of the slice) falls inside the block about to run, the hook
+asks the splitter (``timing.insnsplit``) for the first instruction starting at
+or after it, stops, and the block is run again only up to there (an exit
+address, the block's translation dropped before and after), so an interrupt
+raised then is taken at the instruction its time falls on. That costs host
+time only for a block a deadline falls inside.
 A block's cost is computed once, by a Python coster (capstone + cost model),
 and cached here in an open-addressing table; no Python runs per block once warm.
 """
