@@ -4,4 +4,5 @@ import sys
 
 from irqemu.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a sweep's spawned worker imports it as __mp_main__
+    sys.exit(main())

@@ -575,7 +575,7 @@ def cmd_record(argv: list[str]) -> int:
 
 #: the commands build_parser knows (``fuzz`` has its own parser: irqemu.fuzz.cli)
 COMMANDS = ("boot", "bench", "scenario", "proc", "mpstat", "stackcount", "ps", "fuzz", "demo",
-            "record", "timerlat", "cyclictest")
+            "record", "timerlat", "cyclictest", "sweep")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -691,6 +691,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if want("cyclictest"):
         sub.add_parser("cyclictest", help="rt-tests cyclictest on the cores "
                        "(irqemu cyclictest --help)", add_help=False)
+    if want("sweep"):
+        sub.add_parser("sweep", help="a grid of scenario or latency-tool runs as one table, "
+                       "on local processes or Dask (irqemu sweep --help)", add_help=False)
     return p
 
 
@@ -768,6 +771,10 @@ def _main(argv: list[str]) -> int:
         from irqemu.latency.cli import main as latency_main
 
         return latency_main(argv[0], argv[1:])
+    if argv[:1] == ["sweep"]:  # its own parser: irqemu.sweep.cli
+        from irqemu.sweep.cli import main as sweep_main
+
+        return sweep_main(argv[1:])
     if argv[:1] == ["record"]:  # its own parser; the recorded command's follows it
         try:
             return cmd_record(argv[1:])
