@@ -6,7 +6,6 @@ A user names one by path, or by its bundled name: ``fiq.elf``, ``armv7/fiq.elf``
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from irqemu.errors import FirmwareNotFoundError
@@ -21,9 +20,9 @@ DEFAULT_ARCH = "armv7"
 def _roots() -> list[Path]:
     """The firmware directories to look in: the installed package's, then a checkout's."""
     roots = []
-    res = resources.files("irqemu") / "firmware"
+    res = Path(__file__).with_name("firmware")  # package data (build_py copies it there)
     if res.is_dir():
-        roots.append(Path(str(res)))
+        roots.append(res)
     src = Path(__file__).resolve().parents[2] / "firmware"
     if src.is_dir():
         roots.append(src)

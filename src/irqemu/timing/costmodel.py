@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from irqemu.arch.base import Arch
 from irqemu.errors import CostModelError
+
+#: the shipped cost models (package data next to this module; a plain path, not
+#: importlib.resources, whose import is a noticeable part of a boot's start-up)
+_CORES = Path(__file__).with_name("cores")
 
 #: the range a cost model's clock and per-entry cycles must lie in
 MIN_HZ, MAX_HZ = 1_000, 100_000_000_000
@@ -112,7 +115,7 @@ class CostModel:
 
 def builtin_cores() -> list[str]:
     """Names of the cost models shipped with irqemu."""
-    root = resources.files("irqemu.timing") / "cores"
+    root = _CORES
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
 
 
@@ -149,11 +152,11 @@ def load_cost_model(name_or_path: str) -> CostModel:
         except OSError as exc:
             raise CostModelError(f"{where}: cannot read ({exc.strerror or exc})") from None
     else:
-        res = resources.files("irqemu.timing") / "cores" / f"{name_or_path}.toml"
+        res = _CORES / f"{name_or_path}.toml"
         if not res.is_file():
             raise CostModelError(
                 f"no cost model for core {name_or_path!r} (shipped: {', '.join(builtin_cores())})")
-        text = res.read_text()
+        text = res.read_text(encoding="utf-8")
         where = f"{name_or_path}.toml"
         data = _shipped_parse(name_or_path, text)
     if data is None:
@@ -209,7 +212,7 @@ def shipped_models_source() -> str:
 
     import tomllib
 
-    root = resources.files("irqemu.timing") / "cores"
+    root = _CORES
     out = ['"""Each shipped cost model\'s TOML text and what tomllib parses it to.',
            "",
            "Made by irqemu.timing.costmodel.shipped_models_source(); do not edit.",
