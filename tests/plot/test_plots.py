@@ -178,3 +178,28 @@ def test_scenario_plot_from_the_command(tmp_path: Path,
     _out, err = capsys.readouterr()
     assert f"wrote the figure {out}" in err
     assert "microseconds of simulated time" in svg_texts(out)
+
+
+@pytest.mark.parametrize("argv", [["timerlat", "-d", "2", "--cpus", "2"],
+                                  ["cyclictest", "-l", "5", "-t", "2"]])
+def test_latency_tools_plot(argv: list[str], tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "lat.svg"
+    assert cli.main([*argv, "--json", "--plot", str(out)]) == 0
+    _out, err = capsys.readouterr()
+    assert f"wrote the figure {out}" in err
+    text = svg_texts(out)
+    assert "samples per bucket" in text and "Linux 4.6 mainline" in text
+    assert ("CPU 1" if argv[0] == "timerlat" else "thread 1 (CPU 1)") in text
+
+
+def test_latency_tool_refuses_a_bad_ending_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from irqemu.latency import timerlat
+
+    monkeypatch.setattr(timerlat, "measure", lambda *a, **k: pytest.fail("ran"))
+    with pytest.raises(SystemExit) as info:
+        cli.main(["timerlat", "--plot", str(tmp_path / "f.jpg")])
+    assert info.value.code == 2
+    assert "cannot draw a .jpg file" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import pytest
 
 from irqemu import cli
 from irqemu.sweep import runner
-from irqemu.sweep.table import columns, csv_text, flatten, row
+from irqemu.sweep.table import flatten, row
 
 #: a small grid: timerlat on one CPU for 2 ms, mainline and rt, two seeds of a storm
 GRID = ["timerlat", "--kernel", "mainline,rt", "--load", "storm", "--rate", "200000",
@@ -53,17 +53,43 @@ def test_two_local_processes_give_the_same_bytes(serial_csv: bytes, tmp_path: Pa
     assert out.read_bytes() == serial_csv
 
 
-def test_a_dask_cluster_gives_the_same_bytes(serial_csv: bytes) -> None:
-    from distributed import Client, LocalCluster
+def test_a_dask_cluster_gives_the_same_bytes(serial_csv: bytes, tmp_path: Path) -> None:
+    from distributed import LocalCluster
 
-    pts = [{"kernel": k, "load": "storm", "rate": 200000.0, "duration_ms": 2.0, "cpus": 1,
-            "seed": s} for k in ("mainline", "rt") for s in (1, 2)]
-    # two threads of one in-process worker: points run side by side, and fast to start
+    out = tmp_path / "t.csv"
+    # two threads of one in-process worker: points run side by side, and fast to start;
+    # the command reaches its scheduler by address, as it would a lab's
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None) as lc, Client(lc) as client:
-        rows = runner.run_dask("timerlat", pts, client, lambda: None)
-    text = csv_text(rows, columns(rows, ["point", *pts[0]]))
-    assert text.encode() == serial_csv
+                      dashboard_address=None) as lc:
+        assert cli.main(["sweep", *GRID, "--dask", lc.scheduler_address, "-o",
+                         str(out)]) == 0
+    assert out.read_bytes() == serial_csv
+
+
+def test_rows_come_back_in_point_order() -> None:
+    """However the tasks finish, the rows are put back in point order."""
+    from concurrent.futures import Future
+
+    class Client:
+        def map(self, fn: Any, targets: list[str], idx: list[int], pts: list[Any],
+                pure: bool) -> list[Future[Any]]:
+            futures = []
+            for i in reversed(idx):  # finished last to first
+                f: Future[Any] = Future()
+                f.set_result({"point": i, **pts[i]})
+                futures.append(f)
+            return futures
+
+    import distributed
+
+    pts = [{"x": i} for i in range(5)]
+    real = distributed.as_completed
+    try:
+        distributed.as_completed = iter  # type: ignore[assignment]
+        rows = runner.run_dask("t", pts, Client(), lambda: None)
+    finally:
+        distributed.as_completed = real
+    assert [r["point"] for r in rows] == [0, 1, 2, 3, 4]
 
 
 def test_parquet_holds_the_rows_typed(tmp_path: Path, capsys: pytest.CaptureFixture[str]

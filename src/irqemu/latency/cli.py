@@ -34,6 +34,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
                    help="the traffic generator's seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    from irqemu.plot import plot_file
+
+    p.add_argument("--plot", type=plot_file, metavar="FILE.png|.svg",
+                   help="also draw the latency histogram per CPU (thread) to FILE")
 
 
 def _arch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
@@ -113,6 +117,7 @@ def timerlat_main(argv: list[str]) -> int:
     facts = tl.result(tr, oc, ld, kernel=args.kernel, version=args.version, arch=arch,
                       period_us=args.period, duration_ms=args.duration, bucket_ns=bucket_ns,
                       entries=args.entries, seed=args.seed)
+    _plot(args, facts)
     if args.json:
         _print_json(facts)
         return 0
@@ -147,6 +152,7 @@ def cyclictest_main(argv: list[str]) -> int:
     facts = ct.result(ths, oc, ld, kernel=args.kernel, version=args.version, arch=arch,
                       prio=args.priority, interval_us=args.interval, loops=args.loops,
                       histogram_us=args.histogram)
+    _plot(args, facts)
     if args.json:
         _print_json(facts)
         return 0
@@ -158,6 +164,15 @@ def cyclictest_main(argv: list[str]) -> int:
                                    thread="The wakeup latency adds"):
         print(f"# {line}")
     return 0
+
+
+def _plot(args: argparse.Namespace, facts: dict[str, Any]) -> None:
+    """With ``--plot``: the run's histograms (:func:`irqemu.plot.latency.plot_latency`)."""
+    if args.plot is not None:
+        from irqemu.plot.latency import plot_latency
+
+        plot_latency([facts], args.plot)
+        sys.stderr.write(f"irqemu: wrote the figure {args.plot}\n")
 
 
 def _print_json(facts: dict[str, Any]) -> None:
