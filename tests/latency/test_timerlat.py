@@ -111,3 +111,17 @@ def test_storm_thread_latency_rt_below_mainline() -> None:
 def test_options_range_checked(kw: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         tl.run(**kw)
+
+
+def test_cyclictest_same_on_both_engines_and_after_its_interval() -> None:
+    """cyclictest's run(): every wakeup after its time; both engines give the same dict."""
+    from irqemu.latency import cyclictest
+
+    a = cyclictest.run("rt", loops=4, threads=2, load="hog", engine="native")
+    b = cyclictest.run("rt", loops=4, threads=2, load="hog", engine="reference")
+    assert a.pop("engine") == "native" and b.pop("engine") == "reference"
+    assert a == b
+    for th in a["threads"]:
+        assert th["cycles"] == 4 and th["min_ns"] > 0 and th["cpu"] == th["index"]
+    with pytest.raises(ValueError):
+        cyclictest.run(prio=0)

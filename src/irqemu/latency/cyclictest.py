@@ -130,6 +130,25 @@ def measure(kernel: str = "mainline", *, prio: int = 80, interval_us: int = 1000
     return sorted(ths, key=lambda t: t.index), oc, ld
 
 
+def run(kernel: str = "mainline", *, prio: int = 80, interval_us: int = 1000, loops: int = 20,
+        threads: int = 1, histogram_us: int | None = None, load: str = "idle",
+        arch: str = "arm", rate: float | None = None, engine: str = "native",
+        version: str = "4.6", seed: int = 0) -> dict[str, Any]:
+    """One cyclictest run as the dict ``--json`` prints (per thread: CPU, cycles, latency
+    in ns and modelled cycles, histogram); options checked as the command checks them."""
+    from irqemu.latency.timerlat import check_options as check_common
+
+    check_options(prio=prio, interval_us=interval_us, loops=loops, threads=threads,
+                  histogram_us=histogram_us)
+    check_common(kernel=kernel, load=load, arch=arch, period_us=interval_us,
+                 duration_ms=loops * interval_us / 1000, cpus=threads, rate=rate)
+    ths, oc, ld = measure(kernel, prio=prio, interval_us=interval_us, loops=loops,
+                          threads=threads, load=load, arch=arch, rate=rate, engine=engine,
+                          version=version, seed=seed)
+    return result(ths, oc, ld, kernel=kernel, version=version, arch=arch, prio=prio,
+                  interval_us=interval_us, loops=loops, histogram_us=histogram_us)
+
+
 def stat_lines(ths: list[CyclicThread], prio: int, interval_us: int) -> list[str]:
     """cyclictest's print_stat per thread (microseconds)."""
     out = []
@@ -183,4 +202,4 @@ def result(ths: list[CyclicThread], oc: OnCore, ld: Load, *, kernel: str, versio
 
 
 __all__ = ["CYCLICTEST_COSTS", "CyclicThread", "check_options", "hist_lines", "measure",
-           "result", "stat_lines"]
+           "result", "run", "stat_lines"]
