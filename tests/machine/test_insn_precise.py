@@ -219,3 +219,39 @@ def test_no_split_at_el0_where_wfi_traps() -> None:
     sctlr = core.sys_read(3, 0, 1, 0, 0)
     core.sys_write(3, 0, 1, 0, 0, sctlr & ~(1 << 16))
     assert splitter.stop_address(base, 16, 2) == 0
+
+
+#: board, firmware (for a booted core), free RAM, one counting instruction, the branch
+#: back to the first of eight, and the counter register (unicorn constants)
+ISAS = {
+    "arm": ("imx6q", "armv7", 0x10200000, "010080e2", "f6ffffea", 66, False),  # add r0, #1
+    "thumb": ("imx6q", "armv7", 0x10200000, "0130", "f6e7", 66, True),  # adds r0, #1
+    "a64": ("virt-a53", "aarch64", 0x40200000, "00040091", "f8ffff17", 199, False),
+    "x86_64": ("pc", "x86_64", 0x200000, "48ffc0", "ebe6", 35, False),  # inc rax; jmp
+}
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+@pytest.mark.parametrize("isa", sorted(ISAS))
+def test_a_deadline_inside_a_block_stops_at_its_instruction(isa: str, engine: str) -> None:
+    """Eight counting instructions in one block: a deadline just past the start of the
+    j-th stops the run before instruction j+1, charging j+1 instructions' cycles, and
+    the next run resumes there (ARM, Thumb, A64, x86-64)."""
+    board, arch, ram, unit, back, reg, thumb = ISAS[isa]
+    m = build_board(board, num_cpus=1, engine=engine)
+    m.load_elf(str(firmware(arch, "timer.elf")))  # a booted core: modes, stacks, tables
+    core = m.cpus[0].core
+    m.mem_write(ram, bytes.fromhex(unit) * 8 + bytes.fromhex(back))
+    core.reg_write(m.arch.pc_reg, ram)
+    if thumb:
+        core.reg_write(3, core.reg_read(3) | 0x20)  # CPSR.T (UC_ARM_REG_CPSR)
+    core.reg_write(reg, 0)
+    insn = next(m.arch.disassembler(core).disasm(bytes.fromhex(unit), ram))
+    cost = m.cost_model.cycles(m.arch.classify(insn))
+    assert cost > 0
+    c0, width = core.cycles, len(bytes.fromhex(unit))
+    for j in (2, 5):
+        assert core.run(c0 + j * cost + 1) == 1  # DEADLINE
+        assert core.reg_read(m.arch.pc_reg) == ram + (j + 1) * width
+        assert core.reg_read(reg) == j + 1
+        assert core.cycles - c0 == (j + 1) * cost
