@@ -196,6 +196,7 @@ class TrafficGenerator:
         self._next_time: int | None = None
         self._peek: Callable[[], int | None] | None = None  #: the queue's peek_time
         self._drops: Callable[[bytes], bool] | None = None  #: the target's drops, if any
+        self._drop: Callable[[bytes, int], None] = lambda frame, count: None  #: and its drop
         n = frame_size - ETH_FCS_LEN
         body = bytearray(i & 0xFF for i in range(n))
         body[0:6] = dst or BROADCAST
@@ -255,6 +256,8 @@ class TrafficGenerator:
         events = getattr(self.machine, "events", None)
         self._peek = None if events is None else events.peek_time
         self._drops = getattr(self.target, "drops", None)
+        if self._drops is not None:
+            self._drop = cast(DroppingSink, self.target).drop
         self._schedule(self._times.next())
 
     def stop(self) -> None:
@@ -292,7 +295,7 @@ class TrafficGenerator:
             self.last_arrival = t
             if dropping:  # the rest of the run: counted at once
                 n, last, t = times.skip_until(limit)
-                cast(DroppingSink, target).drop(frame, 1 + n)
+                self._drop(frame, 1 + n)
                 self.offered += 1 + n
                 if last is not None:
                     self.last_arrival = last
