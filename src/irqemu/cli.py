@@ -146,7 +146,10 @@ def _debugger(port: int | None) -> Any:
         return nullcontext(None)
     from irqemu.debug.session import gdb_session
 
-    return gdb_session(port, lambda msg: sys.stderr.write(f"irqemu: {msg}\n"))
+    def say(msg: str) -> None:
+        sys.stderr.write(f"irqemu: {msg}\n")
+
+    return gdb_session(port, say)
 
 
 def cmd_boot(args: argparse.Namespace) -> int:
