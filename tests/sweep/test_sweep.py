@@ -205,3 +205,17 @@ def test_flatten_and_row() -> None:
                               "h": "{}", "rate": 5.0, "kernel": "rt"}
     r = row(3, {"rate": 5.0, "kernel": "mainline"}, facts)
     assert r["rate"] == 5.0 and r["kernel"] == "mainline" and r["facts.kernel"] == "rt"
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bar(quiet: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bar of points on stderr where bars show (IRQEMU_PROGRESS=1 stands for a
+    terminal); none with --no-progress."""
+    monkeypatch.setenv("IRQEMU_PROGRESS", "1")
+    out = tmp_path / "t.csv"
+    code, _o, err = sweep(capsys, "timerlat", "--kernel", "mainline,rt", "--duration", "2",
+                          "--cpus", "1", "-j", "1", "-o", str(out),
+                          *(["--no-progress"] if quiet else []))
+    assert code == 0
+    assert ("sweep timerlat" in err and "2/2 points" in err) != quiet, err
