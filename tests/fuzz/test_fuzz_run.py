@@ -71,21 +71,24 @@ def test_search_finds_the_lost_update_and_shrinks_it(found: fr.SearchResult) -> 
 
 def test_timeline_names_the_interrupted_pc_and_symbol(found: fr.SearchResult) -> None:
     """The "taken" line: the PC the interrupt interrupted, as recorded by the machine's
-    interrupt hook, and its ELF symbol: the store of the plain increment."""
+    interrupt hook, and its ELF symbol: inside the plain increment, between its load
+    and its store; shrunk to the earliest, so right after the load (interrupts are
+    taken at the instruction their arrival falls on)."""
     from irqemu.arch.disasm import CS_ARCH_ARM, CS_MODE_ARM, decoder
 
     p, out = found.prepared, found.outcome
     (ps, cpu, exc, pc, ident) = out.taken[0]
     assert (cpu, exc, ident) == (0, "IRQ", 68)
-    assert pc == p.image.symbols["inc_plain"] + 0xC
-    seg = next(s for s in p.image.segments if s.address <= pc < s.address + len(s.data))
-    code = bytes(seg.data[pc - seg.address:pc - seg.address + 4])
-    (insn,) = decoder(CS_ARCH_ARM, CS_MODE_ARM).disasm(code, pc)
-    assert insn.mnemonic == "str"
+    inc = p.image.symbols["inc_plain"]
+    seg = next(s for s in p.image.segments if s.address <= inc < s.address + len(s.data))
+    code = bytes(seg.data[inc - seg.address:inc - seg.address + 0x10])
+    insns = {i.address: i.mnemonic for i in decoder(CS_ARCH_ARM, CS_MODE_ARM).disasm(code, inc)}
+    assert insns[inc] == "ldr" and insns[inc + 0xC] == "str"
+    assert pc == inc + 4  # the load ran, the store did not
     rows = fr.timeline(p, out).splitlines()
     taken = [r for r in rows if "taken at" in r]
     assert taken == [f"{ps / 10**6:>12,.3f} us  cpu0  IRQ (GIC ID 68) taken at PC "
-                     f"{pc:#010x} <inc_plain+0xc>"]
+                     f"{pc:#010x} <inc_plain+0x4>"]
 
 
 def test_interrupt_hook_agrees_on_both_engines(found: fr.SearchResult) -> None:
@@ -375,3 +378,17 @@ def test_campaign_repeats_after_unrelated_ones(tmp_path: Path,
         sys.modules.pop("h14_user_consts", None)
     assert len(first) == 15 + 1 and not r1.found
     assert again == first and (r2.minimal, r2.runs) == (r1.minimal, r1.runs)
+
+
+def test_x86_timeline_names_the_vector_taken() -> None:
+    """On the pc board the "taken" line names the vector the LAPIC acknowledged (the
+    highest ISR bit as the core takes it): timer.elf's LAPIC timer runs on 0x20."""
+    p = fr.prepare(fr.Target(str(bundled_firmware("x86_64", "timer.elf")), irqs=(parse_irq("4"),),
+                             exit_code=0, max_time_ns=100_000_000))
+    assert p.board == "pc" and p.id_kind == "vector"
+    out = fr.run_schedule(p, [])
+    assert out.passed and out.taken
+    assert {(exc, ident) for _, _, exc, _, ident in out.taken} == {("INTR", 0x20)}
+    rows = [r for r in fr.timeline(p, out).splitlines() if "taken at" in r]
+    assert len(rows) == len(out.taken) and all("INTR (vector 0x20) taken at PC" in r for r in rows)
+    assert fr.run_schedule(p, [], engine="reference").taken == out.taken

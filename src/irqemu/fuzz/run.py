@@ -86,6 +86,7 @@ class Prepared:
     image: Any  #: the firmware's ElfImage: symbols for --set, --check and the timeline
     check: Check | None
     lines: dict[str, int] = field(default_factory=dict)  #: each --irq's controller line
+    id_kind: str = ""  #: how the timeline names a taken interrupt's ID ("GIC ID", "vector")
 
 
 def prepare(target: Target) -> Prepared:
@@ -119,7 +120,7 @@ def prepare(target: Target) -> Prepared:
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     prepared = Prepared(target, path, sha, board, image, check)
     built = _build(prepared, "native" if _native_available() else "reference")  # the wiring
-    prepared.lines = built.lines
+    prepared.lines, prepared.id_kind = built.lines, built.id_kind
     return prepared
 
 
@@ -139,6 +140,7 @@ class _Built:
     drivers: dict[str, Callable[[Arrival], None]]
     taken: list[tuple[int, int, str, int, int]]
     lines: dict[str, int]
+    id_kind: str  #: what the fifth field of ``taken`` is: "GIC ID", "vector" or ""
 
 
 def _build(p: Prepared, engine: str, fabric: str | None = None) -> _Built:
@@ -176,15 +178,42 @@ def _build(p: Prepared, engine: str, fabric: str | None = None) -> _Built:
     for sym, value in t.sets:
         m.mem_write(p.image.symbols[sym], (value & 0xFFFFFFFF).to_bytes(4, "little"))
     taken: list[tuple[int, int, str, int, int]] = []
-    hppir = getattr(m.irq_controller, "highest_pending_id", None)
+    id_kind, ident_of = _taken_id(m)
 
     def record(cpu: int, line: int, pc: int, ps: int) -> None:
-        # the controller's ID the guest will acknowledge (GICC_HPPIR: the IAR to come)
-        ident = int(hppir(cpu)) & 0x3FF if hppir is not None else -1
-        taken.append((ps, cpu, m.arch.interrupt_name(line), pc, ident))
+        taken.append((ps, cpu, m.arch.interrupt_name(line), pc, ident_of(cpu)))
 
     m.interrupt_hooks.append(record)
-    return _Built(m, drivers, taken, lines)
+    return _Built(m, drivers, taken, lines, id_kind)
+
+
+def _taken_id(m: Any) -> tuple[str, Callable[[int], int]]:
+    """What identifies an interrupt as a core takes it (read in the machine's hook):
+    on a GIC the ID the guest will acknowledge (GICC_HPPIR: the IAR to come); on
+    x86 the vector the LAPIC just acknowledged (the highest ISR bit); else -1."""
+    hppir = getattr(m.irq_controller, "highest_pending_id", None)
+    if hppir is not None:
+        return "GIC ID", lambda cpu: int(hppir(cpu)) & 0x3FF
+    if "lapic" in m.devices:
+        from irqemu.devices.lapic import LAPIC_BASE
+
+        return "vector", lambda cpu: _in_service(m, cpu, LAPIC_BASE)
+    return "", lambda cpu: -1
+
+
+def _in_service(m: Any, cpu: int, base: int) -> int:
+    """The highest vector in the LAPIC's ISR (0x100 + 0x10*i: eight 32-bit words), or -1."""
+    for i in range(7, -1, -1):
+        word = int(m.mmio_read(cpu, base + 0x100 + 0x10 * i, 4))
+        if word:
+            return 32 * i + word.bit_length() - 1
+    return -1
+
+
+def _taken_what(exc: str, ident: int, kind: str) -> str:
+    if ident < 0:
+        return exc
+    return f"{exc} (vector {ident:#04x})" if kind == "vector" else f"{exc} ({kind} {ident})"
 
 
 @dataclass
@@ -201,7 +230,7 @@ class Outcome:
     instructions: list[int]
     values: dict[str, int]  #: the words --check read
     fired: list[tuple[int, str, int]]  #: (ps, source, cpu) of each arrival played
-    #: (ps, cpu, exception, interrupted PC, controller ID the guest acknowledges or -1)
+    #: (ps, cpu, exception, interrupted PC, GIC ID the guest acknowledges / x86 vector, or -1)
     taken: list[tuple[int, int, str, int, int]]
     end_pcs: list[int]  #: each CPU's PC when the run ended (where a hang spins)
     uart: str = ""
@@ -480,7 +509,7 @@ def timeline(p: Prepared, out: Outcome) -> str:
                      if not any(s.name == name for s in p.target.sources)
                      else f"{_us(ps)}  cpu{cpu}  {line} fires (INT_STATUS bit 0)"))
     for ps, cpu, exc, pc, ident in out.taken:
-        what = exc if ident < 0 else f"{exc} (GIC ID {ident})"
+        what = _taken_what(exc, ident, p.id_kind)
         rows.append((ps, 1, f"{_us(ps)}  cpu{cpu}  {what} taken at {_where(p, pc)}"))
     if not rows:
         return "  (no interrupts)"
