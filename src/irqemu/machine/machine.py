@@ -52,6 +52,7 @@ RUNNING, ASLEEP, HELD, EXITED = "running", "wfi", "held", "exited"
 _DEADLINE, _IRQ, _WFI = int(StopReason.DEADLINE), int(StopReason.IRQ), int(StopReason.WFI)
 _HOSTCALL, _EXCEPTION = int(StopReason.HOSTCALL), int(StopReason.EXCEPTION)
 _FAULT, _ERROR = int(StopReason.FAULT), int(StopReason.ERROR)
+_M64 = (1 << 64) - 1
 
 
 class CpuSlot:
@@ -167,6 +168,12 @@ class Machine:
         self.num_cpus = num_cpus
         self.engine = engine
         self.quantum_cycles = quantum_cycles
+        #: None: every round lasts ``quantum_cycles`` (loops whose length divides it meet
+        #: its end at the same instruction each time). A seed: each round's length is
+        #: drawn in [1, quantum_cycles] from the seed and the round's start time, so
+        #: cores interleave at varying instructions, as bus and cache timing vary them
+        #: on hardware, and the same seed gives the same interleaving on every engine
+        self.interleave_seed: int | None = None
         self.semihosting = semihosting
         hz = hz or cost_model.hz
         #: the native interrupt fabric (native engine): one C event queue for every
@@ -282,7 +289,8 @@ class Machine:
         one runnable core, with nothing in Python that watches each interrupt (a
         latency probe) or decides a wake-up (a board's wake filter)."""
         if (self.fabric is None or self.latency_probe is not None or self.interrupt_hooks
-                or self.wake_filter is not None or self._native_entry is None):
+                or self.wake_filter is not None or self._native_entry is None
+                or self.interleave_seed is not None):  # C's rounds have a fixed length
             return False
         return all(s is slot or s.state != RUNNING for s in self.cpus)
     @staticmethod
@@ -643,7 +651,8 @@ class Machine:
                     self._now = max(self._now, next_ev)
                     self._fire_due()
                     continue
-                target = self._now + quantum_ps
+                target = self._now + (quantum_ps if self.interleave_seed is None
+                                      else self._seeded_round_ps())
                 if next_ev is not None and next_ev < target:
                     target = max(next_ev, self._now)
                 if max_time_ps is not None:
@@ -680,6 +689,15 @@ class Machine:
             host_seconds=host,
             message=message,
         )
+
+    def _seeded_round_ps(self) -> int:
+        """A round's length under ``interleave_seed``: [1, quantum] cycles, a function of
+        the seed and the round's start alone (splitmix64's finaliser mixes them)."""
+        x = (cast(int, self.interleave_seed) * 0x9E3779B97F4A7C15 + self._now) & _M64
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+        x ^= x >> 31
+        return max(1, self.cpus[0].clock.to_ps(1 + x % self.quantum_cycles))
 
     def _fire_due(self) -> None:
         while self._finished is None:  # an exit request ends the run: no more events
