@@ -5,6 +5,9 @@
  * Each variant is f(x0 = counter address, x1 = iterations) adding 1 to the
  * 32-bit *counter x1 times:
  *   plain_add          ldr/add/str, no protection (the broken baseline)
+ *   atomic_add_irqsave ldr/add/str with this core's IRQs and FIQs masked
+ *                      (arch_local_irq_save/restore: mrs daif; msr daifset):
+ *                      safe against this core's handlers, not other cores
  *   atomic_add_llsc    (c) arm64 LL/SC atomic_add: prfm; ldxr/add/stxr/cbnz
  *   cmpxchg_llsc       (c) __cmpxchg_case_mb_32: ldxr/eor/cbnz/stlxr/cbnz; dmb ish
  *   atomic_add_lse     (d) ARMv8.1 LSE atomic_add: stadd
@@ -20,7 +23,7 @@
 #define PSCI_CPU_ON_64  0xC4000003
 
     .text
-    .global plain_add, atomic_add_llsc, cmpxchg_llsc, atomic_add_lse, cmpxchg_lse
+    .global plain_add, atomic_add_irqsave, atomic_add_llsc, cmpxchg_llsc, atomic_add_lse, cmpxchg_lse
 
     .type plain_add, %function
 plain_add:
@@ -31,6 +34,19 @@ plain_add:
     b.ne 1b
     ret
     .size plain_add, . - plain_add
+
+    .type atomic_add_irqsave, %function
+atomic_add_irqsave:
+1:  mrs x4, daif                    /* arch_local_irq_save */
+    msr daifset, #3
+    ldr w2, [x0]
+    add w2, w2, #1
+    str w2, [x0]
+    msr daif, x4                    /* arch_local_irq_restore */
+    subs x1, x1, #1
+    b.ne 1b
+    ret
+    .size atomic_add_irqsave, . - atomic_add_irqsave
 
     .type atomic_add_llsc, %function
 atomic_add_llsc:
@@ -86,7 +102,7 @@ cmpxchg_lse:
     .size cmpxchg_lse, . - cmpxchg_lse
 
 variants:
-    .quad plain_add, atomic_add_llsc, cmpxchg_llsc, atomic_add_lse, cmpxchg_lse
+    .quad plain_add, atomic_add_irqsave, atomic_add_llsc, cmpxchg_llsc, atomic_add_lse, cmpxchg_lse
 
 /* worker(): run the chosen variant, then count this CPU done */
     .type worker, %function

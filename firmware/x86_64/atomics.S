@@ -3,6 +3,9 @@
 # Each variant is f(%rdi = counter address, %rsi = iterations) adding 1 to
 # the 32-bit *counter %rsi times:
 #   plain_add      mov/inc/mov, no protection (the broken baseline)
+#   atomic_add_irqsave  mov/inc/mov with this CPU's interrupts off
+#                  (pushfq; cli ... popfq: arch_local_irq_save/restore):
+#                  safe against this CPU's handlers, not other CPUs
 #   atomic_add     (e) lock addl $1, (%rdi)   (arch_atomic_add)
 #   cmpxchg_lock   (e) lock cmpxchgl loop     (arch_cmpxchg, try_cmpxchg loop)
 #
@@ -20,11 +23,22 @@
 
     .text
     .code64
-    .global plain_add, atomic_add, cmpxchg_lock
+    .global plain_add, atomic_add_irqsave, atomic_add, cmpxchg_lock
 plain_add:
 1:  movl (%rdi), %eax
     incl %eax
     movl %eax, (%rdi)
+    decq %rsi
+    jnz 1b
+    ret
+
+atomic_add_irqsave:
+1:  pushfq                              # arch_local_irq_save
+    cli
+    movl (%rdi), %eax
+    incl %eax
+    movl %eax, (%rdi)
+    popfq                               # arch_local_irq_restore
     decq %rsi
     jnz 1b
     ret
@@ -45,7 +59,7 @@ cmpxchg_lock:
     ret
 
 variants:
-    .quad plain_add, atomic_add, cmpxchg_lock
+    .quad plain_add, atomic_add_irqsave, atomic_add, cmpxchg_lock
 
 # worker: run the chosen variant, then count this CPU done
 worker:
