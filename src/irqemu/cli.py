@@ -213,6 +213,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     mod = {"masking": masking, "atomics": atomics}[args.what]
     if args.plot is not None and args.what != "masking":
         raise CliError(f"--plot: bench {args.what} draws no figure (bench masking does)")
+    interleave: dict[str, int | None] = {}
+    if args.what == "atomics":
+        interleave = {"quantum": args.quantum or atomics.QUANTUM,
+                      "seed": None if args.fixed_quantum else
+                      atomics.SEED if args.interleave_seed is None else args.interleave_seed}
+    else:
+        for opt, val in (("--quantum", args.quantum), ("--interleave-seed", args.interleave_seed),
+                         ("--fixed-quantum", args.fixed_quantum or None)):
+            if val is not None:
+                raise CliError(f"{opt}: bench {args.what} runs one core (bench atomics "
+                               "interleaves several)")
+    if args.fixed_quantum and args.interleave_seed is not None:
+        raise CliError("--fixed-quantum and --interleave-seed: choose one (fixed rounds, "
+                       "or rounds drawn from a seed)")
     arches = args.arch or sorted(mod.SPECS)
     for a in arches:
         if a not in mod.SPECS:
@@ -221,7 +235,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from irqemu.machine.machine import GuestError
 
     try:
-        res = mod.run(arches, quick=args.quick)
+        res = mod.run(arches, quick=args.quick, **interleave)
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
     text = mod.tables(res)
@@ -630,6 +644,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         type=writable_file,
                         help="also replace this benchmark's section in FILE "
                              "(default BENCHMARKS.md)")
+        be.add_argument("--quantum", type=int_in(1, MAX_QUANTUM), metavar="CYCLES",
+                        help="atomics: the longest round a core runs before the next core's "
+                             "turn in the contended runs (default 100)")
+        be.add_argument("--interleave-seed", type=int_in(0, 2**63 - 1), metavar="N",
+                        help="atomics: each round lasts 1..CYCLES cycles drawn from this "
+                             "seed (default 1)")
+        be.add_argument("--fixed-quantum", action="store_true",
+                        help="atomics: every round lasts exactly CYCLES (a loop whose length "
+                             "divides it may never be split between its load and store)")
         _plot_option(be, "masking: interrupt latency vs masked window, per arch")
         be.set_defaults(func=cmd_bench)
 
