@@ -183,7 +183,7 @@ str_count:  .asciz "atomics: counter "
     .align 2
     .global ncpus, variant, iters, counter, done
 ncpus:   .word 1
-variant: .word 1
+variant: .word 2
 iters:   .word 1000
 counter: .word 0
 done:    .word 0

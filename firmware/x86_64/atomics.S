@@ -141,7 +141,7 @@ str_count:  .asciz "atomics: counter "
     .balign 4
     .global ncpus, variant, iters, counter, done
 ncpus:   .long 1
-variant: .long 1
+variant: .long 2
 iters:   .long 1000
 counter: .long 0
 done:    .long 0
