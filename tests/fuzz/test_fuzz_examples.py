@@ -97,3 +97,28 @@ def test_hang_needs_the_run_to_end_by_itself(tmp_path: Path) -> None:
     p = fr.prepare(t)
     out = fr.run_schedule(p, [Arrival(5000, "src0", 0, 1)])
     assert out.stop_reason == "time-limit" and not out.why.startswith("hang")
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_shrunk_schedule_is_one_minimal_on_other_seeds(seed: int) -> None:
+    """Whatever the seed, the search ends at the fewest arrivals the bug needs (two
+    for the shared counter), and dropping any one of them makes the run hold."""
+    t = fr.Target(str(ROOT / "firmware/armv7/bug_shared_counter.elf"), irqs=(IrqSpec("src0"),),
+                  sources=(SourceSpec("src0", 0x021A0000, 68),), check="processed == handled")
+    p = fr.prepare(t)
+    r = fr.search(p, examples=60, seed=seed)
+    assert r.minimal is not None and len(r.minimal) == MINIMAL["shared_counter"]
+    for i in range(len(r.minimal)):
+        assert fr.run_schedule(p, r.minimal[:i] + r.minimal[i + 1:]).passed
+
+
+def test_one_minimal_deletes_what_hypothesis_left() -> None:
+    """one_minimal: a failing schedule padded with arrivals the failure does not need
+    loses them all, and keeps the ones it needs."""
+    need = [Arrival(10, "a", 0, 1), Arrival(30, "a", 0, 1)]
+    extra = [Arrival(5, "a", 0, 1), Arrival(20, "a", 0, 1), Arrival(40, "a", 0, 1)]
+
+    def fails(s: list[Arrival]) -> bool:
+        return all(a in s for a in need)
+
+    assert fr.one_minimal(sorted(need + extra), fails) == need
