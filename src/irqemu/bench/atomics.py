@@ -82,9 +82,10 @@ SPECS["aarch64-lse"] = AtomicsSpec("aarch64", "virt-a53", "cortex-a55", _A64,
 
 
 def _machine(spec: AtomicsSpec, num_cpus: int = 4, quantum: int = 10_000,
-             seed: int | None = None, engine: str = "native") -> Any:
+             seed: int | None = None, engine: str = "native",
+             fabric: str | None = None) -> Any:
     m = build_board(spec.board, num_cpus=num_cpus, quantum_cycles=quantum, engine=engine,
-                    **dict(spec.board_kw))
+                    fabric=fabric, **dict(spec.board_kw))
     m.interleave_seed = seed
     m.load_elf(str(bundled_firmware(spec.arch, spec.elf)))
     return m
@@ -120,14 +121,15 @@ def single_core(arch: str, iterations: int = 1000) -> list[dict[str, Any]]:
 
 
 def contended(arch: str, ncpus: int, iterations: int = 2000, quantum: int = QUANTUM,
-              seed: int | None = SEED, engine: str = "native") -> list[dict[str, Any]]:
+              seed: int | None = SEED, engine: str = "native",
+              fabric: str | None = None) -> list[dict[str, Any]]:
     """Every variant on ``ncpus`` cores adding to one counter: the final counts and the
     updates lost, with rounds of 1..``quantum`` cycles from ``seed`` (None: exactly
     ``quantum``)."""
     spec = SPECS[arch]
     rows = []
     for idx, v in spec.runnable():
-        m = _machine(spec, 4, quantum, seed, engine)
+        m = _machine(spec, 4, quantum, seed, engine, fabric)
         _set(m, "ncpus", ncpus)
         _set(m, "variant", idx)
         _set(m, "iters", iterations)
