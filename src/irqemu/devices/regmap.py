@@ -23,16 +23,20 @@ reserved bits cleared.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from irqemu.errors import BusError
 
 
-@dataclass(frozen=True)
 class Reg:
-    """One register (or a bank of ``count`` registers ``width`` bytes apart)."""
+    """One register (or a bank of ``count`` registers ``width`` bytes apart), immutable.
 
+    Written out as ``@dataclass(frozen=True)`` would make it, the derived masks being
+    ``field(init=False, repr=False, compare=False)``: the dataclasses module (inspect,
+    ast, dis) is a noticeable part of a boot's start-up."""
+
+    __match_args__ = ("offset", "name", "reset", "access", "width", "count", "doc", "wmask",
+                      "w1c", "reserved")
     offset: int
     name: str
     reset: int = 0
@@ -48,13 +52,51 @@ class Reg:
     reserved: int = 0
     #: derived: all bits; bits a read returns; w1c bits; bits taking the written
     #: value; bits of a written value a writer sees (``writable | clearable``)
-    mask: int = field(init=False, repr=False, compare=False)
-    readable: int = field(init=False, repr=False, compare=False)
-    clearable: int = field(init=False, repr=False, compare=False)
-    writable: int = field(init=False, repr=False, compare=False)
-    accepted: int = field(init=False, repr=False, compare=False)
+    mask: int
+    readable: int
+    clearable: int
+    writable: int
+    accepted: int
 
-    def __post_init__(self) -> None:
+    def __init__(self, offset: int, name: str, reset: int = 0, access: str = "rw",
+                 width: int = 4, count: int = 1, doc: str = "", wmask: int | None = None,
+                 w1c: int = 0, reserved: int = 0) -> None:
+        for f, v in zip(Reg.__match_args__, (offset, name, reset, access, width, count, doc,
+                                             wmask, w1c, reserved), strict=True):
+            object.__setattr__(self, f, v)
+        self._derive()
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in Reg.__match_args__)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in Reg.__match_args__)
+        return f"{type(self).__qualname__}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Reg)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if type(self) is Reg or name in Reg.__match_args__:
+            from dataclasses import FrozenInstanceError
+
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if type(self) is Reg or name in Reg.__match_args__:
+            from dataclasses import FrozenInstanceError
+
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super().__delattr__(name)
+
+    def _derive(self) -> None:
         if self.access not in ("r", "w", "rw"):
             raise ValueError(f"{self.name}: access must be r, w or rw")
         if self.width not in (1, 2, 4, 8):
@@ -63,7 +105,7 @@ class Reg:
             raise ValueError(f"{self.name}: reset value sets reserved bits")
         full = (1 << (8 * self.width)) - 1
         wmask = full if self.wmask is None else self.wmask
-        # derived masks, computed once (the dataclass is frozen)
+        # derived masks, computed once (the record is frozen)
         object.__setattr__(self, "mask", full)
         object.__setattr__(self, "readable", full & ~self.reserved)
         object.__setattr__(self, "clearable", self.w1c & ~self.reserved & full)

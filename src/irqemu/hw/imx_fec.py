@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 
 # -- register offsets (fec.h, non-ColdFire; manual name in the comment) -------------
 FEC_IEVENT = 0x004  #: ENET_EIR, interrupt events (write 1 to clear)
@@ -183,7 +182,6 @@ def _span(first: str, last: str) -> tuple[int, struct.Struct, tuple[str, ...]]:
     return hit
 
 
-@dataclass(slots=True)
 class BufDesc:
     """One buffer descriptor (``struct bufdesc_ex``; the legacy ``struct bufdesc`` is
     ``datlen``, ``sc`` and ``bufaddr``), as the MAC's uDMA and the driver see it.
@@ -193,15 +191,37 @@ class BufDesc:
     (charged CPU loads and stores) both use it. A whole-record access is one
     memory access; ``load``/``store`` move a run of fields in one access, as the
     driver's separate field loads and stores do.
+
+    Written out as ``@dataclass(slots=True)`` would make it (init, repr, eq): the
+    dataclasses module (inspect, ast, dis) is a noticeable part of a boot's start-up.
     """
 
-    datlen: int = 0  #: cbd_datlen
-    sc: int = 0  #: cbd_sc: control and status (BD_ENET_RX_* / BD_ENET_TX_*)
-    bufaddr: int = 0  #: cbd_bufaddr
-    esc: int = 0  #: cbd_esc: enhanced status and control
-    prot: int = 0  #: cbd_prot
-    bdu: int = 0  #: cbd_bdu (BD_ENET_BDU)
-    ts: int = 0  #: ts: the 1588 timestamp
+    __slots__ = ("datlen", "sc", "bufaddr", "esc", "prot", "bdu", "ts")
+    __match_args__ = ("datlen", "sc", "bufaddr", "esc", "prot", "bdu", "ts")
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
+
+    def __init__(self, datlen: int = 0, sc: int = 0, bufaddr: int = 0, esc: int = 0,
+                 prot: int = 0, bdu: int = 0, ts: int = 0) -> None:
+        self.datlen = datlen  #: cbd_datlen
+        self.sc = sc  #: cbd_sc: control and status (BD_ENET_RX_* / BD_ENET_TX_*)
+        self.bufaddr = bufaddr  #: cbd_bufaddr
+        self.esc = esc  #: cbd_esc: enhanced status and control
+        self.prot = prot  #: cbd_prot
+        self.bdu = bdu  #: cbd_bdu (BD_ENET_BDU)
+        self.ts = ts  #: ts: the 1588 timestamp
+
+    def _fields(self) -> tuple[int, ...]:
+        return (self.datlen, self.sc, self.bufaddr, self.esc, self.prot, self.bdu, self.ts)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__qualname__}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, BufDesc)
+        return self._fields() == other._fields()
 
     @classmethod
     def read(cls, read: Callable[[int, int], bytes], addr: int, enhanced: bool = True) -> BufDesc:

@@ -11,21 +11,42 @@ are logged once per address.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
 class Window:
-    """A page-aligned MMIO range and the devices mapped in it."""
+    """A page-aligned MMIO range and the devices mapped in it.
 
-    base: int
-    size: int
-    name: str
-    _starts: list[int] = field(default_factory=list)
-    _devs: list[tuple[int, int, Any]] = field(default_factory=list)
-    unimplemented: dict[int, int] = field(default_factory=dict)
-    _hits: dict[int, tuple[int, Any] | None] = field(default_factory=dict)
+    Written out as ``@dataclass`` would make it (init, repr, eq): the dataclasses
+    module (inspect, ast, dis) is a noticeable part of a boot's start-up."""
+
+    __match_args__ = ("base", "size", "name", "_starts", "_devs", "unimplemented", "_hits")
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
+
+    def __init__(self, base: int, size: int, name: str, _starts: list[int] | None = None,
+                 _devs: list[tuple[int, int, Any]] | None = None,
+                 unimplemented: dict[int, int] | None = None,
+                 _hits: dict[int, tuple[int, Any] | None] | None = None) -> None:
+        self.base = base
+        self.size = size
+        self.name = name
+        self._starts: list[int] = [] if _starts is None else _starts
+        self._devs: list[tuple[int, int, Any]] = [] if _devs is None else _devs
+        self.unimplemented: dict[int, int] = {} if unimplemented is None else unimplemented
+        self._hits: dict[int, tuple[int, Any] | None] = {} if _hits is None else _hits
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self.__match_args__)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__match_args__)
+        return f"{type(self).__qualname__}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Window)
+        return self._fields() == other._fields()
 
     def add(self, base: int, size: int, device: Any) -> None:
         if base < self.base or base + size > self.base + self.size:
