@@ -130,3 +130,57 @@ def test_constant_runs_skip_as_stepping_does(fps: int, start: int, stop: int | N
         assert fast.skip_until(limit) == (n, last, t)
         if t is None:
             break
+
+
+class Ring:
+    """A sink with ``slots`` free buffers; each frame it takes frees its buffer with an
+    event ``hold`` ps after the frame arrived (scheduled from inside ``receive``)."""
+
+    mac_address = b"\x02\x00\x00\x00\x00\x02"
+
+    def __init__(self, m: StepMachine, slots: int, hold: int) -> None:
+        self.m, self.free, self.hold = m, slots, hold
+        self.gen: TrafficGenerator | None = None
+        self.taken: list[int] = []
+        self.dropped = 0
+
+    def drops(self, frame: bytes) -> bool:
+        return self.free == 0
+
+    def drop(self, frame: bytes, count: int) -> None:
+        self.dropped += count
+
+    def receive(self, frame: bytes) -> bool:
+        if self.free == 0:
+            self.dropped += 1
+            return False
+        assert self.gen is not None and self.gen.last_arrival is not None
+        self.free -= 1
+        self.taken.append(struct.unpack_from(">I", frame, 14)[0])
+        self.m.schedule(self.gen.last_arrival + self.hold, self._release, "release")
+        return True
+
+    def _release(self) -> None:
+        self.free += 1
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(slots=st.integers(1, 4), hold=st.integers(1, 3_000_000),
+       fps=st.integers(200_000, 1_488_095))
+def test_a_run_stops_at_an_event_its_own_receive_scheduled(slots: int, hold: int,
+                                                          fps: int) -> None:
+    out = []
+    for stepped in (False, True):
+        m = StepMachine()
+        ring = Ring(m, slots, hold)
+        gen = TrafficGenerator(m, ring, ConstantRate(fps), stop_ps=100 * US)
+        ring.gen = gen
+        gen.start()
+        if stepped:
+            for t in range(5 * US, 105 * US, 5 * US):
+                m.step(t)
+        else:
+            m.advance(105 * US)
+        out.append((ring.taken, ring.dropped, gen.offered, gen.accepted))
+    assert out[0] == out[1]
+    assert out[0][0] and out[0][1] + len(out[0][0]) == out[0][2]
