@@ -62,6 +62,11 @@ class Target:
     #: a run must end by itself (exit) within max_time_ns, else it hangs; None: when the
     #: undisturbed run does (a search resolves it before its first schedule)
     must_end: bool | None = None
+    #: the longest round a core runs before the next core's turn (Machine.quantum_cycles)
+    quantum_cycles: int = 10_000
+    #: None: rounds of exactly quantum_cycles; a seed: rounds of 1..quantum_cycles drawn
+    #: from it (Machine.interleave_seed), so cores interleave at varying instructions
+    interleave_seed: int | None = None
     #: the API's predicate: ``check(machine) -> bool`` after the run
     predicate: Callable[[Any], bool] | None = field(default=None, compare=False)
 
@@ -72,7 +77,8 @@ class Target:
                 "sets": [list(s) for s in self.sets], "check": self.check,
                 "exit_code": self.exit_code, "max_time_ns": self.max_time_ns,
                 "window_ns": None if self.window_ns is None else list(self.window_ns),
-                "must_end": self.must_end}
+                "must_end": self.must_end, "quantum_cycles": self.quantum_cycles,
+                "interleave_seed": self.interleave_seed}
 
 
 @dataclass
@@ -154,9 +160,10 @@ def _build(p: Prepared, engine: str, fabric: str | None = None) -> _Built:
     if fabric is not None:
         kw["fabric"] = fabric
     try:
-        m = build_board(p.board, engine=engine, **kw)
+        m = build_board(p.board, engine=engine, quantum_cycles=t.quantum_cycles, **kw)
     except ValueError as exc:
         raise FuzzRunError(str(exc)) from None
+    m.interleave_seed = t.interleave_seed
     sources: dict[str, Any] = {}
     try:
         for s in t.sources:
@@ -476,7 +483,10 @@ def target_from_json(d: dict[str, Any], base_dir: Path | None = None) -> Target:
         check=d.get("check"), exit_code=d.get("exit_code"),
         max_time_ns=int(d.get("max_time_ns", DEFAULT_MAX_TIME_NS)),
         window_ns=None if win is None else (int(win[0]), int(win[1])),
-        must_end=None if d.get("must_end") is None else bool(d["must_end"]))
+        must_end=None if d.get("must_end") is None else bool(d["must_end"]),
+        quantum_cycles=int(d.get("quantum_cycles", 10_000)),
+        interleave_seed=None if d.get("interleave_seed") is None
+        else int(d["interleave_seed"]))
 
 
 def replay(path: str | Path, *, engine: str | None = None, fabric: str | None = None,

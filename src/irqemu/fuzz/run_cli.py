@@ -3,6 +3,7 @@
     irqemu fuzz run FIRMWARE.elf --irq 68:edge [--irq ...] --check 'EXPR' | --exit-code N
         [--board B] [--cpus N] [--source NAME@BASE:LINE] [--set SYM=VALUE]
         [--examples N] [--seed S] [--max-events K] [--max-time-ms MS] [--window A:B]
+        [--quantum CYCLES] [--interleave fixed|search|SEED]
         [--engine E] [--save FILE] [--json]
     irqemu fuzz run --replay FILE [--engine E] [--json]
 
@@ -59,6 +60,16 @@ def _window(text: str) -> tuple[int, int]:
     return lo, hi
 
 
+def _interleave(text: str) -> str | int:
+    if text in ("fixed", "search"):
+        return text
+    try:
+        return int_in(0, 2**63 - 1, "an interleave seed")(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected fixed, search or a seed "
+                                         "(a non-negative integer)") from None
+
+
 def build_parser(prog: str = "irqemu fuzz run") -> argparse.ArgumentParser:
     from irqemu.boards import BOARDS
 
@@ -90,6 +101,13 @@ def build_parser(prog: str = "irqemu fuzz run") -> argparse.ArgumentParser:
                    metavar="MS", help="simulated time each run lasts at most (default 10)")
     p.add_argument("--window", type=_window, metavar="A:B", help="arrival times in ns "
                    "(default: 0 to where the run without interrupts ends)")
+    p.add_argument("--quantum", type=int_in(1, 10**9), metavar="CYCLES",
+                   help="the longest round a core runs before the next core's turn "
+                        "(default 10000, the machine's)")
+    p.add_argument("--interleave", type=_interleave, metavar="fixed|search|SEED",
+                   help="how cores interleave: fixed, whole rounds of CYCLES (default); a "
+                        "SEED, rounds of 1..CYCLES drawn from it; search, each run draws a "
+                        "finer interleaving and a failure shrinks to the coarsest")
     p.add_argument("--engine", choices=("native", "reference"), default=None,
                    help="native (Cython) or pure-Python reference engine (default native; "
                         "replay: the file's)")
@@ -101,7 +119,7 @@ def build_parser(prog: str = "irqemu fuzz run") -> argparse.ArgumentParser:
 
 
 _SEARCH_ONLY = ("firmware", "board", "cpus", "check", "exit_code", "window", "save", "examples",
-                "seed", "max_events", "max_time_ms", "no_progress")
+                "seed", "max_events", "max_time_ms", "no_progress", "quantum", "interleave")
 
 
 def _target(args: argparse.Namespace) -> Any:
@@ -110,11 +128,14 @@ def _target(args: argparse.Namespace) -> Any:
     return Target(firmware=args.firmware, irqs=tuple(args.irq), board=args.board,
                   num_cpus=args.cpus, sources=tuple(args.source), sets=tuple(args.set),
                   check=args.check, exit_code=args.exit_code,
-                  max_time_ns=int((args.max_time_ms or 10.0) * 10**6), window_ns=args.window)
+                  max_time_ns=int((args.max_time_ms or 10.0) * 10**6), window_ns=args.window,
+                  quantum_cycles=args.quantum or 10_000,
+                  interleave_seed=args.interleave if isinstance(args.interleave, int) else None)
 
 
 def _search(args: argparse.Namespace) -> int:
     from irqemu.cliargs import writable_file
+    from irqemu.fuzz.interleave import describe, interleave_json, search_interleaved
     from irqemu.fuzz.run import prepare, save, search, timeline
     from irqemu.progress import Progress, wanted
 
@@ -130,19 +151,24 @@ def _search(args: argparse.Namespace) -> int:
         def show(runs: int, examples: int, best: int | None) -> None:
             bar.set(runs, f"{examples} examples + shrinking, " + (
                 "none failed yet" if best is None else f"smallest failure: {best} arrivals"))
-        r = search(p, examples=args.examples or 100, seed=args.seed or 0,
+        how = search_interleaved if args.interleave == "search" else search
+        r = how(p, examples=args.examples or 100, seed=args.seed or 0,
                    max_events=args.max_events or MAX_EVENTS,
                    engine=args.engine or "native", progress=show if bar.shown else None)
     if args.save:
         save(r, args.save)
     if args.json:
-        json.dump(r.to_json() | {"runs": r.runs}, sys.stdout, indent=1, sort_keys=True)
+        json.dump(r.to_json() | {"runs": r.runs, "interleave": interleave_json(r.prepared)},
+                  sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
         return EXIT_FOUND if r.found else EXIT_OK
     w = r.window_ns
     out = [f"fuzz run {p.path.name} on {p.board} ({r.engine} engine): seed {r.seed}, "
            f"{r.examples} examples of up to {r.max_events} arrivals at {w[0]:,}..{w[1]:,} ns, "
            f"{r.runs} runs"]
+    if r.prepared.target.num_cpus != 1 and (args.interleave is not None or args.quantum):
+        out.append(f"interleaving{' found' if args.interleave == 'search' and r.found else ''}"
+                   f": {describe(r.prepared)}")
     if r.minimal is not None:
         n = len(r.minimal)
         out += [f"FAILED: {r.outcome.why}",
@@ -157,6 +183,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from irqemu.fuzz.interleave import describe
     from irqemu.fuzz.run import replay, timeline
 
     given = [k for k in _SEARCH_ONLY if getattr(args, k) not in (None, False)]
@@ -174,6 +201,8 @@ def _replay(args: argparse.Namespace) -> int:
         out = [f"replay {args.replay}: {r.prepared.path.name} on {r.prepared.board} "
                f"({r.engine} engine), {n} arrival{'s' if n != 1 else ''}:",
                timeline(r.prepared, r.outcome),
+               *([f"  interleaving: {describe(r.prepared)}"]
+                 if r.prepared.target.interleave_seed is not None else []),
                f"  {'held' if r.outcome.passed else 'FAILED: ' + r.outcome.why}"]
         out += [f"note: {x}" for x in r.notes]
         out.append("reproduced exactly: same outcome, timeline, cycles and simulated time"
