@@ -8,11 +8,14 @@ reference engine, and the ldrex/strex fix survives the same search."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers import ROOT
 
 from irqemu.bundled import bundled_firmware
 from irqemu.fuzz import interleave as il
@@ -62,15 +65,29 @@ def test_search_finds_and_shrinks_the_smp_lost_update(found: fr.SearchResult) ->
     assert fr.run_schedule(coarser, found.minimal or []).passed
 
 
-def test_same_seed_same_minimal_example_through_the_cli(
-        found: fr.SearchResult, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    fw = str(bundled_firmware("armv7", "bug_smp_counter.elf"))
+def _documented() -> tuple[list[str], str, str]:
+    """docs/fuzzing.md's cross-core command: argv, its interleaving and FAILED lines."""
+    section = (ROOT / "docs" / "fuzzing.md").read_text().split(
+        "## Races between cores", 1)[1].split("\n## ", 1)[0]
+    m = re.search(r"^\$ irqemu fuzz run (.+)\n.*\ninterleaving found: (.+)\n(FAILED: .+)$",
+                  section, re.M)
+    assert m is not None
+    return shlex.split(m[1]), m[2], m[3]
+
+
+def test_same_seed_same_minimal_example_through_the_documented_command(
+        found: fr.SearchResult, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    argv, how, failed = _documented()
+    assert argv[argv.index("--seed") + 1] == str(SEED)
+    assert argv[argv.index("--examples") + 1] == str(EXAMPLES)
     save = tmp_path / "smp.json"
-    rc = run_cli.main([fw, "--source", SOURCE, "--irq", "src0", "--exit-code", "0",
-                       "--interleave", "search", "--examples", str(EXAMPLES),
-                       "--seed", str(SEED), "--json", "--save", str(save)])
+    monkeypatch.chdir(ROOT)
+    rc = run_cli.main([*argv, "--json", "--no-progress", "--save", str(save)])
     res = json.loads(capsys.readouterr().out)
     assert rc == 1 and res["found"]
+    assert res["interleave"]["description"] == how
+    assert f"FAILED: {res['outcome']['why']}" == failed
     assert res["schedule"] == [list(a) for a in found.minimal or []]
     assert res["interleave"] == il.interleave_json(found.prepared)
     assert res["outcome"] == found.outcome.facts()
