@@ -326,6 +326,8 @@ BASE = ["--source", SOURCES[0], "--irq", "src0"]
     ([FW, "--irq", "68:bogus", "--check", CHECK], "unknown part"),
     (["--replay", "/nonexistent.json"], "cannot read"),
     (["--replay", "x.json", "--seed", "3"], "drop --seed"),
+    ([FW, *BASE, "--check", CHECK, "--arrivals", "edge"], "--arrivals"),
+    (["--replay", "x.json", "--arrivals", "masked"], "drop --arrivals"),
 ])
 def test_cli_errors_are_one_line(argv: list[str], what: str,
                                  capsys: pytest.CaptureFixture[str]) -> None:
@@ -339,7 +341,7 @@ def test_cli_errors_are_one_line(argv: list[str], what: str,
 
 
 # -- a campaign is a function of its seed, whatever ran before it ----------------------
-def _tried(p: fr.Prepared, monkeypatch: pytest.MonkeyPatch, seed: int
+def _tried(p: fr.Prepared, monkeypatch: pytest.MonkeyPatch, seed: int, examples: int = 15
            ) -> tuple[list[list[Arrival]], fr.SearchResult]:
     """Every schedule a search ran, in order, and its result."""
     tried: list[list[Arrival]] = []
@@ -350,7 +352,7 @@ def _tried(p: fr.Prepared, monkeypatch: pytest.MonkeyPatch, seed: int
         return play(p, s, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(fr, "run_schedule", logged)
-    r = fr.search(p, examples=15, seed=seed)
+    r = fr.search(p, examples=examples, seed=seed)
     monkeypatch.setattr(fr, "run_schedule", play)
     return tried, r
 
@@ -392,3 +394,56 @@ def test_x86_timeline_names_the_vector_taken() -> None:
     rows = [r for r in fr.timeline(p, out).splitlines() if "taken at" in r]
     assert len(rows) == len(out.taken) and all("INTR (vector 0x20) taken at PC" in r for r in rows)
     assert fr.run_schedule(p, [], engine="reference").taken == out.taken
+
+
+# -- arrivals biased towards the IRQ-masked windows ----------------------------------
+FIXED_COUNTER = "firmware/armv7/fix_shared_counter.elf"
+
+
+def _counter_target(arrivals: str) -> fr.Target:
+    from tests.helpers import ROOT
+
+    return fr.Target(str(ROOT / FIXED_COUNTER), irqs=(parse_irq("src0"),),
+                     sources=(parse_source("src0@0x021A0000:68"),),
+                     check="processed == handled", arrivals=arrivals)
+
+
+def test_mask_edges_are_the_cpsid_and_cpsie_in_the_code() -> None:
+    """capstone finds each cpsid i / cpsie i of the fixed firmware (the start-up's and
+    main's), and nothing else; the undisturbed run goes through one window per loop
+    turn plus the start-up's, timed the same on both engines."""
+    from irqemu.fuzz.masked import MASK, UNMASK, mask_edges
+
+    p = fr.prepare(_counter_target("masked"))
+    edges = mask_edges(p.image, "armv7")
+    assert sorted(edges.values()) == sorted([MASK] * 3 + [UNMASK] * 3)
+    main = p.image.symbols["main"]
+    assert sum(1 for a, k in edges.items() if k == MASK and main <= a < main + 0x100) == 2
+    w = fr.masked_windows(p)
+    assert len(w) == 1 + 40 + 1  # start-up, the 40 loop turns, the final cpsid to exit
+    assert all(a <= b and cpu == 0 for a, b, cpu in w)
+    assert fr.masked_windows(p, "reference") == w
+
+
+@pytest.mark.parametrize("arrivals", ["uniform", "masked"])
+def test_masked_arrivals_land_in_the_windows(arrivals: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --arrivals masked about half the arrivals fall in (or within EDGE_NS of) one
+    of the masked windows, chosen uniformly among them; uniform arrivals land in the
+    loop's short windows in proportion to the time they cover (under a fifth)."""
+    from irqemu.fuzz.schedule import EDGE_NS
+
+    p = fr.prepare(_counter_target(arrivals))
+    w = fr.masked_windows(p)
+    short = [(a - EDGE_NS, b + EDGE_NS) for a, b, _ in w[1:-1]]
+    tried, r = _tried(p, monkeypatch, 1, 60)
+    times = [a.time for s in tried for a in s]
+    assert len(times) > 40 and not r.found
+    share = sum(any(a <= t <= b for a, b in short) for t in times) / len(times)
+    covered = sum(b - a for a, b in short) / (r.window_ns[1] - r.window_ns[0])
+    assert covered < 0.2
+    # expected: uniform, the share of time they cover; masked, half of that plus half
+    # the arrivals in a window drawn among all (the short ones are all but two of them)
+    expected = covered if arrivals == "uniform" else (covered + len(short) / len(w)) / 2
+    assert abs(share - expected) < 0.1, (share, expected)
+    assert r.masked == (len(w) if arrivals == "masked" else 0)

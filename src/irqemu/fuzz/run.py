@@ -38,6 +38,7 @@ from irqemu.fuzz.strategies import Arrival, schedule_from_json, schedule_to_json
 
 FORMAT = "irqemu-fuzz-run/1"
 MAX_EVENTS = 4
+ARRIVALS = ("masked", "uniform")  #: how a search draws arrival times (Target.arrivals)
 DEFAULT_MAX_TIME_NS = 10_000_000  #: 10 ms of simulated time per run
 
 
@@ -67,6 +68,9 @@ class Target:
     #: None: rounds of exactly quantum_cycles; a seed: rounds of 1..quantum_cycles drawn
     #: from it (Machine.interleave_seed), so cores interleave at varying instructions
     interleave_seed: int | None = None
+    #: how arrival times are drawn: "uniform" over the window, or "masked": half of
+    #: them in or at the edges of the IRQ-masked windows the undisturbed run went through
+    arrivals: str = "uniform"
     #: the API's predicate: ``check(machine) -> bool`` after the run
     predicate: Callable[[Any], bool] | None = field(default=None, compare=False)
 
@@ -78,7 +82,7 @@ class Target:
                 "exit_code": self.exit_code, "max_time_ns": self.max_time_ns,
                 "window_ns": None if self.window_ns is None else list(self.window_ns),
                 "must_end": self.must_end, "quantum_cycles": self.quantum_cycles,
-                "interleave_seed": self.interleave_seed}
+                "interleave_seed": self.interleave_seed, "arrivals": self.arrivals}
 
 
 @dataclass
@@ -111,6 +115,8 @@ def prepare(target: Target) -> Prepared:
         raise FuzzRunError(str(exc)) from None
     if not target.irqs:
         raise FuzzRunError("give at least one --irq for the search to drive")
+    if target.arrivals not in ARRIVALS:
+        raise FuzzRunError(f"arrivals {target.arrivals!r}: one of {', '.join(ARRIVALS)}")
     if target.check is None and target.exit_code is None and target.predicate is None:
         raise FuzzRunError("give what must hold: --check EXPR or --exit-code N")
     names = [s.name for s in target.irqs]
@@ -332,6 +338,24 @@ def calibrate(p: Prepared, engine: str = "native") -> tuple[tuple[int, int], Out
     return (0, max(end, 1)), out
 
 
+def masked_windows(p: Prepared, engine: str = "native") -> list[tuple[int, int, int]]:
+    """The IRQ-masked windows ``(start_ns, end_ns, cpu)`` of the undisturbed run: from
+    each mask instruction a core executes to its next unmask (:mod:`irqemu.fuzz.masked`)."""
+    from irqemu.fuzz.masked import mask_edges, pair, record_edges
+
+    b = _build(p, engine)
+    edges = mask_edges(p.image, b.machine.arch.name)
+    if not edges:
+        return []
+    seen = record_edges(b.machine, edges)
+    try:
+        r = b.machine.run(max_time_ps=p.target.max_time_ns * 1000)
+        end = r.sim_time_ps
+    except Exception:  # noqa: BLE001 - a guest error in the undisturbed run: judged there
+        end = b.machine.now()
+    return pair(seen, end)
+
+
 @dataclass
 class SearchResult:
     """A search's verdict: ``minimal`` is the shrunk failing schedule, or None."""
@@ -345,6 +369,7 @@ class SearchResult:
     runs: int
     minimal: list[Arrival] | None
     outcome: Outcome  #: the minimal schedule's run (the undisturbed one if none failed)
+    masked: int = 0  #: the IRQ-masked windows half the arrival times were drawn in
 
     @property
     def found(self) -> bool:
@@ -359,6 +384,7 @@ class SearchResult:
                 "engine": self.engine, "seed": self.seed, "examples": self.examples,
                 "max_events": self.max_events, "window_resolved_ns": list(self.window_ns),
                 "target": p.target.to_json(), "found": self.found,
+                "masked_windows": self.masked,
                 "schedule": schedule_to_json(self.minimal or []),
                 "outcome": self.outcome.facts()}
 
@@ -380,7 +406,8 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
         p.target = replace(p.target, must_end=base.stop_reason == "exit")
     if window[1] <= window[0]:
         raise FuzzRunError(f"--window {window[0]}:{window[1]} ns is empty")
-    strat = strategy(p.target.irqs, window[0], window[1], max_events)
+    masked = masked_windows(p, engine) if p.target.arrivals == "masked" else []
+    strat = strategy(p.target.irqs, window[0], window[1], max_events, masked)
     runs = 0
     best: int | None = None
     seen: dict[str, bool] = {}  #: each schedule's verdict: a run is deterministic
@@ -413,7 +440,7 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
             minimal = None
     outcome = base if not minimal else run_schedule(p, minimal, engine=engine)
     return SearchResult(p, engine, seed, examples, max_events, window, runs + 1, minimal,
-                        outcome)
+                        outcome, len(masked))
 
 
 def one_minimal(schedule: list[Arrival], fails: Callable[[list[Arrival]], bool]
@@ -486,7 +513,8 @@ def target_from_json(d: dict[str, Any], base_dir: Path | None = None) -> Target:
         must_end=None if d.get("must_end") is None else bool(d["must_end"]),
         quantum_cycles=int(d.get("quantum_cycles", 10_000)),
         interleave_seed=None if d.get("interleave_seed") is None
-        else int(d["interleave_seed"]))
+        else int(d["interleave_seed"]),
+        arrivals=str(d.get("arrivals", "uniform")))
 
 
 def replay(path: str | Path, *, engine: str | None = None, fabric: str | None = None,

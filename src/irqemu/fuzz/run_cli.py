@@ -3,7 +3,7 @@
     irqemu fuzz run FIRMWARE.elf --irq 68:edge [--irq ...] --check 'EXPR' | --exit-code N
         [--board B] [--cpus N] [--source NAME@BASE:LINE] [--set SYM=VALUE]
         [--examples N] [--seed S] [--max-events K] [--max-time-ms MS] [--window A:B]
-        [--quantum CYCLES] [--interleave fixed|search|SEED]
+        [--quantum CYCLES] [--interleave fixed|search|SEED] [--arrivals uniform|masked]
         [--engine E] [--save FILE] [--json]
     irqemu fuzz run --replay FILE [--engine E] [--json]
 
@@ -20,7 +20,7 @@ import sys
 from typing import Any
 
 from irqemu.cliargs import EXIT_OK, EXIT_USAGE, MAX_COUNT, OneLineParser, float_in, int_in
-from irqemu.fuzz.run import MAX_EVENTS
+from irqemu.fuzz.run import ARRIVALS, MAX_EVENTS
 
 EXIT_FOUND = 1  #: the search found a failing schedule / the replay differs
 
@@ -108,6 +108,10 @@ def build_parser(prog: str = "irqemu fuzz run") -> argparse.ArgumentParser:
                    help="how cores interleave: fixed, whole rounds of CYCLES (default); a "
                         "SEED, rounds of 1..CYCLES drawn from it; search, each run draws a "
                         "finer interleaving and a failure shrinks to the coarsest")
+    p.add_argument("--arrivals", choices=ARRIVALS, default=None,
+                   help="how arrival times are drawn: uniform over the window (default), or "
+                        "masked: half in or at the edges of the IRQ-masked windows (cpsid..cpsie, "
+                        "daifset..daifclr, cli..sti) the run without interrupts went through")
     p.add_argument("--engine", choices=("native", "reference"), default=None,
                    help="native (Cython) or pure-Python reference engine (default native; "
                         "replay: the file's)")
@@ -119,7 +123,8 @@ def build_parser(prog: str = "irqemu fuzz run") -> argparse.ArgumentParser:
 
 
 _SEARCH_ONLY = ("firmware", "board", "cpus", "check", "exit_code", "window", "save", "examples",
-                "seed", "max_events", "max_time_ms", "no_progress", "quantum", "interleave")
+                "seed", "max_events", "max_time_ms", "no_progress", "quantum", "interleave",
+                "arrivals")
 
 
 def _target(args: argparse.Namespace) -> Any:
@@ -130,7 +135,8 @@ def _target(args: argparse.Namespace) -> Any:
                   check=args.check, exit_code=args.exit_code,
                   max_time_ns=int((args.max_time_ms or 10.0) * 10**6), window_ns=args.window,
                   quantum_cycles=args.quantum or 10_000,
-                  interleave_seed=args.interleave if isinstance(args.interleave, int) else None)
+                  interleave_seed=args.interleave if isinstance(args.interleave, int) else None,
+                  arrivals=args.arrivals or "uniform")
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -165,7 +171,8 @@ def _search(args: argparse.Namespace) -> int:
     w = r.window_ns
     out = [f"fuzz run {p.path.name} on {p.board} ({r.engine} engine): seed {r.seed}, "
            f"{r.examples} examples of up to {r.max_events} arrivals at {w[0]:,}..{w[1]:,} ns, "
-           f"{r.runs} runs"]
+           f"{r.runs} runs" + (f"; half the arrivals in or at the edges of {r.masked} "
+                                "IRQ-masked windows" if r.masked else "")]
     if r.prepared.target.num_cpus != 1 and (args.interleave is not None or args.quantum):
         out.append(f"interleaving{' found' if args.interleave == 'search' and r.found else ''}"
                    f": {describe(r.prepared)}")

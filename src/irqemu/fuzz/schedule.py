@@ -146,14 +146,16 @@ def parse_source(text: str) -> SourceSpec:
                       _int(m[3], f"--source {text!r} line", 0, 1023))
 
 
-def strategy(specs: Sequence[IrqSpec], start_ns: int, end_ns: int, max_events: int) -> Any:
+def strategy(specs: Sequence[IrqSpec], start_ns: int, end_ns: int, max_events: int,
+             masked: Sequence[tuple[int, int, int]] = ()) -> Any:
     """Hypothesis: schedules of up to ``max_events`` arrivals in ``[start_ns, end_ns)``
     over ``specs`` within each one's bounds (shrinks to fewer, earlier, simpler).
-    Each arrival is drawn on its own, its time uniform over the window: deleting one
-    leaves the others where they were."""
+    Each arrival is drawn on its own, its time uniform over the window (deleting one
+    leaves the others where they were); with ``masked`` windows ``(start_ns, end_ns,
+    cpu)``, half of them fall in one of those, or within EDGE_NS of its edges."""
     from hypothesis import strategies as st
 
-    times = uniform_times(start_ns, end_ns)
+    times = arrival_times(start_ns, end_ns, masked)
 
     def event(spec: IrqSpec) -> Any:
         hold = st.integers(1, spec.hold_ns) if spec.kind == "level" else st.just(1)
@@ -165,6 +167,31 @@ def strategy(specs: Sequence[IrqSpec], start_ns: int, end_ns: int, max_events: i
     by_name = {s.name: s for s in specs}
     events = st.one_of(*(event(s) for s in specs))
     return st.lists(events, max_size=max_events).map(lambda s: bound(s, by_name))
+
+
+FRACTION = 1 << 16  #: where in its window a biased arrival falls, in 1/65536ths
+EDGE_NS = 20  #: how far before and after a masked window biased arrivals may fall
+
+
+def arrival_times(start_ns: int, end_ns: int, masked: Sequence[tuple[int, int, int]] = ()
+                  ) -> Any:
+    """Arrival times in ``[start_ns, end_ns)``: uniform, or (with masked windows) half
+    uniform and half in a window drawn uniformly among them, edges included."""
+    from hypothesis import strategies as st
+
+    uniform = uniform_times(start_ns, end_ns)
+    spans = sorted({(max(start_ns, a - EDGE_NS), min(end_ns, b + EDGE_NS + 1))
+                    for a, b, _ in masked})
+    spans = [(a, b) for a, b in spans if a < b]
+    if not spans:
+        return uniform
+
+    def place(which: tuple[int, int]) -> int:
+        a, b = spans[which[0]]
+        return a + which[1] * (b - a) // FRACTION
+
+    inside = st.tuples(uniform_times(0, len(spans)), uniform_times(0, FRACTION)).map(place)
+    return st.one_of(uniform, inside)
 
 
 def bound(schedule: Sequence[Arrival], specs: dict[str, IrqSpec]) -> list[Arrival]:
