@@ -18,6 +18,7 @@ from helpers import firmware
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from irqemu._core import StopReason
 from irqemu.bench.atomics import SPECS
 from irqemu.boards import build_board
 from irqemu.devices.irq_source import IrqSource
@@ -255,3 +256,26 @@ def test_a_deadline_inside_a_block_stops_at_its_instruction(isa: str, engine: st
         assert core.reg_read(m.arch.pc_reg) == ram + (j + 1) * width
         assert core.reg_read(reg) == j + 1
         assert core.cycles - c0 == (j + 1) * cost
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_a_stop_requested_inside_a_split_block_ends_the_run_there(engine: str) -> None:
+    """x86: the debug-exit ``out`` runs inside a split block whose exit address replaces
+    the stop point after it; the stop is still honoured there, before the deadline
+    (it was not: the native fabric's C rounds then ran one more round than the
+    machine's, found by test_fabric_equivalence with masking.elf at a 1-cycle quantum)."""
+    m = build_board("pc", num_cpus=1, engine=engine)
+    m.load_elf(str(firmware("x86_64", "timer.elf")))
+    core, ram = m.cpus[0].core, 0x200000
+    code = bytes.fromhex("b000" "e6f4" "90909090" "ebfe")  # mov al, 0; out 0xf4, al; nops
+    m.mem_write(ram, code)
+    core.reg_write(m.arch.pc_reg, ram)
+    cs = m.arch.disassembler(core)
+    mov = m.cost_model.cycles(m.arch.classify(next(cs.disasm(code, ram))))
+    m._running = m.cpus[0]  # as in the run loop: the port write asks this core to stop
+    reason = StopReason.STOP
+    while reason == StopReason.STOP and core.reg_read(m.arch.pc_reg) == ram:
+        reason = core.run(core.cycles + mov + 1)  # inside the out: split after it
+    assert reason == StopReason.STOP
+    assert core.reg_read(m.arch.pc_reg) == ram + 4
+    assert m._finished is not None and m._finished[:2] == ("exit", 0)

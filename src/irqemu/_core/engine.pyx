@@ -818,7 +818,10 @@ cdef class Core:
         if st.reason == R_NONE and err == UC_ERR_OK:
             uc_reg_read(st.uc, self._pc_reg, &pc)
             if pc == stop:
-                st.reason = R_DEADLINE
+                # the stop address is a block boundary: a stop requested meanwhile (whose
+                # stop point the exit replaced) is honoured here, before the deadline
+                st.reason = R_STOP if st.stop_requested else R_DEADLINE
+                st.stop_requested = 0
         return err
 
     cdef int _emu(self, uint64_t deadline):

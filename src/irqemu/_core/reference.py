@@ -168,7 +168,10 @@ class Core:
             self.uc.ctl_remove_cache(lo, hi)
         if (self._reason == StopReason.NONE and not self.last_error
                 and self.uc.reg_read(self._pc_reg) == stop):
-            self._reason = StopReason.DEADLINE
+            # the stop address is a block boundary: a stop requested meanwhile (whose
+            # stop point the exit replaced) is honoured here, before the deadline
+            self._reason = StopReason.STOP if self._stop_requested else StopReason.DEADLINE
+            self._stop_requested = False
 
     def _stop_point_hook(self, uc: Any, address: int, size: int, _ud: Any) -> None:
         if self._stop_requested:
