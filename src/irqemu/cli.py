@@ -44,9 +44,10 @@ def _fmt_ps(ps: int) -> str:
 
 
 def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: float | None,
-         engine: str, quantum: int, echo: bool, cost_model: str | None = None
-         ) -> dict[str, Any]:
-    """Build the board, load the firmware, run it; the result as the JSON shape."""
+         engine: str, quantum: int, echo: bool, cost_model: str | None = None,
+         dtb: bytes | None = None) -> dict[str, Any]:
+    """Build the board, load the firmware (and ``dtb`` where QEMU puts an ELF's), run it;
+    the result as the JSON shape."""
     from irqemu.boards import board_for_elf, build_board
     from irqemu.bundled import resolve_firmware
     from irqemu.machine.elf import ElfLoadError, read_elf
@@ -64,7 +65,9 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         if cost_model is not None and kw["cost_model"].arch != machine.arch.name:
             raise CliError(f"--cost-model {cost_model}: a model for {kw['cost_model'].arch} "
                            f"cores; board {name} has {machine.arch.name} cores")
-        machine.load_elf(path)
+        elf = machine.load_elf(path)
+        if dtb is not None:
+            _load_dtb(machine, name, elf, dtb)
     except (ElfLoadError, ValueError) as exc:
         raise CliError(str(exc)) from None
     from irqemu.progress import Progress, wanted
@@ -102,6 +105,49 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         "irq_names": machine.irq_names(),
         "host": {"seconds": round(result.host_seconds, 6), "mips": round(result.host_mips, 3)},
     }
+
+
+def _load_dtb(machine: Any, board: str, elf: Any, dtb: bytes) -> None:
+    """``--dtb``: the user's tree at the base of RAM, below the ELF, as QEMU loads it."""
+    from irqemu.boards.fdt import elf_dtb_address
+
+    low = min(s.address for s in elf.segments)
+    high = max(s.address + s.memsz for s in elf.segments)
+    try:
+        address = elf_dtb_address(board, low, high, len(dtb))
+    except ValueError as exc:
+        raise ValueError(f"--dtb: {exc}") from None
+    if not machine.has_memory(address, len(dtb)):
+        raise ValueError(f"--dtb: {len(dtb)} bytes do not fit in RAM at {address:#x}")
+    machine.mem_write(address, dtb)
+
+
+def dump_dtb(args: argparse.Namespace) -> int:
+    """``boot --dump-dtb FILE``: write the board's generated device tree and exit (QEMU's
+    ``-machine dumpdtb=FILE``)."""
+    from irqemu.boards import board_for_elf
+    from irqemu.boards.fdt import board_dtb
+
+    name = args.board
+    if name is None:
+        from irqemu.machine.elf import ElfLoadError, read_elf
+
+        try:
+            name = board_for_elf(read_elf(args.firmware).machine)
+        except (ElfLoadError, ValueError) as exc:
+            raise CliError(f"--dump-dtb: {exc} (or give --board)") from None
+    try:
+        data = board_dtb(name, num_cpus=getattr(args, "smp", None) or 4,
+                         memory_mib=getattr(args, "memory", None) or 256,
+                         bootargs=getattr(args, "append", None) or "")
+    except ValueError as exc:
+        raise CliError(f"--dump-dtb: {exc}") from None
+    try:
+        Path(args.dump_dtb).write_bytes(data)
+    except OSError as exc:
+        raise CliError(f"--dump-dtb {args.dump_dtb}: {exc.strerror}") from None
+    sys.stderr.write(f"irqemu: device tree of {name} written to {args.dump_dtb}\n")
+    return 0
 
 
 def _idle_insn(r: dict[str, Any]) -> str:
@@ -153,10 +199,20 @@ def _debugger(port: int | None) -> Any:
 
 
 def cmd_boot(args: argparse.Namespace) -> int:
+    if args.dump_dtb is not None:
+        return dump_dtb(args)
+    dtb = None
+    if args.dtb is not None:
+        from irqemu.boards.fdt import read_dtb
+
+        try:
+            dtb = read_dtb(args.dtb)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
     with _debugger(args.gdb) as gdb:
         r = boot(args.firmware, board=args.board, max_cycles=args.max_cycles,
                  max_time_ms=args.max_time_ms, engine=args.engine, quantum=args.quantum,
-                 echo=not args.json, cost_model=args.cost_model)
+                 echo=not args.json, cost_model=args.cost_model, dtb=dtb)
         if gdb is not None:
             gdb.ended(r["exit_code"])
     if args.json:
@@ -630,6 +686,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="native (Cython) or pure-Python reference engine")
         b.add_argument("--quantum", type=int_in(1, MAX_QUANTUM), default=10_000, metavar="CYCLES",
                        help="cycles a core runs before the next core gets its turn")
+        b.add_argument("--dtb", metavar="FILE",
+                       help="a device tree blob (checked), loaded at the base of RAM below the "
+                            "ELF as QEMU loads one for an ELF kernel (ARM boards)")
+        b.add_argument("--dump-dtb", metavar="FILE",
+                       help="write the board's generated device tree to FILE and exit "
+                            "(QEMU's -machine dumpdtb=FILE)")
         _gdb_option(b)
         b.set_defaults(func=cmd_boot)
 

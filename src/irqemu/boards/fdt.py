@@ -160,3 +160,34 @@ def read_dtb(path: str) -> bytes:
     except OSError as exc:
         raise ValueError(f"--dtb {path}: {exc.strerror}") from None
     return check_dtb(data, f"--dtb {path}")
+
+
+def ram_base(board: str) -> int:
+    """Where ``board``'s RAM starts: QEMU's ``loader_start`` for a kernel and its DTB."""
+    if board == "virt-a53":
+        from irqemu.boards.virt_a53 import RAM_BASE
+
+        return RAM_BASE
+    if board == "imx6q":
+        from irqemu.boards.imx6q import DDR_BASE
+
+        return DDR_BASE
+    raise ValueError(f"board {board} takes no device tree")
+
+
+def elf_dtb_address(board: str, image_low: int, image_high: int, dtb_size: int) -> int:
+    """Where QEMU's arm_setup_direct_kernel_boot puts the DTB beside an ELF ``-kernel``.
+
+    At the base of RAM, when the ELF (loaded at [image_low, image_high)) starts above
+    it, with the ELF as the limit, or lies wholly below it; else no room (one line).
+    """
+    base = ram_base(board)
+    if image_high <= base:
+        return base
+    if image_low > base:
+        if base + dtb_size > image_low:
+            raise ValueError(f"no room for the {dtb_size}-byte DTB at {base:#x} below the "
+                             f"ELF at {image_low:#x}")
+        return base
+    raise ValueError(f"the ELF starts at the base of RAM ({base:#x}), where the DTB goes; "
+                     "link it higher to leave room below it")
