@@ -80,7 +80,7 @@ def node(name: str, props: dict[str, PropValue] | None = None,
 def serialise(root_props: dict[str, PropValue], children: Iterable[Any],
               boot_cpuid_phys: int = 0) -> bytes:
     """The DTB (version 17, empty memory reservation map) of a root node."""
-    tree = fdt.FDT()
+    tree = fdt.FDT(entries=[])  # not the package's shared default list (see parse)
     for key, value in root_props.items():
         tree.root.append(prop(key, value))
     for child in children:
@@ -98,6 +98,21 @@ def chosen(bootargs: str, stdout_path: str) -> Any:
     return node("chosen", props)
 
 
+def parse(data: bytes) -> Any:
+    """``fdt.parse_dtb``, without leaking the blob's reserve map into later trees.
+
+    fdt 0.3.3's parser appends reserve-map entries to ``FDT.__init__``'s shared default
+    ``entries`` list, so every tree made afterwards would carry them; emptied here."""
+    try:
+        tree = fdt.parse_dtb(data)
+        tree.entries = list(tree.entries)
+        return tree
+    finally:
+        defaults = fdt.FDT.__init__.__defaults__
+        if defaults and isinstance(defaults[-1], list):
+            defaults[-1].clear()
+
+
 def board_dtb(board: str, *, num_cpus: int, memory_mib: int, bootargs: str = "",
               stdout_path: str | None = None) -> bytes:
     """The flattened device tree of ``board`` with ``num_cpus`` CPUs and ``memory_mib`` of RAM.
@@ -107,6 +122,9 @@ def board_dtb(board: str, *, num_cpus: int, memory_mib: int, bootargs: str = "",
     """
     if memory_mib <= 0:
         raise ValueError(f"memory size must be positive, not {memory_mib} MiB")
+    if not all(" " <= c <= "~" for c in bootargs):
+        raise ValueError(f"bootargs {bootargs!r}: only printable ASCII goes in a device tree "
+                         "string here")
     if board == "virt-a53":
         from irqemu.boards.fdt_virt import virt_dtb
 
@@ -146,9 +164,10 @@ def check_dtb(data: bytes, what: str = "DTB") -> bytes:
             raise ValueError(f"{what}: {name} block at {off} (+{size}) is outside its "
                              f"{total} bytes")
     try:
-        fdt.parse_dtb(data[:total])
+        parse(data[:total])
     except Exception as exc:  # the parser raises bare Exception for a bad token
-        raise ValueError(f"{what}: malformed structure block ({exc})") from None
+        detail = " ".join(str(exc).split())[:80] or type(exc).__name__
+        raise ValueError(f"{what}: malformed structure block ({detail})") from None
     return data[:total]
 
 

@@ -59,10 +59,11 @@ def psci_node() -> Any:
 
 
 def cpus_node(num_cpus: int) -> Any:
-    """/cpus: one Cortex-A53 per CPU, MPIDR Aff0 = index, started by PSCI CPU_ON."""
+    """/cpus: one Cortex-A53 per CPU, MPIDR Aff0 = index, started by PSCI CPU_ON (the
+    enable-method only when there are secondaries, as virt.c writes it)."""
     cpu_nodes = [node(f"cpu@{i}", {
         "device_type": "cpu", "compatible": "arm,cortex-a53", "reg": i,
-        "enable-method": "psci", "phandle": PHANDLE_CPU0 + i,
+        "enable-method": "psci" if num_cpus > 1 else False, "phandle": PHANDLE_CPU0 + i,
     }) for i in range(num_cpus)]
     cores = [node(f"core{i}", {"cpu": PHANDLE_CPU0 + i}) for i in range(num_cpus)]
     cpu_map = node("cpu-map", children=[node("socket0", children=[
