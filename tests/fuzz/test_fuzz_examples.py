@@ -20,7 +20,8 @@ from irqemu.fuzz.strategies import Arrival
 
 DOC = ROOT / "docs" / "fuzzing.md"
 #: the fewest arrivals each bug needs (see the firmware's header comment)
-MINIMAL = {"shared_counter": 2, "missed_edge": 2, "eoi_early": 1, "spin_irq": 1}
+MINIMAL = {"shared_counter": 2, "missed_edge": 2, "eoi_early": 1, "spin_irq": 1,
+           "early_unmask": 1}
 
 
 def _documented() -> dict[str, tuple[list[str], str]]:
@@ -122,3 +123,31 @@ def test_one_minimal_deletes_what_hypothesis_left() -> None:
         return all(a in s for a in need)
 
     assert fr.one_minimal(sorted(need + extra), fails) == need
+
+
+def test_masked_arrivals_find_a_window_edge_bug_sooner() -> None:
+    """bug_early_unmask.elf fails only for an arrival in its short masked windows (or
+    the two instructions after): over six seeds, arrivals aimed at the masked windows
+    reach the first failure in well under half the examples uniform ones need (a
+    search that never fails counts as examples + 1)."""
+    def first_failures(arrivals: str) -> list[int]:
+        t = fr.Target(str(ROOT / "firmware/armv7/bug_early_unmask.elf"),
+                      irqs=(IrqSpec("src0"),), sources=(SourceSpec("src0", 0x021A0000, 68),),
+                      check="processed == handled", arrivals=arrivals)
+        p = fr.prepare(t)
+        out = []
+        for seed in range(6):
+            first: list[int] = []
+
+            def note(runs: int, examples: int, best: int | None, first: list[int] = first
+                     ) -> None:
+                if best is not None and not first:
+                    first.append(runs)  # the examples tried so far, this one included
+
+            fr.search(p, examples=40, seed=seed, progress=note)
+            out.append(first[0] if first else 41)
+        return out
+
+    uniform, masked = first_failures("uniform"), first_failures("masked")
+    assert max(masked) <= 40  # found on every seed
+    assert 2 * sum(masked) < sum(uniform), (masked, uniform)

@@ -435,7 +435,8 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
         minimal = []
     else:
         try:
-            minimal = one_minimal(find_seeded(strat, fails, config, seed), fails)
+            minimal = one_minimal(find_seeded(strat, fails, config, seed), fails,
+                                  _delay_of(p, base, engine))
         except NoSuchExample:
             minimal = None
     outcome = base if not minimal else run_schedule(p, minimal, engine=engine)
@@ -443,19 +444,48 @@ def search(p: Prepared, *, examples: int = 100, seed: int = 0, max_events: int =
                         outcome, len(masked))
 
 
-def one_minimal(schedule: list[Arrival], fails: Callable[[list[Arrival]], bool]
-                ) -> list[Arrival]:
+def one_minimal(schedule: list[Arrival], fails: Callable[[list[Arrival]], bool],
+                delay: Callable[[Arrival], int] | None = None) -> list[Arrival]:
     """``schedule`` with arrivals deleted while it still fails, until deleting any one
     makes it hold. Hypothesis' shrinker deletes too, but may stop early when another
-    part of its choice sequence changed at the same time; this settles it."""
+    part of its choice sequence changed at the same time; this settles it. With
+    ``delay`` (ns an arrival's handling holds the firmware back), a deletion that
+    makes the run hold is tried again with the later arrivals moved that much
+    earlier: they then meet the code at the point they met it before."""
     i = 0
     while i < len(schedule):
+        gone = schedule[i]
         fewer = schedule[:i] + schedule[i + 1:]
         if fails(fewer):
             schedule, i = fewer, 0
+            continue
+        d = delay(gone) if delay is not None else 0
+        moved = [a._replace(time=a.time - d) if a.time > gone.time else a for a in fewer]
+        if d > 0 and all(a.time >= 0 for a in moved) and fails(sort_moved := sorted(
+                moved, key=lambda a: a.time)):
+            schedule, i = sort_moved, 0
         else:
             i += 1
     return schedule
+
+
+def _delay_of(p: Prepared, base: Outcome, engine: str) -> Callable[[Arrival], int]:
+    """ns one arrival alone holds its CPU back: the cycles its handling added to a run
+    that exits, at the CPU's clock (0 when either run does not exit)."""
+    cache: dict[str, int] = {}
+    clocks = [s.clock for s in _build(p, engine).machine.cpus]
+
+    def delay(a: Arrival) -> int:
+        key = json.dumps(schedule_to_json([a]))
+        if key not in cache:
+            out = run_schedule(p, [a], engine=engine)
+            cpu = a.cpu if a.cpu < len(clocks) else 0
+            extra = out.cycles[cpu] - base.cycles[cpu]
+            ok = base.stop_reason == out.stop_reason == "exit" and extra > 0
+            cache[key] = clocks[cpu].to_ps(extra) // 1000 if ok else 0
+        return cache[key]
+
+    return delay
 
 
 def save(result: SearchResult, path: str | Path) -> None:
