@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from irqemu.boards import imx6q
-from irqemu.boards.fdt import (
+from irqemu.boards.fdt_nodes import (
     IRQ_TYPE_EDGE_RISING,
     PropValue,
     chosen,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from irqemu.boards import virt_a53 as virt
-from irqemu.boards.fdt import (
+from irqemu.boards.fdt_nodes import (
     IRQ_TYPE_LEVEL_HIGH,
     PropValue,
     cells,
