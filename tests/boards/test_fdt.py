@@ -71,7 +71,9 @@ def test_dtc_decompiles_without_warnings(board: str, cpus: int, tmp_path: Path) 
     dtc = need_tool("dtc", "Debian's device-tree-compiler checks the generated trees")
     blob = tmp_path / "board.dtb"
     blob.write_bytes(board_dtb(board, num_cpus=cpus, memory_mib=512, bootargs="console=x y=1"))
-    out = subprocess.run([dtc, "-I", "dtb", "-O", "dts", "-o", str(tmp_path / "b.dts"),
+    # the default checks, and two that are off by default
+    strict = ["-Wunique_unit_address", "-Wavoid_unnecessary_addr_size"]
+    out = subprocess.run([dtc, *strict, "-I", "dtb", "-O", "dts", "-o", str(tmp_path / "b.dts"),
                           str(blob)], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stderr == "", out.stderr
     # and it compiles back to a tree with the same nodes and properties
@@ -152,6 +154,9 @@ def test_virt_tree_follows_the_arguments(cpus: int, mib: int, args: str) -> None
     chosen = t.get_node("/chosen")
     bootargs = chosen.get_property("bootargs")
     assert (list(bootargs.data) if args else bootargs) == ([args] if args else None)
+    assert strings(t, "/chosen", "stdout-path") == ["/pl011@9000000"]
+    other = tree("virt-a53", cpus, mib, stdout_path="serial0:115200n8")
+    assert strings(other, "/chosen", "stdout-path") == ["serial0:115200n8"]
 
 
 # -- virt-a53 against QEMU's own tree ----------------------------------------
