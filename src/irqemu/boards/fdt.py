@@ -46,7 +46,8 @@ def board_dtb(board: str, *, num_cpus: int, memory_mib: int, bootargs: str = "",
 
 
 def check_dtb(data: bytes, what: str = "DTB") -> bytes:
-    """``data`` if it is a flattened device tree a kernel accepts, else ``ValueError`` (one line).
+    """``data`` (cut to its totalsize) if it is a well-formed flattened device tree, else
+    ``ValueError`` (one line).
 
     Checks the header as libfdt's ``fdt_check_header`` does (the magic, a version of
     16 or later whose last compatible version is at most 17, a total size the file
