@@ -74,7 +74,7 @@ def test_smi_hwlat_figure(tmp_path: Path) -> None:
     from irqemu.plot.hwlat import plot_smi_hwlat
     from irqemu.scenarios import smi_hwlat
 
-    facts = smi_hwlat.run(nsamples=3)[1]
+    facts = smi_hwlat.run(nsamples=2)[1]
     check_both(plot_smi_hwlat, facts, tmp_path, "microseconds of simulated time",
                "sample (number, start in simulated time)", "threshold 10 us",
                "SMIs of 50 us")
