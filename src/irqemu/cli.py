@@ -45,7 +45,8 @@ def _fmt_ps(ps: int) -> str:
 
 def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: float | None,
          engine: str, quantum: int, echo: bool, cost_model: str | None = None,
-         dtb: bytes | None = None) -> dict[str, Any]:
+         dtb: bytes | None = None, smp: int | None = None, memory_mib: int | None = None,
+         append: str | None = None, load_addr: int | None = None) -> dict[str, Any]:
     """Build the board, load the firmware (and ``dtb`` where QEMU puts an ELF's), run it;
     the result as the JSON shape."""
     from irqemu.boards import board_for_elf, build_board
@@ -56,18 +57,35 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
 
     path = str(resolve_firmware(path, board))  # a file, or a bundled name: fiq.elf
     try:
-        image = read_elf(path)
-        name = board if board is not None else board_for_elf(image.machine)
+        fmt, data = _kernel_format(path)
+        if fmt == "elf":
+            name = board if board is not None else board_for_elf(read_elf(path).machine)
+        elif board is None:
+            raise CliError(f"{path}: a {fmt} file says nothing of its board; give --board")
+        else:
+            name = board
         kw: dict[str, Any] = {}
         if cost_model is not None:
             kw["cost_model"] = load_cost_model(cost_model)
+        if smp is not None:
+            kw["num_cpus"] = smp
+        if memory_mib is not None or fmt != "elf":
+            from irqemu.loader.memory import default_memory_mib
+
+            kw["ram_size"] = (memory_mib or default_memory_mib(name)) << 20
         machine = build_board(name, engine=engine, quantum_cycles=quantum, **kw)
         if cost_model is not None and kw["cost_model"].arch != machine.arch.name:
             raise CliError(f"--cost-model {cost_model}: a model for {kw['cost_model'].arch} "
                            f"cores; board {name} has {machine.arch.name} cores")
-        elf = machine.load_elf(path)
-        if dtb is not None:
-            _load_dtb(machine, name, elf, dtb)
+        if fmt != "elf":
+            _load_image(machine, name, path, fmt, data, dtb, ram_size=kw["ram_size"],
+                        append=append, load_addr=load_addr)
+        else:
+            if load_addr is not None:
+                raise CliError(f"--load-addr: {path} is an ELF, loaded at its own addresses")
+            elf = machine.load_elf(path)
+            if dtb is not None:
+                _load_dtb(machine, name, elf, dtb)
     except (ElfLoadError, ValueError) as exc:
         raise CliError(str(exc)) from None
     from irqemu.progress import Progress, wanted
@@ -105,6 +123,35 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         "irq_names": machine.irq_names(),
         "host": {"seconds": round(result.host_seconds, 6), "mips": round(result.host_mips, 3)},
     }
+
+
+def _kernel_format(path: str) -> tuple[str, bytes]:
+    """The file's format (``irqemu.loader.detect``) and its bytes."""
+    from irqemu.loader.detect import detect
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror}") from None
+    return detect(data), data
+
+
+def _load_image(machine: Any, board: str, path: str, fmt: str, data: bytes,
+                dtb: bytes | None, *, ram_size: int, append: str | None,
+                load_addr: int | None) -> None:
+    """An Image, zImage or raw binary with the board's DTB (or ``--dtb``), as QEMU's
+    -kernel boots one."""
+    from irqemu.boards.fdt import board_dtb, ram_base
+    from irqemu.loader.boot import load_kernel
+
+    if dtb is None:
+        dtb = board_dtb(board, num_cpus=machine.num_cpus, memory_mib=ram_size >> 20,
+                        bootargs=append or "")
+    elif append is not None:
+        raise CliError("--append goes into the generated device tree; with --dtb put "
+                       "bootargs in your own")
+    load_kernel(machine, fmt, data, dtb, ram_base=ram_base(board), ram_size=ram_size,
+                load_addr=load_addr, what=path)
 
 
 def _load_dtb(machine: Any, board: str, elf: Any, dtb: bytes) -> None:
@@ -212,7 +259,8 @@ def cmd_boot(args: argparse.Namespace) -> int:
     with _debugger(args.gdb) as gdb:
         r = boot(args.firmware, board=args.board, max_cycles=args.max_cycles,
                  max_time_ms=args.max_time_ms, engine=args.engine, quantum=args.quantum,
-                 echo=not args.json, cost_model=args.cost_model, dtb=dtb)
+                 echo=not args.json, cost_model=args.cost_model, dtb=dtb, smp=args.smp,
+                 memory_mib=args.memory, append=args.append, load_addr=args.load_addr)
         if gdb is not None:
             gdb.ended(r["exit_code"])
     if args.json:
@@ -692,6 +740,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         b.add_argument("--dump-dtb", metavar="FILE",
                        help="write the board's generated device tree to FILE and exit "
                             "(QEMU's -machine dumpdtb=FILE)")
+        b.add_argument("--smp", type=int_in(1, 8), metavar="N",
+                       help="number of CPUs (1-8: the GICv2 serves 8; default: the board's 4)")
+        b.add_argument("-m", "--memory", type=int_in(1, 3072), metavar="MIB",
+                       help="RAM size in MiB (default for a non-ELF image: QEMU's for the "
+                            "machine, virt 128, sabrelite 1024)")
+        b.add_argument("--append", metavar="ARGS",
+                       help="kernel command line, into the device tree's /chosen/bootargs")
+        b.add_argument("--load-addr", type=int_in(0, 2**64 - 1), metavar="ADDR",
+                       help="where a raw binary goes and starts (default: QEMU's, RAM base "
+                            "+ 0x80000 on AArch64, + 0x10000 on 32-bit ARM)")
         _gdb_option(b)
         b.set_defaults(func=cmd_boot)
 

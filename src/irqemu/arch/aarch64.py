@@ -430,22 +430,46 @@ def semihosting_call(machine: Any, slot: Any) -> None:
 # -- PSCI (ARM DEN 0022), the subset QEMU's virt answers for hvc/smc #0 ----------
 PSCI_VERSION, PSCI_CPU_OFF, PSCI_SYSTEM_OFF = 0x84000000, 0x84000002, 0x84000008
 PSCI_CPU_ON_32, PSCI_CPU_ON_64 = 0x84000003, 0xC4000003
+PSCI_AFFINITY_INFO_32, PSCI_AFFINITY_INFO_64 = 0x84000004, 0xC4000004
+PSCI_SYSTEM_RESET, PSCI_FEATURES = 0x84000009, 0x8400000A
 PSCI_SUCCESS, PSCI_NOT_SUPPORTED, PSCI_INVALID_PARAMS, PSCI_ALREADY_ON = 0, -1, -2, -4
+PSCI_AFF_ON, PSCI_AFF_OFF = 0, 1  #: AFFINITY_INFO's answers
+PSCI_FUNCTIONS = (PSCI_VERSION, PSCI_CPU_OFF, PSCI_SYSTEM_OFF, PSCI_CPU_ON_32, PSCI_CPU_ON_64,
+                  PSCI_AFFINITY_INFO_32, PSCI_AFFINITY_INFO_64, PSCI_SYSTEM_RESET, PSCI_FEATURES)
+
+
+def _psci_cpu(machine: Any, target: int) -> int | None:
+    """The CPU index of MPIDR affinity ``target`` (Aff1.Aff0), or None if there is none."""
+    cpu = (target & 0xFF) + 8 * ((target >> 8) & 0xFF)
+    return None if cpu >= machine.num_cpus or target & ~0xFFFF else cpu
 
 
 def psci_call(machine: Any, slot: Any) -> None:
-    """PSCI 1.1 calls (function id in W0): VERSION, CPU_ON, CPU_OFF, SYSTEM_OFF."""
+    """PSCI 1.1 calls (function id in W0): VERSION, FEATURES, CPU_ON, CPU_OFF,
+    AFFINITY_INFO, SYSTEM_OFF and SYSTEM_RESET (both end the run)."""
     core = slot.core
     fn = core.reg_read(A.UC_ARM64_REG_X0) & 0xFFFFFFFF
     ret = PSCI_NOT_SUPPORTED
     if fn == PSCI_VERSION:
         ret = 0x00010001
+    elif fn == PSCI_FEATURES:
+        asked = core.reg_read(A.UC_ARM64_REG_X1) & 0xFFFFFFFF
+        ret = PSCI_SUCCESS if asked in PSCI_FUNCTIONS else PSCI_NOT_SUPPORTED
+    elif fn in (PSCI_AFFINITY_INFO_32, PSCI_AFFINITY_INFO_64):
+        cpu = _psci_cpu(machine, core.reg_read(A.UC_ARM64_REG_X1))
+        if cpu is None or core.reg_read(A.UC_ARM64_REG_X2) != 0:  # level 0 only, as QEMU
+            ret = PSCI_INVALID_PARAMS
+        else:
+            ret = PSCI_AFF_OFF if machine.cpus[cpu].state == "held" else PSCI_AFF_ON
+    elif fn == PSCI_SYSTEM_RESET:
+        machine.finish("exit", 0, "PSCI SYSTEM_RESET (irqemu ends the run; QEMU would reboot)")
+        return
     elif fn in (PSCI_CPU_ON_32, PSCI_CPU_ON_64):
         target = core.reg_read(A.UC_ARM64_REG_X1)
         entry = core.reg_read(A.UC_ARM64_REG_X2)
         context = core.reg_read(A.UC_ARM64_REG_X3)
-        cpu = (target & 0xFF) + 8 * ((target >> 8) & 0xFF)
-        if cpu >= machine.num_cpus or target & ~0xFFFF:
+        cpu = _psci_cpu(machine, target)
+        if cpu is None:
             ret = PSCI_INVALID_PARAMS
         elif machine.cpus[cpu].state != "held":
             ret = PSCI_ALREADY_ON
