@@ -60,8 +60,13 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         fmt, data = _kernel_format(path)
         if fmt == "elf":
             name = board if board is not None else board_for_elf(read_elf(path).machine)
+        elif fmt == "multiboot":  # QEMU boots multiboot on x86 only
+            if board not in (None, "pc"):
+                raise CliError(f"{path}: a multiboot image boots on the pc, not {board}")
+            name = "pc"
         elif board is None:
-            raise CliError(f"{path}: a {fmt} file says nothing of its board; give --board")
+            what = "not an ELF, Image or zImage: a raw binary" if fmt == "flat" else f"a {fmt}"
+            raise CliError(f"{path}: {what} says nothing of its board; give --board")
         else:
             name = board
         kw: dict[str, Any] = {}
@@ -106,7 +111,7 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
     except GuestError as exc:
         raise CliError(str(exc), EXIT_GUEST) from None
     irqs = {str(k): v for k, v in sorted(machine.interrupt_counts().items())}
-    return {
+    out = {
         "board": name,
         "firmware": str(path),
         "engine": engine,
@@ -123,6 +128,9 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         "irq_names": machine.irq_names(),
         "host": {"seconds": round(result.host_seconds, 6), "mips": round(result.host_mips, 3)},
     }
+    if fmt == "multiboot" and result.stop_reason == "exit":  # isa-debug-exit: QEMU's status
+        out["exit_status"] = ((result.exit_code or 0) << 1) | 1
+    return out
 
 
 def _kernel_format(path: str) -> tuple[str, bytes]:
@@ -144,6 +152,10 @@ def _load_image(machine: Any, board: str, path: str, fmt: str, data: bytes,
     from irqemu.boards.fdt import board_dtb, ram_base
     from irqemu.loader.boot import load_kernel
 
+    if fmt == "multiboot":
+        _load_multiboot(machine, path, data, dtb, ram_size=ram_size, append=append,
+                        load_addr=load_addr)
+        return
     if dtb is None:
         dtb = board_dtb(board, num_cpus=machine.num_cpus, memory_mib=ram_size >> 20,
                         bootargs=append or "")
@@ -152,6 +164,18 @@ def _load_image(machine: Any, board: str, path: str, fmt: str, data: bytes,
                        "bootargs in your own")
     load_kernel(machine, fmt, data, dtb, ram_base=ram_base(board), ram_size=ram_size,
                 load_addr=load_addr, what=path)
+
+
+def _load_multiboot(machine: Any, path: str, data: bytes, dtb: bytes | None, *,
+                    ram_size: int, append: str | None, load_addr: int | None) -> None:
+    """A multiboot image on the pc; its command line is QEMU's: the path, a space, --append."""
+    from irqemu.loader.multiboot import load_multiboot
+
+    if dtb is not None or load_addr is not None:
+        raise CliError(f"{path}: a multiboot image takes neither --dtb nor --load-addr "
+                       "(its header says where it loads)")
+    load_multiboot(machine, data, ram_size=ram_size, cmdline=f"{path} {append or ''}",
+                   what=path)
 
 
 def _load_dtb(machine: Any, board: str, elf: Any, dtb: bytes) -> None:
@@ -274,7 +298,7 @@ def cmd_boot(args: argparse.Namespace) -> int:
         sys.stderr.write(f"irqemu: {r['message']}\n")
         return EXIT_GUEST
     if r["stop_reason"] == "exit":
-        return int(r["exit_code"] or 0)
+        return int(r.get("exit_status", r["exit_code"] or 0))
     return 0
 
 
@@ -746,7 +770,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="RAM size in MiB (default for a non-ELF image: QEMU's for the "
                             "machine, virt 128, sabrelite 1024)")
         b.add_argument("--append", metavar="ARGS",
-                       help="kernel command line, into the device tree's /chosen/bootargs")
+                       help="kernel command line, into the device tree's /chosen/bootargs (the "
+                            "multiboot command line on the pc)")
         b.add_argument("--load-addr", type=int_in(0, 2**64 - 1), metavar="ADDR",
                        help="where a raw binary goes and starts (default: QEMU's, RAM base "
                             "+ 0x80000 on AArch64, + 0x10000 on 32-bit ARM)")

@@ -19,6 +19,10 @@ segments 0x10; IDTR limit 0 (no IDT: the firmware installs its own, and its
 own GDT); RFLAGS = 0x2 (IF clear); RSP = 0 (the firmware sets its stack).
 Paging is what Unicorn's UC_MODE_64 provides: CR0.PG clear and linear =
 physical addresses, although the core executes 64-bit code.
+``reset_protected32`` is the multiboot v1 entry instead: 32-bit protected mode,
+paging off. Capstone decodes as 64-bit code throughout, so the cost class of
+the few 32-bit instructions before the guest enters long mode may differ (the
+0x40-0x4F INC/DEC forms read as REX prefixes).
 
 Interrupt inputs: 0 = INTR (masked by RFLAGS.IF, bit 9; ``take_interrupt``
 runs the LAPIC's interrupt acknowledge to get the vector), 2 = NMI (never
@@ -77,6 +81,16 @@ LOADER_GDT_ENTRIES = (
     0x00AF9A000000FFFF,  # 64-bit code: P, DPL 0, L=1, G
     0x00CF92000000FFFF,  # data: P, DPL 0, writable, 4 GiB
 )
+#: multiboot entry (``reset_protected32``): null, 32-bit code 0x08, data 0x10, as QEMU's
+#: pc-bios/optionrom/multiboot.S leaves them
+CODE32_SEL = 0x08
+PROTECTED32_GDT_ENTRIES = (
+    0,
+    0x00CF9A000000FFFF,  # 32-bit code: P, DPL 0, D=1, G, 4 GiB
+    0x00CF92000000FFFF,  # data: P, DPL 0, writable, 4 GiB
+)
+CR0_PE, CR0_ET, CR0_PG = 1 << 0, 1 << 4, 1 << 31
+MSR_IA32_EFER = 0xC0000080
 MSR_TSC_AUX = 0xC0000103
 MSR_IA32_TSC, MSR_IA32_APIC_BASE = 0x10, 0x1B
 APIC_BASE_DEFAULT = 0xFEE00000  #: SDM vol. 3A 11.4.1: the local APIC's power-up base
@@ -337,6 +351,30 @@ class X86_64(Arch):
         st = self.state(core.cpu_index)
         self._disarm_nmi_return(core, st)
         st.nmi_blocked = st.nmi_latched = False
+
+    def reset_protected32(self, core: Any, entry: int, eax: int, ebx: int) -> None:
+        """32-bit protected mode at ``entry``, paging off, flat CS 0x08 / data 0x10 (the
+        GDT of QEMU's multiboot option ROM), EAX/EBX as given: the multiboot v1 entry state.
+
+        Unicorn's UC_MODE_64 core starts with EFER.LMA set and CR0.PG clear; the
+        CR0.PG 1 -> 0 transition clears LMA (SDM vol. 3A 9.8.5.4), then EFER.LME is
+        cleared and the 32-bit CS descriptor loaded: legacy protected mode, which the
+        guest may leave for long mode itself.
+        """
+        self.reset(core, entry)
+        uc = core.uc
+        uc.mem_write(LOADER_GDT, b"".join(struct.pack("<Q", d) for d in PROTECTED32_GDT_ENTRIES))
+        uc.reg_write(X.UC_X86_REG_GDTR, (0, LOADER_GDT, 8 * len(PROTECTED32_GDT_ENTRIES) - 1, 0))
+        uc.reg_write(X.UC_X86_REG_CR0, CR0_PE | CR0_ET | CR0_PG)
+        uc.reg_write(X.UC_X86_REG_CR0, CR0_PE | CR0_ET)
+        uc.reg_write(X.UC_X86_REG_MSR, (MSR_IA32_EFER, 0))
+        uc.reg_write(X.UC_X86_REG_CS, CODE32_SEL)
+        for reg in (X.UC_X86_REG_SS, X.UC_X86_REG_DS, X.UC_X86_REG_ES, X.UC_X86_REG_FS,
+                    X.UC_X86_REG_GS):
+            uc.reg_write(reg, DATA_SEL)
+        uc.reg_write(X.UC_X86_REG_RAX, eax & 0xFFFFFFFF)
+        uc.reg_write(X.UC_X86_REG_RBX, ebx & 0xFFFFFFFF)
+        uc.reg_write(X.UC_X86_REG_RIP, entry)
 
     def disassembler(self, core: Any) -> Any:
         return self._cs
