@@ -1,0 +1,108 @@
+"""Multiboot (v1) images on the pc, booted as qemu-system-x86_64 -M pc -kernel boots
+them: mb.elf's UART lines and exit status match QEMU's; an a.out-kludge image is
+loaded where its header says; malformed headers get one-line errors."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import FIRMWARE, need_tool
+
+from irqemu.cli import CliError, boot, main
+from irqemu.loader.detect import detect
+from irqemu.loader.multiboot import (
+    MULTIBOOT_MAGIC,
+    build_info,
+    parse_header,
+)
+
+IMAGE = FIRMWARE / "images" / "x86_64" / "mb.elf"
+ARGS = "console=ttyS0 hello=world"
+
+
+def qemu_run(kernel: Path, smp: int, memory: int | None) -> tuple[int, list[str]]:
+    qemu = need_tool("qemu-system-x86_64", "reference for the multiboot image's output")
+    cmd = [qemu, "-M", "pc", "-smp", str(smp), "-kernel", str(kernel), "-append", ARGS,
+           "-display", "none", "-serial", "stdio", "-no-reboot",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if memory is not None:
+        cmd += ["-m", str(memory)]
+    proc = subprocess.run(cmd, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+    return proc.returncode, proc.stdout.decode().replace("\r", "").splitlines()
+
+
+def ours(kernel: Path, **kw: object) -> dict:
+    return boot(str(kernel), board="pc", max_cycles=None, max_time_ms=200.0,
+                engine="native", quantum=10_000, echo=False, **kw)
+
+
+@pytest.mark.parametrize(("smp", "memory"), [(4, None), (2, 512)])
+def test_multiboot_image_matches_qemu_pc(smp: int, memory: int | None) -> None:
+    r = ours(IMAGE, smp=smp, memory_mib=memory, append=ARGS)
+    status, lines = qemu_run(IMAGE, smp, memory)
+    assert r["uart"].splitlines() == lines
+    assert lines[0] == f"cmdline: {IMAGE} {ARGS}"
+    assert f"cpus: {smp}" in lines
+    assert r["stop_reason"] == "exit" and r["exit_status"] == status == (0x10 << 1) | 1
+
+
+def test_boot_exits_with_qemus_status() -> None:
+    assert main(["boot", str(IMAGE), "--smp", "2"]) == 0x21
+
+
+def kludge_image(*, code: bytes, checksum_ok: bool = True, flags: int = 0x10000,
+                 entry_off: int = 32) -> bytes:
+    """A flat a.out-kludge image: header at 0 (header_addr = load_addr = 1 MiB)."""
+    load = 0x100000
+    checksum = -(MULTIBOOT_MAGIC + flags) & 0xFFFFFFFF
+    if not checksum_ok:
+        checksum ^= 1
+    head = struct.pack("<8I", MULTIBOOT_MAGIC, flags, checksum, load, load, 0,
+                       load + 0x3000, load + entry_off)
+    return head + code
+
+
+# mov al, 5; out 0xf4, al  (the same bytes in 32-bit protected mode)
+EXIT5 = bytes.fromhex("b005e6f4f4")
+
+
+def test_aout_kludge_image_runs_in_protected_mode(tmp_path: Path) -> None:
+    path = tmp_path / "k.bin"
+    path.write_bytes(kludge_image(code=EXIT5))
+    assert detect(path.read_bytes()) == "multiboot"
+    r = ours(path)
+    assert (r["stop_reason"], r["exit_code"], r["exit_status"]) == ("exit", 5, 11)
+    status, _ = qemu_run(path, 1, None)
+    assert status == 11
+
+
+@pytest.mark.parametrize(("image", "message"), [
+    (kludge_image(code=EXIT5, checksum_ok=False), "checksum"),
+    (kludge_image(code=EXIT5, flags=0x10004), "requires flags 0x4"),
+    (kludge_image(code=EXIT5, entry_off=0x5000), "entry_addr"),
+])
+def test_malformed_multiboot_is_one_line(tmp_path: Path, image: bytes, message: str) -> None:
+    path = tmp_path / "bad.bin"
+    path.write_bytes(image)
+    with pytest.raises(CliError) as exc:
+        ours(path)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_multiboot_needs_the_pc() -> None:
+    with pytest.raises(CliError, match="boots on the pc"):
+        boot(str(IMAGE), board="virt-a53", max_cycles=None, max_time_ms=1.0,
+             engine="native", quantum=10_000, echo=False)
+
+
+def test_info_holds_memory_and_cmdline() -> None:
+    info = build_info(0x200000, 64 << 20, b"k a=b")
+    flags, lower, upper = struct.unpack_from("<3I", info)
+    cmd = struct.unpack_from("<I", info, 16)[0] - 0x200000
+    assert (lower, upper) == (640, (64 << 20) // 1024 - 1024)
+    assert flags & 0x245 == 0x245
+    assert info[cmd:cmd + 6] == b"k a=b\0"
+    assert parse_header(kludge_image(code=EXIT5), "x").entry_addr == 0x100020
