@@ -25,7 +25,9 @@ def test_startup_benchmark_runs_quick_and_reports_json() -> None:
         assert 0 < w["best_s"] <= w["median_s"] and 0 < w["best_cpu_s"]
     phases = res["phases"]["phases_ms"]
     assert phases["machine.run"] > 0 and res["phases"]["guest_instructions"] > 10_000
-    assert any(p["package"] == "unicorn" for p in res["importtime"]["by_package_ms"])
+    packages = {p["package"] for p in res["importtime"]["by_package_ms"]}
+    assert any(p.startswith("irqemu") for p in packages)  # time is attributed to packages
+    assert "unicorn" not in packages  # a native boot opens libunicorn without the package
     if shutil.which("qemu-system-arm") is None:
         assert "not installed" in res["qemu"]
     else:
