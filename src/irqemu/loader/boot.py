@@ -9,8 +9,7 @@ aligned up to 2 MiB (AArch64) or 4 KiB (32-bit ARM).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from irqemu.loader.flat import default_load_address
 from irqemu.loader.image import parse_arm64_image
@@ -20,8 +19,7 @@ DT_BOOT_MACHINE_ID = 0xFFFFFFFF  #: r1 for a device-tree boot (Linux's Documenta
 PAGE = 0x1000
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """Where a kernel image and its DTB went."""
     entry: int
     image_end: int

@@ -9,7 +9,7 @@ moves up by 2 MiB; image_size 0, a pre-3.17 kernel: 0x80000).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ARM64_MAGIC = b"ARM\x64"
 MAGIC_OFFSET = 0x38
@@ -19,8 +19,7 @@ BOOTLOADER_MAX = 0x1000  #: QEMU keeps its boot stub at the RAM base's first 4 K
 FLAG_BE = 1  #: flags bit 0: kernel endianness (1: big-endian)
 
 
-@dataclass(frozen=True)
-class Arm64Image:
+class Arm64Image(NamedTuple):
     """A parsed header: where it loads, and how much RAM it claims from there."""
     text_offset: int
     image_size: int
