@@ -10,7 +10,9 @@ them). CPU 0 starts at the ELF entry; the others wait for INIT/SIPI.
 
 Port I/O: the x86 architecture's IN/OUT hooks call ``machine.io_ports``
 (a ``PortBus``). A write of value v to port 0xF4 ends the run with exit code
-v (QEMU's process would exit with (v << 1) | 1).
+v; ``irqemu boot`` of a multiboot image then exits with QEMU's status, (v << 1) | 1.
+CPU 0 starts at the ELF entry in long mode, or a multiboot image's in 32-bit
+protected mode (``irqemu.loader.multiboot``).
 
 Boot state (docs/boards.md): COM1 as QEMU's reset and SeaBIOS leave it (LCR 0,
 MCR.OUT2 set, divisor 0x0C, IER 0). Clocks: the core and TSC at 4 GHz, the

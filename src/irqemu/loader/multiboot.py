@@ -14,8 +14,7 @@ after the image as QEMU puts it.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_BOOTLOADER_MAGIC = 0x2BADB002  #: EAX at entry
@@ -38,9 +37,8 @@ ELF_MAGIC = b"\x7fELF"
 ELFCLASS32, ELFCLASS64, ELFDATA2LSB, EM_386, PT_LOAD = 1, 2, 1, 3, 1
 
 
-@dataclass(frozen=True)
-class Header:
-    """A multiboot header found in an image."""
+class Header(NamedTuple):
+    """A multiboot header found in an image (a NamedTuple: a boot imports no dataclasses)."""
 
     offset: int  #: in the file
     flags: int
@@ -51,8 +49,7 @@ class Header:
     entry_addr: int = 0
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """What went where: (address, bytes) chunks, the zeroed end, the entry."""
 
     chunks: tuple[tuple[int, bytes], ...]
