@@ -106,3 +106,14 @@ def test_info_holds_memory_and_cmdline() -> None:
     assert flags & 0x245 == 0x245
     assert info[cmd:cmd + 6] == b"k a=b\0"
     assert parse_header(kludge_image(code=EXIT5), "x").entry_addr == 0x100020
+
+
+def test_both_engines_agree_on_a_multiboot_boot() -> None:
+    """The determinism contract: all but ``host`` and ``engine`` equal."""
+    runs = [boot(str(IMAGE), board=None, max_cycles=None, max_time_ms=200.0, engine=e,
+                 quantum=10_000, echo=False, smp=2, append="x")
+            for e in ("native", "reference")]
+    for r in runs:
+        r.pop("host")
+        r.pop("engine")
+    assert runs[0] == runs[1] and runs[0]["exit_status"] == 0x21
