@@ -219,3 +219,17 @@ def test_progress_bar(quiet: bool, tmp_path: Path, capsys: pytest.CaptureFixture
                           *(["--no-progress"] if quiet else []))
     assert code == 0
     assert ("sweep timerlat" in err and "/2 points" in err) != quiet, err
+
+
+def test_dask_needs_distributed(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "distributed" else real(name, *a))
+    code, _o, err = sweep(capsys, "timerlat", "--dask", "tcp://127.0.0.1:1", "-o",
+                          str(tmp_path / "t.csv"))
+    assert code == 2 and err == ("irqemu sweep: --dask needs dask.distributed: pip install "
+                                 "'irqemu[sweep]'\n")
+    assert not list(tmp_path.iterdir())

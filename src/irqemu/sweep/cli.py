@@ -6,6 +6,7 @@ and written as one table (CSV; Parquet with ``--parquet``), optionally plotted."
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from typing import Any
@@ -122,6 +123,8 @@ def _check(args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]], Any]:
 
     if args.parquet is not None and not have_pyarrow():
         raise GridError("--parquet needs pyarrow: pip install 'irqemu[sweep]'")
+    if args.dask is not None and importlib.util.find_spec("distributed") is None:
+        raise GridError("--dask needs dask.distributed: pip install 'irqemu[sweep]'")
     if args.dask is not None and args.jobs is not None:
         raise GridError("--jobs does not apply with --dask: the cluster's workers run "
                         "the points")
