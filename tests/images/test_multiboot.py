@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 from helpers import FIRMWARE, need_tool
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from irqemu.cli import CliError, boot, main
 from irqemu.loader.detect import detect
 from irqemu.loader.multiboot import (
+    MB_AOUT_KLUDGE,
     MULTIBOOT_MAGIC,
     build_info,
+    load_kludge,
     parse_header,
 )
 
@@ -117,3 +121,42 @@ def test_both_engines_agree_on_a_multiboot_boot() -> None:
         r.pop("host")
         r.pop("engine")
     assert runs[0] == runs[1] and runs[0]["exit_status"] == 0x21
+
+
+LOADED: list[int] = []  #: examples that loaded (a test below checks there are some)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(header_off=st.integers(0, 8), load=st.integers(0, 0x1000),
+       dh=st.integers(-16, 4), deltas=st.lists(st.integers(-8, 0x60), min_size=3, max_size=3),
+       body=st.binary(max_size=64))
+def test_a_kludge_header_loads_inside_its_own_addresses_or_is_refused(
+        header_off: int, load: int, dh: int, deltas: list[int], body: bytes) -> None:
+    """Whatever the a.out fields say (each near load_addr, 0 or below it too), loading
+    either refuses in one line or puts the header at header_addr, bytes only in
+    [load_addr, end), and the entry inside."""
+    dl, db, de = deltas
+    fields = [max(load + d, 0) for d in (4 * header_off + dh, 0, dl, db, de)]
+    flags = MB_AOUT_KLUDGE
+    head = struct.pack("<3I5I", MULTIBOOT_MAGIC, flags, -(MULTIBOOT_MAGIC + flags) & 0xFFFFFFFF,
+                       *fields)
+    data = bytes(4 * header_off) + head + body
+    h = parse_header(data, "x")
+    try:
+        loaded = load_kludge(data, h, "x")
+    except ValueError as exc:
+        assert "\n" not in str(exc)
+        return
+    (address, chunk), = loaded.chunks
+    assert address == h.load_addr and address + len(chunk) == loaded.end
+    assert h.load_addr <= loaded.entry < loaded.end
+    at = h.header_addr - h.load_addr  # the header lands at header_addr, when loaded
+    if h.load_end_addr == 0 or at + 4 <= h.load_end_addr - h.load_addr:
+        assert chunk[at:at + 4] == data[h.offset:h.offset + 4]
+    LOADED.append(1)
+
+
+def test_the_property_saw_loadable_headers() -> None:
+    if not LOADED:
+        test_a_kludge_header_loads_inside_its_own_addresses_or_is_refused()
+    assert len(LOADED) >= 5
