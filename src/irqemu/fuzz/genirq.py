@@ -18,7 +18,6 @@ import hashlib
 import importlib
 import importlib.util
 import json
-import random
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -172,8 +171,10 @@ def search(c: Campaign, *, examples: int = 100, seed: int = 0,
     """Let hypothesis draw up to ``examples`` schedules; shrink the first failure to the
     smallest. The same seed gives the same minimal schedule."""
     try:
-        from hypothesis import HealthCheck, Phase, find, settings
+        from hypothesis import HealthCheck, Phase, settings
         from hypothesis.errors import NoSuchExample
+
+        from irqemu.fuzz.seeded import find_seeded
     except ImportError:
         raise DriverError("irqemu fuzz genirq needs hypothesis (pip install hypothesis)"
                           ) from None
@@ -204,8 +205,8 @@ def search(c: Campaign, *, examples: int = 100, seed: int = 0,
         minimal = empty
     else:
         try:
-            minimal = find(schedules(driver, c.cpus, c.max_time_ns, c.max_events), fails,
-                           settings=config, random=random.Random(seed))
+            minimal = find_seeded(schedules(driver, c.cpus, c.max_time_ns, c.max_events),
+                                  fails, settings=config, seed=seed)
         except NoSuchExample:
             minimal = None
     outcome = base if minimal is None or minimal == empty else play(driver, c, minimal)

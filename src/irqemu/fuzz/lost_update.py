@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -325,9 +324,11 @@ def search(variant: str, examples: int = 100, seed: int = 0, *, max_events: int 
     same ``seed`` gives the same result. Needs hypothesis.
     """
     try:
-        from hypothesis import HealthCheck, Phase, find, settings
+        from hypothesis import HealthCheck, Phase, settings
         from hypothesis import strategies as st
         from hypothesis.errors import NoSuchExample
+
+        from irqemu.fuzz.seeded import find_seeded
     except ImportError:
         raise FuzzError("irqemu fuzz needs hypothesis (pip install hypothesis)") from None
     from irqemu.fuzz.strategies import arrival_schedules
@@ -353,8 +354,8 @@ def search(variant: str, examples: int = 100, seed: int = 0, *, max_events: int 
                       phases=(Phase.generate, Phase.shrink),
                       suppress_health_check=list(HealthCheck))
     try:
-        minimal: list[Arrival] | None = find(strategy, loses, settings=config,
-                                             random=random.Random(seed))
+        minimal: list[Arrival] | None = find_seeded(strategy, loses, settings=config,
+                                                    seed=seed)
     except NoSuchExample:
         minimal = None
     outcome = None
