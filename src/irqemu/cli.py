@@ -208,9 +208,12 @@ def dump_dtb(args: argparse.Namespace) -> int:
         except (ElfLoadError, ValueError) as exc:
             raise CliError(f"--dump-dtb: {exc} (or give --board)") from None
     try:
-        data = board_dtb(name, num_cpus=getattr(args, "smp", None) or 4,
-                         memory_mib=getattr(args, "memory", None) or 256,
-                         bootargs=getattr(args, "append", None) or "")
+        from irqemu.loader.memory import default_memory_mib
+
+        # what a boot of an Image on the board builds: its CPUs, QEMU's default RAM
+        data = board_dtb(name, num_cpus=args.smp or 4,
+                         memory_mib=args.memory or default_memory_mib(name),
+                         bootargs=args.append or "")
     except ValueError as exc:
         raise CliError(f"--dump-dtb: {exc}") from None
     try:

@@ -38,11 +38,17 @@ def test_dump_dtb_writes_the_boards_tree(tmp_path: Path) -> None:
     out = tmp_path / "virt.dtb"
     p = irqemu("boot", str(firmware("aarch64", "exceptions.elf")), "--dump-dtb", str(out))
     assert p.returncode == 0 and p.stdout == "", p.stderr
-    assert out.read_bytes() == board_dtb("virt-a53", num_cpus=4, memory_mib=256)
+    # the board's four CPUs, QEMU's default RAM for the machine (virt 128 MiB, sabrelite 1 GiB)
+    assert out.read_bytes() == board_dtb("virt-a53", num_cpus=4, memory_mib=128)
     imx = tmp_path / "imx.dtb"
     p = irqemu("boot", "any.elf", "--board", "imx6q", "--dump-dtb", str(imx))
     assert p.returncode == 0, p.stderr
-    assert imx.read_bytes() == board_dtb("imx6q", num_cpus=4, memory_mib=256)
+    assert imx.read_bytes() == board_dtb("imx6q", num_cpus=4, memory_mib=1024)
+    p = irqemu("boot", "any", "--board", "virt-a53", "--smp", "2", "-m", "512",
+               "--append", "console=ttyAMA0 quiet", "--dump-dtb", str(out))
+    assert p.returncode == 0, p.stderr
+    assert out.read_bytes() == board_dtb("virt-a53", num_cpus=2, memory_mib=512,
+                                         bootargs="console=ttyAMA0 quiet")
 
 
 def test_dump_dtb_mistakes_are_one_line(tmp_path: Path) -> None:
