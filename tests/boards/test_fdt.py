@@ -169,11 +169,15 @@ QEMU_ONLY_PROPS = {"rng-seed", "kaslr-seed"}
 KNOWN_DIFFERENCES = {("/intc@8000000", "reg")}
 
 
-def _qemu_tree(tmp_path: Path, cpus: int, mib: int) -> Any:
+def _qemu_tree(tmp_path: Path, cpus: int, mib: int, bootargs: str) -> Any:
     qemu = need_tool("qemu-system-aarch64", "QEMU's virt dumpdtb is the reference tree")
     out = tmp_path / f"qemu-{cpus}.dtb"
+    kernel: list[str] = []
+    if bootargs:  # QEMU takes -append only with a -kernel: one branch-to-self
+        (tmp_path / "k.bin").write_bytes(struct.pack("<I", 0x14000000))
+        kernel = ["-kernel", str(tmp_path / "k.bin"), "-append", bootargs]
     subprocess.run([qemu, "-M", f"virt,gic-version=2,dumpdtb={out}", "-cpu", "cortex-a53",
-                    "-smp", str(cpus), "-m", str(mib), "-nographic"],
+                    "-smp", str(cpus), "-m", str(mib), "-nographic", *kernel],
                    capture_output=True, check=True, timeout=60)
     return parse(out.read_bytes())
 
@@ -186,9 +190,12 @@ def _props(t: Any) -> dict[tuple[str, str], Any]:
     return out
 
 
-@pytest.mark.parametrize("cpus,mib", [(1, 128), (4, 256), (8, 1024)])
-def test_virt_matches_qemu_dumpdtb(tmp_path: Path, cpus: int, mib: int) -> None:
-    ours, theirs = _props(tree("virt-a53", cpus, mib)), _props(_qemu_tree(tmp_path, cpus, mib))
+@pytest.mark.parametrize("cpus,mib,bootargs", [(1, 128, ""), (4, 256, ""), (8, 1024, ""),
+                                               (2, 512, "console=ttyAMA0 root=/dev/vda rw")])
+def test_virt_matches_qemu_dumpdtb(tmp_path: Path, cpus: int, mib: int, bootargs: str) -> None:
+    ours = _props(tree("virt-a53", cpus, mib, bootargs=bootargs))
+    theirs = _props(_qemu_tree(tmp_path, cpus, mib, bootargs))
+    assert (("/chosen", "bootargs") in theirs) == bool(bootargs)
     shared = set(ours) & set(theirs)
     # every node irqemu describes is one QEMU has, with the same properties
     assert {path for path, _ in ours} <= {path for path, _ in theirs}
