@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""Fuzzing: examples per host second of an ``irqemu fuzz run`` campaign.
+"""Fuzzing: examples per host CPU second of every campaign kind, against plain runs.
 
-The campaign is the documented one (docs/fuzzing.md): ``firmware/armv7/lost_update.elf``
-with its two IrqSources driven by hypothesis and ``--check 'counter == task_done +
-handled'``. Two searches, timed in this process:
+One row group per campaign kind (docs/fuzzing.md), each a bundled bug and its fix:
 
-* **passing**: the irqsave variant (``--set variant=1``), which survives every schedule,
-  so the search runs all ``--examples`` examples: the steady rate of a campaign;
-* **failing**: the plain variant, found and shrunk (the search stops at the minimal
-  schedule): how many runs and how long finding a bug takes.
+* **uniform** (``fuzz run``): ``lost_update.elf``, two IrqSources, ``--check 'counter ==
+  task_done + handled'``; the irqsave variant (``--set variant=1``) against the plain one;
+* **masked** (``fuzz run --arrivals masked``): ``fix_early_unmask.elf`` against
+  ``bug_early_unmask.elf``, ``--check 'processed == handled'``;
+* **interleave** (``fuzz run --interleave search``, quantum 10,000 cycles):
+  ``fix_smp_counter.elf`` against ``bug_smp_counter.elf``, ``--exit-code 0``;
+* **genirq** (``fuzz genirq``): the bundled drivers ``ring`` (mainline) and ``irqs_off``
+  (rt), ``:fixed`` against ``:buggy``.
 
-Baseline, in the same process: the same number of undisturbed runs of the firmware
-(``run_schedule`` with an empty schedule: a fresh machine, the sources wired, the check
-read), so the ratio says what hypothesis and the schedules cost over the runs themselves.
+Per kind: the fixed target's search runs all ``--examples`` examples (the steady rate of
+a campaign); the baseline is as many plain runs of the same target in this process (for
+``fuzz run`` an empty schedule on a fresh machine with whole rounds, the check read; for
+genirq one play of the driver with no arrival), so the ratio says what hypothesis, the
+schedules and (masked, interleave) the calibration and finer rounds cost over the runs;
+the buggy target's search says how many runs finding and shrinking the bug take.
+Times are host CPU seconds (``time.process_time``; wall in brackets): the host is shared.
 
     python benchmarks/fuzz_rate.py [--quick] [--json] [--write-md] [--examples N] [--seed S]
 """
@@ -21,65 +27,145 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import Any
 
 from benchcommon import host_info, report
 
 from irqemu.bundled import bundled_firmware
+from irqemu.fuzz import genirq as gq
 from irqemu.fuzz import run as fr
+from irqemu.fuzz.genirq_world import Schedule
+from irqemu.fuzz.interleave import search_interleaved
 from irqemu.fuzz.schedule import parse_irq, parse_source
 
-SOURCES = ("src0@0x021A0000:68", "src1@0x021A4000:69")
-CHECK = "counter == task_done + handled"
+SRC0, SRC1 = "src0@0x021A0000:68", "src1@0x021A4000:69"
+LOST = "counter == task_done + handled"
+UNMASK = "processed == handled"
 
 
-def _prepared(variant: int) -> fr.Prepared:
-    fw = str(bundled_firmware("armv7", "lost_update.elf"))
-    return fr.prepare(fr.Target(fw, irqs=(parse_irq("src0"), parse_irq("src1")),
-                                sources=tuple(parse_source(s) for s in SOURCES),
-                                check=CHECK, sets=(("variant", variant),)))
+def _fuzz_run(elf: str, sources: tuple[str, ...], *, check: str | None = None,
+              exit_code: int | None = None, sets: tuple[tuple[str, int], ...] = (),
+              arrivals: str = "uniform") -> Callable[[], fr.Prepared]:
+    """A fresh Prepared per call (a search settles ``must_end`` in its target)."""
+    def make() -> fr.Prepared:
+        srcs = tuple(parse_source(s) for s in sources)
+        return fr.prepare(fr.Target(str(bundled_firmware("armv7", elf)),
+                                    irqs=tuple(parse_irq(s.name) for s in srcs),
+                                    sources=srcs, check=check, exit_code=exit_code,
+                                    sets=sets, arrivals=arrivals))
+    return make
 
 
-def _timed(fn):  # type: ignore[no-untyped-def]
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     w, c = time.perf_counter(), time.process_time()
     out = fn()
     return out, time.perf_counter() - w, time.process_time() - c
 
 
-def measure(examples: int, seed: int) -> dict:
-    safe, plain = _prepared(1), _prepared(0)
-    fr.run_schedule(safe, [])  # warm: the native modules and the first block costs
-    passing, pw, pc = _timed(lambda: fr.search(safe, examples=examples, seed=seed))
-    _, bw, bc = _timed(lambda: [fr.run_schedule(safe, []) for _ in range(passing.runs)])
-    failing, fw, fc = _timed(lambda: fr.search(plain, examples=examples, seed=seed))
+class Kind:
+    """One campaign kind: its fixed and buggy targets, its search and its plain run."""
+
+    def __init__(self, name: str, what: str, fixed: Any, buggy: Any) -> None:
+        self.name, self.what, self.fixed, self.buggy = name, what, fixed, buggy
+
+    def search(self, target: Any, examples: int, seed: int) -> Any:
+        how = search_interleaved if self.name == "interleave" else fr.search
+        return how(target(), examples=examples, seed=seed)
+
+    def plain(self, target: Any, runs: int) -> None:
+        p = target()
+        for _ in range(runs):
+            fr.run_schedule(p, [])
+
+    def minimal(self, r: Any) -> int:
+        return len(r.minimal or [])
+
+
+class GenirqKind(Kind):
+    """``fuzz genirq``: a Campaign per driver; the plain run is one play, no arrival."""
+
+    def search(self, target: Any, examples: int, seed: int) -> Any:
+        return gq.search(target, examples=examples, seed=seed)
+
+    def plain(self, target: Any, runs: int) -> None:
+        driver, _ = gq.load_driver(target.driver_spec)
+        empty = Schedule((0,) * len(driver.lines), ())
+        for _ in range(runs):
+            gq.play(driver, target, empty)
+
+    def minimal(self, r: Any) -> int:
+        return len(r.minimal.arrivals) if r.minimal is not None else 0
+
+
+def kinds() -> list[Kind]:
+    ex = "irqemu.fuzz.examples."
+    return [
+        Kind("uniform", f"`lost_update.elf` `--check '{LOST}'`, `--set variant=1` / `=0`",
+             _fuzz_run("lost_update.elf", (SRC0, SRC1), check=LOST, sets=(("variant", 1),)),
+             _fuzz_run("lost_update.elf", (SRC0, SRC1), check=LOST, sets=(("variant", 0),))),
+        Kind("masked", f"`fix_` / `bug_early_unmask.elf` `--check '{UNMASK}' --arrivals masked`",
+             _fuzz_run("fix_early_unmask.elf", (SRC0,), check=UNMASK, arrivals="masked"),
+             _fuzz_run("bug_early_unmask.elf", (SRC0,), check=UNMASK, arrivals="masked")),
+        Kind("interleave", "`fix_` / `bug_smp_counter.elf` `--exit-code 0 --interleave search`",
+             _fuzz_run("fix_smp_counter.elf", (SRC0,), exit_code=0),
+             _fuzz_run("bug_smp_counter.elf", (SRC0,), exit_code=0)),
+        GenirqKind("genirq ring", "`fuzz genirq ring:fixed` / `:buggy` (mainline, 1 CPU)",
+                   gq.Campaign(ex + "ring:fixed"), gq.Campaign(ex + "ring:buggy")),
+        GenirqKind("genirq irqs_off", "`fuzz genirq irqs_off:fixed` / `:buggy --kernel rt`",
+                   gq.Campaign(ex + "irqs_off:fixed", kernel="rt"),
+                   gq.Campaign(ex + "irqs_off:buggy", kernel="rt")),
+    ]
+
+
+def measure_kind(k: Kind, examples: int, seed: int) -> dict:
+    k.plain(k.fixed, 1)  # warm: the native modules, the driver's import, first blocks
+    passing, pw, pc = _timed(lambda: k.search(k.fixed, examples, seed))
+    _, bw, bc = _timed(lambda: k.plain(k.fixed, passing.runs))
+    failing, fw, fc = _timed(lambda: k.search(k.buggy, examples, seed))
     return {
-        "examples": examples, "seed": seed,
+        "kind": k.name, "what": k.what,
         "passing": {"runs": passing.runs, "found": passing.found, "wall_s": pw, "cpu_s": pc,
                     "examples_per_s": passing.runs / pc},
         "baseline": {"runs": passing.runs, "wall_s": bw, "cpu_s": bc,
                      "runs_per_s": passing.runs / bc},
         "failing": {"runs": failing.runs, "found": failing.found,
-                    "minimal_arrivals": len(failing.minimal or []), "wall_s": fw, "cpu_s": fc},
-        "campaign_over_baseline": (pc / passing.runs) / (bc / passing.runs),
+                    "minimal_arrivals": k.minimal(failing), "wall_s": fw, "cpu_s": fc},
+        "campaign_over_baseline": pc / bc,
     }
 
 
-def table(r: dict) -> str:
+def measure(examples: int, seed: int) -> dict:
+    return {"examples": examples, "seed": seed,
+            "kinds": [measure_kind(k, examples, seed) for k in kinds()]}
+
+
+def _rows(r: dict) -> list[str]:
     p, b, f = r["passing"], r["baseline"], r["failing"]
-    return "\n".join([
-        "`firmware/armv7/lost_update.elf`, its two IrqSources drawn by hypothesis, "
-        f"`--check '{CHECK}'`, seed {r['seed']}, up to {r['examples']} examples; "
-        "host CPU seconds (wall in brackets), in one process.", "",
-        "| run | runs | host CPU s (wall) | **per host CPU second** | note |",
-        "|---|---:|---:|---:|---|",
-        f"| undisturbed runs (baseline) | {b['runs']} | {b['cpu_s']:.2f} ({b['wall_s']:.2f}) | "
-        f"{b['runs_per_s']:.1f} runs | a fresh machine per run, the check read |",
-        f"| passing campaign (irqsave variant) | {p['runs']} | {p['cpu_s']:.2f} "
-        f"({p['wall_s']:.2f}) | **{p['examples_per_s']:.1f} examples** | "
-        f"{r['campaign_over_baseline']:.2f}x the baseline's time per run |",
-        f"| failing campaign (plain variant) | {f['runs']} | {f['cpu_s']:.2f} "
-        f"({f['wall_s']:.2f}) | | " + (f"found and shrunk to {f['minimal_arrivals']} arrival(s)"
-                                      if f["found"] else "not found in these examples") + " |",
-    ])
+    bug = (f"found and shrunk to {f['minimal_arrivals']} arrival(s) in {f['runs']} runs, "
+           f"{f['cpu_s']:.2f} CPU s" if f["found"] else f"not found in {f['runs']} runs")
+    return [
+        f"| **{r['kind']}** | {r['what']} | | | |",
+        f"| | plain runs (baseline) | {b['runs']} | {b['cpu_s']:.2f} ({b['wall_s']:.2f}) | "
+        f"{b['runs_per_s']:.1f} runs |",
+        f"| | search, fixed target ({r['campaign_over_baseline']:.2f}x the baseline)"
+        + (" **found a failure**" if p["found"] else "") + f" | {p['runs']} | "
+        f"{p['cpu_s']:.2f} ({p['wall_s']:.2f}) | **{p['examples_per_s']:.1f} examples** |",
+        f"| | search, buggy target: {bug} | {f['runs']} | {f['cpu_s']:.2f} ({f['wall_s']:.2f}) "
+        "| |",
+    ]
+
+
+def table(res: dict) -> str:
+    out = [f"Seed {res['seed']}, up to {res['examples']} examples per search; host CPU seconds "
+           "(wall in brackets), all in one process. Baseline: as many plain runs of the fixed "
+           "target (an empty schedule, whole rounds; genirq: one play of the driver with no "
+           "arrival).", "",
+           "| campaign | run | runs | host CPU s (wall) | **per host CPU second** |",
+           "|---|---|---:|---:|---:|"]
+    for r in res["kinds"]:
+        out += _rows(r)
+    return "\n".join(out)
 
 
 def main() -> int:
