@@ -158,7 +158,7 @@ def _load_image(machine: Any, board: str, path: str, fmt: str, data: bytes,
         return
     if dtb is None:
         dtb = board_dtb(board, num_cpus=machine.num_cpus, memory_mib=ram_size >> 20,
-                        bootargs=append or "")
+                        bootargs=append or "", cpu_hz=machine.cpus[0].clock.hz)
     elif append is not None:
         raise CliError("--append goes into the generated device tree; with --dtb put "
                        "bootargs in your own")

@@ -258,10 +258,14 @@ def test_imx6q_tree_describes_the_board(engine: str) -> None:
             line.set(True)
             assert pending(m, gicd, irq_id), (path, irq_id)
             line.set(False)
+    clocks = {words(t, f"/clocks/{n.name}", "phandle")[0]:
+              words(t, f"/clocks/{n.name}", "clock-frequency")[0]
+              for n in t.get_node("/clocks").nodes}
     for path, name in ((f"{soc}/timer@a00600", "twd"), (f"{soc}/timer@a00200", "gtimer")):
         (base, size), = pairs(words(t, path, "reg"), 1, 1)
         dev = device_spanning(m, base, size)
         assert dev is m.devices[name]
+        assert clocks[words(t, path, "clocks")[0]] == dev.hz  # the rate the timer counts at
         cells = words(t, path, "interrupts")
         ppi, = specifiers(cells)
         assert cells[2] >> 8 == 0b11  # both CPUs
@@ -269,6 +273,17 @@ def test_imx6q_tree_describes_the_board(engine: str) -> None:
             dev.irqs[cpu].set(True)
             dev.irqs[cpu].set(False)
             assert pending(m, gicd, ppi, cpu), (path, cpu)
+
+
+def test_imx6q_timer_clock_follows_the_cores_clock() -> None:
+    from irqemu.timing import load_cost_model
+
+    model = load_cost_model("cortex-a9")
+    model.hz = 1_000_000_000  # as a --cost-model file with another clock would set it
+    m = build_board("imx6q", engine="reference", num_cpus=1, cost_model=model)
+    t = tree("imx6q", 1, 256, cpu_hz=m.cpus[0].clock.hz)
+    assert words(t, "/clocks/periphclk", "clock-frequency") == [m.devices["twd"].hz]
+    assert m.devices["twd"].hz == 500_000_000
 
 
 def test_imx6q_memory_and_cpus_follow_the_arguments() -> None:

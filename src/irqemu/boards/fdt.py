@@ -19,11 +19,12 @@ FDT_HEADER_SIZE = 40  #: ten big-endian u32 fields of a version 17 header
 
 
 def board_dtb(board: str, *, num_cpus: int, memory_mib: int, bootargs: str = "",
-              stdout_path: str | None = None) -> bytes:
+              stdout_path: str | None = None, cpu_hz: int | None = None) -> bytes:
     """The flattened device tree of ``board`` with ``num_cpus`` CPUs and ``memory_mib`` of RAM.
 
-    ``stdout_path`` defaults to the board's UART node. ``ValueError`` (one line) for a
-    board without a tree (``pc``) or an unknown one.
+    ``stdout_path`` defaults to the board's UART node; ``cpu_hz`` is the cores' clock
+    when a cost model other than the board's sets it (imx6q's timers run at half of
+    it). ``ValueError`` (one line) for a board without a tree (``pc``) or an unknown one.
     """
     if memory_mib <= 0:
         raise ValueError(f"memory size must be positive, not {memory_mib} MiB")
@@ -39,7 +40,7 @@ def board_dtb(board: str, *, num_cpus: int, memory_mib: int, bootargs: str = "",
         from irqemu.boards.fdt_imx6q import imx6q_dtb
 
         return imx6q_dtb(num_cpus=num_cpus, ram_size=memory_mib << 20, bootargs=bootargs,
-                         stdout_path=stdout_path)
+                         stdout_path=stdout_path, cpu_hz=cpu_hz)
     if board == "pc":
         raise ValueError("board pc has no device tree (x86 boots with multiboot, not a DTB)")
     raise ValueError(f"unknown board {board!r} (device trees: imx6q, virt-a53)")

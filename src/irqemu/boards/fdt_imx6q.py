@@ -44,12 +44,13 @@ UART1_PATH = f"{SPBA}/serial@{imx6q.UART1_BASE:x}"
 FEC_PATH = f"{AIPS2}/ethernet@{imx6q.ENET_BASE:x}"
 
 
-def periphclk_hz() -> int:
-    """PERIPHCLK, the A9 timers' clock: half the cores' clock, as the board runs it."""
-    return load_cost_model("cortex-a9").hz // 2
+def periphclk_hz(cpu_hz: int | None) -> int:
+    """PERIPHCLK, the A9 timers' clock: half the cores' clock (by default the
+    cortex-a9 cost model's, as the board runs it)."""
+    return (cpu_hz or load_cost_model("cortex-a9").hz) // 2
 
 
-def clocks_node() -> Any:
+def clocks_node(cpu_hz: int | None) -> Any:
     """/clocks: the 24 MHz oscillator, and fixed stand-ins for the CCM outputs used."""
     def fixed(name: str, hz: int, phandle: int) -> Any:
         return node(name, {"compatible": "fixed-clock", "#clock-cells": 0,
@@ -57,7 +58,7 @@ def clocks_node() -> Any:
     return node("clocks", children=[
         fixed("osc", OSC_HZ, PHANDLE_OSC), fixed("ipg", imx6q.IPG_HZ, PHANDLE_IPG),
         fixed("uart-serial", UART_SERIAL_HZ, PHANDLE_UART_SERIAL),
-        fixed("periphclk", periphclk_hz(), PHANDLE_PERIPHCLK)])
+        fixed("periphclk", periphclk_hz(cpu_hz), PHANDLE_PERIPHCLK)])
 
 
 def cpus_node(num_cpus: int) -> Any:
@@ -139,7 +140,7 @@ def soc_node(num_cpus: int) -> Any:
 
 
 def imx6q_dtb(*, num_cpus: int, ram_size: int, bootargs: str = "",
-              stdout_path: str | None = None) -> bytes:
+              stdout_path: str | None = None, cpu_hz: int | None = None) -> bytes:
     """imx6q's DTB for ``num_cpus`` CPUs and ``ram_size`` bytes of DDR at 0x10000000."""
     if not 1 <= num_cpus <= MAX_CPUS:
         raise ValueError(f"imx6q has 1 to {MAX_CPUS} CPUs, not {num_cpus}")
@@ -155,6 +156,6 @@ def imx6q_dtb(*, num_cpus: int, ram_size: int, bootargs: str = "",
     memory = node(f"memory@{imx6q.DDR_BASE:x}", {"device_type": "memory",
                                                   "reg": (imx6q.DDR_BASE, ram_size)})
     return serialise(root, [
-        chosen(bootargs, stdout_path or UART1_PATH), aliases, clocks_node(),
+        chosen(bootargs, stdout_path or UART1_PATH), aliases, clocks_node(cpu_hz),
         cpus_node(num_cpus), memory, soc_node(num_cpus),
     ])
