@@ -211,9 +211,20 @@ def dump_dtb(args: argparse.Namespace) -> int:
         from irqemu.loader.memory import default_memory_mib
 
         # what a boot of an Image on the board builds: its CPUs, QEMU's default RAM
+        from irqemu.timing import load_cost_model
+
+        cpu_hz = None
+        if args.cost_model:
+            model = load_cost_model(args.cost_model)
+            core = load_cost_model({"imx6q": "cortex-a9", "virt-a53": "cortex-a53"}.get(
+                name, "skylake"))
+            if model.arch != core.arch:
+                raise ValueError(f"--cost-model {args.cost_model}: a model for {model.arch} "
+                                 f"cores; board {name} has {core.arch} cores")
+            cpu_hz = model.hz
         data = board_dtb(name, num_cpus=args.smp or 4,
                          memory_mib=args.memory or default_memory_mib(name),
-                         bootargs=args.append or "")
+                         bootargs=args.append or "", cpu_hz=cpu_hz)
     except ValueError as exc:
         raise CliError(f"--dump-dtb: {exc}") from None
     try:

@@ -51,6 +51,20 @@ def test_dump_dtb_writes_the_boards_tree(tmp_path: Path) -> None:
                                          bootargs="console=ttyAMA0 quiet")
 
 
+def test_dump_dtb_follows_the_cost_models_clock(tmp_path: Path) -> None:
+    model = tmp_path / "fast.toml"
+    shipped = Path(__file__).resolve().parents[2] / "src/irqemu/timing/cores/cortex-a9.toml"
+    model.write_text(shipped.read_text().replace("hz = 792_000_000", "hz = 1_000_000_000"))
+    out = tmp_path / "imx.dtb"
+    p = irqemu("boot", "x", "--board", "imx6q", "--cost-model", str(model), "--dump-dtb", str(out))
+    assert p.returncode == 0, p.stderr
+    assert out.read_bytes() == board_dtb("imx6q", num_cpus=4, memory_mib=1024,
+                                         cpu_hz=1_000_000_000)
+    assert out.read_bytes() != board_dtb("imx6q", num_cpus=4, memory_mib=1024)
+    assert "x86_64 cores" in one_error_line(irqemu(
+        "boot", "x", "--board", "imx6q", "--cost-model", "skylake", "--dump-dtb", str(out)))
+
+
 def test_dump_dtb_mistakes_are_one_line(tmp_path: Path) -> None:
     assert "no device tree" in one_error_line(
         irqemu("boot", "x.elf", "--board", "pc", "--dump-dtb", str(tmp_path / "p.dtb")))
