@@ -209,8 +209,6 @@ def dump_dtb(args: argparse.Namespace) -> int:
             raise CliError(f"--dump-dtb: {exc} (or give --board)") from None
     try:
         from irqemu.loader.memory import default_memory_mib
-
-        # what a boot of an Image on the board builds: its CPUs, QEMU's default RAM
         from irqemu.timing import load_cost_model
 
         cpu_hz = None
@@ -222,6 +220,7 @@ def dump_dtb(args: argparse.Namespace) -> int:
                 raise ValueError(f"--cost-model {args.cost_model}: a model for {model.arch} "
                                  f"cores; board {name} has {core.arch} cores")
             cpu_hz = model.hz
+        # what a boot of an Image on the board builds: its CPUs, QEMU's default RAM
         data = board_dtb(name, num_cpus=args.smp or 4,
                          memory_mib=args.memory or default_memory_mib(name),
                          bootargs=args.append or "", cpu_hz=cpu_hz)
