@@ -66,8 +66,9 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
 class Kind:
     """One campaign kind: its fixed and buggy targets, its search and its plain run."""
 
-    def __init__(self, name: str, what: str, fixed: Any, buggy: Any) -> None:
+    def __init__(self, name: str, what: str, fixed: Any, buggy: Any, seed: int) -> None:
         self.name, self.what, self.fixed, self.buggy = name, what, fixed, buggy
+        self.seed = seed  #: the documented command's (docs/fuzzing.md)
 
     def search(self, target: Any, examples: int, seed: int) -> Any:
         how = search_interleaved if self.name == "interleave" else fr.search
@@ -80,6 +81,9 @@ class Kind:
 
     def minimal(self, r: Any) -> int:
         return len(r.minimal or [])
+
+    def windows(self, r: Any) -> int | None:
+        return r.masked if self.name == "masked" else None
 
 
 class GenirqKind(Kind):
@@ -97,45 +101,50 @@ class GenirqKind(Kind):
     def minimal(self, r: Any) -> int:
         return len(r.minimal.arrivals) if r.minimal is not None else 0
 
+    def windows(self, r: Any) -> int | None:
+        return None
+
 
 def kinds() -> list[Kind]:
     ex = "irqemu.fuzz.examples."
     return [
         Kind("uniform", f"`lost_update.elf` `--check '{LOST}'`, `--set variant=1` / `=0`",
              _fuzz_run("lost_update.elf", (SRC0, SRC1), check=LOST, sets=(("variant", 1),)),
-             _fuzz_run("lost_update.elf", (SRC0, SRC1), check=LOST, sets=(("variant", 0),))),
+             _fuzz_run("lost_update.elf", (SRC0, SRC1), check=LOST, sets=(("variant", 0),)), 1),
         Kind("masked", f"`fix_` / `bug_early_unmask.elf` `--check '{UNMASK}' --arrivals masked`",
              _fuzz_run("fix_early_unmask.elf", (SRC0,), check=UNMASK, arrivals="masked"),
-             _fuzz_run("bug_early_unmask.elf", (SRC0,), check=UNMASK, arrivals="masked")),
+             _fuzz_run("bug_early_unmask.elf", (SRC0,), check=UNMASK, arrivals="masked"), 1),
         Kind("interleave", "`fix_` / `bug_smp_counter.elf` `--exit-code 0 --interleave search`",
              _fuzz_run("fix_smp_counter.elf", (SRC0,), exit_code=0),
-             _fuzz_run("bug_smp_counter.elf", (SRC0,), exit_code=0)),
+             _fuzz_run("bug_smp_counter.elf", (SRC0,), exit_code=0), 1),
         GenirqKind("genirq ring", "`fuzz genirq ring:fixed` / `:buggy` (mainline, 1 CPU)",
-                   gq.Campaign(ex + "ring:fixed"), gq.Campaign(ex + "ring:buggy")),
+                   gq.Campaign(ex + "ring:fixed"), gq.Campaign(ex + "ring:buggy"), 0),
         GenirqKind("genirq irqs_off", "`fuzz genirq irqs_off:fixed` / `:buggy --kernel rt`",
                    gq.Campaign(ex + "irqs_off:fixed", kernel="rt"),
-                   gq.Campaign(ex + "irqs_off:buggy", kernel="rt")),
+                   gq.Campaign(ex + "irqs_off:buggy", kernel="rt"), 0),
     ]
 
 
-def measure_kind(k: Kind, examples: int, seed: int) -> dict:
+def measure_kind(k: Kind, examples: int, seed: int | None) -> dict:
+    seed = k.seed if seed is None else seed
     k.plain(k.fixed, 1)  # warm: the native modules, the driver's import, first blocks
     passing, pw, pc = _timed(lambda: k.search(k.fixed, examples, seed))
     _, bw, bc = _timed(lambda: k.plain(k.fixed, passing.runs))
     failing, fw, fc = _timed(lambda: k.search(k.buggy, examples, seed))
     return {
-        "kind": k.name, "what": k.what,
+        "kind": k.name, "what": k.what, "seed": seed,
         "passing": {"runs": passing.runs, "found": passing.found, "wall_s": pw, "cpu_s": pc,
-                    "examples_per_s": passing.runs / pc},
+                    "examples_per_s": passing.runs / pc, "masked_windows": k.windows(passing)},
         "baseline": {"runs": passing.runs, "wall_s": bw, "cpu_s": bc,
                      "runs_per_s": passing.runs / bc},
         "failing": {"runs": failing.runs, "found": failing.found,
-                    "minimal_arrivals": k.minimal(failing), "wall_s": fw, "cpu_s": fc},
+                    "minimal_arrivals": k.minimal(failing), "wall_s": fw, "cpu_s": fc,
+                    "masked_windows": k.windows(failing)},
         "campaign_over_baseline": pc / bc,
     }
 
 
-def measure(examples: int, seed: int) -> dict:
+def measure(examples: int, seed: int | None) -> dict:
     return {"examples": examples, "seed": seed,
             "kinds": [measure_kind(k, examples, seed) for k in kinds()]}
 
@@ -145,11 +154,13 @@ def _rows(r: dict) -> list[str]:
     bug = (f"found and shrunk to {f['minimal_arrivals']} arrival(s) in {f['runs']} runs, "
            f"{f['cpu_s']:.2f} CPU s" if f["found"] else f"not found in {f['runs']} runs")
     return [
-        f"| **{r['kind']}** | {r['what']} | | | |",
+        f"| **{r['kind']}** | {r['what']}, seed {r['seed']} | | | |",
         f"| | plain runs (baseline) | {b['runs']} | {b['cpu_s']:.2f} ({b['wall_s']:.2f}) | "
         f"{b['runs_per_s']:.1f} runs |",
         f"| | search, fixed target ({r['campaign_over_baseline']:.2f}x the baseline)"
-        + (" **found a failure**" if p["found"] else "") + f" | {p['runs']} | "
+        + (" **found a failure**" if p["found"] else "")
+        + ("" if p["masked_windows"] is None else f", {p['masked_windows']} masked windows")
+        + f" | {p['runs']} | "
         f"{p['cpu_s']:.2f} ({p['wall_s']:.2f}) | **{p['examples_per_s']:.1f} examples** |",
         f"| | search, buggy target: {bug} | {f['runs']} | {f['cpu_s']:.2f} ({f['wall_s']:.2f}) "
         "| |",
@@ -157,7 +168,8 @@ def _rows(r: dict) -> list[str]:
 
 
 def table(res: dict) -> str:
-    out = [f"Seed {res['seed']}, up to {res['examples']} examples per search; host CPU seconds "
+    out = [f"Up to {res['examples']} examples per search, each kind with its documented "
+           "command's seed (docs/fuzzing.md) unless `--seed`; host CPU seconds "
            "(wall in brackets), all in one process. Baseline: as many plain runs of the fixed "
            "target (an empty schedule, whole rounds; genirq: one play of the driver with no "
            "arrival).", "",
@@ -172,13 +184,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="10 examples")
     ap.add_argument("--examples", type=int, default=100, help="examples per search (1..10000)")
-    ap.add_argument("--seed", type=int, default=1, help="the search's seed (0..2**32-1)")
+    ap.add_argument("--seed", type=int, help="every search's seed (0..2**32-1); default: "
+                    "each kind's documented one")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
     ap.add_argument("--write-md", action="store_true", help="update BENCHMARKS.md")
     args = ap.parse_args()
     if not 1 <= args.examples <= 10_000:
         ap.error(f"--examples {args.examples}: 1..10000")
-    if not 0 <= args.seed < 2**32:
+    if args.seed is not None and not 0 <= args.seed < 2**32:
         ap.error(f"--seed {args.seed}: 0..2**32-1")
     res = measure(10 if args.quick else args.examples, args.seed)
     res["host"] = host_info()
