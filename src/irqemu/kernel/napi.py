@@ -312,7 +312,11 @@ def netif_receive_skb_core(kernel: Kernel, n: NapiStruct, skb: bytes) -> None:
     if layer.deliver is not None:
         layer.deliver(n.dev, skb)
     if layer.irq_window_per_packet:
-        kernel.sched.irq_window(kernel.ops.smp_processor_id())
+        cpu = kernel.ops.smp_processor_id()
+        kernel.sched.irq_window(cpu)
+        preempt = getattr(kernel.sched, "preempt_irq", None)  # Sched's, on the cores
+        if preempt is not None:
+            preempt(cpu)  # an irq thread / ksoftirqd on RT is preemptible here
 
 
 # -- polling ----------------------------------------------------------------------------

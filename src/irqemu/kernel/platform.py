@@ -35,6 +35,7 @@ from irqemu.kernel.drivers.irq_apic import X86Apic
 from irqemu.kernel.drivers.psci import PsciInvoke, psci_boot_secondary
 from irqemu.kernel.entry import IrqEntry
 from irqemu.kernel.preempt import HARDIRQ_MASK, SOFTIRQ_OFFSET
+from irqemu.kernel.sched import is_rt
 from irqemu.machine.machine import CpuSlot, Machine
 
 
@@ -467,6 +468,8 @@ class CoreRunner:
         self.sched: Any = None
         self.platform: KernelPlatform | None = None
         self.switches = 0
+        #: slices suspended by preempt_irq (a task preempted inside a NAPI poll)
+        self.preemptions = 0
         self.thread_size = THREAD_SIZE  #: set from kernel.elf by scheduler_platform
         self.task_stacks = TASK_STACKS
         #: kernel.elf's __switch_to (updates a per-CPU current), if it has one
@@ -511,25 +514,80 @@ class CoreRunner:
         """The outermost hard IRQ returns: preempt if a higher-priority task woke. Not
         while it interrupted a task's slice (its model frames are on the host stack):
         need_resched stays set and the task yields the CPU when the slice ends, at
-        most a softirq vector or a NAPI poll later (on RT, where Linux would preempt
-        at once, a woken thread that wants the same vector would wait for it anyway:
-        lock_softirq is held until the vector is done)."""
+        most a softirq vector or a NAPI poll later, unless the slice is a NAPI poll
+        with per-packet windows in a preemptible task (:meth:`preempt_irq`)."""
         rq = self.sched.rq[cpu]
         if rq.need_resched and not self.kernel.preempt_count[cpu] \
                 and cpu not in self._slice:
             self.switch(cpu)
+
+    def preempt_irq(self, cpu: int) -> None:
+        """preempt_schedule_irq inside a slice (NAPI's per-packet window): the slice's
+        task is preemptible (preempt_count 0: an irq thread or ksoftirqd on PREEMPT_RT,
+        where softirqs hold no count) and a higher-priority RT model task woke. Its
+        model frames stay suspended on the host stack (migrate_disable'd, as RT's
+        local_bh_disable does) while the woken task's slices run nested; then it
+        resumes where it stopped. Elsewhere need_resched waits for the slice's end."""
+        plat = self.platform
+        prev = self._slice.get(cpu)
+        rq = self.sched.rq[cpu]
+        if plat is None or prev is None or plat.hardirq_calls[cpu] or not rq.need_resched \
+                or self.kernel.preempt_count[cpu] or rq.rt_throttled:
+            return
+        if not self._nests(prev, self.sched.pick_next_task(cpu)):
+            return
+        self.preemptions += 1
+        pinned, prev.cpus_allowed = prev.cpus_allowed, frozenset({cpu})
+        in_pass = self.sched._in_pass.get(cpu)
+        try:
+            self.switch(cpu)
+            self._run_nested(cpu, prev)
+        finally:
+            prev.cpus_allowed = pinned
+            self._slice[cpu] = prev
+            if in_pass is not None:
+                self.sched._in_pass[cpu] = in_pass
+
+    def _nests(self, prev: Any, nxt: Any) -> bool:
+        """May ``nxt`` run nested over ``prev``'s suspended slice: an RT model task above it."""
+        return nxt is not prev and nxt.fn is not None and nxt is not self.sched.rq[nxt.cpu].idle \
+            and is_rt(nxt) and (not is_rt(prev) or nxt.rt_priority > prev.rt_priority)
+
+    def _run_nested(self, cpu: int, prev: Any) -> None:
+        """Run the current task's slices until ``prev`` is current again; hard IRQs are
+        taken between slices (the task's guest loop would take them there). A pick that
+        cannot run nested (throttling, a task below ``prev``) resumes ``prev`` with
+        need_resched left set, so it yields at its slice's end."""
+        assert self.platform is not None
+        sched = self.sched
+        rq = sched.rq[cpu]
+        while rq.curr is not prev:
+            curr = rq.curr
+            self._slice[cpu] = curr
+            result = sched.task_step(curr)
+            sched.update_curr(cpu)
+            self.platform.irq_window(cpu)
+            if result == "yield" and not rq.need_resched and sched._queued(curr):
+                continue
+            nxt = sched.pick_next_task(cpu)
+            if nxt is prev or self._nests(prev, nxt):
+                self.switch(cpu)
+            else:
+                self.switch(cpu, resume=prev)
+                rq.need_resched = True
 
     # -- host-call side --------------------------------------------------------------------
     def _core(self, cpu: int) -> Core:
         assert self.platform is not None
         return self.platform.machine.cpus[cpu].core
 
-    def switch(self, cpu: int) -> None:
-        """schedule() on ``cpu`` and, if it picks another task, swap register contexts."""
+    def switch(self, cpu: int, resume: Any = None) -> None:
+        """schedule() on ``cpu`` and, if it picks another task, swap register contexts
+        (``resume``: to that task, see :meth:`Sched.schedule`)."""
         sched = self.sched
         rq = sched.rq[cpu]
         prev = rq.curr
-        nxt = sched.schedule(cpu)
+        nxt = sched.schedule(cpu, resume)
         if nxt is prev:
             return
         core = self._core(cpu)

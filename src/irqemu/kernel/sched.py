@@ -483,6 +483,14 @@ class Sched(Scheduler):
     def irq_window(self, cpu: int) -> None:
         self.backend.irq_window(cpu)
 
+    def preempt_irq(self, cpu: int) -> None:
+        """A hard IRQ may just have returned into preemptible task context inside a
+        slice (preempt_schedule_irq): a backend that can suspend the slice switches
+        now; the others switch when the slice ends."""
+        fn = getattr(self.backend, "preempt_irq", None)
+        if fn is not None:
+            fn(cpu)
+
     # -- picking and switching -------------------------------------------------------------
     def pick_next_task(self, cpu: int) -> Task:
         rq = self.rq[cpu]
@@ -498,9 +506,11 @@ class Sched(Scheduler):
         return rq.idle
 
     @kfunc("__schedule")
-    def schedule(self, cpu: int) -> Task:
+    def schedule(self, cpu: int, resume: Task | None = None) -> Task:
         """__schedule on ``cpu``: pick, and if it differs switch (cost, sched_switch,
-        ``current``, preempt_count). Returns the task now current."""
+        ``current``, preempt_count). Returns the task now current. ``resume``: switch
+        to that task instead of picking (a backend returning to a preempted task whose
+        model frames it holds, when the pick cannot run nested)."""
         k = self._k()
         rq = self.rq[cpu]
         self.update_curr(cpu)
@@ -508,7 +518,7 @@ class Sched(Scheduler):
         prev = rq.curr
         if is_rt(prev) and self.rt_highest(rq) < prev.rt_priority:
             self.pull_rt_task(rq)  # pick_next_task_rt: need_pull_rt_task (prev left or sleeps)
-        nxt = self.pick_next_task(cpu)
+        nxt = self.pick_next_task(cpu) if resume is None else resume
         if nxt is prev:
             return prev
         k.fentry(...)  # charges the switch: pick_next_task + context_switch

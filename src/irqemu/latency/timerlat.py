@@ -213,6 +213,11 @@ def measure(kernel: str, *, load: str, arch: str, rate: float | None, period_us:
     return state["tr"], oc, ld
 
 
+def _preemptions(kernel: Kernel) -> int:
+    """How many task slices the core scheduler suspended at a hard IRQ's return."""
+    return int(getattr(getattr(kernel.sched, "backend", None), "preemptions", 0))
+
+
 def result(tr: Timerlat, oc: OnCore, ld: Load, *, kernel: str, version: str, arch: str,
            period_us: int, duration_ms: float, bucket_ns: int, entries: int,
            seed: int) -> dict[str, Any]:
@@ -249,6 +254,8 @@ def result(tr: Timerlat, oc: OnCore, ld: Load, *, kernel: str, version: str, arc
                     "interrupts": list(h.interrupts),
                     "early_interrupts": list(h.early)},
         "basis": basis(oc),
+        # slices preempt_schedule_irq suspended mid-poll (preemptible NET_RX on RT)
+        "preempted_slices": _preemptions(tr.kernel),
         "cores": oc.facts(),
     }
 
