@@ -25,7 +25,7 @@ def boot_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_committed_elf_is_bundled() -> None:
-    listed = subprocess.run(["git", "ls-files", "firmware/*/*.elf"], cwd=ROOT, text=True,
+    listed = subprocess.run(["git", "ls-files", ":(glob)firmware/*/*.elf"], cwd=ROOT, text=True,
                             capture_output=True).stdout.split()
     if not listed:
         pytest.skip("not a git checkout")
