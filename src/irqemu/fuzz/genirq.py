@@ -38,6 +38,7 @@ from irqemu.fuzz.genirq_spec import (
     Tasklet,
 )
 from irqemu.fuzz.genirq_world import Ctx, Facts, Outcome, Schedule, format_event, run
+from irqemu.fuzz.replayfile import read_replay
 
 FORMAT = "irqemu-fuzz-genirq/1"
 KERNELS = ("mainline", "threadirqs", "rt")
@@ -233,19 +234,8 @@ class ReplayResult:
 
 def load(path: str | Path) -> dict[str, Any]:
     """A replay file's JSON, checked for shape; DriverError in one line otherwise."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DriverError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
-                          ) from None
-    except json.JSONDecodeError as exc:
-        raise DriverError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise DriverError(f"{path}: not an irqemu fuzz genirq file (no \"format\": \"{FORMAT}\")")
-    for key, kind in (("campaign", dict), ("schedule", dict), ("outcome", dict)):
-        if not isinstance(data.get(key), kind):
-            raise DriverError(f"{path}: missing or bad {key!r}")
-    return data
+    return read_replay(path, FORMAT, "irqemu fuzz genirq",
+                       (("campaign", dict), ("schedule", dict), ("outcome", dict)), DriverError)
 
 
 def replay(path: str | Path, *, kernel: str | None = None) -> ReplayResult:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from irqemu.fuzz.check import Check, CheckError, word_reader
+from irqemu.fuzz.replayfile import read_replay
 from irqemu.fuzz.schedule import (
     IrqSpec,
     ScheduleError,
@@ -508,20 +509,9 @@ class ReplayResult:
 
 def load(path: str | Path) -> dict[str, Any]:
     """A replay file's JSON, checked for shape; FuzzRunError in one line otherwise."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FuzzRunError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
-                           ) from None
-    except json.JSONDecodeError as exc:
-        raise FuzzRunError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise FuzzRunError(f"{path}: not an irqemu fuzz run file (no \"format\": \"{FORMAT}\")")
-    for key, kind in (("target", dict), ("schedule", list), ("outcome", dict),
-                      ("firmware_sha256", str)):
-        if not isinstance(data.get(key), kind):
-            raise FuzzRunError(f"{path}: missing or bad {key!r}")
-    return data
+    return read_replay(path, FORMAT, "irqemu fuzz run",
+                       (("target", dict), ("schedule", list), ("outcome", dict),
+                        ("firmware_sha256", str)), FuzzRunError)
 
 
 def target_from_json(d: dict[str, Any], base_dir: Path | None = None) -> Target:
