@@ -22,7 +22,9 @@ _head:
 
 start:
     cpsid aif
-    ldr sp, =__stack_top
+    adr sp, _head               /* PC-relative: no relocation as an ET_DYN */
+    ldr r4, stack_offset
+    add sp, sp, r4
     bl image_main
     cmp r0, #0
     ldreq r1, =0x20026          /* ADP_Stopped_ApplicationExit */
@@ -31,4 +33,6 @@ start:
     svc 0x123456                /* ARM-state semihosting call */
 1:  wfi
     b 1b
+stack_offset:
+    .word __stack_top - _head
     .ltorg

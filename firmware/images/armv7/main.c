@@ -105,7 +105,7 @@ int image_main(uint32_t r0, uint32_t r1, uint32_t r2)
 	puts_(" r2=");
 	put_hex(r2);
 	putc_('\n');
-	if (r2 & 3 || be32(fdt) != FDT_MAGIC) {
+	if (!r2 || r2 & 3 || be32(fdt) != FDT_MAGIC) {
 		puts_("r2: no device tree\n");
 		return 1;
 	}
