@@ -22,7 +22,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+try:  # the suite imports the installed package; run as a script from a checkout, use src/
+    import irqemu  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(ROOT / "src"))
 
 from irqemu.errors import ElfLoadError, GuestError  # noqa: E402
 from irqemu.timing import CostModelError  # noqa: E402

@@ -3,7 +3,6 @@ time, with acks, so each reply of the stub can be checked."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -87,9 +86,10 @@ def free_port() -> int:
 
 
 def irqemu(root: Any, *args: str) -> subprocess.Popen[str]:
-    """``python -m irqemu ARGS`` from the source tree at ``root``, pipes for its output."""
-    env = {**os.environ, "PYTHONPATH": str(root / "src")}
-    return subprocess.Popen([sys.executable, "-m", "irqemu", *args], env=env, text=True,
+    """``python -m irqemu ARGS`` with the irqemu this test process imports (the installed
+    package, or src/ through the caller's PYTHONPATH), pipes for its output; ``root`` is
+    the working directory, so relative firmware paths resolve."""
+    return subprocess.Popen([sys.executable, "-m", "irqemu", *args], cwd=root, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,8 @@ def test_image_on_imx6q_refused() -> None:
 
 
 def test_cli_smp_range() -> None:
-    proc = subprocess.run([".venv/bin/python", "-m", "irqemu", "boot", str(IMAGE),
+    proc = subprocess.run([sys.executable, "-m", "irqemu", "boot", str(IMAGE),
                            "--board", "virt-a53", "--smp", "9"], capture_output=True,
-                          cwd=FIRMWARE.parent, env={"PYTHONPATH": "src"}, timeout=60)
+                          cwd=FIRMWARE.parent, timeout=60)
     assert proc.returncode != 0
     assert len(proc.stderr.decode().strip().splitlines()) == 1 and b"--smp" in proc.stderr
