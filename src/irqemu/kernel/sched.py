@@ -109,6 +109,11 @@ class Backend(Protocol):
         """The outermost hard IRQ on ``cpu`` returned: preempt if need_resched."""
         return None
 
+    def preempt_irq(self, cpu: int) -> None:
+        """A hard IRQ returned into preemptible task context inside a slice: switch now
+        if the backend can suspend the slice (the default: at the slice's end)."""
+        return None
+
 
 @runtime_checkable
 class ClockedCpuOps(CpuOps, Protocol):
@@ -487,9 +492,7 @@ class Sched(Scheduler):
         """A hard IRQ may just have returned into preemptible task context inside a
         slice (preempt_schedule_irq): a backend that can suspend the slice switches
         now; the others switch when the slice ends."""
-        fn = getattr(self.backend, "preempt_irq", None)
-        if fn is not None:
-            fn(cpu)
+        self.backend.preempt_irq(cpu)
 
     # -- picking and switching -------------------------------------------------------------
     def pick_next_task(self, cpu: int) -> Task:
