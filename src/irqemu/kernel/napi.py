@@ -308,11 +308,11 @@ def napi_gro_receive(kernel: Kernel, n: NapiStruct, skb: bytes) -> int:
 def netif_receive_skb_core(kernel: Kernel, n: NapiStruct, skb: bytes) -> None:
     kernel.fentry(..., skb)
     layer = kernel.napi if isinstance(kernel.napi, Napi) else napi_layer(kernel)
-    layer.softnet[kernel.ops.smp_processor_id()].processed += 1  # this_sd()
+    cpu = kernel.ops.smp_processor_id()
+    layer.softnet[cpu].processed += 1  # this_sd()
     if layer.deliver is not None:
         layer.deliver(n.dev, skb)
     if layer.irq_window_per_packet:
-        cpu = kernel.ops.smp_processor_id()
         kernel.sched.irq_window(cpu)
         preempt = getattr(kernel.sched, "preempt_irq", None)  # Sched's, on the cores
         if preempt is not None:
