@@ -113,6 +113,53 @@ class CostModel:
         return c.cycles if c is not None else 0
 
 
+class Citation(NamedTuple):
+    """Where a modelled figure comes from: a published source, or how it was estimated."""
+
+    text: str
+    #: True when no public figure exists and the value is derived (``estimate``)
+    estimated: bool
+    #: for an estimate, the public sources its derivation rests on (may be empty)
+    basis: str = ""
+
+
+#: words by which a published source names the section, table or page it is cited from
+_SECTION_MARKS = ("\u00a7", "section", "sec.", "table", "chapter", "ch.", "p.", "page",
+                  "fig", "appendix", "http://", "https://")
+
+
+def citation(entry: dict[str, Any], where: str, prefix: str = "") -> Citation:
+    """The citation of one modelled value: ``<prefix>source`` (a public source by name and
+    section) or ``<prefix>estimate`` (how it was derived, with an optional ``<prefix>basis``).
+
+    Exactly one of the two is required, and neither may cite a file that is not part of
+    the project (a ``.md`` note or a relative path): a user of the model cannot open it.
+    """
+    src, est = entry.get(prefix + "source"), entry.get(prefix + "estimate")
+    basis = entry.get(prefix + "basis", "")
+    if src is not None and est is not None:
+        raise CostModelError(f"{where}: give {prefix}source or {prefix}estimate, not both")
+    text = src if src is not None else est
+    if not isinstance(text, str) or not text.strip():
+        raise CostModelError(f"{where}: has no {prefix}source (or {prefix}estimate saying "
+                             f"how the figure was derived)")
+    if not isinstance(basis, str):
+        raise CostModelError(f"{where}: {prefix}basis must be a string")
+    for cited in (text, basis):
+        low = cited.lower()
+        if ".md" in low.replace(".md5", "") or "../" in low:
+            raise CostModelError(f"{where}: cites a file that is not part of the project "
+                                 f"({cited.strip()[:60]!r}); cite the public source itself")
+    if src is not None:
+        low = text.lower()
+        if not any(mark in low for mark in _SECTION_MARKS):
+            raise CostModelError(f"{where}: {prefix}source must name the section, table or "
+                                 f"page it cites ({text.strip()[:60]!r})")
+        if basis:
+            raise CostModelError(f"{where}: {prefix}basis belongs to an estimate")
+    return Citation(text.strip(), src is None, basis.strip())
+
+
 def builtin_cores() -> list[str]:
     """Names of the cost models shipped with irqemu."""
     root = _CORES
