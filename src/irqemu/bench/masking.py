@@ -48,8 +48,11 @@ SPECS: dict[str, MaskingSpec] = {
 }
 
 
-def _machine(spec: MaskingSpec) -> Any:
-    m = build_board(spec.board, **dict(spec.board_kw))
+def _machine(spec: MaskingSpec, engine: str | None = None) -> Any:
+    kw = dict(spec.board_kw)
+    if engine is not None:
+        kw["engine"] = engine
+    m = build_board(spec.board, **kw)
     m.load_elf(str(bundled_firmware(spec.arch, spec.elf)))
     return m
 
@@ -80,11 +83,12 @@ def masked_window_cycles(arch: str, masked_iters: int) -> int:
     return int(cycles)
 
 
-def latency(arch: str, masked_iters: int, open_iters: int, interrupts: int = 200,
-            timer_load: int = 2002) -> dict[str, Any]:
-    """Assert-to-vector latency, in modelled cycles, with K of every M cycles masked."""
+def latency_samples(arch: str, masked_iters: int, open_iters: int, interrupts: int = 200,
+                    timer_load: int = 2002, engine: str | None = None) -> tuple[list[int], Any]:
+    """Each interrupt's assert-to-vector latency in modelled cycles (in arrival order),
+    with K of every M cycles masked; and the machine that ran."""
     spec = SPECS[arch]
-    m = _machine(spec)
+    m = _machine(spec, engine)
     sym = m.image.symbols
     for name, value in (("masked_iters", masked_iters), ("open_iters", open_iters),
                         ("irq_target", interrupts), ("timer_load", timer_load)):
@@ -99,7 +103,15 @@ def latency(arch: str, masked_iters: int, open_iters: int, interrupts: int = 200
     r = m.run(max_cycles=200 * interrupts * (timer_load + 1))
     if r.stop_reason != "exit" or r.exit_code != 0:
         raise RuntimeError(f"masking firmware did not finish: {r.stop_reason} {r.message}")
-    samples.sort()
+    return samples, m
+
+
+def latency(arch: str, masked_iters: int, open_iters: int, interrupts: int = 200,
+            timer_load: int = 2002) -> dict[str, Any]:
+    """Assert-to-vector latency, in modelled cycles, with K of every M cycles masked."""
+    spec = SPECS[arch]
+    samples, m = latency_samples(arch, masked_iters, open_iters, interrupts, timer_load)
+    samples = sorted(samples)
     window = masked_window_cycles(arch, masked_iters)
     period = masked_window_cycles(arch, masked_iters + open_iters)
     return {"arch": arch, "core": spec.core, "masked_cycles": window, "period_cycles": period,
