@@ -31,7 +31,8 @@ def _unicorn_dirs() -> tuple[str, str, str]:
 
 #: the native modules: the libunicorn handle, the engine and the native interrupt fabric
 #: (events, devices)
-NATIVE_MODULES = ("ucengine", "fabric", "gic", "mptimer", "gentimer", "lapic", "engine")
+NATIVE_MODULES = ("ucengine", "fabric", "gic", "mptimer", "gentimer", "lapic", "engine",
+                  "fecring", "cache")
 
 
 def _extensions() -> list[Extension]:
