@@ -1,0 +1,197 @@
+"""Modelled latency against published measurements (issue 17 item 3).
+
+For each row of :data:`irqemu.latency.published.PUBLISHED`, run its setup on the
+emulated cores (a cyclictest with the options parsed from the published command line,
+or the bare-metal IRQ entry of ``bench masking``'s firmware), with the loops scaled
+down (:func:`scaled_loops`) so a run takes seconds, and return modelled next to
+published: min, avg, max in the published unit, the ratio of the averages, whether the
+modelled average lies within 25% of the published one (given the published
+resolution), and the tail (max / avg) on both sides. :func:`markdown` is the table
+BENCHMARKS.md carries; :func:`check_file` says whether a file's copy is current.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from irqemu.latency.published import PUBLISHED, Published, reproduction
+
+#: cap on a reproduction's wakeups, and on its simulated time (us): CI stays fast
+MAX_LOOPS = 2000
+MAX_SIM_US = 3_000_000
+#: interrupts of the bare-metal IRQ-entry run, and its timer reload (cycles between)
+IRQ_ENTRY_INTERRUPTS = 2000
+IRQ_ENTRY_OPEN_ITERS = 500
+TOLERANCE = 0.25
+BEGIN, END = "<!-- validation:begin -->", "<!-- validation:end -->"
+ARCH_OF = {"arm": "armv7", "x86": "x86_64"}
+
+
+def scaled_loops(interval_us: int, published: int | None) -> int:
+    """The wakeups a reproduction runs: the published loops, at most MAX_LOOPS and at
+    most MAX_SIM_US of simulated time."""
+    cap = min(MAX_LOOPS, MAX_SIM_US // interval_us)
+    return max(1, cap if published is None else min(published, cap))
+
+
+def _cyclictest(row: Published, engine: str, loops: int | None) -> dict[str, Any]:
+    """Run the row's cyclictest on the model: samples in ps of every thread, pooled."""
+    from irqemu.latency import cyclictest as ct
+
+    opts = reproduction(row)
+    n = loops if loops is not None else scaled_loops(opts["interval_us"],
+                                                     opts["published_loops"])
+    ths, oc, _ld = ct.measure(row.kernel, prio=opts["prio"], interval_us=opts["interval_us"],
+                              loops=n, threads=opts["threads"], load="idle", arch=row.arch,
+                              engine=engine)
+    ps = [s for th in ths for s in th.lat.samples]
+    setup = {"kernel": row.kernel, "board": oc.board, "cpu_hz": oc.cpu_hz,
+             "prio": opts["prio"], "interval_us": opts["interval_us"],
+             "threads": opts["threads"], "loops": n, "load": "idle"}
+    return {"ps": ps, "cpu_hz": oc.cpu_hz, "setup": setup}
+
+
+def _irq_entry(row: Published, engine: str, loops: int | None) -> dict[str, Any]:
+    """Run bench masking's firmware unmasked: assert-to-vector cycles per interrupt."""
+    from irqemu.bench.masking import SPECS, latency_samples
+
+    arch = ARCH_OF[row.arch]
+    n = loops if loops is not None else IRQ_ENTRY_INTERRUPTS
+    cycles, m = latency_samples(arch, 0, IRQ_ENTRY_OPEN_ITERS, n, engine=engine)
+    setup = {"board": SPECS[arch].board, "core": SPECS[arch].core,
+             "cpu_hz": m.cost_model.hz, "firmware": f"{arch}/masking.elf, nothing masked",
+             "interrupts": n}
+    return {"cycles": cycles, "cpu_hz": m.cost_model.hz, "setup": setup}
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    return {"min": min(values), "avg": sum(values) / len(values), "max": max(values)}
+
+
+def _printed_us(ps: list[int]) -> dict[str, int]:
+    """As cyclictest prints them: each sample truncated to us, avg = sum // count."""
+    us = [p // 10**6 for p in ps]
+    return {"min": min(us), "avg": sum(us) // len(us), "max": max(us)}
+
+
+def _within(modelled: float, published: int, resolution: int) -> bool:
+    """Whether ``modelled`` is within TOLERANCE of a published figure printed truncated
+    to ``resolution`` (so the true value lay in [published, published + resolution))."""
+    return (1 - TOLERANCE) * published <= modelled <= (1 + TOLERANCE) * (published + resolution)
+
+
+def reproduce(row: Published, engine: str = "native", loops: int | None = None
+              ) -> dict[str, Any]:
+    """One row's reproduction: published and modelled side by side (in the published
+    unit), the ratio of averages, the ±25% verdict, and the tails (max / avg)."""
+    if row.tool == "cyclictest":
+        run = _cyclictest(row, engine, loops)
+        modelled = _stats([p / 10**6 for p in run["ps"]])
+        printed: dict[str, int] | None = _printed_us(run["ps"])
+        count = len(run["ps"])
+        resolution = 1
+    elif row.tool == "irq-entry":
+        run = _irq_entry(row, engine, loops)
+        modelled = _stats([float(c) for c in run["cycles"]])
+        printed = None
+        count = len(run["cycles"])
+        resolution = 1
+    else:
+        raise ValueError(f"{row.name}: tool {row.tool!r} has no reproduction")
+    pub = {"min": row.min, "avg": row.avg, "max": row.max}
+    return {
+        "name": row.name, "tool": row.tool, "core": row.core, "board": row.board,
+        "kernel": row.kernel, "kernel_version": row.kernel_version, "unit": row.unit,
+        "command": row.command, "source": row.source, "engine": engine,
+        "published": pub, "published_samples": row.samples, "shape": row.shape,
+        "modelled": {k: round(v, 3) for k, v in modelled.items()},
+        "modelled_printed": printed, "modelled_samples": count, "setup": run["setup"],
+        "avg_ratio": round(modelled["avg"] / row.avg, 3),
+        "within_25": _within(modelled["avg"], row.avg, resolution),
+        "tail": {"published_max_over_avg": round(row.max / row.avg, 2),
+                 "modelled_max_over_avg": round(modelled["max"] / modelled["avg"], 2)},
+        "unmodelled": list(row.unmodelled),
+    }
+
+
+def run_all(engine: str = "native", names: list[str] | None = None,
+            loops: int | None = None) -> list[dict[str, Any]]:
+    """Every row's (or the named rows') reproduction, in PUBLISHED order."""
+    rows = [r for r in PUBLISHED if names is None or r.name in names]
+    if names is not None:
+        unknown = sorted(set(names) - {r.name for r in rows})
+        if unknown:
+            raise ValueError(f"no published row {unknown[0]!r} (known: "
+                             f"{', '.join(r.name for r in PUBLISHED)})")
+    return [reproduce(r, engine, loops) for r in rows]
+
+
+def _fig(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.2f}"
+
+
+def _setup(res: dict[str, Any]) -> str:
+    s = res["setup"]
+    if res["tool"] == "irq-entry":
+        return f"{s['board']} {s['core']}, {s['interrupts']:,} IRQs, masking.elf unmasked"
+    return (f"{s['board']} {s['kernel']}, -p {s['prio']} -i {s['interval_us']} "
+            f"-t {s['threads']} -l {s['loops']:,}, {s['load']}")
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """The BENCHMARKS.md section (between its markers): one row per published figure."""
+    lines = [
+        "## Validated against published measurements (`irqemu validate`)",
+        "",
+        "Modelled (simulated time on the emulated cores, `irqemu validate --markdown`) "
+        "next to published figures, with the published setup reproduced from its command "
+        "line (`src/irqemu/latency/published.py`); loops scaled down to keep the run short. "
+        "Published cyclictest figures are whole microseconds (truncated); \"within 25%\" "
+        "allows for that resolution. See `docs/validation.md` for each source, what each "
+        "setup has that the model lacks, and why the model misses.",
+        "",
+        "| row | published on | kernel | command (published) | reproduced as | unit "
+        "| published min / avg / max | modelled min / avg / max | modelled / published avg "
+        "| within 25% | max / avg published, modelled |",
+        "|---|---|---|---|---|---|---|---|---:|---|---|",
+    ]
+    for r in results:
+        p, m, t = r["published"], r["modelled"], r["tail"]
+        cmd = r["command"] if r["tool"] == "cyclictest" else "bare-metal IRQ trigger to ISR"
+        lines.append(
+            f"| {r['name']} | {r['core']}, {r['board']} | {r['kernel']} {r['kernel_version']} "
+            f"| `{cmd}` | {_setup(r)} | {r['unit']} "
+            f"| {p['min']:,} / {p['avg']:,} / {p['max']:,} "
+            f"| {_fig(m['min'])} / {_fig(m['avg'])} / {_fig(m['max'])} "
+            f"| {r['avg_ratio']:.2f} | {'yes' if r['within_25'] else 'no'} "
+            f"| {t['published_max_over_avg']:.1f}, {t['modelled_max_over_avg']:.2f} |")
+    lines.append("")
+    lines.append(f"Engine: {results[0]['engine'] if results else 'native'}; the figures are "
+                 "deterministic (the same on the reference engine).")
+    return "\n".join(lines)
+
+
+def section(text: str) -> str | None:
+    """The generated part of a file: what lies between BEGIN and END, or None."""
+    if BEGIN not in text or END not in text:
+        return None
+    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+
+
+def check_file(path: str, results: list[dict[str, Any]]) -> str | None:
+    """None when ``path``'s section equals :func:`markdown` of ``results``; else why not."""
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        return f"{path}: no such file"
+    have = section(p.read_text())
+    if have is None:
+        return f"{path}: no {BEGIN} ... {END} section"
+    if have != markdown(results):
+        return f"{path}: the validation table is stale (run irqemu validate --markdown)"
+    return None
+
+
+__all__ = ["BEGIN", "END", "TOLERANCE", "check_file", "markdown", "reproduce", "run_all",
+           "scaled_loops", "section"]
