@@ -733,7 +733,7 @@ def cmd_record(argv: list[str]) -> int:
 
 #: the commands build_parser knows (``fuzz`` has its own parser: irqemu.fuzz.cli)
 COMMANDS = ("boot", "bench", "scenario", "proc", "mpstat", "stackcount", "ps", "fuzz", "demo",
-            "record", "timerlat", "cyclictest", "sweep")
+            "record", "timerlat", "cyclictest", "sweep", "validate")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -875,6 +875,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if want("cyclictest"):
         sub.add_parser("cyclictest", help="rt-tests cyclictest on the cores "
                        "(irqemu cyclictest --help)", add_help=False)
+    if want("validate"):
+        sub.add_parser("validate", help="modelled latency against published measurements "
+                       "(irqemu validate --help)", add_help=False)
     if want("sweep"):
         sub.add_parser("sweep", help="a grid of scenario or latency-tool runs as one table, "
                        "on local processes or Dask (irqemu sweep --help)", add_help=False)
@@ -955,6 +958,10 @@ def _main(argv: list[str]) -> int:
         from irqemu.latency.cli import main as latency_main
 
         return latency_main(argv[0], argv[1:])
+    if argv[:1] == ["validate"]:  # its own parser: irqemu.latency.validate_cli
+        from irqemu.latency.validate_cli import main as validate_main
+
+        return validate_main(argv[1:])
     if argv[:1] == ["sweep"]:  # its own parser: irqemu.sweep.cli
         from irqemu.sweep.cli import main as sweep_main
 
