@@ -875,12 +875,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if want("cyclictest"):
         sub.add_parser("cyclictest", help="rt-tests cyclictest on the cores "
                        "(irqemu cyclictest --help)", add_help=False)
-    if want("validate"):
-        sub.add_parser("validate", help="modelled latency against published measurements "
-                       "(irqemu validate --help)", add_help=False)
     if want("sweep"):
         sub.add_parser("sweep", help="a grid of scenario or latency-tool runs as one table, "
                        "on local processes or Dask (irqemu sweep --help)", add_help=False)
+    if want("validate"):
+        sub.add_parser("validate", help="modelled latency against published measurements "
+                       "(irqemu validate --help)", add_help=False)
     return p
 
 
