@@ -21,13 +21,13 @@ ARM_BASE = 0x10000000
 ZERO_MODEL = """core = "zero"
 arch = "armv7"
 hz = 1000000
-hz_source = "a test: every instruction costs nothing"
+hz_estimate = "a test: every instruction costs nothing"
 [classes.alu]
 cycles = 0
-source = "test"
+estimate = "test"
 [classes.branch]
 cycles = 0
-source = "test"
+estimate = "test"
 """
 
 

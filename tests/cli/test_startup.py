@@ -227,6 +227,8 @@ def _as_dataclasses() -> dict[str, type]:
     class Cost:
         cycles: int
         source: str
+        estimated: bool = False
+        basis: str = ""
 
     @dataclass
     class CostModel:
@@ -245,7 +247,7 @@ def _as_dataclasses() -> dict[str, type]:
 
 def _records(ns: dict[str, type]) -> list[object]:
     seg = [ns["Segment"](0x1000, b"\x00\x01", 8), ns["Segment"](0x2000, b"", 4, 0x80)]
-    cost = [ns["Cost"](1, "TRM"), ns["Cost"](3, "EST")]
+    cost = [ns["Cost"](1, "TRM"), ns["Cost"](3, "derived", True, "TRM")]
     return [
         *seg,
         ns["ElfImage"]("a.elf", "EM_ARM", 0x1001, seg, {"b": 2, "a": 1}),

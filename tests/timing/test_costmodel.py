@@ -21,7 +21,7 @@ def test_every_shipped_cost_has_a_source(core: str) -> None:
 
 def test_unsourced_entry_is_rejected(tmp_path: Path) -> None:
     f = tmp_path / "mine.toml"
-    f.write_text('core = "x"\narch = "armv7"\nhz = 1000\nhz_source = "me"\n'
+    f.write_text('core = "x"\narch = "armv7"\nhz = 1000\nhz_estimate = "a test"\n'
                  "[classes.alu]\ncycles = 1\n")
     with pytest.raises(CostModelError, match="no source"):
         load_cost_model(str(f))
@@ -29,8 +29,8 @@ def test_unsourced_entry_is_rejected(tmp_path: Path) -> None:
 
 def test_user_cost_model_file(tmp_path: Path) -> None:
     f = tmp_path / "mine.toml"
-    f.write_text('core = "x"\narch = "armv7"\nhz = 1000\nhz_source = "me"\n'
-                 '[classes.alu]\ncycles = 3\nsource = "measured on my board"\n')
+    f.write_text('core = "x"\narch = "armv7"\nhz = 1000\nhz_estimate = "a test"\n'
+                 '[classes.alu]\ncycles = 3\nestimate = "measured on my board, no write-up"\n')
     model = load_cost_model(str(f))
     assert model.cycles("alu") == 3 and model.cycles("load") == 3
 

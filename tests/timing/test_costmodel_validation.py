@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from irqemu.timing import CostModelError, load_cost_model
 from irqemu.timing.costmodel import MAX_CYCLES, MAX_HZ, MIN_HZ
 
-GOOD = ('core = "mine"\narch = "armv7"\nhz = 1000000\nhz_source = "me"\n'
-        '[classes.alu]\ncycles = 1\nsource = "measured"\n')
+GOOD = ('core = "mine"\narch = "armv7"\nhz = 1000000\nhz_source = "my board\'s datasheet, '
+        'section 2"\n[classes.alu]\ncycles = 1\nsource = "my measurement, table 1"\n')
 
 
 def write(tmp_path: Path, text: str | bytes) -> str:
@@ -33,8 +33,8 @@ BAD = [
     ("cycles = 1", "cycles = true", "[classes.alu] cycles = True: must be an integer"),
     ("cycles = 1", "cycles = 10000001",
      "cycles = 10000001: must be an integer from 0 to 1,000,000"),
-    ('source = "measured"', 'source = ""', "[classes.alu] has no source"),
-    ('hz_source = "me"\n', "", "'hz' has no hz_source"),
+    ('source = "my measurement, table 1"', 'source = ""', "[classes.alu]: has no source"),
+    ('hz_source = "my board\'s datasheet, section 2"\n', "", "'hz': has no hz_source"),
 ]
 
 

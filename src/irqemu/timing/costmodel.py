@@ -3,7 +3,9 @@
 A cost model is a TOML file (``timing/cores/<core>.toml`` or a user's own):
 ``[classes.<name>]`` entries give cycles per instruction class, ``[events.*]``
 entries the cost of exception entry, MMIO access and the like. Every entry
-must carry a ``source``; loading fails otherwise, so no number is unexplained.
+(and ``hz``) is cited: a ``source`` naming a public document and its section, or an
+``estimate`` saying how the figure was derived (with the public ``basis`` it rests on);
+loading fails otherwise, so no number is unexplained (:func:`citation`, docs/timing.md).
 
 The shipped files' parses are also kept in ``timing/_shipped.py`` (made by
 :func:`shipped_models_source`), used while a shipped file's text is exactly the
@@ -34,30 +36,41 @@ ARCHES = ("armv7", "aarch64", "x86_64")
 class Cost:
     """Cycles of one class or event and where the figure comes from (immutable).
 
-    Cost and CostModel are written out as @dataclass would make them (frozen Cost;
-    init, repr, eq): making a dataclass costs about a millisecond, a noticeable part of
-    a boot's start-up (tests/cli/test_startup.py checks they behave as the dataclasses
-    would)."""
+    ``source`` is the citation's text: a published source naming its section, or, when
+    ``estimated``, how the figure was derived (``basis``: the public sources that
+    derivation rests on). Cost and CostModel are written out as @dataclass would make
+    them (frozen Cost; init, repr, eq): making a dataclass costs about a millisecond, a
+    noticeable part of a boot's start-up (tests/cli/test_startup.py checks they behave as
+    the dataclasses would)."""
 
-    __match_args__ = ("cycles", "source")
+    __match_args__ = ("cycles", "source", "estimated", "basis")
     cycles: int
     source: str
+    estimated: bool
+    basis: str
 
-    def __init__(self, cycles: int, source: str) -> None:
+    def __init__(self, cycles: int, source: str, estimated: bool = False,
+                 basis: str = "") -> None:
         object.__setattr__(self, "cycles", cycles)
         object.__setattr__(self, "source", source)
+        object.__setattr__(self, "estimated", estimated)
+        object.__setattr__(self, "basis", basis)
 
     def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(cycles={self.cycles!r}, source={self.source!r})"
+        return (f"{type(self).__qualname__}(cycles={self.cycles!r}, source={self.source!r}, "
+                f"estimated={self.estimated!r}, basis={self.basis!r})")
+
+    def _key(self) -> tuple[int, str, bool, str]:
+        return (self.cycles, self.source, self.estimated, self.basis)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
         assert isinstance(other, Cost)
-        return (self.cycles, self.source) == (other.cycles, other.source)
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.cycles, self.source))
+        return hash(self._key())
 
     def __setattr__(self, name: str, value: Any) -> None:
         if type(self) is Cost or name in Cost.__match_args__:
@@ -111,6 +124,16 @@ class CostModel:
     def event(self, name: str) -> int:
         c = self.events.get(name)
         return c.cycles if c is not None else 0
+
+    def estimated(self) -> list[str]:
+        """Names (``classes.<n>``, ``events.<n>``) of the entries that are estimates."""
+        return [f"{kind}.{n}" for kind, table in (("classes", self.classes),
+                                                  ("events", self.events))
+                for n, c in table.items() if c.estimated]
+
+    def entries(self) -> int:
+        """How many cost entries (classes and events) the model has."""
+        return len(self.classes) + len(self.events)
 
 
 class Citation(NamedTuple):
@@ -171,14 +194,12 @@ def _entries(data: dict[str, Any], table: str, where: str) -> dict[str, Cost]:
     for name, entry in data.get(table, {}).items():
         if not isinstance(entry, dict) or "cycles" not in entry:
             raise CostModelError(f"{where}: [{table}.{name}] needs 'cycles'")
-        src = entry.get("source", "")
-        if not isinstance(src, str) or not src.strip():
-            raise CostModelError(f"{where}: [{table}.{name}] has no source")
+        cited = citation(entry, f"{where}: [{table}.{name}]")
         cyc = entry["cycles"]
         if not isinstance(cyc, int) or isinstance(cyc, bool) or not 0 <= cyc <= MAX_CYCLES:
             raise CostModelError(f"{where}: [{table}.{name}] cycles = {cyc!r}: must be an "
                                  f"integer from 0 to {MAX_CYCLES:,}")
-        out[name] = Cost(cyc, src)
+        out[name] = Cost(cyc, cited.text, cited.estimated, cited.basis)
     return out
 
 
@@ -211,8 +232,7 @@ def load_cost_model(name_or_path: str) -> CostModel:
     for key in ("core", "arch", "hz"):
         if key not in data:
             raise CostModelError(f"{where}: missing '{key}'")
-    if not data.get("hz_source"):
-        raise CostModelError(f"{where}: 'hz' has no hz_source")
+    citation(data, f"{where}: 'hz'", "hz_")
     hz = data["hz"]
     if not isinstance(hz, int) or isinstance(hz, bool) or not MIN_HZ <= hz <= MAX_HZ:
         raise CostModelError(f"{where}: hz = {hz!r}: must be an integer from {MIN_HZ:,} "
