@@ -144,6 +144,7 @@ cdef struct State:
     uint64_t native_lo[MAX_NATIVE]
     uint64_t native_hi[MAX_NATIVE]
     PyObject *native_dev[MAX_NATIVE]
+    uint64_t *cache_pending           # the cache model's penalty for this core, or NULL
 
 
 cdef inline uint64_t _hash(uint64_t a) nogil:
@@ -254,11 +255,19 @@ cdef int _inline_call(State *st, uint64_t address) noexcept with gil:
         return -1
 
 
+cdef inline void _charge_cache(State *st) noexcept nogil:
+    """Add the cache model's pending penalty (accesses since the last block boundary)."""
+    st.cycles += st.cache_pending[0]
+    st.cache_pending[0] = 0
+
+
 cdef void _block_hook(uc_engine *uc, uint64_t address, uint32_t size,
                       void *user) noexcept nogil:
     cdef State *st = <State *>user
     cdef BlockInfo *b
     cdef int rc
+    if st.cache_pending != NULL:
+        _charge_cache(st)
     if st.host_lo <= address < st.host_hi:
         if st.inline_slot[((address - st.host_lo) >> 2) & (HOST_SLOTS - 1)]:
             # An inline host call: run the model now, from the hook, then let the
@@ -775,6 +784,13 @@ cdef class Core:
             self._st.nnative_sys += 1
         self._native_refs.append(device)
 
+    def attach_cache(self, hierarchy):
+        """Charge the cache model's (``_core.cache.Hierarchy``) pending penalty for this
+        core at each block boundary and when a run returns; None detaches."""
+        cdef size_t pending = 0 if hierarchy is None else hierarchy.pending_address(self.cpu_index)
+        self._native_refs.append(hierarchy)
+        self._st.cache_pending = <uint64_t *>pending
+
     def attach_fabric(self, Fabric fabric):
         """Let native devices see this core's time and lower its deadline."""
         if not 0 <= self.cpu_index < fabric.ncpus:
@@ -834,6 +850,8 @@ cdef class Core:
         err = self._start()
         if self._st.reason == R_SPLIT:
             err = self._run_to_split()
+        if self._st.cache_pending != NULL:
+            _charge_cache(&self._st)
         self._last_err = err
         if self._exc is not None:
             return R_ERROR

@@ -72,6 +72,7 @@ class Core:
         self.splitter: Any = None
         self._split = (0, 0, 0)  # the block to split (start, end) and the stop address
         self._splitting = False
+        self._cache: Any = None  # the cache model, whose pending penalty a block adds
         uc.hook_add(uc_mod.UC_HOOK_BLOCK, self._block_hook)
         uc.hook_add(uc_mod.UC_HOOK_INTR, self._intr_hook)
         uc.hook_add(
@@ -97,6 +98,8 @@ class Core:
         return False
 
     def _block_hook(self, uc: Any, address: int, size: int, _ud: Any) -> None:
+        if self._cache is not None:  # the penalty of the accesses since the last block
+            self.cycles += self._cache.take(self.cpu_index)
         if self._host_lo <= address < self._host_hi:
             if address in self._inline_slots:
                 try:
@@ -225,6 +228,8 @@ class Core:
         self._emu_start()
         if self._reason == StopReason.SPLIT:
             self._run_to_split()
+        if self._cache is not None:
+            self.cycles += self._cache.take(self.cpu_index)
         if self._exc is not None:
             return StopReason.ERROR
         if self._reason == StopReason.NONE:
@@ -256,6 +261,11 @@ class Core:
             raise ValueError(f"{address:#x} is not in the host-call page")
         self._inline_slots.add(address & ~3)
         self._inline = handler
+
+    def attach_cache(self, hierarchy: Any) -> None:
+        """As the native engine: add the cache model's pending penalty at each block
+        boundary (once per block, never per access) and when a run returns."""
+        self._cache = hierarchy
 
     def request_stop(self) -> None:
         self._stop_requested = True
