@@ -4,97 +4,126 @@ The model charges these to the core it runs on (``CpuOps.charge``), in core
 cycles, on entry to the named function. They cover the function's own work,
 not the MMIO accesses it makes (the ChipIO implementation charges those) nor
 the handlers it calls. No published per-function cycle counts exist for these
-paths on Cortex-A9; every figure is an estimate (EST), derived from the
-instruction counts of the 4.6 ARM build (roughly one cycle per instruction on
-an in-order A9 with warm caches, plus the atomics and barriers each function
-contains, priced with TIMING.md's "ldrex/strex loop about 7-10c (EST)").
+paths on Cortex-A9, so every entry is an estimate: it says how it was derived
+(roughly one cycle per instruction of the function in the 4.6 ARM build on an
+in-order A9 with warm caches, plus the atomics and barriers it contains) and its
+basis names the public sources that rests on (:data:`BASIS`). Entries follow the
+cost models' citation rule (``irqemu.timing.costmodel.citation``; docs/timing.md).
 A cost model may replace the table (``Kernel(costs=...)``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-#: name -> (cycles, source)
-COST_TABLE: dict[str, tuple[int, str]] = {
+
+class KernelCost(NamedTuple):
+    """One kernel function's modelled cycles and their citation (as a cost-model entry:
+    ``source`` is the published source, or, when ``estimated``, how it was derived)."""
+
+    cycles: int
+    source: str
+    estimated: bool = True
+    basis: str = ""
+
+
+#: what every kernel estimate rests on: the function's source and ARM build, and the
+#: published cycle timings of the Cortex-A9 (one data-processing instruction a cycle)
+BASIS = ("Linux v4.6 source of the function (kernel.org, tag v4.6) and its ARM "
+         "(multi_v7_defconfig) build's instruction count; ARM Cortex-A9 TRM r4p1 "
+         "(ARM DDI 0388I) Appendix B.2 (1 cycle per data-processing instruction)")
+#: ... and, for functions taking a spinlock or doing atomics, the exclusive pair's cost
+LOCK_BASIS = (BASIS + "; an LDREX/STREX loop of 7-10 cycles from Cortex-R4 TRM (ARM DDI "
+              "0363E) ch. 14 and ARM1176JZF-S TRM (ARM DDI 0301H) ch. 16 result latencies")
+
+
+def _est(cycles: int, how: str, basis: str = BASIS) -> KernelCost:
+    return KernelCost(cycles, how, True, basis)
+
+
+#: name -> KernelCost
+COST_TABLE: dict[str, KernelCost] = {
     # kernel/softirq.c
-    "irq_enter": (40, "EST: rcu_irq_enter + preempt_count_add, ~40 instructions"),
-    "irq_exit": (50, "EST: preempt_count_sub, pending check, tick_irq_exit, rcu_irq_exit"),
-    "__raise_softirq_irqoff": (8, "EST: or into the per-CPU pending word (+ trace hook)"),
-    "raise_softirq_irqoff": (12, "EST: the above + in_interrupt() test"),
-    "raise_softirq": (16, "EST: irqsave wrapper (mrs/cpsid/msr)"),
-    "__raise_softirq_irqoff_ksoft": (14, "EST: 4.6-rt: pending word + daemon mask + wakeup"),
-    "wakeup_softirqd": (10, "EST: state test; try_to_wake_up is charged separately"),
-    "invoke_softirq": (6, "EST"),
-    "__do_softirq": (80, "EST: bh count, pending snapshot, irq on/off, restart checks, "
+    "irq_enter": _est(40, "rcu_irq_enter + preempt_count_add, ~40 instructions"),
+    "irq_exit": _est(50, "preempt_count_sub, pending check, tick_irq_exit, rcu_irq_exit"),
+    "__raise_softirq_irqoff": _est(8, "or into the per-CPU pending word (+ trace hook)"),
+    "raise_softirq_irqoff": _est(12, "the above + in_interrupt() test"),
+    "raise_softirq": _est(16, "irqsave wrapper (mrs/cpsid/msr)"),
+    "__raise_softirq_irqoff_ksoft": _est(14, "4.6-rt: pending word + daemon mask + wakeup"),
+    "wakeup_softirqd": _est(10, "state test; try_to_wake_up is charged separately"),
+    "invoke_softirq": _est(6, "about 6 instructions of its 4.6 ARM build, one a cycle"),
+    "__do_softirq": _est(80, "bh count, pending snapshot, irq on/off, restart checks, "
                          "rcu_bh_qs; per vector: kstat, trace hooks, indirect call"),
-    "do_current_softirqs": (60, "EST: 4.6-rt: per vector local_lock (rt_mutex fast path "
-                                "~2 ldrex/strex) + irq on/off"),
-    "local_bh_disable": (6, "EST: preempt_count add (4.6-rt: nestcnt++, migrate_disable)"),
-    "__local_bh_enable_ip": (12, "EST: preempt_count sub, pending test, preempt check"),
-    "__local_bh_enable": (14, "EST: 4.6-rt: irq off, nestcnt test, migrate_enable"),
-    "run_ksoftirqd": (30, "EST: smpboot loop + cond_resched_rcu_qs"),
-    "run_timersd": (30, "EST"),
-    "__tasklet_schedule": (20, "EST: irqsave, list append, raise"),
-    "__tasklet_hi_schedule": (20, "EST"),
-    "tasklet_action": (25, "EST: detach list; per tasklet trylock/test_and_clear_bit"),
-    "tasklet_hi_action": (25, "EST"),
+    "do_current_softirqs": _est(60, "4.6-rt: per vector local_lock (rt_mutex fast path "
+                                "~2 ldrex/strex) + irq on/off", LOCK_BASIS),
+    "local_bh_disable": _est(6, "preempt_count add (4.6-rt: nestcnt++, migrate_disable)"),
+    "__local_bh_enable_ip": _est(12, "preempt_count sub, pending test, preempt check"),
+    "__local_bh_enable": _est(14, "4.6-rt: irq off, nestcnt test, migrate_enable"),
+    "run_ksoftirqd": _est(30, "smpboot loop + cond_resched_rcu_qs"),
+    "run_timersd": _est(30, "about 30 instructions of its 4.6 ARM build, one a cycle"),
+    "__tasklet_schedule": _est(20, "irqsave, list append, raise", LOCK_BASIS),
+    "__tasklet_hi_schedule": _est(20, "about 20 instructions of its 4.6 ARM build, one a cycle"),
+    "tasklet_action": _est(25, "detach list; per tasklet trylock/test_and_clear_bit", LOCK_BASIS),
+    "tasklet_hi_action": _est(25, "about 25 instructions of its 4.6 ARM build, one a cycle"),
     # kernel/time
-    "tick_handle_periodic": (400, "EST: tick_periodic: do_timer, update_process_times, "
+    "tick_handle_periodic": _est(400, "tick_periodic: do_timer, update_process_times, "
                                   "account, rcu check, profile (~400 insns)"),
-    "run_timer_softirq": (60, "EST: base lock, cascade check"),
-    "call_timer_fn": (20, "EST"),
-    "run_hrtimer_softirq": (40, "EST"),
+    "run_timer_softirq": _est(60, "base lock, cascade check", LOCK_BASIS),
+    "call_timer_fn": _est(20, "about 20 instructions of its 4.6 ARM build, one a cycle"),
+    "run_hrtimer_softirq": _est(40, "about 40 instructions of its 4.6 ARM build, one a cycle"),
     # kernel/sched
-    "try_to_wake_up": (150, "EST: pi_lock, select_task_rq, enqueue, check_preempt "
-                            "(~150 insns on A9)"),
-    "__schedule": (1500, "EST: pick_next_task + context_switch (no mm switch for kthreads);"
-                         " lmbench lat_ctx on Cortex-A9 class cores is a few us"),
+    "try_to_wake_up": _est(150, "pi_lock, select_task_rq, enqueue, check_preempt "
+                            "(~150 insns on A9)", LOCK_BASIS),
+    "__schedule": _est(1500, "pick_next_task + context_switch (no mm switch for kthreads);"
+                         " about 2 us at 792 MHz, the order lmbench's lat_ctx reports",
+                         BASIS + "; McVoy and Staelin, 'lmbench: Portable Tools for "
+                         "Performance Analysis', USENIX 1996, section 'Context switching'"),
     # kernel/irq/irqdesc.c, irqdomain.c
-    "__handle_domain_irq": (30, "EST: set_irq_regs, lookup call, bounds check"),
-    "irq_find_mapping": (15, "EST: linear revmap array load"),
-    "generic_handle_irq": (12, "EST: radix-tree desc lookup + indirect call"),
-    "handle_bad_irq": (40, "EST"),
+    "__handle_domain_irq": _est(30, "set_irq_regs, lookup call, bounds check"),
+    "irq_find_mapping": _est(15, "linear revmap array load"),
+    "generic_handle_irq": _est(12, "radix-tree desc lookup + indirect call"),
+    "handle_bad_irq": _est(40, "about 40 instructions of its 4.6 ARM build, one a cycle"),
     # kernel/irq/chip.c
-    "handle_level_irq": (45, "EST: raw_spin_lock (ldrex/strex 7-10c) + istate tests"),
-    "handle_fasteoi_irq": (45, "EST: raw_spin_lock (ldrex/strex 7-10c) + istate tests"),
-    "handle_edge_irq": (50, "EST: raw_spin_lock + istate tests + loop"),
-    "handle_simple_irq": (35, "EST"),
-    "handle_percpu_irq": (20, "EST: no lock"),
-    "handle_percpu_devid_irq": (25, "EST: no lock, per-CPU dev_id"),
-    "mask_irq": (6, "EST: indirect call"),
-    "unmask_irq": (6, "EST: indirect call"),
-    "mask_ack_irq": (8, "EST: indirect calls"),
-    "irq_enable": (10, "EST"),
-    "irq_disable": (10, "EST"),
-    "chained_irq_enter": (6, "EST"),
-    "chained_irq_exit": (6, "EST"),
+    "handle_level_irq": _est(45, "raw_spin_lock (ldrex/strex 7-10c) + istate tests", LOCK_BASIS),
+    "handle_fasteoi_irq": _est(45, "raw_spin_lock (ldrex/strex 7-10c) + istate tests", LOCK_BASIS),
+    "handle_edge_irq": _est(50, "raw_spin_lock + istate tests + loop", LOCK_BASIS),
+    "handle_simple_irq": _est(35, "about 35 instructions of its 4.6 ARM build, one a cycle"),
+    "handle_percpu_irq": _est(20, "no lock"),
+    "handle_percpu_devid_irq": _est(25, "no lock, per-CPU dev_id"),
+    "mask_irq": _est(6, "indirect call"),
+    "unmask_irq": _est(6, "indirect call"),
+    "mask_ack_irq": _est(8, "indirect calls"),
+    "irq_enable": _est(10, "about 10 instructions of its 4.6 ARM build, one a cycle"),
+    "irq_disable": _est(10, "about 10 instructions of its 4.6 ARM build, one a cycle"),
+    "chained_irq_enter": _est(6, "about 6 instructions of its 4.6 ARM build, one a cycle"),
+    "chained_irq_exit": _est(6, "about 6 instructions of its 4.6 ARM build, one a cycle"),
     # kernel/irq/handle.c
-    "handle_irq_event": (30, "EST: spin unlock/lock pair + INPROGRESS bit ops"),
-    "handle_irq_event_percpu": (25, "EST: per action: trace hooks, irqs_disabled check"),
-    "__irq_wake_thread": (60, "EST: test_and_set_bit + atomic_inc + try_to_wake_up entry"),
-    "note_interrupt": (20, "EST: counters, jiffies compare"),
-    "__report_bad_irq": (2000, "EST: printk + dump_stack"),
+    "handle_irq_event": _est(30, "spin unlock/lock pair + INPROGRESS bit ops", LOCK_BASIS),
+    "handle_irq_event_percpu": _est(25, "per action: trace hooks, irqs_disabled check"),
+    "__irq_wake_thread": _est(60, "test_and_set_bit + atomic_inc + try_to_wake_up entry",
+                              LOCK_BASIS),
+    "note_interrupt": _est(20, "counters, jiffies compare"),
+    "__report_bad_irq": _est(2000, "printk + dump_stack"),
     # kernel/irq/manage.c
-    "irq_thread": (80, "EST: wait loop, affinity check"),
-    "irq_thread_fn": (15, "EST"),
-    "irq_forced_thread_fn": (25, "EST: local_bh_disable/enable around the handler"),
-    "irq_finalize_oneshot": (40, "EST: chip_bus_lock + raw_spin_lock_irq"),
-    "irq_default_primary_handler": (4, "EST: return IRQ_WAKE_THREAD"),
-    "disable_irq_nosync": (40, "EST"),
-    "enable_irq": (45, "EST"),
-    "synchronize_irq": (30, "EST"),
+    "irq_thread": _est(80, "wait loop, affinity check"),
+    "irq_thread_fn": _est(15, "about 15 instructions of its 4.6 ARM build, one a cycle"),
+    "irq_forced_thread_fn": _est(25, "local_bh_disable/enable around the handler"),
+    "irq_finalize_oneshot": _est(40, "chip_bus_lock + raw_spin_lock_irq", LOCK_BASIS),
+    "irq_default_primary_handler": _est(4, "return IRQ_WAKE_THREAD"),
+    "disable_irq_nosync": _est(40, "about 40 instructions of its 4.6 ARM build, one a cycle"),
+    "enable_irq": _est(45, "about 45 instructions of its 4.6 ARM build, one a cycle"),
+    "synchronize_irq": _est(30, "about 30 instructions of its 4.6 ARM build, one a cycle"),
     # kernel/irq/resend.c
-    "check_irq_resend": (15, "EST"),
+    "check_irq_resend": _est(15, "about 15 instructions of its 4.6 ARM build, one a cycle"),
     # drivers/irqchip/irq-gic.c, arch/arm/kernel/smp.c
-    "gic_handle_irq": (20, "EST: loop overhead, excluding the GICC_IAR/EOIR MMIO"),
-    "handle_IPI": (25, "EST"),
+    "gic_handle_irq": _est(20, "loop overhead, excluding the GICC_IAR/EOIR MMIO"),
+    "handle_IPI": _est(25, "about 25 instructions of its 4.6 ARM build, one a cycle"),
 }
 
 
 def default_costs() -> dict[str, int]:
-    return {name: c for name, (c, _src) in COST_TABLE.items()}
+    return {name: c.cycles for name, c in COST_TABLE.items()}
 
 
 class CostTable(dict[str, int]):

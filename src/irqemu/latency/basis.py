@@ -1,5 +1,6 @@
 """What a latency figure rests on: the cost-model entries on its path, each with its
-cycles, its source and whether that source is an estimate ("EST" in it).
+cycles, its citation and whether that citation is an estimate (the entry's ``estimated``
+flag; tables not yet in that form mark estimates with "EST" in their source).
 
 The IRQ latency path is the core's exception entry, kernel.elf's IRQ stub (its
 instructions costed by the core model's classes), the interrupt controller's MMIO and
@@ -30,22 +31,24 @@ TOOL_FUNCS = {"timerlat": (("timerlat_irq",), ("timerlat_main",)),
 CORE_EVENTS = ("exception_entry", "mmio_access")
 
 
-def _sources() -> dict[str, str]:
-    """Every kernel cost entry's source, from the tables that declare them."""
+def _sources() -> dict[str, tuple[str, bool]]:
+    """Every kernel cost entry's citation and whether it is an estimate, from the tables
+    that declare them: COST_TABLE's KernelCost records carry the flag; the (cycles, source)
+    pairs of the other tables mark an estimate with "EST"."""
     from irqemu.kernel.costs import COST_TABLE
     from irqemu.kernel.drivers.arm_twd import TWD_COSTS
     from irqemu.kernel.hrtimer import HRTIMER_COSTS
     from irqemu.latency.costs import CYCLICTEST_COSTS, TIMERLAT_COSTS
 
-    out: dict[str, str] = {}
-    for table in (COST_TABLE, TWD_COSTS, HRTIMER_COSTS, TIMERLAT_COSTS, CYCLICTEST_COSTS):
-        out.update({name: src for name, (_c, src) in table.items()})
+    out = {name: (c.source, c.estimated) for name, c in COST_TABLE.items()}
+    for table in (TWD_COSTS, HRTIMER_COSTS, TIMERLAT_COSTS, CYCLICTEST_COSTS):
+        out.update({name: (src, "EST" in src) for name, (_c, src) in table.items()})
     return out
 
 
-def _entry(kind: str, name: str, cycles: int, source: str) -> dict[str, Any]:
+def _entry(kind: str, name: str, cycles: int, source: str, estimated: bool) -> dict[str, Any]:
     return {"entry": f"{kind} {name}", "cycles": cycles, "source": source,
-            "estimate": "EST" in source or not source}
+            "estimate": estimated or not source}
 
 
 def basis(oc: OnCore, tool: str = "timerlat") -> dict[str, Any]:
@@ -53,13 +56,14 @@ def basis(oc: OnCore, tool: str = "timerlat") -> dict[str, Any]:
     model = oc.machine.cost_model
     k = oc.kernel
     src = _sources()
-    core = [_entry(f"{model.core}.events", name, c.cycles, c.source)
+    core = [_entry(f"{model.core}.events", name, c.cycles, c.source, c.estimated)
             for name, c in sorted(model.events.items()) if name in CORE_EVENTS]
     classes = sorted(model.classes.items())
-    est_classes = [n for n, c in classes if "EST" in c.source]
+    est_classes = [n for n, c in classes if c.estimated]
 
     def kernel_entries(names: tuple[str, ...]) -> list[dict[str, Any]]:
-        return [_entry("kernel", n, k.costs[n], src.get(n, "")) for n in names if n in k.costs]
+        return [_entry("kernel", n, k.costs[n], *src.get(n, ("", True)))
+                for n in names if n in k.costs]
 
     own_irq, own_thread = TOOL_FUNCS[tool]
     irq = core + kernel_entries(IRQ_PATH[oc.arch] + own_irq)
@@ -90,8 +94,8 @@ def describe(b: dict[str, Any], hz: int, *, irq: str = "IRQ latency rests on",
         f"{irq}: {names(b['irq_path'])}; and kernel.elf's IRQ stub, costed "
         f"by {cls['count']} instruction classes ({len(cls['estimated'])} estimated).",
         f"{thread}: {names(b['thread_path_adds'])}.",
-        f"{b['estimated_entries']} of these {b['entries']} entries are estimates (EST in "
-        "their source): read the figures as the model's, good for comparing kernels and "
+        f"{b['estimated_entries']} of these {b['entries']} entries are estimates (derived, "
+        "not published): read the figures as the model's, good for comparing kernels and "
         "loads, not as a board's measured latency.",
     ]
 
