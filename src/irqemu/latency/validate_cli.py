@@ -27,6 +27,8 @@ def parser() -> OneLineParser:
                      help="print the BENCHMARKS.md section (between its markers)")
     out.add_argument("--check", metavar="FILE",
                      help="exit 1 when FILE's validation section differs from a fresh run")
+    out.add_argument("--write", metavar="FILE",
+                     help="rewrite FILE's validation section (BENCHMARKS.md) from this run")
     return p
 
 
@@ -52,9 +54,10 @@ def main(argv: list[str]) -> int:
         for row in PUBLISHED:
             print(f"{row.name}: {row.tool} on {row.core}, {row.board} ({row.kernel})")
         return 0
-    if args.check and (args.names or args.loops):
-        sys.stderr.write("irqemu validate: --check compares the full default run; "
-                         "give no NAME or --loops with it\n")
+    fixed = args.check or args.write
+    if fixed and (args.names or args.loops):
+        sys.stderr.write(f"irqemu validate: --{'check' if args.check else 'write'} uses the "
+                         "full default run; give no NAME or --loops with it\n")
         return EXIT_USAGE
     try:
         results = validate.run_all(args.engine, args.names or None, args.loops)
@@ -67,6 +70,14 @@ def main(argv: list[str]) -> int:
             sys.stderr.write(f"irqemu validate: {why}\n")
             return 1
         print(f"{args.check}: the validation table is current")
+        return 0
+    if args.write:
+        from pathlib import Path
+
+        from irqemu.bench import write_md_section
+
+        write_md_section(Path(args.write), "validation", validate.markdown(results))
+        sys.stderr.write(f"irqemu validate: wrote the validation section of {args.write}\n")
         return 0
     if args.json:
         json.dump(results, sys.stdout, indent=1, sort_keys=True)
