@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from irqemu._core.cache import STAT_NAMES, Hierarchy
+
 from irqemu._core.cacheref import STAT_NAMES as REF_STAT_NAMES
 from irqemu._core.cacheref import Hierarchy as RefHierarchy
 
@@ -91,7 +91,7 @@ def test_read_sharing_then_write_invalidates() -> None:
     h.access(0, "read", 0x2000, 4)          # E in CPU 0
     h.access(1, "read", 0x2000, 4)          # transfer: S in both
     h.access(2, "read", 0x2000, 4)          # S: from L2
-    assert h.stats(2)["l2_hits"] == 1
+    assert h.stats(2)["outer1_hits"] == 1
     assert h.access(0, "write", 0x2000, 4) == 10
     assert h.stats(0)["invalidations"] == 1
     assert h.access(1, "read", 0x2000, 4) == 40 - 4   # CPU 0 holds it Modified

@@ -55,7 +55,8 @@ DEF S_PENALTY = 14
 DEF NSTATS = 15
 
 STAT_NAMES = ("fetches", "reads", "writes", "l1i_misses", "l1d_misses", "itlb_misses",
-              "dtlb_misses", "l2_hits", "l3_hits", "l2_misses", "l3_misses", "dram_accesses",
+              "dtlb_misses", "outer1_hits", "outer2_hits", "outer1_misses", "outer2_misses",
+              "dram_accesses",
               "transfers", "invalidations", "penalty_cycles")
 
 

@@ -13,7 +13,8 @@ INVALID, SHARED, EXCLUSIVE, MODIFIED = 0, 1, 2, 3
 VALID = 1
 
 STAT_NAMES = ("fetches", "reads", "writes", "l1i_misses", "l1d_misses", "itlb_misses",
-              "dtlb_misses", "l2_hits", "l3_hits", "l2_misses", "l3_misses", "dram_accesses",
+              "dtlb_misses", "outer1_hits", "outer2_hits", "outer1_misses", "outer2_misses",
+              "dram_accesses",
               "transfers", "invalidations", "penalty_cycles")
 
 
@@ -106,7 +107,7 @@ class Hierarchy:
 
     def _outer(self, cpu: Cpu, addr: int, l1: int) -> int:
         """An L1 miss at byte ``addr``: outer levels, then DRAM; fills what missed."""
-        names = ("l2", "l3")
+        names = ("outer1", "outer2")
         found, latency = len(self.outer_hit), self.dram
         for k in range(len(self.outer_hit)):
             c = self._level(cpu, k)
