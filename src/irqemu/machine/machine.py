@@ -158,6 +158,7 @@ class Machine:
         quantum_cycles: int = 10_000,
         hostcall_base: int = 0xFFFE0000,
         semihosting: bool = True,
+        cache_model: Any = None,
     ) -> None:
         if num_cpus < 1:
             raise ValueError("a machine needs at least one CPU")
@@ -224,6 +225,8 @@ class Machine:
         #: how the native engine takes interrupts in C (None: the arch's Python entry)
         self._native_entry = arch.native_entry()
         self.cpus: list[CpuSlot] = []
+        #: the memory hierarchy model (``machine.cachemodel.CacheAttachment``), or None
+        self.cache: Any = None
         core_cls = self._core_class(engine)
         for i in range(num_cpus):
             uc = open_uc(engine, arch.uc_arch, arch.uc_mode)
@@ -259,6 +262,10 @@ class Machine:
         # write there is the architecture's abort or a one-line error (_fault).
         self.add_ram(hostcall_base, 0x1000, bytes(page),
                      prot=ucconst.UC_PROT_READ | ucconst.UC_PROT_EXEC)
+        if cache_model is not None:  # a HierarchySpec: caches charged in C (--cache-model)
+            from irqemu.machine.cachemodel import attach_cache
+
+            attach_cache(self, cache_model)
         for hook in MACHINE_CREATED:
             hook(self)
 
@@ -317,6 +324,8 @@ class Machine:
         for slot in self.cpus:
             slot.core.uc.mem_map_ptr(base, size, prot, ptr)
         self._ram.append((base, size, buf))
+        if self.cache is not None:
+            self.cache.add_ram(base, size)
 
     def add_window(self, base: int, size: int, name: str) -> Window:
         """Map a page-aligned MMIO window into every core."""
