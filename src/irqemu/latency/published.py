@@ -13,7 +13,7 @@ model cannot reproduce.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: cyclictest's options that take an argument, that take an optional one (attached, or
@@ -32,7 +32,8 @@ class Published:
     """One published latency measurement and the setup it was taken with."""
 
     name: str
-    #: ``cyclictest`` (wakeup latency, us) or ``irq-entry`` (bare-metal trigger to ISR)
+    #: ``cyclictest`` (wakeup latency), ``irq-latency`` (a Linux IRQ handler's latency
+    #: from its timer's expiry) or ``irq-entry`` (bare metal, trigger to ISR)
     tool: str
     #: the command line as published (cyclictest), or the method in words (irq-entry)
     command: str
@@ -48,7 +49,8 @@ class Published:
     #: interval where the source gives a duration)
     samples: int
     unit: str
-    min: int
+    #: None where the source does not give it
+    min: int | None
     avg: int
     max: int
     #: what the source shows or says of the distribution
@@ -57,10 +59,13 @@ class Published:
     source: str
     #: what the setup has that the model does not reproduce
     unmodelled: tuple[str, ...]
-    #: the irqemu board and kernel flavour the reproduction runs on
+    #: the irqemu board the reproduction runs on: ``arm`` (imx6q), ``x86`` (pc), or
+    #: ``arm64`` (a Cortex-A53: no latency board yet, so not reproduced)
     arch: str
     #: what cyclictest prints for the threads' priority when it differs from the parse
     printed_prio: int | None = None
+    #: the setup of a row that has no command line, as the source states it
+    options: dict[str, Any] = field(default_factory=dict)
 
     def citation_entry(self) -> dict[str, Any]:
         """The row's citation in the shape :func:`~irqemu.timing.costmodel.citation` checks."""
@@ -176,7 +181,7 @@ PUBLISHED: tuple[Published, ...] = (
                     "DRAM latency", "the ISR dispatch after the vector (GIC acknowledge, "
                     "register save) up to the ISR's first instruction",
                     "the Zynq's GIC and timer instead of the i.MX6Q's"),
-        arch="arm",
+        arch="arm", options={"masked": 0},
     ),
     Published(
         name="a9-socfpga-rt-cyclictest",
@@ -213,6 +218,66 @@ PUBLISHED: tuple[Published, ...] = (
                     "cache misses, SMIs and C-state exits over 16 hours",
                     "the CPU's model and clock (not stated; the model is a 4 GHz Skylake)"),
         arch="x86",
+    ),
+    Published(
+        name="imx6q-irq-idle-boards-1-2",
+        tool="irq-latency",
+        command="a Linux IRQ handler of the CPU's private watchdog (timer mode, auto "
+                "reload, 1 kHz) on CPU3 (isolcpus) reads the counter: latency from the "
+                "timer's expiry to the handler, about 250,000 interrupts",
+        core="Cortex-A9 (quad)", board="i.MX6Q, the poster's boards 1 and 2",
+        clock_hz=998_000_000, kernel="mainline",
+        kernel_version="Linux of 2014, version and preemption model not stated",
+        load="idle", samples=250_000, unit="ns", min=None, avg=1239, max=8731,
+        shape="average and maximum only; boards 3 and 4 of the same design: same "
+              "average, max 28,151 ns",
+        source="NXP Community thread 329106, 'FIQ and IRQ latency differences between "
+               "different i.MX6 CPUs' (Aug 2014), question, 'Board1 + 2: IRQ when idle', "
+               "https://community.nxp.com/thread/329106",
+        unmodelled=("the published path is a plain handler; the model's timer callback "
+                    "runs under hrtimer_interrupt (about 210 modelled cycles more)",
+                    "cache and TLB misses of the handler after 1 ms of other work",
+                    "other interrupts and masked sections of a real kernel on that CPU"),
+        arch="arm", options={"period_us": 1000, "cpu": 3, "cpus": 4, "load": "idle"},
+    ),
+    Published(
+        name="imx6q-irq-idle-boards-3-4",
+        tool="irq-latency",
+        command="as imx6q-irq-idle-boards-1-2, on the poster's boards 3 and 4",
+        core="Cortex-A9 (quad)", board="i.MX6Q, the poster's boards 3 and 4",
+        clock_hz=998_000_000, kernel="mainline",
+        kernel_version="Linux of 2014, version and preemption model not stated",
+        load="idle", samples=250_000, unit="ns", min=None, avg=1249, max=28151,
+        shape="average and maximum only: the same average as boards 1 and 2 with a "
+              "3x longer worst case",
+        source="NXP Community thread 329106, 'FIQ and IRQ latency differences between "
+               "different i.MX6 CPUs' (Aug 2014), question, 'Board 3 + 4: IRQ when idle', "
+               "https://community.nxp.com/thread/329106",
+        unmodelled=("as imx6q-irq-idle-boards-1-2", "whatever differs between the two "
+                    "pairs of boards (the thread asks; DRAM timing or the L2 setup would "
+                    "change the tail and not the average)"),
+        arch="arm", options={"period_us": 1000, "cpu": 3, "cpus": 4, "load": "idle"},
+    ),
+    Published(
+        name="am62x-a53-rt-cyclictest-stress",
+        tool="cyclictest",
+        command="cyclictest -m -Sp98 -D6h -h400 -i200 -q",
+        core="Cortex-A53 (quad) at 1.4 GHz", board="TI AM62x SK",
+        clock_hz=1_400_000_000, kernel="rt",
+        kernel_version="Processor SDK RT-linux 10.01 (kernel version not stated there)",
+        load="stress-ng --cpu-method=all -c 4 (CPU-bound, SCHED_OTHER, all 4 CPUs)",
+        samples=108_000_000, unit="us", min=4, avg=6, max=69,
+        shape="per core min 5,5,4,4 / avg 7,5,6,6 / max 69,51,62,50 (6 h, about 108 "
+              "million wakeups per core at 200 us); min and max here are the extremes over the "
+              "cores, avg the mean of the per-core averages",
+        source="TI Processor SDK Linux AM62x, 'RT-linux 10.01 Performance Guide', section "
+               "'System Benchmarks: Stress-ng and Cyclic Test', https://github.com/"
+               "TexasInstruments/processor-sdk-doc/blob/2d77bd9d4618a2faf928bf15e8fe1e1c0"
+               "fb2d15c/source/devices/AM62X/linux/RT_Linux_Performance_Guide.rst",
+        unmodelled=("no Cortex-A53 board for the latency tools: the modelled kernel has "
+                    "no generic-timer clock event device (arch_timer) yet",
+                    "stress-ng's CPU methods (cache-resident compute, SCHED_OTHER)"),
+        arch="arm64",
     ),
 )
 

@@ -36,8 +36,15 @@ def _text(results: list[dict[str, object]]) -> str:
     lines = []
     for r in results:
         p, m = r["published"], r["modelled"]
-        assert isinstance(p, dict) and isinstance(m, dict)
-        lines.append(f"{r['name']}: published {p['min']}/{p['avg']}/{p['max']} {r['unit']}, "
+        assert isinstance(p, dict)
+        if not isinstance(m, dict):
+            unmodelled = r["unmodelled"]
+            assert isinstance(unmodelled, list)
+            lines.append(f"{r['name']}: published {p['min'] or '-'}/{p['avg']}/{p['max']} "
+                         f"{r['unit']}; not reproduced: {unmodelled[0]}")
+            continue
+        lines.append(f"{r['name']}: published {p['min'] or '-'}/{p['avg']}/{p['max']} "
+                     f"{r['unit']}, "
                      f"modelled {m['min']:g}/{m['avg']:g}/{m['max']:g} {r['unit']} "
                      f"(min/avg/max); avg ratio {r['avg_ratio']}, within 25%: "
                      f"{'yes' if r['within_25'] else 'no'}")
