@@ -22,6 +22,8 @@ from typing import Any
 from irqemu.bench import call, md_table
 from irqemu.boards import build_board
 from irqemu.bundled import bundled_firmware
+from irqemu.machine.cachemodel import cache_fields
+from irqemu.timing.costmodel import estimates, estimates_note
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,8 @@ def contended(arch: str, ncpus: int, iterations: int = 2000, quantum: int = QUAN
                      "expected": ncpus * iterations, "count": count,
                      "lost": ncpus * iterations - count,
                      "quantum_cycles": quantum, "interleave_seed": seed,
-                     "cycles_per_op": max(r.cycles[c] for c in workers) / iterations})
+                     "cycles_per_op": max(r.cycles[c] for c in workers) / iterations,
+                     **cache_fields(m, range(ncpus))})
     return rows
 
 
@@ -152,10 +155,18 @@ def run(arches: list[str], quick: bool = False, quantum: int = QUANTUM,
         seed: int | None = SEED) -> dict[str, Any]:
     """Everything ``irqemu bench atomics`` reports."""
     n = 200 if quick else 2000
-    return {"single": [r for a in arches for r in single_core(a, n)],
+    single = [r for a in arches for r in single_core(a, n)]
+    return {"single": single, "cost_models": estimates([r["core"] for r in single]),
             "smp": [r for a in arches for c in (2, 4)
                     for r in contended(a, c, n, quantum, seed)],
             "interleave": {"quantum_cycles": quantum, "seed": seed}}
+
+
+def _cache_cells(row: dict[str, Any]) -> list[object]:
+    """With --cache-model: the line transfers between the CPUs and their miss cycles."""
+    if "cache_transfers" not in row:
+        return []
+    return [row["cache_transfers"], row["cache_penalty_cycles"]]
 
 
 def tables(res: dict[str, Any]) -> str:
@@ -164,11 +175,13 @@ def tables(res: dict[str, Any]) -> str:
                       [[r["arch"], r["core"], r["variant"], r["cycles_per_op"],
                         r["instructions_per_op"], int(r["host_ops_per_s"])]
                        for r in res["single"]])
+    cached = any("cache_transfers" in r for r in res["smp"])  # --cache-model
     smp = md_table(["arch", "core", "CPUs", "variant", "SMP-safe", "final count", "expected",
-                    "lost", "modelled cycles / op (slowest secondary CPU)"],
+                    "lost", "modelled cycles / op (slowest secondary CPU)"]
+                   + (["line transfers", "miss cycles"] if cached else []),
                    [[r["arch"], r["core"], r["cpus"], r["variant"],
                      "yes" if r["correct_smp"] else "no", r["count"], r["expected"],
-                     r["lost"], r["cycles_per_op"]]
+                     r["lost"], r["cycles_per_op"]] + _cache_cells(r)
                     for r in res["smp"]])
     il = res["interleave"]
     how = (f"rounds of 1..{il['quantum_cycles']:,} cycles drawn from interleave seed "
@@ -183,6 +196,11 @@ def tables(res: dict[str, Any]) -> str:
             "one that masks only its own core's interrupts (irq save alone protects "
             "against this core's handlers, not against other cores); ldrex/strex, ldxr/stxr, "
             "LSE and `lock` stay exact under every quantum and seed. How many are lost "
-            "depends on the interleaving, as on hardware it depends on timing. Not "
-            "modelled: cache coherence traffic, so contention adds no cycles per operation, "
-            "and cores run one at a time within a round (CPU 0 first).")
+            "depends on the interleaving, as on hardware it depends on timing. "
+            + ("Modelled (--cache-model): each CPU's accesses through its caches, a "
+               "contended line moving between L1Ds (line transfers, all CPUs) and the miss "
+               "cycles they cost; cores still run one at a time within a round (CPU 0 "
+               "first). " if cached else
+               "Not modelled: cache coherence traffic, so contention adds no cycles per "
+               "operation, and cores run one at a time within a round (CPU 0 first). ")
+            + estimates_note(list(res.get("cost_models", ())))).rstrip()

@@ -17,6 +17,8 @@ from typing import Any
 from irqemu.bench import call, md_table, percentile
 from irqemu.boards import build_board
 from irqemu.bundled import bundled_firmware
+from irqemu.machine.cachemodel import cache_fields
+from irqemu.timing.costmodel import estimates, estimates_note
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def latency(arch: str, masked_iters: int, open_iters: int, interrupts: int = 200
     return {"arch": arch, "core": spec.core, "masked_cycles": window, "period_cycles": period,
             "interrupts": len(samples), "min": samples[0],
             "median": percentile(samples, 50), "p99": percentile(samples, 99),
-            "max": samples[-1], "entry_cycles": m.cost_model.event("exception_entry")}
+            "max": samples[-1], "entry_cycles": m.cost_model.event("exception_entry"),
+            **cache_fields(m)}
 
 
 def latency_sweep(arch: str, masked: list[int], period_iters: int = 500,
@@ -136,19 +139,24 @@ def run(arches: list[str], quick: bool = False) -> dict[str, Any]:
     iters = 100 if quick else 1000
     masked = [0, 50, 200] if quick else [0, 25, 50, 100, 200, 400]
     n = 30 if quick else 300
-    return {"sequences": [r for a in arches for r in sequence_costs(a, iters)],
-            "latency": [r for a in arches for r in latency_sweep(a, masked, 500, n)]}
+    seqs = [r for a in arches for r in sequence_costs(a, iters)]
+    return {"sequences": seqs,
+            "latency": [r for a in arches for r in latency_sweep(a, masked, 500, n)],
+            "cost_models": estimates([r["core"] for r in seqs])}
 
 
 def tables(res: dict[str, Any]) -> str:
     seq = md_table(["arch", "core", "sequence", "modelled cycles / op", "host ns / iteration"],
                    [[r["arch"], r["core"], r["sequence"], r["cycles_per_op"],
                      r["host_ns_per_iteration"]] for r in res["sequences"]])
+    cached = any("cache_penalty_cycles" in r for r in res["latency"])  # --cache-model
     lat = md_table(["arch", "core", "masked K (cycles)", "period M (cycles)", "interrupts",
-                    "min", "median", "p99", "max"],
+                    "min", "median", "p99", "max"] + (["miss cycles"] if cached else []),
                    [[r["arch"], r["core"], r["masked_cycles"], r["period_cycles"], r["interrupts"],
-                     r["min"], r["median"], r["p99"], r["max"]] for r in res["latency"]])
+                     r["min"], r["median"], r["p99"], r["max"]]
+                    + ([r["cache_penalty_cycles"]] if cached else []) for r in res["latency"]])
     return ("### Masking sequences (modelled cycles per disable/enable or save/restore)\n\n"
             + seq + "\n\n### Added interrupt latency: assert-to-vector, modelled cycles\n\n"
             "A periodic timer against a loop that keeps interrupts masked for K of every M "
-            "cycles; latency includes exception entry.\n\n" + lat)
+            "cycles; latency includes exception entry.\n\n" + lat + "\n\n"
+            + estimates_note(list(res.get("cost_models", ()))))

@@ -249,6 +249,27 @@ def load_cost_model(name_or_path: str) -> CostModel:
                      _entries(data, "events", where), where)
 
 
+def estimates(cores: list[str]) -> dict[str, dict[str, Any]]:
+    """For output whose figures rest on shipped models ``cores``: each model's entry count
+    and the names of its estimated entries (``--json``'s ``cost_models``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for core in sorted(set(cores)):
+        model = load_cost_model(core)
+        out[core] = {"entries": model.entries(), "estimated": model.estimated()}
+    return out
+
+
+def estimates_note(cores: list[str]) -> str:
+    """One line saying how many entries of each model a figure rests on are estimates
+    (empty when there are no models)."""
+    if not cores:
+        return ""
+    parts = [f"{core} {len(e['estimated'])} of {e['entries']}"
+             for core, e in estimates(cores).items()]
+    return ("Modelled cycles rest on the cores' cost models; their estimated (derived, not "
+            "published) entries: " + ", ".join(parts) + " (docs/timing.md).")
+
+
 def _parse_toml(text: str, where: str) -> dict[str, Any]:
     import tomllib
 
