@@ -176,3 +176,18 @@ def test_benchmarks_md_counts_are_the_models() -> None:
     est = sum(c.estimated for c in COST_TABLE.values())
     want["kernel COST_TABLE"] = (len(COST_TABLE), len(COST_TABLE) - est, est)
     assert _bench_table() == want
+
+
+def test_docs_example_model_loads(tmp_path: Path) -> None:
+    """docs/timing.md's example user model is one the loader accepts."""
+    text = (ROOT / "docs" / "timing.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    model = load_cost_model(write(tmp_path, example))
+    assert model.estimated() == ["classes.mask", "events.exception_entry"]
+
+
+def test_docs_error_example_is_the_message(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + '[classes.alu]\ncycles = 1\nsource = "my bench"\n')
+    msg = load_error(path)
+    doc = (ROOT / "docs" / "timing.md").read_text(encoding="utf-8")
+    assert msg.replace(path, "mine.toml") in doc.replace("\n", " ")
