@@ -56,6 +56,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 from irqemu.devices.base import Device, IrqLine, MachineContext
 from irqemu.devices.regmap import Reg
@@ -169,6 +170,15 @@ from irqemu.hw.imx_fec import (
     ring_next,
 )
 from irqemu.sim.events import Event
+
+try:  # the uDMA's one-buffer receive on a typed ring in C (the Python path is the reference)
+    from irqemu._core.fecring import DescRing
+except ImportError:  # pragma: no cover - a tree without built extensions
+    DescRing = None
+
+#: the receive path for frames that fit one buffer: "native" (``_core.fecring``, where
+#: the machine hands out a RAM view and its engine is not the reference) or "reference"
+RX_PATH = "native"
 
 PS_PER_S = 10**12
 ACTIVE = RDAR_ACTIVE  #: RDAR.RDAR / TDAR.TDAR
@@ -379,6 +389,10 @@ class ImxFEC(Device):
         self.tx_packets = 0
         self.tx_bytes = 0
         self.on_tx: Callable[[bytes], None] | None = None
+        #: the native ring view receive() uses (None: not made yet; False: none here)
+        self._ring: Any = None
+        if RX_PATH != "native" or DescRing is None or getattr(machine, "engine", "") == "reference":
+            self._ring = False
 
     def reg(self, name: str) -> int:
         return self._v[name][0]
@@ -503,7 +517,10 @@ class ImxFEC(Device):
 
     def _check_rx_ring(self) -> None:
         """The uDMA fetches the current RX descriptor: RDAR clears unless it is EMPTY."""
-        sc = BD_SC.unpack(self.machine.mem_read(self._rx_ptr + BD_OFF_SC, BD_SC.size))[0]
+        ring = self._ring
+        sc = ring.sc(self._rx_ptr) if ring else -2
+        if sc == -2:  # no native view, or the descriptor is outside it
+            sc = BD_SC.unpack(self.machine.mem_read(self._rx_ptr + BD_OFF_SC, BD_SC.size))[0]
         if not sc & BD_ENET_RX_EMPTY:
             self._v["ENET_RDAR"][0] = 0
 
@@ -528,21 +545,25 @@ class ImxFEC(Device):
             return False
         v = self._v
         rcr = v["ENET_RCR"][0]
-        frame_len = len(frame) + ETH_FCS_LEN
+        frame_len = n = len(frame) + ETH_FCS_LEN
         data = bytes(frame)
         if not rcr & RCR_CRCFWD:  # CRCFWD set: the MAC strips the FCS
             data += _FCS.pack(zlib.crc32(frame) & 0xFFFFFFFF)
+        else:
+            n -= ETH_FCS_LEN
         if v["ENET_RACC"][0] & RACC_SHIFT16:
             data = b"\0\0" + data
+            n += 2
         if frame_len > (rcr >> 16) & 0x3FFF:
             flags |= BD_ENET_RX_LG
         ftrl = v["ENET_FTRL"][0] & 0x3FFF
-        if len(data) > ftrl:
+        if n > ftrl:
             data = data[:ftrl]
+            n = ftrl
             flags |= BD_ENET_RX_LG | BD_ENET_RX_CL
-        mrbr = v["ENET_EMRBR"][0] & 0x3FF0 or 0x3FF0
-        if len(data) <= mrbr:
+        if n <= (v["ENET_EMRBR"][0] & 0x3FF0 or 0x3FF0):
             return self._receive_one(frame, data, frame_len, flags)
+        mrbr = v["ENET_EMRBR"][0] & 0x3FF0 or 0x3FF0
 
         # Find enough EMPTY descriptors for the whole frame first: drop it whole otherwise.
         enhanced = self.enhanced
@@ -596,10 +617,72 @@ class ImxFEC(Device):
             self._raise(events)
         return True
 
+    def _ring_at(self, addr: int) -> DescRing | None:
+        """A native view of the RAM region holding the descriptor at ``addr`` (made once
+        per region), or None: no native module, no RAM view, or the reference path."""
+        ring = self._ring
+        if ring is False:
+            return None
+        if ring is None or not ring.covers(addr, BUFDESC_EX_SIZE):
+            view = getattr(self.machine, "ram_view", None)
+            hit = None if view is None else view(addr, BUFDESC_EX_SIZE)
+            if hit is None:
+                return None
+            ring = self._ring = DescRing(
+                hit[1], hit[0], empty=BD_ENET_RX_EMPTY, wrap=BD_ENET_RX_WRAP,
+                last=BD_ENET_RX_LAST, keep=BD_ENET_RX_WRAP | BD_ENET_RX_RO1 | BD_ENET_RX_INTR,
+                esc_int=BD_ENET_RX_INT, bdu=BD_ENET_BDU)
+        return ring
+
     def _receive_one(self, frame: bytes, data: bytes, frame_len: int, flags: int) -> bool:
         """The rest of :meth:`receive` for a frame that fits one buffer (every frame of
-        at most EMRBR bytes): one descriptor fetched, the buffer and the descriptor
-        written back, each in one access, as typed records."""
+        at most EMRBR bytes): on the native ring view when there is one (one call:
+        descriptor, buffer, write-back, the next descriptor's fetch), else
+        :meth:`_receive_one_ref`."""
+        ring = self._ring
+        if ring is False:
+            return self._receive_one_ref(frame, data, frame_len, flags)
+        v = self._v
+        addr = self._rx_ptr
+        enhanced = v["ENET_ECR"][0] & ECR_EN1588
+        vlan = ts = 0
+        if enhanced:
+            vlan = BD_ENET_RX_VLAN if frame[12:14] == b"\x81\x00" else 0
+            if v["ENET_ATCR"][0] & ATCR_EN:
+                ts = (self.machine.now() // 1000) & 0xFFFFFFFF
+        r = -2 if ring is None else ring.dma(addr, data, flags, v["ENET_ERDSR"][0], enhanced,
+                                             vlan, ts)
+        if r == -2:  # outside the view: another region, or not RAM
+            ring = self._ring_at(addr)
+            if ring is None:
+                return self._receive_one_ref(frame, data, frame_len, flags)
+            r = ring.dma(addr, data, flags, v["ENET_ERDSR"][0], enhanced, vlan, ts)
+            if r == -2:
+                return self._receive_one_ref(frame, data, frame_len, flags)
+        if r == -1:  # not EMPTY
+            v["ENET_RDAR"][0] = 0
+            self._mib("IEEE_R_MACERR")
+            self._drop("no_descriptor")
+            return False
+        # _received, with the next descriptor's EMPTY already fetched
+        self._rx_ptr = r & 0xFFFFFFFF
+        self.rx_frames += 1
+        self.rx_bytes += frame_len
+        if not v["ENET_MIBC"][0] & (MIBC_DIS | MIBC_CLEAR):
+            cell = v["IEEE_R_FRAME_OK"]
+            cell[0] = (cell[0] + 1) & 0xFFFFFFFF
+            cell = v["IEEE_R_OCTETS_OK"]
+            cell[0] = (cell[0] + frame_len) & 0xFFFFFFFF
+        if not r >> 33 & 1:
+            v["ENET_RDAR"][0] = 0
+        if r >> 32 & 1:
+            v["ENET_EIR"][0] |= FEC_ENET_RXF_0
+            self._update_irq()
+        return True
+
+    def _receive_one_ref(self, frame: bytes, data: bytes, frame_len: int, flags: int) -> bool:
+        """:meth:`_receive_one` in Python, the reference: one descriptor fetched, the
+        buffer and the descriptor written back, each in one access, as typed records."""
         v = self._v
         machine = self.machine
         mem_read, mem_write = machine.mem_read, machine.mem_write

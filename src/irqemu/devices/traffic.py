@@ -361,7 +361,8 @@ class _ConstantArrivals(_Arrivals):
         if self._done:
             return None
         k = self._k
-        end = max(self._start - (-k * self._num // self._den), self._free) + self._wire
+        start = self._start - (-k * self._num // self._den)
+        end = (start if start > self._free else self._free) + self._wire
         if self._stop is not None and end > self._stop:
             self._done = True
             return None

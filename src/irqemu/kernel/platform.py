@@ -277,7 +277,20 @@ class KernelPlatform:
     def _hc_task_step(self, machine: Any, cpu: int) -> None:
         if self.runner is None:
             raise RuntimeError("task_step host call without a scheduler on the cores")
-        self.runner.task_step(cpu)
+        # as _hc_handle_arch_irq: the task's model code charges and accesses this core
+        ops, io, mem = self._ops, self.io, self.mem
+        slot = machine.cpus[cpu]
+        io_held, mem_held = io.pinned, mem.pinned
+        ops_held = None if ops is None else ops.pinned
+        io.pinned = mem.pinned = slot
+        if ops is not None:
+            ops.pinned = slot
+        try:
+            self.runner.task_step(cpu)
+        finally:
+            io.pinned, mem.pinned = io_held, mem_held
+            if ops is not None:
+                ops.pinned = ops_held
 
     def _check_current(self, machine: Machine, cpu: int) -> None:
         """The IRQ stub passes the guest's current: on ARM thread_info->task, read from

@@ -196,6 +196,9 @@ class Machine:
         self._now_ps = 0
         self._running_slot: CpuSlot | None = None
         self._ram: list[tuple[int, int, mmap.mmap]] = []
+        #: the RAM region mem_read/mem_write used last (base, end, buffer): most runs of
+        #: accesses stay in one
+        self._ram_hit: tuple[int, int, mmap.mmap | bytearray] = (0, -1, bytearray())
         self._windows: list[Window] = []
         self.devices: dict[str, Any] = {}
         self.console = bytearray()
@@ -375,8 +378,15 @@ class Machine:
     def _ram_at(self, address: int, size: int) -> tuple[int, mmap.mmap] | None:
         for base, rsize, buf in self._ram:
             if base <= address and address + size <= base + rsize:
+                self._ram_hit = (base, base + rsize, buf)
                 return address - base, buf
         return None
+
+    def ram_view(self, address: int, size: int) -> tuple[int, mmap.mmap] | None:
+        """The RAM region holding [address, address+size): its base and the host buffer
+        the cores map (writable; typed native views of DMA rings), or None."""
+        hit = self._ram_at(address, size)
+        return None if hit is None else (address - hit[0], hit[1])
 
     def has_memory(self, address: int, size: int) -> bool:
         """Is [address, address+size) inside one RAM region?"""
@@ -384,19 +394,24 @@ class Machine:
 
     def mem_read(self, address: int, size: int) -> bytes:
         """``size`` bytes of guest RAM at ``address`` (GuestError where it is not RAM)."""
-        hit = self._ram_at(address, size)
-        if hit is None:
-            raise GuestError(f"memory read of {size} bytes at {address:#x}: not RAM")
-        off, buf = hit
-        return bytes(buf[off: off + size])
+        base, end, buf = self._ram_hit  # the region last used, else the search
+        if not base <= address <= end - size:
+            hit = self._ram_at(address, size)
+            if hit is None:
+                raise GuestError(f"memory read of {size} bytes at {address:#x}: not RAM")
+            base, buf = address - hit[0], hit[1]
+        return bytes(buf[address - base: address - base + size])
 
     def mem_write(self, address: int, data: bytes) -> None:
         """Write ``data`` into guest RAM at ``address``, read-only pages included."""
-        hit = self._ram_at(address, len(data))
-        if hit is None:
-            raise GuestError(f"memory write of {len(data)} bytes at {address:#x}: not RAM")
-        off, buf = hit
-        buf[off: off + len(data)] = data
+        base, end, buf = self._ram_hit  # the region last used, else the search
+        size = len(data)
+        if not base <= address <= end - size:
+            hit = self._ram_at(address, size)
+            if hit is None:
+                raise GuestError(f"memory write of {size} bytes at {address:#x}: not RAM")
+            base, buf = address - hit[0], hit[1]
+        buf[address - base: address - base + size] = data
 
     def read_cstring(self, address: int, limit: int = 4096) -> bytes:
         """The NUL-terminated string at ``address`` (without the NUL; at most ``limit``)."""

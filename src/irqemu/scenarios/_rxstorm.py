@@ -5,11 +5,14 @@ from them. Each scenario keeps its own board, origin rule and checks."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from types import CodeType, FrameType
 from typing import Any
 
 from irqemu.kernel import Kernel
+from irqemu.kernel.context import FRAME_RUN, KFUNC_CODES
 from irqemu.trace.kprobes import Kprobe
 from irqemu.trace.stackcount import StackCount
 
@@ -20,9 +23,43 @@ START_PS = 200 * 10**6  #: the traffic starts 200 us into the run (the driver is
 ORIGINS = ("irq_exit", "irq thread", "ksoftirqd", "other")
 
 
+#: code flags of frames another caller can resume (generators, coroutines)
+_RESUMABLE = 0x20 | 0x80 | 0x200
+
+
+class PollStackCount(StackCount):
+    """A stackcount that walks the stack once per calling frame: every call of the
+    probed function from one live frame (a driver's poll loop, one packet after
+    another) has the same frames above it, since none of them can return or be
+    resumed elsewhere while that frame runs. Counts exactly what StackCount counts."""
+
+    def __init__(self, kernel: Kernel, functions: list[str] | str) -> None:
+        super().__init__(kernel, functions)
+        self._caller: FrameType | None = None  #: the frame the last walk was made under
+        self._stack: tuple[str, ...] = ()
+        self._code: CodeType | None = None  #: the probed function's code, at that walk
+
+    def _hit(self, kernel: Kernel, name: str, *args: Any) -> None:
+        f = sys._getframe(2)  # this probe <- fentry <- the probed function
+        caller = f.f_back
+        if caller is self._caller and f.f_code is self._code:  # checked at its first hit
+            self.counts[self._stack] += 1
+            return
+        if (caller is None or KFUNC_CODES.get(f.f_code) != name
+                or caller.f_code.co_flags & _RESUMABLE
+                or KFUNC_CODES.get(caller.f_code) is FRAME_RUN):
+            super()._hit(kernel, name, *args)  # not a plain call: the whole walk each time
+            return
+        frames = kernel.stack()
+        if not frames or frames[0] != name:
+            frames = [name, *frames]
+        self._caller, self._code, self._stack = caller, f.f_code, tuple(frames)
+        self.counts[self._stack] += 1
+
+
 def attach_probes(k: Kernel, receive_fn: str) -> tuple[StackCount, Kprobe, Kprobe]:
     """The talk's instruments: stackcount on ``receive_fn``, kprobes on KSOFT and COMPLETE."""
-    return (StackCount(k, receive_fn).attach(), Kprobe(k, KSOFT).register(),
+    return (PollStackCount(k, receive_fn).attach(), Kprobe(k, KSOFT).register(),
             Kprobe(k, COMPLETE).register())
 
 

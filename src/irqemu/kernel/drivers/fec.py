@@ -40,11 +40,12 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from irqemu.hw.imx_fec import (
     BD_BUFADDR,
     BD_DATLEN_SC,
+    BD_ENET_BDU,
     BD_ENET_RX_CL,
     BD_ENET_RX_CR,
     BD_ENET_RX_EMPTY,
@@ -114,6 +115,15 @@ from irqemu.kernel.napi import (
 
 if TYPE_CHECKING:
     from irqemu.kernel import Kernel
+
+try:  # the RX ring on a typed native view (the Python loop is the reference)
+    from irqemu._core.fecring import DescRing
+except ImportError:  # pragma: no cover - a tree without built extensions
+    DescRing = None
+
+#: fec_enet_rx_queue's descriptor loop: "native" (``_core.fecring``, on the board's
+#: RAM) or "reference" (the MemIO accesses in Python)
+RX_PATH = "native"
 
 ENET_BASE = 0x02188000
 FEC_IRQ_NAME = "2188000.ethernet"
@@ -208,6 +218,10 @@ class FecEnetPrivate:
     copy_frames: bool = True
     #: ``mem.catch_up`` if ``mem`` is a :class:`DmaMemIO`, else None (a plain memory)
     catch_up: Callable[[], None] | None = field(init=False, repr=False)
+    #: the native view of the RX ring (``_core.fecring``), made at the first poll when
+    #: ``mem`` is the board's MachineMemIO and the RAM view covers the ring; False: the
+    #: Python loop (the reference; ``RX_PATH``)
+    rx_ring_view: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.catch_up = self.mem.catch_up if isinstance(self.mem, DmaMemIO) else None
@@ -377,14 +391,40 @@ def fec_enet_rx(fep: FecEnetPrivate, budget: int) -> int:
     return pkt_received
 
 
+def _rx_ring_view(fep: FecEnetPrivate) -> Any:
+    """A native ring view over the RAM region holding the RX ring and its buffers, or
+    False: no native module, ``RX_PATH`` is the reference, ``mem`` is not the board's
+    (no RAM view, or its engine is the reference), or the ring lies elsewhere."""
+    view = False
+    mem = fep.mem
+    machine = getattr(mem, "machine", None)
+    ram_view = getattr(machine, "ram_view", None)
+    if (RX_PATH == "native" and DescRing is not None and ram_view is not None
+            and getattr(mem, "access_cycles", None) is not None
+            and getattr(machine, "engine", "") != "reference"):
+        hit = ram_view(fep.rx_bd_base, fep.rx_ring_size * BUFDESC_EX_SIZE)
+        if hit is not None:
+            view = DescRing(hit[1], hit[0], empty=BD_ENET_RX_EMPTY, wrap=BD_ENET_RX_WRAP,
+                            last=BD_ENET_RX_LAST, keep=0xFFFF, esc_int=BD_ENET_RX_INT,
+                            bdu=BD_ENET_BDU)
+    fep.rx_ring_view = view
+    return view
+
+
 @kfunc()
 def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
     """Each descriptor is moved as the driver's loads and stores move it, one
     :class:`MemIO` access each (cbd_datlen and cbd_sc together, cbd_bufaddr, the
     frame; cbd_esc..cbd_bdu, then cbd_sc), through the typed records of
-    :mod:`irqemu.hw.imx_fec`."""
+    :mod:`irqemu.hw.imx_fec`; on the board, through the native ring view with the
+    same charges (:func:`_rx_queue_view`)."""
     k = fep.kernel
     k.fentry(..., budget, queue_id)
+    view = fep.rx_ring_view
+    if view is None:
+        view = _rx_ring_view(fep)
+    if view:
+        return _rx_queue_view(fep, budget, view)
     ops = k.ops
     cpu = ops.smp_processor_id()
     mem = fep.mem
@@ -439,6 +479,86 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
         status |= BD_ENET_RX_EMPTY
         write(cpu, bdp + BD_OFF_ESC, given_back)
         write(cpu, bdp + BD_OFF_SC, BD_SC.pack(status & 0xFFFF))
+        fep.cur_rx = (fep.cur_rx + 1) % size if not status & BD_ENET_RX_WRAP else 0
+        write32(cpu, rdar, 0)
+    return pkt_received
+
+
+def _rx_queue_view(fep: FecEnetPrivate, budget: int, view: Any) -> int:
+    """fec_enet_rx_queue's loop on the native ring view: the same descriptor loads and
+    stores, each charging the MemIO's ``access_cycles`` to the core the MemIO charges
+    (its pinned core, else the machine's current one), in the same order relative to
+    every MMIO access, catch-up and packet hand-off as the reference loop."""
+    k = fep.kernel
+    ops = k.ops
+    cpu = ops.smp_processor_id()
+    mem = fep.mem
+    machine = mem.machine  # type: ignore[attr-defined]
+    access = mem.access_cycles  # type: ignore[attr-defined]
+    read = mem.read
+    catch_up = fep.catch_up
+    napi = fep.napi
+    assert napi is not None
+    st = fep.stats
+    pkt_received = 0
+    size = fep.rx_ring_size
+    write32 = fep.io.write32
+    ievent, rdar = fep.hwp + FEC_IEVENT, fep.hwp + FEC_R_DES_ACTIVE_0
+    rx_bd_base = fep.rx_bd_base
+    copy_frames = fep.copy_frames
+    errors = (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_CR | BD_ENET_RX_OV | BD_ENET_RX_LAST
+              | BD_ENET_RX_CL)
+    keep = ~BD_ENET_RX_STATS & 0xFFFF
+
+    while True:
+        if catch_up is not None:
+            catch_up()  # the uDMA has kept filling the ring while the CPU worked
+        bdp = rx_bd_base + fep.cur_rx * BUFDESC_EX_SIZE
+        slot = mem.pinned or machine.current_cpu  # type: ignore[attr-defined]
+        if slot is not None:
+            slot.core.cycles += access
+        r = view.take(bdp)
+        datlen, status = r >> 16, r & 0xFFFF
+        if status & BD_ENET_RX_EMPTY:
+            break
+        if pkt_received >= budget:
+            break
+        pkt_received += 1
+        write32(cpu, ievent, FEC_ENET_RXF)
+        status ^= BD_ENET_RX_LAST  # LAST must be set: the xor clears it
+        if status & errors:
+            st.rx_errors += 1
+            if status & BD_ENET_RX_OV:
+                st.rx_fifo_errors += 1
+            elif status & (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_LAST):
+                st.rx_length_errors += 1
+            elif status & BD_ENET_RX_CR:
+                st.rx_crc_errors += 1
+            elif status & (BD_ENET_RX_NO | BD_ENET_RX_CL):
+                st.rx_frame_errors += 1
+        else:
+            st.rx_packets += 1
+            st.rx_bytes += datlen
+            pkt_len = datlen - ETH_FCS_LEN
+            if copy_frames:
+                skb = view.frame(bdp, pkt_len)
+                if skb is None:  # a buffer outside the view: the MemIO's own accesses
+                    ops.charge(RX_FRAME_CYCLES)
+                    bufaddr = BD_BUFADDR.unpack(read(cpu, bdp + BD_OFF_BUFADDR,
+                                                     BD_BUFADDR.size))[0]
+                    skb = read(cpu, bufaddr, pkt_len)
+                else:
+                    ops.charge(RX_FRAME_CYCLES + 2 * access)
+            else:
+                ops.charge(RX_FRAME_CYCLES)
+                skb = b""
+            napi_gro_receive(k, napi, skb)
+        # rx_processing_done: give the descriptor back to the uDMA (two stores)
+        status = (status & keep) | BD_ENET_RX_EMPTY
+        slot = mem.pinned or machine.current_cpu  # type: ignore[attr-defined]
+        if slot is not None:
+            slot.core.cycles += 2 * access
+        view.give_back(bdp, BD_ENET_RX_INT, status)
         fep.cur_rx = (fep.cur_rx + 1) % size if not status & BD_ENET_RX_WRAP else 0
         write32(cpu, rdar, 0)
     return pkt_received
