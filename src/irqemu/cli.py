@@ -128,6 +128,8 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         "irq_names": machine.irq_names(),
         "host": {"seconds": round(result.host_seconds, 6), "mips": round(result.host_mips, 3)},
     }
+    if machine.cache is not None:  # --cache-model: its counters (off: no key at all)
+        out["cache"] = machine.cache.summary()
     if fmt == "multiboot" and result.stop_reason == "exit":  # isa-debug-exit: QEMU's status
         out["exit_status"] = ((result.exit_code or 0) << 1) | 1
     return out
@@ -263,6 +265,12 @@ def _print_summary(r: dict[str, Any]) -> None:
             out.write(f"  {line:>4} {name:<12} {cpus}\n")
     else:
         out.write("interrupts      none taken\n")
+    for i, c in enumerate(r["cache"]["cpus"] if "cache" in r else ()):
+        if c["fetches"] or c["reads"] or c["writes"]:
+            out.write(f"cache cpu{i}      {c['penalty_cycles']:,} cycles of misses "
+                      f"({c['l1i_misses']:,} L1I, {c['l1d_misses']:,} L1D, "
+                      f"{c['dram_accesses']:,} DRAM, {c['transfers']:,} transfers; "
+                      f"{r['cache']['model']})\n")
     out.write(f"host            {r['host']['seconds']:.3f} s, {r['host']['mips']:.1f} MIPS "
               "(host figures vary run to run)\n")
 
@@ -672,6 +680,7 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
     p.add_argument("--sweep", action="store_true", default=None,
                    help="napi-storm: sweep the offered load and show the knee")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _cache_option(p)
     if named:
         _gdb_option(p)
         _plot_option(p, "napi-storm --sweep: interrupts, polls and drops vs offered load; "
@@ -690,6 +699,26 @@ def _gdb_option(p: argparse.ArgumentParser) -> None:
                    help="stop before the first instruction and serve gdb's remote protocol "
                         "on localhost:PORT, one thread per core (gdb-multiarch: target "
                         "remote :PORT)")
+
+
+def _cache_model_arg(text: str) -> str:
+    """``--cache-model``'s value: a shipped hierarchy's core name or a .toml path ("": the
+    board's core)."""
+    from irqemu.timing.hierarchy import shipped
+
+    if text == "" or text in shipped() or text.endswith(".toml"):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither a shipped hierarchy ({', '.join(shipped())}) nor a .toml file "
+        f"(to give a firmware after it, write --cache-model=CORE or put it last)")
+
+
+def _cache_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-model", nargs="?", const="", type=_cache_model_arg,
+                   metavar="CORE|FILE",
+                   help="charge caches, TLBs, DRAM and coherence traffic per access (in C): "
+                   "the hierarchy of the board's core, or a shipped one by core name, or "
+                   "your TOML file (docs/cache.md); off by default")
 
 
 def cmd_record(argv: list[str]) -> int:
@@ -789,6 +818,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="where a raw binary goes and starts (default: QEMU's, RAM base "
                             "+ 0x80000 on AArch64, + 0x10000 on 32-bit ARM)")
         _gdb_option(b)
+        _cache_option(b)
         b.set_defaults(func=cmd_boot)
 
     if want("bench"):
@@ -812,6 +842,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         help="atomics: every round lasts exactly CYCLES (a loop whose length "
                              "divides it may never be split between its load and store)")
         _plot_option(be, "masking: interrupt latency vs masked window, per arch")
+        _cache_option(be)
         be.set_defaults(func=cmd_bench)
 
     if want("scenario"):
@@ -864,6 +895,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="native (Cython) or pure-Python reference engine")
         d.add_argument("--json", action="store_true",
                        help="print the boot's JSON (as irqemu boot --json) and the explanation")
+        _cache_option(d)
         d.set_defaults(func=cmd_demo)
 
     if want("record"):
@@ -949,6 +981,26 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def _run_command(args: argparse.Namespace) -> int:
+    """``args.func(args)``; with ``--cache-model``, every machine it builds gets the memory
+    hierarchy model, and a command that built none is refused."""
+    chosen = getattr(args, "cache_model", None)
+    if chosen is None:
+        return int(args.func(args))
+    if getattr(args, "model_only", None):
+        raise CliError("--cache-model: --model-only runs no emulated core")
+    if getattr(args, "write_md", None):
+        raise CliError("--cache-model: --write-md records the figures without the cache "
+                       "model (benchmarks/cache_model.py records them with it)")
+    from irqemu.machine.cachemodel import CacheModelOption
+
+    with CacheModelOption(chosen or None) as opt:
+        code = int(args.func(args))
+    if not opt.attached:
+        raise CliError(f"--cache-model: {args.command} ran no emulated core")
+    return code
+
+
 def _main(argv: list[str]) -> int:
     if argv[:1] == ["fuzz"]:  # its own argument parser: irqemu.fuzz.cli
         from irqemu.fuzz.cli import main as fuzz_main
@@ -982,7 +1034,7 @@ def _main(argv: list[str]) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args.func(args))
+        return _run_command(args)
     except CliError as exc:
         sys.stdout.flush()
         sys.stderr.write(f"irqemu: {exc}\n")

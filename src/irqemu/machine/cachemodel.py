@@ -13,7 +13,8 @@ import ctypes
 import sys
 from typing import Any
 
-from irqemu.timing.hierarchy import HierarchySpec
+from irqemu.machine import machine as machine_mod
+from irqemu.timing.hierarchy import HierarchySpec, load_hierarchy
 
 
 class CacheAttachment:
@@ -81,25 +82,28 @@ class CacheModelOption:
     one named (a shipped core or a TOML path), else the one of its cost model's core."""
 
     def __init__(self, name_or_path: str | None = None) -> None:
-        from irqemu.timing.hierarchy import load_hierarchy
-
         self._spec = None if name_or_path is None else load_hierarchy(name_or_path)
         #: the attachments made, in the order the machines were built
         self.attached: list[CacheAttachment] = []
 
     def _attach(self, machine: Any) -> None:
-        from irqemu.timing.hierarchy import load_hierarchy
-
         spec = self._spec or load_hierarchy(machine.cost_model.core)
         self.attached.append(attach_cache(machine, spec))
 
     def __enter__(self) -> CacheModelOption:
-        from irqemu.machine import machine as machine_mod
-
         machine_mod.MACHINE_CREATED.append(self._attach)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        from irqemu.machine import machine as machine_mod
-
         machine_mod.MACHINE_CREATED.remove(self._attach)
+
+
+def cache_fields(machine: Any, cpus: Any = None) -> dict[str, int]:
+    """A result row's cache figures (summed over ``cpus``, default all): none at all when
+    the machine has no cache model, so output without ``--cache-model`` is unchanged."""
+    if machine.cache is None:
+        return {}
+    stats = machine.cache.stats()
+    chosen = range(len(stats)) if cpus is None else cpus
+    return {"cache_transfers": sum(stats[c]["transfers"] for c in chosen),
+            "cache_penalty_cycles": sum(stats[c]["penalty_cycles"] for c in chosen)}

@@ -158,7 +158,6 @@ class Machine:
         quantum_cycles: int = 10_000,
         hostcall_base: int = 0xFFFE0000,
         semihosting: bool = True,
-        cache_model: Any = None,
     ) -> None:
         if num_cpus < 1:
             raise ValueError("a machine needs at least one CPU")
@@ -228,7 +227,7 @@ class Machine:
         #: how the native engine takes interrupts in C (None: the arch's Python entry)
         self._native_entry = arch.native_entry()
         self.cpus: list[CpuSlot] = []
-        #: the memory hierarchy model (``machine.cachemodel.CacheAttachment``), or None
+        #: the memory hierarchy model (``machine.cachemodel.attach_cache``), or None
         self.cache: Any = None
         core_cls = self._core_class(engine)
         for i in range(num_cpus):
@@ -265,10 +264,6 @@ class Machine:
         # write there is the architecture's abort or a one-line error (_fault).
         self.add_ram(hostcall_base, 0x1000, bytes(page),
                      prot=ucconst.UC_PROT_READ | ucconst.UC_PROT_EXEC)
-        if cache_model is not None:  # a HierarchySpec: caches charged in C (--cache-model)
-            from irqemu.machine.cachemodel import attach_cache
-
-            attach_cache(self, cache_model)
         for hook in MACHINE_CREATED:
             hook(self)
 
