@@ -19,9 +19,11 @@ from irqemu.latency.published import PUBLISHED, Published, reproduction
 #: cap on a reproduction's wakeups, and on its simulated time (us): CI stays fast
 MAX_LOOPS = 2000
 MAX_SIM_US = 3_000_000
-#: interrupts of the bare-metal IRQ-entry run, and its timer reload (cycles between)
+#: samples of the bare-metal IRQ-entry run (irq_cold.elf holds at most 4,096)
 IRQ_ENTRY_INTERRUPTS = 2000
-IRQ_ENTRY_OPEN_ITERS = 500
+IRQ_COLD_ELF = "irq_cold.elf"
+IRQ_COLD_MAX_CYCLES_PER_SAMPLE = 200_000
+IRQ_COLD_BOOT_CYCLES = 20_000_000  #: _start clears the 2 MiB buffer
 #: timer periods of an irq-latency run (timerlat on every CPU of the board)
 IRQ_LATENCY_PERIODS = 1000
 #: the boards the latency tools run on
@@ -56,17 +58,31 @@ def _cyclictest(row: Published, engine: str, loops: int | None) -> dict[str, Any
 
 
 def _irq_entry(row: Published, engine: str, loops: int | None) -> dict[str, Any]:
-    """Run bench masking's firmware unmasked: assert-to-vector cycles per interrupt."""
-    from irqemu.bench.masking import SPECS, latency_samples
+    """Run irq_cold.elf on the i.MX6Q: per sample, random data reads and code calls
+    (up to ``max_accesses`` of each), then the private timer fires; the handler's
+    first access reads the global timer. Trigger to handler, in core cycles."""
+    import struct
 
-    arch = ARCH_OF[row.arch]
+    from irqemu.boards import build_board
+    from irqemu.bundled import bundled_firmware
+
+    o = row.options
     n = loops if loops is not None else IRQ_ENTRY_INTERRUPTS
-    masked = row.options["masked"]
-    cycles, m = latency_samples(arch, masked, IRQ_ENTRY_OPEN_ITERS, n, engine=engine)
-    setup = {"board": SPECS[arch].board, "core": SPECS[arch].core,
-             "cpu_hz": m.cost_model.hz, "firmware": f"{arch}/masking.elf", "masked": masked,
-             "interrupts": n}
-    return {"cycles": cycles, "cpu_hz": m.cost_model.hz, "setup": setup}
+    m = build_board("imx6q", engine=engine)
+    sym = m.load_elf(str(bundled_firmware(ARCH_OF[row.arch], IRQ_COLD_ELF))).symbols
+    for name, value in (("n_samples", n), ("max_accesses", o["max_accesses"]),
+                        ("seed", o["seed"])):
+        m.mem_write(sym[name], value.to_bytes(4, "little"))
+    r = m.run(max_cycles=IRQ_COLD_BOOT_CYCLES + IRQ_COLD_MAX_CYCLES_PER_SAMPLE * n)
+    if r.stop_reason != "exit" or r.exit_code != 0:
+        raise RuntimeError(f"{IRQ_COLD_ELF} did not finish: {r.stop_reason} {r.message}")
+    ticks = struct.unpack(f"<{n}I", m.mem_read(sym["samples"], 4 * n))
+    hz = m.cpus[0].clock.hz
+    per_tick = 2  # the global timer counts PERIPHCLK, half the core clock
+    setup = {"board": "imx6q", "core": m.cost_model.core, "cpu_hz": hz,
+             "firmware": f"{ARCH_OF[row.arch]}/{IRQ_COLD_ELF}", "samples": n,
+             "max_accesses": o["max_accesses"], "seed": o["seed"]}
+    return {"cycles": [t * per_tick for t in ticks], "cpu_hz": hz, "setup": setup}
 
 
 def _irq_latency(row: Published, engine: str, loops: int | None) -> dict[str, Any]:
@@ -207,8 +223,9 @@ def _figs(m: dict[str, float]) -> str:
 def _setup(res: dict[str, Any]) -> str:
     s = res["setup"]
     if res["tool"] == "irq-entry":
-        return (f"{s['board']} {s['core']}, {s['interrupts']:,} IRQs, masking.elf with "
-                f"{s['masked']} masked iterations")
+        return (f"{s['board']} {s['core']}, {s['firmware']}: up to "
+                f"{s['max_accesses'] - 1} random data reads and code calls, then the "
+                f"private timer; {s['samples']:,} samples")
     if res["tool"] == "irq-latency":
         clock = " (cycles at the published clock)" if res.get("clock_scaled") else ""
         return (f"{s['board']} {s['kernel']}, timerlat IRQ latency of CPU {s['cpu']} of "
