@@ -15,6 +15,7 @@ from irqemu.cliargs import (
     EXIT_USAGE,
     MAX_COUNT,
     OneLineParser,
+    cache_option,
     float_in,
     int_in,
     writable_file,
@@ -680,7 +681,7 @@ def _scenario_options(p: argparse.ArgumentParser, *, named: bool = True,
     p.add_argument("--sweep", action="store_true", default=None,
                    help="napi-storm: sweep the offered load and show the knee")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    _cache_option(p)
+    cache_option(p)
     if named:
         _gdb_option(p)
         _plot_option(p, "napi-storm --sweep: interrupts, polls and drops vs offered load; "
@@ -699,26 +700,6 @@ def _gdb_option(p: argparse.ArgumentParser) -> None:
                    help="stop before the first instruction and serve gdb's remote protocol "
                         "on localhost:PORT, one thread per core (gdb-multiarch: target "
                         "remote :PORT)")
-
-
-def _cache_model_arg(text: str) -> str:
-    """``--cache-model``'s value: a shipped hierarchy's core name or a .toml path ("": the
-    board's core)."""
-    from irqemu.timing.hierarchy import shipped
-
-    if text == "" or text in shipped() or text.endswith(".toml"):
-        return text
-    raise argparse.ArgumentTypeError(
-        f"{text!r} is neither a shipped hierarchy ({', '.join(shipped())}) nor a .toml file "
-        f"(to give a firmware after it, write --cache-model=CORE or put it last)")
-
-
-def _cache_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cache-model", nargs="?", const="", type=_cache_model_arg,
-                   metavar="CORE|FILE",
-                   help="charge caches, TLBs, DRAM and coherence traffic per access (in C): "
-                   "the hierarchy of the board's core, or a shipped one by core name, or "
-                   "your TOML file (docs/cache.md); off by default")
 
 
 def cmd_record(argv: list[str]) -> int:
@@ -818,7 +799,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="where a raw binary goes and starts (default: QEMU's, RAM base "
                             "+ 0x80000 on AArch64, + 0x10000 on 32-bit ARM)")
         _gdb_option(b)
-        _cache_option(b)
+        cache_option(b)
         b.set_defaults(func=cmd_boot)
 
     if want("bench"):
@@ -842,7 +823,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         help="atomics: every round lasts exactly CYCLES (a loop whose length "
                              "divides it may never be split between its load and store)")
         _plot_option(be, "masking: interrupt latency vs masked window, per arch")
-        _cache_option(be)
+        cache_option(be)
         be.set_defaults(func=cmd_bench)
 
     if want("scenario"):
@@ -895,7 +876,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                        help="native (Cython) or pure-Python reference engine")
         d.add_argument("--json", action="store_true",
                        help="print the boot's JSON (as irqemu boot --json) and the explanation")
-        _cache_option(d)
+        cache_option(d)
         d.set_defaults(func=cmd_demo)
 
     if want("record"):

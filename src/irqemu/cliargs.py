@@ -82,3 +82,24 @@ def writable_file(text: str) -> Path:
     if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise argparse.ArgumentTypeError(f"{text}: not writable")
     return p
+
+
+def cache_model_arg(text: str) -> str:
+    """``--cache-model``'s value: a shipped hierarchy's core name or a .toml path ("": the
+    board's core)."""
+    from irqemu.timing.hierarchy import shipped
+
+    if text == "" or text in shipped() or text.endswith(".toml"):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither a shipped hierarchy ({', '.join(shipped())}) nor a .toml file "
+        f"(to give a firmware after it, write --cache-model=CORE or put it last)")
+
+
+def cache_option(p: argparse.ArgumentParser) -> None:
+    """``--cache-model [CORE|FILE]`` (None when not given, "" for the board's core)."""
+    p.add_argument("--cache-model", nargs="?", const="", type=cache_model_arg,
+                   metavar="CORE|FILE",
+                   help="charge caches, TLBs, DRAM and coherence traffic per access (in C): "
+                   "the hierarchy of the board's core, or a shipped one by core name, or "
+                   "your TOML file (docs/cache.md); off by default")

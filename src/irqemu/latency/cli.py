@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from irqemu.cliargs import EXIT_USAGE, OneLineParser, float_in, int_in
+from irqemu.cliargs import EXIT_USAGE, OneLineParser, cache_option, float_in, int_in
 from irqemu.latency.loads import LOADS
 
 BOARDS = {"imx6q": "arm", "pc": "x86"}
@@ -34,6 +34,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
                    help="the traffic generator's seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    cache_option(p)
     from irqemu.plot import plot_file
 
     p.add_argument("--plot", type=plot_file, metavar="FILE.png|.svg",
@@ -110,13 +111,15 @@ def timerlat_main(argv: list[str]) -> int:
                      f"({args.period} us)")
     unit = "ns" if args.nano else "us"
     bucket_ns = args.bucket_size * (1 if args.nano else 1000)
-    tr, oc, ld = tl.measure(args.kernel, load=args.load, arch=arch, rate=args.rate,
-                            period_us=args.period, duration_ms=args.duration, cpus=args.cpus,
-                            engine=args.engine, version=args.version,
-                            prio=tl.DEFAULT_TIMERLAT_PRIO, seed=args.seed)
+    with _cache_model(args) as cache:
+        tr, oc, ld = tl.measure(args.kernel, load=args.load, arch=arch, rate=args.rate,
+                                period_us=args.period, duration_ms=args.duration,
+                                cpus=args.cpus, engine=args.engine, version=args.version,
+                                prio=tl.DEFAULT_TIMERLAT_PRIO, seed=args.seed)
     facts = tl.result(tr, oc, ld, kernel=args.kernel, version=args.version, arch=arch,
                       period_us=args.period, duration_ms=args.duration, bucket_ns=bucket_ns,
                       entries=args.entries, seed=args.seed)
+    _cache_facts(cache, facts)
     _plot(args, facts)
     if args.json:
         _print_json(facts)
@@ -145,13 +148,15 @@ def cyclictest_main(argv: list[str]) -> int:
     if args.loops * args.interval > 10_000_000:
         parser.error(f"-l {args.loops} x -i {args.interval} us is more than 10 s of "
                      "simulated time")
-    ths, oc, ld = ct.measure(args.kernel, prio=args.priority, interval_us=args.interval,
-                             loops=args.loops, threads=args.threads, load=args.load,
-                             arch=arch, rate=args.rate, engine=args.engine,
-                             version=args.version, seed=args.seed)
+    with _cache_model(args) as cache:
+        ths, oc, ld = ct.measure(args.kernel, prio=args.priority, interval_us=args.interval,
+                                 loops=args.loops, threads=args.threads, load=args.load,
+                                 arch=arch, rate=args.rate, engine=args.engine,
+                                 version=args.version, seed=args.seed)
     facts = ct.result(ths, oc, ld, kernel=args.kernel, version=args.version, arch=arch,
                       prio=args.priority, interval_us=args.interval, loops=args.loops,
                       histogram_us=args.histogram)
+    _cache_facts(cache, facts)
     _plot(args, facts)
     if args.json:
         _print_json(facts)
@@ -164,6 +169,23 @@ def cyclictest_main(argv: list[str]) -> int:
                                    thread="The wakeup latency adds"):
         print(f"# {line}")
     return 0
+
+
+def _cache_model(args: argparse.Namespace) -> Any:
+    """``--cache-model``: every machine the run builds gets the memory hierarchy model."""
+    import contextlib
+
+    if args.cache_model is None:
+        return contextlib.nullcontext()
+    from irqemu.machine.cachemodel import CacheModelOption
+
+    return CacheModelOption(args.cache_model or None)
+
+
+def _cache_facts(cache: Any, facts: dict[str, Any]) -> None:
+    """With ``--cache-model``: the model's counters per machine built (none: no key)."""
+    if cache is not None:
+        facts["cache"] = [a.summary() for a in cache.attached]
 
 
 def _plot(args: argparse.Namespace, facts: dict[str, Any]) -> None:
