@@ -71,7 +71,7 @@ cdef class DescRing:
         """Is [addr, addr+n) inside the region?"""
         return self._inside(addr, n)
 
-    def dma(self, int64_t addr, const uint8_t[::1] data, uint32_t flags, int64_t ring_start,
+    def dma(self, int64_t addr, bytes data not None, uint32_t flags, int64_t ring_start,
             bint enhanced, uint32_t vlan, uint32_t ts):
         """The uDMA receives ``data`` (the frame as written: FCS, pad) into the
         descriptor at ``addr``: BUSY (-1) if it is not EMPTY (nothing written);
@@ -81,7 +81,7 @@ cdef class DescRing:
         1 << 32 if the frame's descriptor asks for an interrupt (always in legacy
         mode) and 1 << 33 if the next descriptor is EMPTY."""
         cdef int64_t dsize = 32 if enhanced else 8
-        cdef int64_t n = data.shape[0]
+        cdef int64_t n = len(data)
         if not self._inside(addr, dsize):
             return OUTSIDE
         cdef uint8_t* d = self._p + (addr - self.base)
@@ -93,7 +93,7 @@ cdef class DescRing:
         if not self._inside(buf, n) or not self._inside(nxt, dsize):
             return OUTSIDE
         if n:
-            memcpy(self._p + (buf - self.base), &data[0], n)
+            memcpy(self._p + (buf - self.base), <const char*>data, n)
         _st16(d, <uint32_t>n)
         _st16(d + 2, (sc & self.keep) | self.last | flags)
         cdef int64_t irq = 1

@@ -821,8 +821,9 @@ class ImxFEC(Device):
         self._update_irq()
 
     def write_ENET_RDAR(self, cpu: int, index: int, value: int) -> None:
-        if self.reg("ENET_ECR") & ECR_ETHEREN:
-            self._v["ENET_RDAR"][0] = ACTIVE
+        v = self._v
+        if v["ENET_ECR"][0] & ECR_ETHEREN:
+            v["ENET_RDAR"][0] = ACTIVE
             self._check_rx_ring()
 
     def write_ENET_TDAR(self, cpu: int, index: int, value: int) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import CodeType, FrameType
 from typing import Any
 
@@ -57,10 +58,32 @@ class PollStackCount(StackCount):
         self.counts[self._stack] += 1
 
 
+#: the stackcount attach_probes makes: PollStackCount, or StackCount (the reference)
+STACKCOUNT: type[StackCount] = PollStackCount
+
+
 def attach_probes(k: Kernel, receive_fn: str) -> tuple[StackCount, Kprobe, Kprobe]:
     """The talk's instruments: stackcount on ``receive_fn``, kprobes on KSOFT and COMPLETE."""
-    return (PollStackCount(k, receive_fn).attach(), Kprobe(k, KSOFT).register(),
+    return (STACKCOUNT(k, receive_fn).attach(), Kprobe(k, KSOFT).register(),
             Kprobe(k, COMPLETE).register())
+
+
+@contextmanager
+def reference_rx_paths() -> Iterator[None]:
+    """Runs made inside use the Python reference of every per-frame fast path: the
+    FEC's receive and fec_enet_rx_queue's loop without the native ring view, a
+    stackcount that walks the whole stack at each hit (tests, benchmarks)."""
+    from irqemu.devices import imx_fec
+    from irqemu.kernel.drivers import fec
+
+    global STACKCOUNT
+    held = imx_fec.RX_PATH, fec.RX_PATH, STACKCOUNT
+    imx_fec.RX_PATH = fec.RX_PATH = "reference"
+    STACKCOUNT = StackCount
+    try:
+        yield
+    finally:
+        imx_fec.RX_PATH, fec.RX_PATH, STACKCOUNT = held
 
 
 def play_phases(m: Any, dev: Any, phases: Sequence[tuple[float, float]], *, frame_size: int,
@@ -127,5 +150,6 @@ def calm_problems(facts: dict[str, Any]) -> list[str]:
     return []
 
 
-__all__ = ["COMPLETE", "KSOFT", "ORIGINS", "PS_PER_MS", "START_PS", "attach_probes",
+__all__ = ["COMPLETE", "KSOFT", "ORIGINS", "PS_PER_MS", "START_PS", "PollStackCount",
+           "attach_probes", "reference_rx_paths",
            "bcc_format", "calm_problems", "count_origins", "kprobe_facts", "kstat", "play_phases"]
