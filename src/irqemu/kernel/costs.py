@@ -32,7 +32,7 @@ class KernelCost(NamedTuple):
 #: published cycle timings of the Cortex-A9 (one data-processing instruction a cycle)
 BASIS = ("Linux v4.6 source of the function (kernel.org, tag v4.6) and its ARM "
          "(multi_v7_defconfig) build's instruction count; ARM Cortex-A9 TRM r4p1 "
-         "(ARM DDI 0388I) Appendix B.2 (1 cycle per data-processing instruction)")
+         "(ARM DDI 0388I) Appendix B, data-processing instructions (1 cycle each)")
 #: ... and, for functions taking a spinlock or doing atomics, the exclusive pair's cost
 LOCK_BASIS = (BASIS + "; an LDREX/STREX loop of 7-10 cycles from Cortex-R4 TRM (ARM DDI "
               "0363E) ch. 14 and ARM1176JZF-S TRM (ARM DDI 0301H) ch. 16 result latencies")

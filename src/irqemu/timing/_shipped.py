@@ -464,21 +464,21 @@ MODELS['cortex-a9'] = (
     '\n'
     '[classes.alu]\n'
     'cycles = 1\n'
-    'source = "ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B.2 \'Data-processing instructions\': MOV and simple data processing without shifts take 1 cycle"\n'
+    'source = "ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B \'Cycle Timings and Interlock Behavior\', data-processing instructions section: MOV and simple data processing without shifts take 1 cycle"\n'
     '\n'
     '[classes.nop]\n'
     'cycles = 1\n'
     'estimate = "NOP occupies one issue cycle like a simple data-processing instruction"\n'
-    'basis = "ARM DDI 0388I Appendix B.2 (simple data processing: 1 cycle)"\n'
+    'basis = "ARM DDI 0388I Appendix B, data-processing instructions (simple data processing: 1 cycle)"\n'
     '\n'
     '[classes.multiply]\n'
     'cycles = 2\n'
-    'source = "ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B.4 \'Multiplication instructions\': MUL/MLA take 2 cycles (result latency hidden behind issue here)"\n'
+    'source = "ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B \'Cycle Timings and Interlock Behavior\', multiplication instructions section: MUL/MLA take 2 cycles (their result latency is hidden behind issue here)"\n'
     '\n'
     '[classes.divide]\n'
     'cycles = 20\n'
     'estimate = "the Cortex-A9 has no integer divide instruction: Linux calls __aeabi_uidiv, a shift-and-subtract loop of a few instructions per quotient bit; 20 cycles for typical small quotients"\n'
-    'basis = "Linux arch/arm/lib/lib1funcs.S (__aeabi_uidiv); ARM DDI 0388I Appendix B.2 (1 cycle per data-processing instruction)"\n'
+    'basis = "Linux arch/arm/lib/lib1funcs.S (__aeabi_uidiv); ARM DDI 0388I Appendix B, data-processing instructions (1 cycle each)"\n'
     '\n'
     '[classes.load]\n'
     'cycles = 1\n'
@@ -541,7 +541,7 @@ MODELS['cortex-a9'] = (
     '[classes.hint]\n'
     'cycles = 1\n'
     'estimate = "WFI/WFE cost their issue only; the wait itself is simulated time"\n'
-    'basis = "ARM DDI 0388I Appendix B.2 (1 cycle per simple instruction)"\n'
+    'basis = "ARM DDI 0388I Appendix B, data-processing instructions (1 cycle each)"\n'
     '\n'
     '[events.exception_entry]\n'
     'cycles = 30\n'
@@ -559,25 +559,28 @@ MODELS['cortex-a9'] = (
      'hz_source': 'Linux arch/arm/boot/dts/imx6q.dtsi, cpu@0 operating-points table: 792000 kHz '
                   "(the i.MX6Q's 792 MHz operating point)",
      'classes': {'alu': {'cycles': 1,
-                         'source': 'ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B.2 '
-                                   "'Data-processing instructions': MOV and simple data processing "
-                                   'without shifts take 1 cycle'},
+                         'source': "ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B 'Cycle "
+                                   "Timings and Interlock Behavior', data-processing instructions "
+                                   'section: MOV and simple data processing without shifts take 1 '
+                                   'cycle'},
                  'nop': {'cycles': 1,
                          'estimate': 'NOP occupies one issue cycle like a simple data-processing '
                                      'instruction',
-                         'basis': 'ARM DDI 0388I Appendix B.2 (simple data processing: 1 cycle)'},
+                         'basis': 'ARM DDI 0388I Appendix B, data-processing instructions (simple '
+                                  'data processing: 1 cycle)'},
                  'multiply': {'cycles': 2,
-                              'source': 'ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B.4 '
-                                        "'Multiplication instructions': MUL/MLA take 2 cycles "
-                                        '(result latency hidden behind issue here)'},
+                              'source': "ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B 'Cycle "
+                                        "Timings and Interlock Behavior', multiplication "
+                                        'instructions section: MUL/MLA take 2 cycles (their result '
+                                        'latency is hidden behind issue here)'},
                  'divide': {'cycles': 20,
                             'estimate': 'the Cortex-A9 has no integer divide instruction: Linux '
                                         'calls __aeabi_uidiv, a shift-and-subtract loop of a few '
                                         'instructions per quotient bit; 20 cycles for typical '
                                         'small quotients',
                             'basis': 'Linux arch/arm/lib/lib1funcs.S (__aeabi_uidiv); ARM DDI '
-                                     '0388I Appendix B.2 (1 cycle per data-processing '
-                                     'instruction)'},
+                                     '0388I Appendix B, data-processing instructions (1 cycle '
+                                     'each)'},
                  'load': {'cycles': 1,
                           'source': 'ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B.3, Table '
                                     "B-2 'Single load and store operation cycle timings': LDR "
@@ -657,7 +660,8 @@ MODELS['cortex-a9'] = (
                  'hint': {'cycles': 1,
                           'estimate': 'WFI/WFE cost their issue only; the wait itself is simulated '
                                       'time',
-                          'basis': 'ARM DDI 0388I Appendix B.2 (1 cycle per simple instruction)'}},
+                          'basis': 'ARM DDI 0388I Appendix B, data-processing instructions (1 '
+                                   'cycle each)'}},
      'events': {'exception_entry': {'cycles': 30,
                                     'estimate': '30 cycles for the IRQ exception entry itself '
                                                 '(mode switch, vector fetch), the part of a '
