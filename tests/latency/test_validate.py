@@ -190,7 +190,7 @@ def test_cli_lists_runs_and_rejects_in_one_line(tmp_path: Path) -> None:
         r = _cli(*bad)
         assert r.returncode == 2, bad
         assert len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
-    stale = tmp_path / "b.md"
-    stale.write_text(f"{validate.BEGIN}\nold\n{validate.END}\n")
-    r = _cli("--check", str(stale))
-    assert r.returncode == 1 and "stale" in r.stderr
+    bare = tmp_path / "b.md"  # no section: refused before any run
+    bare.write_text("# Benchmarks\n")
+    r = _cli("--check", str(bare))
+    assert r.returncode == 1 and "section" in r.stderr

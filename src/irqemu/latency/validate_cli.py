@@ -66,6 +66,11 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"irqemu validate: --{'check' if args.check else 'write'} uses the "
                          "full default run; give no NAME or --loops with it\n")
         return EXIT_USAGE
+    if args.check:  # a file without the section fails before the run
+        why = validate.check_file(args.check, None)
+        if why is not None:
+            sys.stderr.write(f"irqemu validate: {why}\n")
+            return 1
     try:
         results = validate.run_all(args.engine, args.names or None, args.loops)
     except ValueError as exc:
