@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from irqemu.cliargs import (
     EXIT_GUEST,
@@ -21,6 +20,9 @@ from irqemu.cliargs import (
     writable_file,
 )
 from irqemu.errors import GuestError, IrqemuError
+
+if TYPE_CHECKING:  # pathlib (with urllib.parse) is not imported on a boot's path
+    from pathlib import Path
 
 #: ``irqemu boot --board`` choices (tests check they are irqemu.boards.BOARDS)
 BOARD_NAMES = ("imx6q", "pc", "virt-a53")
@@ -51,12 +53,11 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
     """Build the board, load the firmware (and ``dtb`` where QEMU puts an ELF's), run it;
     the result as the JSON shape."""
     from irqemu.boards import board_for_elf, build_board
-    from irqemu.bundled import resolve_firmware
     from irqemu.machine.elf import ElfLoadError, read_elf
     from irqemu.machine.machine import GuestError
     from irqemu.timing import load_cost_model
 
-    path = str(resolve_firmware(path, board))  # a file, or a bundled name: fiq.elf
+    path = _firmware_path(path, board)
     try:
         fmt, data = _kernel_format(path)
         if fmt == "elf":
@@ -97,7 +98,7 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
     from irqemu.progress import Progress, wanted
 
     # a long boot shows simulated time on a terminal (not with --json); the bar only reads
-    bar = Progress(f"boot {Path(path).name}", max_time_ms, "ms simulated", decimals=1,
+    bar = Progress(f"boot {os.path.basename(path)}", max_time_ms, "ms simulated", decimals=1,
                    show=echo and wanted())
     if echo:
         def _echo(data: bytes) -> None:
@@ -136,12 +137,31 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
     return out
 
 
+def _firmware_path(given: str, board: str | None) -> str:
+    """The firmware file ``given`` names: the file when it exists, else a bundled one by
+    name (fiq.elf); spelled as str(resolve_firmware(...)) spells it."""
+    if os.path.isfile(given):
+        return posix_path_str(given)
+    from irqemu.bundled import resolve_firmware
+
+    return str(resolve_firmware(given, board))
+
+
+def posix_path_str(path: str) -> str:
+    """``str(pathlib.PurePosixPath(path))`` without importing pathlib: empty and "."
+    parts dropped, a leading "//" kept (three or more slashes are one), "." for nothing."""
+    rest = path.lstrip("/")
+    root = "//" if len(path) - len(rest) == 2 else "/" if rest != path else ""
+    return root + "/".join(p for p in rest.split("/") if p and p != ".") or "."
+
+
 def _kernel_format(path: str) -> tuple[str, bytes]:
     """The file's format (``irqemu.loader.detect``) and its bytes."""
     from irqemu.loader.detect import detect
 
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         raise CliError(f"{path}: {exc.strerror}") from None
     return detect(data), data
@@ -230,7 +250,8 @@ def dump_dtb(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(f"--dump-dtb: {exc}") from None
     try:
-        Path(args.dump_dtb).write_bytes(data)
+        with open(args.dump_dtb, "wb") as fh:
+            fh.write(data)
     except OSError as exc:
         raise CliError(f"--dump-dtb {args.dump_dtb}: {exc.strerror}") from None
     sys.stderr.write(f"irqemu: device tree of {name} written to {args.dump_dtb}\n")
@@ -397,6 +418,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text + "\n")
     if args.write_md:
+        from pathlib import Path
+
         from irqemu.bench import write_md_section
 
         write_md_section(Path(args.write_md), args.what,
@@ -1041,7 +1064,7 @@ def _main(argv: list[str]) -> int:
         sys.stdout.flush()
         where = traceback.extract_tb(exc.__traceback__)[-1]
         sys.stderr.write(f"irqemu: internal error: {type(exc).__name__}: {exc} (at "
-                         f"{Path(where.filename).name}:{where.lineno}; a bug in irqemu, "
+                         f"{os.path.basename(where.filename)}:{where.lineno}; a bug in irqemu, "
                          "IRQEMU_TRACEBACK=1 shows the traceback)\n")
         return EXIT_INTERNAL
 

@@ -11,8 +11,10 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:  # pathlib (with urllib.parse) is not imported on a boot's path
+    from pathlib import Path
 
 EXIT_OK = 0  #: the run ended idle, at --max-time-ms, or as the command intended
 EXIT_USAGE = 2  #: bad input: an option, a file, a firmware that cannot be loaded
@@ -29,6 +31,28 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"irqemu: {message} (see {self.prog} --help)\n")
         sys.exit(EXIT_USAGE)
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        """argparse's formatter at the width it would pick, without its import of
+        shutil (and shutil's of bz2 and lzma) that every add_argument triggers."""
+        return self.formatter_class(prog=self.prog,  # type: ignore[call-arg]
+                                    width=terminal_columns() - 2)
+
+
+def terminal_columns() -> int:
+    """The terminal's width as shutil.get_terminal_size() gives it: $COLUMNS, else the
+    width of the terminal on stdout, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80
+    return columns
 
 
 def int_in(lo: int, hi: int, what: str = "") -> Callable[[str], int]:
@@ -71,6 +95,8 @@ def float_in(lo: float, hi: float, *, lo_open: bool = True, unit: str = ""
 def writable_file(text: str) -> Path:
     """An argparse type: a file path whose directory exists and is writable, checked
     before any work is done (so a long search never ends in a failed write)."""
+    from pathlib import Path
+
     p = Path(text)
     if not text:
         raise argparse.ArgumentTypeError("an empty path")

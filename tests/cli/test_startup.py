@@ -7,15 +7,18 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 import tomllib
 from elfgen import arm_elf
 from helpers import firmware
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from irqemu.cli import COMMANDS, build_parser
+from irqemu.cli import COMMANDS, build_parser, posix_path_str
+from irqemu.cliargs import terminal_columns
 from irqemu.timing import costmodel, load_cost_model
 from irqemu.timing._shipped import MODELS
 from irqemu.timing.costmodel import builtin_cores, shipped_models_source
@@ -141,6 +144,39 @@ def _boot_modules(argv: list[str], prefixes: tuple[str, ...]) -> tuple[int, list
 
 
 LAZY = ("capstone", "irqemu.devices.gic")
+
+
+@pytest.mark.parametrize("fw", [("armv7", "exceptions.elf"), ("aarch64", "exceptions.elf")])
+def test_a_boot_loads_neither_pathlib_nor_shutil(fw: tuple[str, str]) -> None:
+    """pathlib (with urllib.parse and ipaddress) and shutil (with bz2 and lzma, which
+    argparse's help formatter imports for the terminal's width) stay off a boot's path."""
+    rc, mods, err = _boot_modules([str(firmware(*fw))], ("pathlib", "shutil", "urllib"))
+    assert (rc, mods) == (0, []), err
+
+
+@pytest.mark.parametrize("columns", [None, "", "abc", "0", "-5", "1", "37", "200"])
+def test_the_parsers_width_is_shutils(columns: str | None, monkeypatch: pytest.MonkeyPatch
+                                      ) -> None:
+    """OneLineParser formats help at the width argparse's own formatter would pick."""
+    import shutil
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+    ours = subparser(build_parser("boot"), "boot")
+    theirs = argparse.ArgumentParser(prog=ours.prog, description=ours.description)
+    for action in ours._actions[1:]:  # after -h, which both have
+        theirs._add_action(action)
+    assert ours.format_help() == theirs.format_help()
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text(alphabet="/.a", max_size=12))
+def test_a_firmware_path_is_spelled_as_pathlib_spells_it(path: str) -> None:
+    """boot's firmware field (a file given by path) reads as str(resolve_firmware(...))."""
+    assert posix_path_str(path) == str(PurePosixPath(path))
 
 
 @pytest.mark.parametrize("fw", [("armv7", "exceptions.elf"), ("aarch64", "exceptions.elf")])

@@ -14,14 +14,16 @@ against each other on every firmware and on mutated files).
 from __future__ import annotations
 
 import bisect
+import os
 import struct
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from irqemu.errors import ElfLoadError
 
 if TYPE_CHECKING:
+    from pathlib import Path  # not imported at run time: a boot's start-up does without
+
     from elftools.elf.elffile import ELFFile
 
 MACHINE_NAMES = {"EM_ARM": "ARM", "EM_AARCH64": "AArch64", "EM_X86_64": "x86-64",
@@ -116,14 +118,14 @@ def read_elf(path: str | Path, *, reader: str = "auto") -> ElfImage:
 
     ``reader`` is for tests: ``"auto"`` (the fast reader, pyelftools for what it
     declines), ``"pyelftools"`` (pyelftools only)."""
-    p = Path(path)
-    if not p.exists():
+    p = os.fspath(path) or "."  # as pathlib takes "" (the current directory)
+    if not os.path.exists(p):
         raise ElfLoadError(f"{path}: no such file")
-    if not p.is_file():
+    if not os.path.isfile(p):
         raise ElfLoadError(f"{path}: not a regular file")
     try:
-        with p.open("rb") as fh:
-            return _parse(str(path), fh, p.stat().st_size, reader)
+        with open(p, "rb") as fh:
+            return _parse(str(path), fh, os.fstat(fh.fileno()).st_size, reader)
     except PermissionError:
         raise ElfLoadError(f"{path}: permission denied") from None
     except OSError as exc:

@@ -15,9 +15,9 @@ boot more than the rest of loading a model.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from irqemu.arch.base import Arch
@@ -25,7 +25,7 @@ from irqemu.errors import CostModelError
 
 #: the shipped cost models (package data next to this module; a plain path, not
 #: importlib.resources, whose import is a noticeable part of a boot's start-up)
-_CORES = Path(__file__).with_name("cores")
+_CORES = os.path.join(os.path.dirname(__file__), "cores")  # os.path: no pathlib on a boot
 
 #: the range a cost model's clock and per-entry cycles must lie in
 MIN_HZ, MAX_HZ = 1_000, 100_000_000_000
@@ -185,8 +185,7 @@ def citation(entry: dict[str, Any], where: str, prefix: str = "") -> Citation:
 
 def builtin_cores() -> list[str]:
     """Names of the cost models shipped with irqemu."""
-    root = _CORES
-    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+    return sorted(n[:-5] for n in os.listdir(_CORES) if n.endswith(".toml"))
 
 
 def _entries(data: dict[str, Any], table: str, where: str) -> dict[str, Cost]:
@@ -207,6 +206,8 @@ def load_cost_model(name_or_path: str) -> CostModel:
     """Load a shipped model by core name (``cortex-a9``) or a user's TOML file by path."""
     data: dict[str, Any] | None = None
     if name_or_path.endswith(".toml") or "/" in name_or_path:
+        from pathlib import Path
+
         path = Path(name_or_path)
         if not path.is_file():
             raise CostModelError(f"cost model file not found: {name_or_path}")
@@ -220,11 +221,12 @@ def load_cost_model(name_or_path: str) -> CostModel:
         except OSError as exc:
             raise CostModelError(f"{where}: cannot read ({exc.strerror or exc})") from None
     else:
-        res = _CORES / f"{name_or_path}.toml"
-        if not res.is_file():
+        res = os.path.join(_CORES, f"{name_or_path}.toml")
+        if not os.path.isfile(res):
             raise CostModelError(
                 f"no cost model for core {name_or_path!r} (shipped: {', '.join(builtin_cores())})")
-        text = res.read_text(encoding="utf-8")
+        with open(res, encoding="utf-8") as fh:
+            text = fh.read()
         where = f"{name_or_path}.toml"
         data = _shipped_parse(name_or_path, text)
     if data is None:
@@ -300,7 +302,6 @@ def shipped_models_source() -> str:
 
     import tomllib
 
-    root = _CORES
     out = ['"""Each shipped cost model\'s TOML text and what tomllib parses it to.',
            "",
            "Made by irqemu.timing.costmodel.shipped_models_source(); do not edit.",
@@ -312,7 +313,8 @@ def shipped_models_source() -> str:
            "",
            "MODELS: dict[str, tuple[str, dict[str, Any]]] = {}"]
     for core in builtin_cores():
-        text = (root / f"{core}.toml").read_text()
+        with open(os.path.join(_CORES, f"{core}.toml")) as fh:
+            text = fh.read()
         data = tomllib.loads(text)
         if eval(repr(data)) != data:  # noqa: S307 - checks the literal round-trips
             raise CostModelError(f"{core}.toml: its parse is not a plain literal")
