@@ -104,3 +104,17 @@ def test_contended_atomics_same_on_both_engines() -> None:
         with CacheModelOption():
             rows.append(contended("armv7", 2, 50, engine=engine))
     assert rows[0] == rows[1]
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_fabrics_agree(arch: str) -> None:
+    """The native fabric's rounds in C (``run_fabric``) and the Python round loop charge
+    the same penalties at the same points."""
+    out = []
+    for fabric in ("native", "python"):
+        with CacheModelOption() as opt:
+            m = build_board(BOARD[arch], fabric=fabric)
+        m.load_elf(str(bundled_firmware(arch, "timer.elf")))
+        r = m.run(max_time_ps=20 * 10**9)
+        out.append((r.cycles, r.instructions, r.sim_time_ps, opt.attached[0].stats()))
+    assert out[0] == out[1]
