@@ -530,7 +530,7 @@ class Machine:
         return addr
 
     def _inline_hostcall(self, address: int) -> None:
-        slot = self._running
+        slot = self._running_slot  # (the property's getter, without its call)
         if slot is None:
             raise RuntimeError("inline host call outside a core's run")
         self._hostcalls[address](self, slot.index)

@@ -70,7 +70,8 @@ class HardirqCosts:
 
     __slots__ = ("gic_handle_irq", "handle_domain_irq", "irq_enter", "generic_handle_irq",
                  "handle_percpu_devid_irq", "handle_fasteoi_irq", "handle_irq_event",
-                 "handle_irq_event_percpu", "note_interrupt", "irq_exit")
+                 "handle_irq_event_percpu", "note_interrupt", "irq_exit", "entry",
+                 "percpu_devid", "fasteoi_flow", "fasteoi_event")
 
     def __init__(self, table: dict[str, int]) -> None:
         get = table.get
@@ -84,6 +85,11 @@ class HardirqCosts:
         self.handle_irq_event_percpu = get("handle_irq_event_percpu") or 0
         self.note_interrupt = get("note_interrupt") or 0
         self.irq_exit = get("irq_exit") or 0
+        # the sums the fast path charges at once (fentries with nothing between them)
+        self.entry = self.handle_domain_irq + self.irq_enter
+        self.percpu_devid = self.entry + self.generic_handle_irq + self.handle_percpu_devid_irq
+        self.fasteoi_flow = self.entry + self.generic_handle_irq + self.handle_fasteoi_irq
+        self.fasteoi_event = self.handle_irq_event + self.handle_irq_event_percpu
 
 
 # the model frames the fast path stands for, innermost first
@@ -119,8 +125,7 @@ def handle_domain_irq_fast(kernel: Kernel, domain: IrqDomain | None, hwirq: int)
     desc = kernel.irq_descs.get(irq) if irq and irq < kernel.nr_irqs else None
     flow = desc.handle_irq if desc is not None else None
     if desc is not None and flow is handle_percpu_devid_irq and desc.actions:
-        charge(c.handle_domain_irq + c.irq_enter + c.generic_handle_irq
-               + c.handle_percpu_devid_irq)
+        charge(c.percpu_devid)
         frames = _PERCPU_DEVID
         desc.kstat_irqs[cpu] += 1  # kstat_incr_irqs_this_cpu
         data = desc.irq_data
@@ -144,9 +149,8 @@ def handle_domain_irq_fast(kernel: Kernel, domain: IrqDomain | None, hwirq: int)
             and not desc.irq_common_data.state_use_accessors & _NOT_NOW \
             and desc.irq_data.chip.irq_eoi is not None:
         # (neither INPROGRESS nor WAKEUP_ARMED: irq_may_run is true without a call)
-        charge_event = c.handle_irq_event + c.handle_irq_event_percpu
-        charge_flow = (c.handle_domain_irq + c.irq_enter + c.generic_handle_irq
-                       + c.handle_fasteoi_irq)
+        charge_event = c.fasteoi_event
+        charge_flow = c.fasteoi_flow
         frames = _FASTEOI
         data = desc.irq_data
         chip = data.chip
@@ -200,11 +204,11 @@ def handle_domain_irq_fast(kernel: Kernel, domain: IrqDomain | None, hwirq: int)
         else:
             chip.irq_eoi(data)  # type: ignore[misc]
     elif not irq or irq >= kernel.nr_irqs:
-        charge(c.handle_domain_irq + c.irq_enter)
+        charge(c.entry)
         ack_bad_irq(kernel, irq)
         ret = -EINVAL
     else:  # the reference generic_handle_irq (and flow handler) charge for themselves
-        charge(c.handle_domain_irq + c.irq_enter)
+        charge(c.entry)
         generic_handle_irq(kernel, irq)
     # irq_exit
     frames = _DOMAIN
@@ -215,7 +219,9 @@ def handle_domain_irq_fast(kernel: Kernel, domain: IrqDomain | None, hwirq: int)
     charge(c.irq_exit)
     kernel.preempt_count[cpu] -= HARDIRQ_OFFSET
     kernel.hardirq_nesting[cpu] -= 1
-    kernel.softirq.irq_exit(cpu)
+    softirq = kernel.softirq
+    if softirq.pending_mask[cpu] or softirq.pending_timer[cpu]:  # its own first test
+        softirq.irq_exit(cpu)
     return ret
 
 
