@@ -27,3 +27,4 @@ def test_genirq_rate_runs_quick() -> None:
     runs = json.loads(p.stdout)["runs"]
     # every timer interrupt went through the model: its handler count = the descriptor's kstat
     assert all(r["interrupts"] == r["kstat"] > 0 for r in runs)
+    assert all(r["cpu_seconds"] > 0 and r["irq_per_cpu_s"] > 0 for r in runs)
