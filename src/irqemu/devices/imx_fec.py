@@ -511,7 +511,8 @@ class ImxFEC(Device):
         if not v["ENET_RDAR"][0]:  # the ring is full: most frames of a storm end here
             if mib:
                 self._mib("IEEE_R_MACERR", count)
-            self._drop("no_descriptor", count)
+            self.rx_dropped += count  # (_drop, inline: once per run of a storm's drops)
+            self.rx_drop_reasons["no_descriptor"] += count
             return None
         return flags
 
@@ -536,14 +537,29 @@ class ImxFEC(Device):
     def drop(self, frame: bytes, count: int) -> None:
         """``count`` frames like ``frame`` arrive now while :meth:`drops` holds: each
         is counted as :meth:`receive` counts it (a storm's overflow, in one call)."""
+        v = self._v
+        if (not v["ENET_RDAR"][0] and v["ENET_ECR"][0] & ECR_ETHEREN
+                and v["ENET_MIBC"][0] & (MIBC_DIS | MIBC_CLEAR) and frame[:6] == self._mac
+                and not v["ENET_RCR"][0] & RCR_PROM):  # _admit's outcome, at once
+            self.rx_offered += count
+            self.rx_dropped += count
+            self.rx_drop_reasons["no_descriptor"] += count
+            return
         self._admit(frame, count)
 
     def receive(self, frame: bytes) -> bool:
         """A frame (without FCS) arrives from the wire now; True if it reached the ring."""
-        flags = self._admit(frame, 1)
-        if flags is None:
-            return False
         v = self._v
+        if (v["ENET_RDAR"][0] and v["ENET_ECR"][0] & ECR_ETHEREN
+                and v["ENET_MIBC"][0] & (MIBC_DIS | MIBC_CLEAR) and frame[:6] == self._mac
+                and not v["ENET_RCR"][0] & RCR_PROM):  # _admit's outcome, at once
+            self.rx_offered += 1
+            flags: int | None = 0
+        else:
+            flags = self._admit(frame, 1)
+            if flags is None:
+                return False
+        assert flags is not None
         rcr = v["ENET_RCR"][0]
         frame_len = n = len(frame) + ETH_FCS_LEN
         data = bytes(frame)
@@ -676,8 +692,11 @@ class ImxFEC(Device):
         if not r >> 33 & 1:
             v["ENET_RDAR"][0] = 0
         if r >> 32 & 1:
-            v["ENET_EIR"][0] |= FEC_ENET_RXF_0
-            self._update_irq()
+            eir = v["ENET_EIR"]
+            eir[0] |= FEC_ENET_RXF_0
+            pending = eir[0] & v["ENET_EIMR"][0]  # _update_irq, when a line would change
+            if (pending != 0) != self.irq.level or (pending & EIR_1588 != 0) != self.irq_1588.level:
+                self._update_irq()
         return True
 
     def _receive_one_ref(self, frame: bytes, data: bytes, frame_len: int, flags: int) -> bool:
@@ -813,8 +832,12 @@ class ImxFEC(Device):
 
     # -- registers: behaviour (masks, read-only and w1c bits are in REGS) --------------
     def write_ENET_EIR(self, cpu: int, index: int, value: int) -> None:
-        self._v["ENET_EIR"][0] &= ~value
-        self._update_irq()
+        v = self._v
+        eir = v["ENET_EIR"]
+        eir[0] &= ~value
+        pending = eir[0] & v["ENET_EIMR"][0]  # _update_irq, when a line would change
+        if (pending != 0) != self.irq.level or (pending & EIR_1588 != 0) != self.irq_1588.level:
+            self._update_irq()
 
     def write_ENET_EIMR(self, cpu: int, index: int, value: int) -> None:
         self._v["ENET_EIMR"][0] = value

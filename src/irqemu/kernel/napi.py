@@ -307,7 +307,7 @@ def napi_gro_receive(kernel: Kernel, n: NapiStruct, skb: bytes) -> int:
 @kfunc("__netif_receive_skb_core")
 def netif_receive_skb_core(kernel: Kernel, n: NapiStruct, skb: bytes) -> None:
     kernel.fentry(..., skb)
-    layer = kernel.napi if isinstance(kernel.napi, Napi) else napi_layer(kernel)
+    layer: Napi = kernel.napi or napi_layer(kernel)  # type: ignore[assignment]
     cpu = kernel.ops.smp_processor_id()
     layer.softnet[cpu].processed += 1  # this_sd()
     if layer.deliver is not None:
