@@ -154,6 +154,25 @@ def test_a_boot_loads_neither_pathlib_nor_shutil(fw: tuple[str, str]) -> None:
     assert (rc, mods) == (0, []), err
 
 
+def test_a_boot_compiles_no_annotation_text() -> None:
+    """No NamedTuple on a boot's path makes ForwardRefs of string annotations (from
+    ``from __future__ import annotations``): each compiles its text, and a process's
+    first compile() builds the ast module's types, ~10 M host instructions."""
+    elf = firmware("armv7", "exceptions.elf")
+    code = ("import sys; seen = []\n"
+            "def hook(event, args):\n"
+            "    if event == 'compile' and sys._getframe(1).f_code.co_name == '__init__' \\\n"
+            "            and sys._getframe(1).f_globals.get('__name__') == 'typing':\n"
+            "        seen.append(args[0])\n"
+            "sys.addaudithook(hook)\n"
+            "from irqemu.cli import main\n"
+            f"rc = main(['boot', {str(elf)!r}])\n"
+            "print(rc, seen, file=sys.stderr)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert p.stderr.strip().splitlines()[-1] == "0 []", p.stderr
+
+
 @pytest.mark.parametrize("columns", [None, "", "abc", "0", "-5", "1", "37", "200"])
 def test_the_parsers_width_is_shutils(columns: str | None, monkeypatch: pytest.MonkeyPatch
                                       ) -> None:

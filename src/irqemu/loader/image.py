@@ -6,7 +6,9 @@ loads it at RAM base + text_offset (a text_offset below its 4 KiB boot stub
 moves up by 2 MiB; image_size 0, a pre-3.17 kernel: 0x80000).
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations" here: NamedTuple would make a ForwardRef of
+# each field's annotation text, compiling it, and a process's first compile() builds
+# the ast types (~10 M host instructions of a boot's start-up; tests/cli/test_startup.py)
 
 import struct
 from typing import NamedTuple

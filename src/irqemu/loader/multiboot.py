@@ -11,7 +11,9 @@ the image path, a space, ``--append``) and the boot loader's name, on the page
 after the image as QEMU puts it.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations" here: NamedTuple would make a ForwardRef of
+# each field's annotation text, compiling it, and a process's first compile() builds
+# the ast types (~10 M host instructions of a boot's start-up; tests/cli/test_startup.py)
 
 import struct
 from typing import Any, NamedTuple

@@ -13,7 +13,9 @@ text parsed there: importing tomllib (its regular expressions) costs a bare
 boot more than the rest of loading a model.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations" here: NamedTuple would make a ForwardRef of
+# each field's annotation text, compiling it, and a process's first compile() builds
+# the ast types (~10 M host instructions of a boot's start-up; tests/cli/test_startup.py)
 
 import os
 import sys
