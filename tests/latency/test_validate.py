@@ -4,6 +4,7 @@ deterministically on both engines, and BENCHMARKS.md's table is a fresh run's.""
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,12 +50,13 @@ def test_the_reproduction_runs_the_published_options(row) -> None:
     s = res["setup"]
     assert (s["prio"], s["interval_us"], s["threads"]) == (
         opts["prio"], opts["interval_us"], opts["threads"])
-    words = row.command.split()
-    assert s["interval_us"] == int(words[words.index("-i") + 1])
+    interval = re.search(r"(?:^|\s)-i\s*(\d+)", row.command)
+    assert interval and s["interval_us"] == int(interval.group(1))
     if row.printed_prio is not None:  # what cyclictest printed for this command line
         assert s["prio"] == row.printed_prio
-    else:
-        assert s["prio"] == int(words[words.index("-p") + 1])
+    else:  # -p 98, -p98 or clustered as -Sp98
+        prio = re.search(r"(?:^|\s)-[a-zA-Z]*p\s*(\d+)", row.command)
+        assert prio and s["prio"] == int(prio.group(1))
     assert s["kernel"] == row.kernel and res["command"] == row.command
     assert s["loops"] == 3 and res["modelled_samples"] == 3 * s["threads"]
 
@@ -137,6 +139,8 @@ def test_any_command_line_round_trips(prio, interval, threads, hist, attached, o
 def test_scaled_loops_stay_within_the_caps(interval, published) -> None:
     n = validate.scaled_loops(interval, published)
     assert 1 <= n <= validate.MAX_LOOPS
+    assert 1 <= validate.scaled_loops(interval, published, True) <= min(
+        n, validate.MAX_LOOPS_LOADED)
     assert n * interval <= max(validate.MAX_SIM_US, interval)
     if published is not None:
         assert n <= published

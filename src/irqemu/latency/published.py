@@ -59,8 +59,8 @@ class Published:
     source: str
     #: what the setup has that the model does not reproduce
     unmodelled: tuple[str, ...]
-    #: the irqemu board the reproduction runs on: ``arm`` (imx6q), ``x86`` (pc), or
-    #: ``arm64`` (a Cortex-A53: no latency board yet, so not reproduced)
+    #: the irqemu board the reproduction runs on: ``arm`` (imx6q), ``x86`` (pc),
+    #: ``arm64`` (virt-a53)
     arch: str
     #: what cyclictest prints for the threads' priority when it differs from the parse
     printed_prio: int | None = None
@@ -277,10 +277,14 @@ PUBLISHED: tuple[Published, ...] = (
                "'System Benchmarks: Stress-ng and Cyclic Test', https://github.com/"
                "TexasInstruments/processor-sdk-doc/blob/2d77bd9d4618a2faf928bf15e8fe1e1c0"
                "fb2d15c/source/devices/AM62X/linux/RT_Linux_Performance_Guide.rst",
-        unmodelled=("no Cortex-A53 board for the latency tools: the modelled kernel has "
-                    "no generic-timer clock event device (arch_timer) yet",
-                    "stress-ng's CPU methods (cache-resident compute, SCHED_OTHER)"),
-        arch="arm64",
+        unmodelled=("stress-ng's CPU methods (SCHED_OTHER compute on every CPU): the "
+                    "reproduction runs --load hog (a SCHED_FIFO 50 busy loop per CPU in "
+                    "500-cycle slices), the nearest load the tools have",
+                    "the AM62x's GICv3 and 200 MHz system counter: the model's virt board "
+                    "has a GICv2 and QEMU's 62.5 MHz counter",
+                    "cache misses, other interrupts and kernel threads over 6 hours",
+                    "Linux 6.x-rt vs the model's 4.6-rt"),
+        arch="arm64", options={"load": "hog"},
     ),
 )
 

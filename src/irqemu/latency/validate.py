@@ -19,6 +19,8 @@ from irqemu.latency.published import PUBLISHED, Published, reproduction
 #: cap on a reproduction's wakeups, and on its simulated time (us): CI stays fast
 MAX_LOOPS = 2000
 MAX_SIM_US = 3_000_000
+#: the cap under a load, whose tasks cost host time every slice (hog: 500 cycles)
+MAX_LOOPS_LOADED = 100
 #: samples of the bare-metal IRQ-entry run (irq_cold.elf holds at most 4,096)
 IRQ_ENTRY_INTERRUPTS = 2000
 IRQ_COLD_ELF = "irq_cold.elf"
@@ -27,16 +29,16 @@ IRQ_COLD_BOOT_CYCLES = 20_000_000  #: _start clears the 2 MiB buffer
 #: timer periods of an irq-latency run (timerlat on every CPU of the board)
 IRQ_LATENCY_PERIODS = 1000
 #: the boards the latency tools run on
-REPRODUCIBLE_ARCHES = ("arm", "x86")
+REPRODUCIBLE_ARCHES = ("arm", "x86", "arm64")
 TOLERANCE = 0.25
 BEGIN, END = "<!-- validation:begin -->", "<!-- validation:end -->"
 ARCH_OF = {"arm": "armv7", "x86": "x86_64"}
 
 
-def scaled_loops(interval_us: int, published: int | None) -> int:
-    """The wakeups a reproduction runs: the published loops, at most MAX_LOOPS and at
-    most MAX_SIM_US of simulated time."""
-    cap = min(MAX_LOOPS, MAX_SIM_US // interval_us)
+def scaled_loops(interval_us: int, published: int | None, loaded: bool = False) -> int:
+    """The wakeups a reproduction runs: the published loops, at most MAX_LOOPS (under
+    a load MAX_LOOPS_LOADED) and at most MAX_SIM_US of simulated time."""
+    cap = min(MAX_LOOPS_LOADED if loaded else MAX_LOOPS, MAX_SIM_US // interval_us)
     return max(1, cap if published is None else min(published, cap))
 
 
@@ -45,15 +47,16 @@ def _cyclictest(row: Published, engine: str, loops: int | None) -> dict[str, Any
     from irqemu.latency import cyclictest as ct
 
     opts = reproduction(row)
+    load = row.options.get("load", "idle")
     n = loops if loops is not None else scaled_loops(opts["interval_us"],
-                                                     opts["published_loops"])
+                                                     opts["published_loops"], load != "idle")
     ths, oc, _ld = ct.measure(row.kernel, prio=opts["prio"], interval_us=opts["interval_us"],
-                              loops=n, threads=opts["threads"], load="idle", arch=row.arch,
+                              loops=n, threads=opts["threads"], load=load, arch=row.arch,
                               engine=engine)
     ps = [s for th in ths for s in th.lat.samples]
     setup = {"kernel": row.kernel, "board": oc.board, "cpu_hz": oc.cpu_hz,
              "prio": opts["prio"], "interval_us": opts["interval_us"],
-             "threads": opts["threads"], "loops": n, "load": "idle"}
+             "threads": opts["threads"], "loops": n, "load": load}
     return {"ps": ps, "cpu_hz": oc.cpu_hz, "setup": setup}
 
 
@@ -179,8 +182,11 @@ def _modelled(row: Published, engine: str, loops: int | None
     time, so a core clocked differently from the model compares cycle for cycle)."""
     if row.tool == "cyclictest":
         run = _cyclictest(row, engine, loops)
-        return (_stats([p / 10**6 for p in run["ps"]]), _printed_us(run["ps"]),
-                len(run["ps"]), run["setup"], False)
+        ps = run["ps"]
+        if row.clock_hz:  # the same cycles at the published clock
+            ps = [p * run["cpu_hz"] // row.clock_hz for p in ps]
+        return (_stats([p / 10**6 for p in ps]), _printed_us(ps), len(ps), run["setup"],
+                row.clock_hz is not None)
     if row.tool == "irq-entry":
         run = _irq_entry(row, engine, loops)
         return (_stats([float(c) for c in run["cycles"]]), None, len(run["cycles"]),
@@ -226,13 +232,13 @@ def _setup(res: dict[str, Any]) -> str:
         return (f"{s['board']} {s['core']}, {s['firmware']}: up to "
                 f"{s['max_accesses'] - 1} random data reads and code calls, then the "
                 f"private timer; {s['samples']:,} samples")
+    clock = " (cycles at the published clock)" if res.get("clock_scaled") else ""
     if res["tool"] == "irq-latency":
-        clock = " (cycles at the published clock)" if res.get("clock_scaled") else ""
         return (f"{s['board']} {s['kernel']}, timerlat IRQ latency of CPU {s['cpu']} of "
                 f"{s['cpus']}, {s['period_us']} us period, {s['periods']:,} periods, "
                 f"{s['load']}{clock}")
     return (f"{s['board']} {s['kernel']}, -p {s['prio']} -i {s['interval_us']} "
-            f"-t {s['threads']} -l {s['loops']:,}, {s['load']}")
+            f"-t {s['threads']} -l {s['loops']:,}, {s['load']}{clock}")
 
 
 def markdown(results: list[dict[str, Any]]) -> str:

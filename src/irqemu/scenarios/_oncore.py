@@ -30,6 +30,11 @@ from irqemu.boards.imx6q import PTIMER_BASE
 from irqemu.bundled import bundled_firmware
 from irqemu.devices.lapic import APIC_BUS_HZ
 from irqemu.kernel import Kernel
+from irqemu.kernel.drivers.arm_arch_timer import (
+    ARCH_TIMER_VIRT_PPI,
+    ArchTimer,
+    arch_timer_register,
+)
 from irqemu.kernel.drivers.arm_twd import TWD_PPI, Twd, twd_local_timer_register
 from irqemu.kernel.drivers.fec import FecEnetPrivate, fec_enet_open, fec_probe
 from irqemu.kernel.drivers.irq_apic import APIC_DIVISOR, X86Apic, x86_apic_init
@@ -47,7 +52,10 @@ from irqemu.scenarios.base import Observe, observe_or_none
 FEC_SPI = 118  #: i.MX6Q ENET: SPI 118 = GIC ID 150, "2188000.ethernet"
 #: --arch -> (board, firmware directory, what the text calls it)
 BOARDS = {"arm": ("imx6q", "armv7", "an emulated i.MX6Q"),
-          "x86": ("pc", "x86_64", "an emulated PC")}
+          "x86": ("pc", "x86_64", "an emulated PC"),
+          "arm64": ("virt-a53", "aarch64", "an emulated virt board's Cortex-A53")}
+#: virt-a53's GICv2 (QEMU virt's memory map) and its device-tree node
+VIRT_GICD, VIRT_GICC, VIRT_GIC_NODE = 0x08000000, 0x08010000, "/intc@8000000"
 
 
 @dataclass
@@ -63,6 +71,7 @@ class OnCore:
     cpus: int
     arch: str = "arm"
     twd: Twd | None = None
+    arch_timer: ArchTimer | None = None  #: virt-a53's clock events (arm64)
     apic: X86Apic | None = None
     gic: GicChipData | None = None
     fep: FecEnetPrivate | None = None
@@ -116,6 +125,8 @@ class OnCore:
         """Tick interrupts each CPU took (the twd's or the LAPIC timer's)."""
         if self.twd is not None:
             return list(self.twd.ticks)
+        if self.arch_timer is not None:
+            return list(self.arch_timer.ticks)
         if self.apic is not None:
             return list(self.apic.lapic_timer_periodic_ticks)
         return []
@@ -151,7 +162,11 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
         raise ValueError(f"{board} has {m.num_cpus} CPUs, not {cpus}")
     m.load_elf(str(bundled_firmware(firmware, "kernel.elf")))
     runner = CoreRunner()
-    k = Kernel(flavour, cpus, version=version, arch=arch, ops=MachineCpuOps(m),
+    if arch == "arm64" and not highres:
+        raise ValueError("virt-a53 boots in high resolution mode only (its generic "
+                         "timer is modelled as a one-shot clock event device)")
+    k = Kernel(flavour, cpus, version=version, arch="x86" if arch == "x86" else "arm",
+               ops=MachineCpuOps(m),
                sched=Sched(backend=runner), softirq=softirq)
     observe_or_none(observe, k, label)
     timers = Timers(k)
@@ -176,6 +191,11 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
             apic.setup_APIC_timer_oneshot(tick)
             dev = ClockEventDevice("lapic", apic.lapic_timer_frequency // APIC_DIVISOR,
                                    apic.lapic_next_event)
+        elif oc.arch_timer is not None:
+            assert hrt is not None
+            at = oc.arch_timer
+            at.arch_timer_starting_cpu()
+            dev = ClockEventDevice("arch_sys_timer", at.rate_hz, at.set_next_event)
         else:
             assert oc.twd is not None
             twd = oc.twd
@@ -189,6 +209,15 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
     def start(plat: KernelPlatform) -> None:
         if arch == "x86":
             oc.apic = x86_apic_init(k, plat.io, lapic_timer_frequency=APIC_BUS_HZ)
+        elif arch == "arm64":
+            from irqemu.boards.virt_a53 import TIMER_DEVICE
+
+            gic = oc.gic = gic_of_init(k, plat.io, VIRT_GICD, VIRT_GICC,
+                                       init_all_cpus=False, fwnode=VIRT_GIC_NODE)
+            gic.gic_cpu_init()
+            oc.arch_timer = arch_timer_register(
+                k, m.devices[TIMER_DEVICE],
+                gic.map_ppi(ARCH_TIMER_VIRT_PPI, IRQ_TYPE_LEVEL_HIGH), tick)
         else:
             gic = oc.gic = gic_of_init(k, plat.io, init_all_cpus=False)
             gic.gic_cpu_init()
@@ -212,7 +241,7 @@ def boot(flavour: str, *, version: str = "4.6", engine: str = "native", cpus: in
         if oc.apic is not None:
             oc.apic.starting_cpu()
         else:
-            assert oc.gic is not None and oc.twd is not None
+            assert oc.gic is not None
             oc.gic.starting_cpu()
         local_timer_up(cpu)
         oc.started.append(cpu)
