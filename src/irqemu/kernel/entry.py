@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
 
 _T = TypeVar("_T")
+#: preempt_count bits of a hard IRQ, softirq or NMI context
+_IN_INTERRUPT = HARDIRQ_MASK | SOFTIRQ_MASK | NMI_MASK
 
 #: a kthread's stack ends here (kernel/kthread.c kthread, called from ret_from_fork)
 KTHREAD_TAIL = ("kthread", "ret_from_fork")
@@ -120,13 +122,18 @@ class IrqEntry:
         self._stub = kstub
         self._user = () if e.stub_user is None else (e.stub_user,)
         self._idle = (kstub + e.idle_boot, kstub + e.idle_secondary)
+        #: the scheduler last asked, and its in_task_pass (None: it has none)
+        self._sched: object = None
+        self._in_pass: Callable[[int], Task | None] | None = None
 
     def frames(self, kernel: Kernel, cpu: int) -> tuple[str, ...]:
         """What a stack shows below the root handler of a hard IRQ on ``cpu`` now."""
-        if not self.contexts or kernel.preempt_count[cpu] & (HARDIRQ_MASK | SOFTIRQ_MASK
-                                                             | NMI_MASK):
+        if not self.contexts or kernel.preempt_count[cpu] & _IN_INTERRUPT:
             return self._stub  # nested in model code whose frames are on the host stack
-        in_pass = getattr(kernel.sched, "in_task_pass", None)
+        sched = kernel.sched
+        if sched is not self._sched:  # (looked up once per scheduler, not per interrupt)
+            self._sched, self._in_pass = sched, getattr(sched, "in_task_pass", None)
+        in_pass = self._in_pass
         if in_pass is not None and in_pass(cpu) is not None:
             return self._stub  # a task's slice, with interrupts enabled
         curr = kernel.current[cpu]

@@ -70,7 +70,7 @@ class MachineCpuOps:
     def irqs_disabled(self) -> bool:
         slot = self.pinned or self._slot()
         v = slot.core.reg_read(self._mask_reg) ^ self._invert
-        return bool(v >> self._irq_shift & 1)
+        return (v >> self._irq_shift & 1) == 1
 
     def _set_masked(self, masked: bool) -> None:
         core = self._slot().core
@@ -130,15 +130,21 @@ class MachineChipIO:
         slot = self.pinned or self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
-        hit = self._decoded.get(addr) or self._decode(addr)
-        return int(hit[0](cpu, hit[2], 4))
+        try:
+            read, _write, off = self._decoded[addr]
+        except KeyError:
+            read, _write, off = self._decode(addr)
+        return int(read(cpu, off, 4))
 
     def write32(self, cpu: int, addr: int, value: int) -> None:
         slot = self.pinned or self.machine.current_cpu
         if slot is not None:
             slot.core.cycles += self.mmio_cost
-        hit = self._decoded.get(addr) or self._decode(addr)
-        hit[1](cpu, hit[2], 4, value & 0xFFFFFFFF)
+        try:
+            _read, write, off = self._decoded[addr]
+        except KeyError:
+            _read, write, off = self._decode(addr)
+        write(cpu, off, 4, value & 0xFFFFFFFF)
 
     def catch_up(self) -> None:
         """:func:`catch_up` on the running core: an interrupt controller driver calls it
