@@ -189,7 +189,7 @@ def test_cli_lists_runs_and_rejects_in_one_line(tmp_path: Path) -> None:
         r.name for r in PUBLISHED]
     ran = _cli("--loops", "3", "a9-baremetal-irq")
     assert ran.returncode == 0 and ran.stdout.startswith("a9-baremetal-irq: published")
-    for bad in (["--loops", "0"], ["--bogus"], ["no-such-row"],
+    for bad in (["--loops", "0"], ["--bogus"], ["no-such-row"], ["--list", "--json"],
                 ["--check", "x.md", "a9-baremetal-irq"]):
         r = _cli(*bad)
         assert r.returncode == 2, bad

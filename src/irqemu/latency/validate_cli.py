@@ -58,6 +58,13 @@ def main(argv: list[str]) -> int:
 
     args = parser().parse_args(argv)
     if args.list:
+        extra = [o for o, v in (("NAME", args.names), ("--loops", args.loops),
+                                ("--json", args.json), ("--markdown", args.markdown),
+                                ("--check", args.check), ("--write", args.write),
+                                ("--engine", args.engine != "native")) if v]
+        if extra:
+            sys.stderr.write(f"irqemu validate: --list takes no {extra[0]}\n")
+            return EXIT_USAGE
         for row in PUBLISHED:
             print(f"{row.name}: {row.tool} on {row.core}, {row.board} ({row.kernel})")
         return 0
