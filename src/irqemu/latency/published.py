@@ -167,7 +167,8 @@ PUBLISHED: tuple[Published, ...] = (
         command="bare metal: a random number of random data and instruction accesses, "
                 "then an interrupt is triggered; time from the trigger to the ISR, "
                 "2,000,000 iterations, no cache or TLB lockdown",
-        core="Cortex-A9", board="Xilinx Zynq-7000", clock_hz=None,
+        core="Cortex-A9", board="Xilinx Zynq-7000 (the board of the article series)",
+        clock_hz=None,
         kernel="bare-metal", kernel_version="none (minimal bare-metal environment)",
         load="the random memory accesses before each trigger (caches and TLB disturbed)",
         samples=2_000_000, unit="cycles", min=154, avg=876, max=1778,
