@@ -152,9 +152,10 @@ def table(res: dict) -> str:
     if res.get("profile"):
         lines += ["", "cProfile of the native mainline run, top functions by own time "
                   "(the profiler inflates Python-heavy rows):", "", res["profile"]]
-    lines += ["", "The host is shared: its wall time per interrupt varies up to ~2x with "
-              "what else runs on the two cores, while the CPU time varies far less and "
-              "the calls per interrupt not at all; compare runs by those."]
+    lines += ["", "The host is shared: its wall time per interrupt varies several-fold with "
+              "what else runs on the two cores (load average below), the CPU time less "
+              "(cache and SMT contention) and the Python calls per interrupt not at all; "
+              "compare runs by those."]
     return "\n".join(lines)
 
 
