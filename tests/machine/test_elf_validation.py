@@ -9,6 +9,7 @@ from elfgen import elf_file
 
 from irqemu.cli import main
 from irqemu.errors import ElfLoadError
+from irqemu.machine import elf
 from irqemu.machine.elf import read_elf
 
 B = 0x10000000
@@ -70,6 +71,6 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def refuse(*args: object, **kw: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(elf, "open", refuse, raising=False)  # read_elf's builtin open
     with pytest.raises(ElfLoadError, match=r"secret\.elf: permission denied$"):
         read_elf(path)
