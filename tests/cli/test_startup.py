@@ -15,7 +15,7 @@ import pytest
 import tomllib
 from elfgen import arm_elf
 from helpers import firmware
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from irqemu.cli import COMMANDS, build_parser, posix_path_str
@@ -172,6 +172,34 @@ def test_a_boot_compiles_no_annotation_text() -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert p.stderr.strip().splitlines()[-1] == "0 []", p.stderr
+
+
+def _find_header_by_loop(data: bytes) -> int | None:
+    """The multiboot header search as the specification words it: each 4-byte aligned
+    offset of the first 8 KiB in turn, the 12-byte header inside the file."""
+    magic = (0x1BADB002).to_bytes(4, "little")
+    for off in range(0, min(len(data), 8192) - 12 + 1, 4):
+        if data[off:off + 4] == magic:
+            return off
+    return None
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@example(7, [0], b"\x00")  # shorter than a header: bytes.find's negative end counts back
+@example(8204, [8192, 8188], b"\x00")  # only the last offset the search may take
+@given(st.integers(0, 8300), st.lists(st.integers(0, 8300), max_size=4),
+       st.sampled_from([b"\x00", b"\x02", b"\xb0\xad\x1b"]))
+def test_the_multiboot_search_finds_what_the_loop_finds(size: int, at: list[int],
+                                                          fill: bytes) -> None:
+    """find_header (bytes.find) gives the offset the plain loop gives: magics placed
+    anywhere, aligned or not, near the 8 KiB limit and the file's end."""
+    from irqemu.loader.multiboot import find_header
+
+    data = bytearray((fill * size)[:size])
+    for off in at:
+        data[off:off + 4] = (0x1BADB002).to_bytes(4, "little")
+    data = data[:size]
+    assert find_header(bytes(data)) == _find_header_by_loop(bytes(data))
 
 
 @pytest.mark.parametrize("columns", [None, "", "abc", "0", "-5", "1", "37", "200"])

@@ -60,13 +60,17 @@ class Loaded(NamedTuple):
 
 
 def find_header(data: bytes) -> int | None:
-    """Offset of the multiboot magic in the first 8 KiB (4-byte aligned), or None."""
-    limit = min(len(data), SEARCH_BYTES) - 12
+    """Offset of the multiboot magic in the first 8 KiB (4-byte aligned, the 12-byte
+    header inside the file), or None. bytes.find: every boot asks (2.5 M host
+    instructions as a Python loop over the 2,048 places)."""
+    limit = min(len(data), SEARCH_BYTES) - 12  #: the last offset a header may start at
+    if limit < 0:
+        return None
     magic = struct.pack("<I", MULTIBOOT_MAGIC)
-    for off in range(0, limit + 1, HEADER_ALIGN):
-        if data[off:off + 4] == magic:
-            return off
-    return None
+    off = data.find(magic, 0, limit + 4)
+    while off != -1 and off % HEADER_ALIGN:
+        off = data.find(magic, off + 1, limit + 4)
+    return None if off == -1 else off
 
 
 def is_multiboot(data: bytes) -> bool:
