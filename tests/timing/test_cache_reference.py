@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from irqemu._core.cache import STAT_NAMES, Hierarchy
+from irqemu._core.cache import POLICIES, STAT_NAMES, Hierarchy
 
+from irqemu._core.cacheref import POLICIES as REF_POLICIES
 from irqemu._core.cacheref import STAT_NAMES as REF_STAT_NAMES
 from irqemu._core.cacheref import Hierarchy as RefHierarchy
 
@@ -18,10 +19,11 @@ def hierarchies(draw: st.DrawFn) -> tuple:
     ncpus = draw(st.integers(1, 4))
     line = draw(st.sampled_from([16, 32, 64]))
 
-    def cache(max_sets: int) -> tuple[int, int, int, int]:
-        ways = draw(st.integers(1, 4))
+    def cache(max_sets: int) -> tuple:
+        policy = draw(st.sampled_from(POLICIES))
+        ways = draw(st.sampled_from([1, 2, 4, 8]) if policy == "plru" else st.integers(1, 5))
         sets = draw(st.integers(1, max_sets))
-        return (sets * ways * line, ways, line, draw(st.integers(0, 5)))
+        return (sets * ways * line, ways, line, draw(st.integers(0, 5)), policy)
 
     def tlb() -> tuple[int, int, int, int]:
         ways = draw(st.integers(1, 4))
@@ -30,9 +32,9 @@ def hierarchies(draw: st.DrawFn) -> tuple:
 
     outer = []
     for _ in range(draw(st.integers(1, 2))):
-        size, ways, _line, _ = cache(16)
+        size, ways, _line, _, policy = cache(16)
         outer.append((size * 2, ways, line * draw(st.sampled_from([1, 2])),
-                      draw(st.integers(0, 40)), draw(st.booleans())))
+                      draw(st.integers(0, 40)), draw(st.booleans()), policy))
     return (ncpus, cache(4), cache(4), tlb(), tlb(), outer, draw(st.integers(0, 200)),
             draw(st.integers(0, 100)), draw(st.integers(0, 50)))
 
@@ -44,11 +46,13 @@ accesses = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(KINDS),
 
 def test_stat_names_agree() -> None:
     assert STAT_NAMES == REF_STAT_NAMES
+    assert POLICIES == REF_POLICIES
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(hierarchies(), accesses)
 def test_c_model_matches_reference(params: tuple, stream: list) -> None:
+    """Every policy at every level (drawn per level): identical penalties and counters."""
     c, ref = Hierarchy(*params), RefHierarchy(*params)
     ncpus = params[0]
     for cpu, kind, addr, size in stream:

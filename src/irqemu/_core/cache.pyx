@@ -3,8 +3,11 @@
 
 Per CPU an L1I, an L1D, an ITLB and a DTLB; outer levels (an L2, an L3) each either
 private to a CPU or shared by all; DRAM behind the last. Every cache is set-associative
-with true LRU (a stamp per way, the lowest stamp leaves; an invalid way first, the
-lowest index first), so the same accesses give the same figures. L1Ds are kept coherent
+and fills an invalid way first (the lowest index); a full set loses the way its
+replacement policy names: true LRU (a stamp per way, the lowest leaves), tree
+pseudo-LRU, round-robin (a pointer per set) or pseudo-random (a xorshift64 generator per
+cache, seeded from a constant and the cache's identity), so the same accesses give the
+same figures on every run. TLBs use LRU. L1Ds are kept coherent
 with MESI states: a miss that finds the line Modified or Exclusive in another CPU's
 L1D is a cache-to-cache transfer, a write to a line others hold invalidates their
 copies (and their private outer levels' copies). Misses fill every level they missed;
@@ -37,6 +40,14 @@ DEF SHARED = 1
 DEF EXCLUSIVE = 2
 DEF MODIFIED = 3
 DEF VALID = 1
+# replacement policies (POLICIES names them, in order)
+DEF P_LRU = 0
+DEF P_PLRU = 1
+DEF P_RR = 2
+DEF P_RANDOM = 3
+# the random policy's generator: seed = (SEED_MUL * (identity + 1)) ^ SEED_XOR
+DEF SEED_MUL = 0x9E3779B97F4A7C15
+DEF SEED_XOR = 0x2545F4914F6CDD1D
 
 # counters per CPU: their names, in order, are STAT_NAMES
 DEF S_FETCH = 0
@@ -59,15 +70,25 @@ STAT_NAMES = ("fetches", "reads", "writes", "l1i_misses", "l1d_misses", "itlb_mi
               "dram_accesses",
               "transfers", "invalidations", "penalty_cycles")
 
+#: replacement policies by name; their index is the code the C model uses
+POLICIES = ("lru", "plru", "round-robin", "random")
+#: a cache's identity (what seeds its generator): its level's code, plus 16 x (CPU + 1)
+#: for a per-CPU cache
+LEVEL_CODES = {"l1i": 1, "l1d": 2, "outer1": 3, "outer2": 4}
+
 
 cdef struct Cache:
     uint32_t sets
     uint32_t ways
     uint32_t shift          # log2 of the line (or page) size
     uint64_t *tag           # sets*ways: line number + 1, 0 = invalid
-    uint64_t *stamp
+    uint64_t *stamp         # LRU: the way's last use
+    uint64_t *meta          # per set: PLRU tree bits, or the round-robin pointer
     uint8_t *state
     uint64_t clock
+    uint64_t rng            # the random policy's xorshift64 state
+    uint64_t seed
+    int policy
 
 
 cdef struct Cpu:
@@ -108,17 +129,37 @@ cdef int _log2(uint64_t v) except -1:
     return n
 
 
-cdef int _cache_init(Cache *c, uint64_t size, uint32_t ways, uint64_t line) except -1:
+cdef uint64_t _seed(int identity) noexcept nogil:
+    """The random policy's starting state for the cache ``identity`` (never 0)."""
+    cdef uint64_t s = (<uint64_t>SEED_MUL * <uint64_t>(identity + 1)) ^ <uint64_t>SEED_XOR
+    return s if s else 1
+
+
+cdef int _policy(name) except -1:
+    if name not in POLICIES:
+        raise ValueError(f"unknown replacement {name!r} (known: {', '.join(POLICIES)})")
+    return POLICIES.index(name)
+
+
+cdef int _cache_init(Cache *c, uint64_t size, uint32_t ways, uint64_t line,
+                     int policy=P_LRU, int identity=0) except -1:
     """``size`` bytes (entries x page for a TLB), ``ways``-way, ``line``-byte lines."""
     if ways == 0 or size % (ways * line) or size < ways * line:
         raise ValueError(f"{size} bytes do not make whole {ways}-way sets of {line}-byte lines")
+    if policy == P_PLRU and (ways > 64 or ways & (ways - 1)):
+        raise ValueError(f"tree pseudo-LRU needs a power-of-two number of ways up to 64, "
+                         f"not {ways}")
     c.sets = <uint32_t>(size // (ways * line))
     c.ways = ways
     c.shift = _log2(line)
+    c.policy = policy
+    c.seed = _seed(identity)
+    c.rng = c.seed
     c.tag = <uint64_t *>calloc(c.sets * ways, sizeof(uint64_t))
     c.stamp = <uint64_t *>calloc(c.sets * ways, sizeof(uint64_t))
+    c.meta = <uint64_t *>calloc(c.sets, sizeof(uint64_t))
     c.state = <uint8_t *>calloc(c.sets * ways, sizeof(uint8_t))
-    if c.tag == NULL or c.stamp == NULL or c.state == NULL:
+    if c.tag == NULL or c.stamp == NULL or c.meta == NULL or c.state == NULL:
         raise MemoryError()
     return 0
 
@@ -126,9 +167,11 @@ cdef int _cache_init(Cache *c, uint64_t size, uint32_t ways, uint64_t line) exce
 cdef void _cache_free(Cache *c) noexcept nogil:
     free(c.tag)
     free(c.stamp)
+    free(c.meta)
     free(c.state)
     c.tag = NULL
     c.stamp = NULL
+    c.meta = NULL
     c.state = NULL
 
 
@@ -136,8 +179,10 @@ cdef void _cache_clear(Cache *c) noexcept nogil:
     if c.tag != NULL:
         memset(c.tag, 0, c.sets * c.ways * sizeof(uint64_t))
         memset(c.stamp, 0, c.sets * c.ways * sizeof(uint64_t))
+        memset(c.meta, 0, c.sets * sizeof(uint64_t))
         memset(c.state, 0, c.sets * c.ways * sizeof(uint8_t))
     c.clock = 0
+    c.rng = c.seed
 
 
 cdef inline int _find(Cache *c, uint64_t ln) noexcept nogil:
@@ -149,20 +194,76 @@ cdef inline int _find(Cache *c, uint64_t ln) noexcept nogil:
     return -1
 
 
+cdef void _plru_touch(Cache *c, int i) noexcept nogil:
+    """Point the set's tree bits away from way ``i`` (bit 1: the victim is on the right)."""
+    cdef uint32_t s = <uint32_t>i // c.ways, w = <uint32_t>i % c.ways
+    cdef uint32_t node = 0, lo = 0, n = c.ways, half
+    cdef uint64_t bits = c.meta[s]
+    while n > 1:
+        half = n >> 1
+        if w < lo + half:
+            bits |= (<uint64_t>1) << node
+            node = 2 * node + 1
+        else:
+            bits &= ~((<uint64_t>1) << node)
+            node = 2 * node + 2
+            lo += half
+        n = half
+    c.meta[s] = bits
+
+
 cdef inline void _touch(Cache *c, int i) noexcept nogil:
-    c.clock += 1
-    c.stamp[i] = c.clock
+    """A use of way ``i``: LRU stamps it, PLRU turns its tree; the others ignore uses."""
+    if c.policy == P_LRU:
+        c.clock += 1
+        c.stamp[i] = c.clock
+    elif c.policy == P_PLRU:
+        _plru_touch(c, i)
+
+
+cdef uint32_t _victim(Cache *c, uint32_t base) noexcept nogil:
+    """The way a full set at ``base`` loses, by the cache's policy."""
+    cdef uint32_t s = base // c.ways, w, node, lo, n, half, victim = base
+    cdef uint64_t x
+    if c.policy == P_LRU:
+        for w in range(1, c.ways):
+            if c.stamp[base + w] < c.stamp[victim]:
+                victim = base + w
+        return victim
+    if c.policy == P_PLRU:
+        node, lo, n = 0, 0, c.ways
+        while n > 1:
+            half = n >> 1
+            if (c.meta[s] >> node) & 1:
+                node = 2 * node + 2
+                lo += half
+            else:
+                node = 2 * node + 1
+            n = half
+        return base + lo
+    if c.policy == P_RR:
+        w = <uint32_t>c.meta[s]
+        c.meta[s] = (w + 1) % c.ways
+        return base + w
+    x = c.rng                      # xorshift64 (Marsaglia 2003: 13, 7, 17)
+    x ^= x << 13
+    x ^= x >> 7
+    x ^= x << 17
+    c.rng = x
+    return base + <uint32_t>((x >> 32) % c.ways)
 
 
 cdef int _fill(Cache *c, uint64_t ln, uint8_t state) noexcept nogil:
-    """Install line ``ln`` over the set's first invalid way, else its least recently used."""
+    """Install line ``ln`` over the set's first invalid way, else the policy's victim."""
     cdef uint32_t base = <uint32_t>(ln % c.sets) * c.ways, w, victim = base
+    cdef int full = 1
     for w in range(c.ways):
         if c.tag[base + w] == 0:
             victim = base + w
+            full = 0
             break
-        if c.stamp[base + w] < c.stamp[victim]:
-            victim = base + w
+    if full:
+        victim = _victim(c, base)
     c.tag[victim] = ln + 1
     c.state[victim] = state
     _touch(c, victim)
@@ -359,9 +460,10 @@ def hook_add_address():
 cdef class Hierarchy:
     """The memory hierarchy of one machine's ``ncpus`` CPUs.
 
-    ``l1i``/``l1d`` are ``(size, ways, line, hit_cycles)``, ``itlb``/``dtlb``
-    ``(entries, ways, page, miss_cycles)``, ``outer`` a list of ``(size, ways, line,
-    hit_cycles, shared)`` (the L2, then an L3), ``dram`` DRAM's load-to-use cycles,
+    ``l1i``/``l1d`` are ``(size, ways, line, hit_cycles[, replacement])``,
+    ``itlb``/``dtlb`` ``(entries, ways, page, miss_cycles)``, ``outer`` a list of
+    ``(size, ways, line, hit_cycles, shared[, replacement])`` (the L2, then an L3); a
+    replacement is one of ``POLICIES`` (``"lru"`` if left out); ``dram`` DRAM's load-to-use cycles,
     ``transfer`` a cache-to-cache transfer's, ``invalidate`` the extra cycles of a write
     that invalidates other CPUs' copies. Latencies are load-to-use; a penalty is what
     exceeds an L1 hit."""
@@ -378,7 +480,7 @@ cdef class Hierarchy:
     def __init__(self, int ncpus, l1i, l1d, itlb, dtlb, outer, uint32_t dram,
                  uint32_t transfer, uint32_t invalidate):
         cdef Model *m = self.m
-        cdef int i, k
+        cdef int i, k, pi, pd
         if not 1 <= ncpus <= MAX_CPUS:
             raise ValueError(f"the cache model takes 1 to {MAX_CPUS} CPUs, not {ncpus}")
         if len(outer) > MAX_OUTER:
@@ -388,21 +490,27 @@ cdef class Hierarchy:
         m.l1i_hit, m.l1d_hit = l1i[3], l1d[3]
         m.itlb_miss, m.dtlb_miss = itlb[3], dtlb[3]
         m.dram, m.transfer, m.invalidate = dram, transfer, invalidate
-        for k, (size, ways, line, hit, shared) in enumerate(outer):
+        pi = _policy(l1i[4] if len(l1i) > 4 else "lru")
+        pd = _policy(l1d[4] if len(l1d) > 4 else "lru")
+        po = [_policy(o[5] if len(o) > 5 else "lru") for o in outer]
+        for k, o in enumerate(outer):
+            size, ways, line, hit, shared = o[:5]
             m.shared[k] = 1 if shared else 0
             m.outer_hit[k] = hit
             if shared:
-                _cache_init(&m.outer[k], size, ways, line)
+                _cache_init(&m.outer[k], size, ways, line, po[k], 3 + k)
         for i in range(ncpus):
             m.cpu[i].model = <void *>m
             m.cpu[i].index = i
-            _cache_init(&m.cpu[i].l1i, l1i[0], l1i[1], l1i[2])
-            _cache_init(&m.cpu[i].l1d, l1d[0], l1d[1], l1d[2])
+            _cache_init(&m.cpu[i].l1i, l1i[0], l1i[1], l1i[2], pi, 1 + 16 * (i + 1))
+            _cache_init(&m.cpu[i].l1d, l1d[0], l1d[1], l1d[2], pd, 2 + 16 * (i + 1))
             _cache_init(&m.cpu[i].itlb, <uint64_t>itlb[0] * itlb[2], itlb[1], itlb[2])
             _cache_init(&m.cpu[i].dtlb, <uint64_t>dtlb[0] * dtlb[2], dtlb[1], dtlb[2])
-            for k, (size, ways, line, hit, shared) in enumerate(outer):
+            for k, o in enumerate(outer):
+                size, ways, line, hit, shared = o[:5]
                 if not shared:
-                    _cache_init(&m.cpu[i].priv[k], size, ways, line)
+                    _cache_init(&m.cpu[i].priv[k], size, ways, line, po[k],
+                                3 + k + 16 * (i + 1))
 
     def __dealloc__(self):
         cdef int i, k

@@ -4,7 +4,9 @@ A file gives per-core L1 caches and TLBs, one or two outer levels (``[l2]``, ``[
 each ``shared`` by the cores or private to each), DRAM's latency and the cost of
 coherence traffic between L1Ds. Every number ``X`` cites ``X_source`` (a public source
 naming its section) or ``X_estimate`` (how it was derived, ``X_basis`` its public
-figures), checked with ``costmodel.citation``. ``build`` makes the C model
+figures), checked with ``costmodel.citation``. A cache table may name its
+``replacement`` policy (``lru``, ``plru``, ``round-robin``, ``random``), cited the same
+way; without it the level replaces LRU. ``build`` makes the C model
 (``irqemu._core.cache.Hierarchy``) for a machine's CPUs.
 """
 
@@ -27,6 +29,10 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "dram": ("cycles",), "coherence": ("transfer_cycles", "invalidate_cycles"),
 }
 _OPTIONAL = ("l3",)
+#: the tables that take a ``replacement`` (TLBs replace LRU)
+_CACHES = ("l1i", "l1d", "l2", "l3")
+POLICIES = ("lru", "plru", "round-robin", "random")
+DEFAULT_POLICY = "lru"
 _POW2 = ("line", "page")
 MAX_VALUE = 1 << 32
 
@@ -35,10 +41,14 @@ class HierarchySpec:
     """One validated hierarchy: its tables' numbers and their citations."""
 
     def __init__(self, core: str, tables: dict[str, dict[str, int]],
-                 shared: dict[str, bool], citations: dict[str, Citation], where: str) -> None:
+                 shared: dict[str, bool], citations: dict[str, Citation], where: str,
+                 replacement: dict[str, str] | None = None) -> None:
         self.core = core
         self.tables = tables
         self.shared = shared
+        #: each cache level's replacement policy (LRU where the file names none)
+        self.replacement = {n: (replacement or {}).get(n, DEFAULT_POLICY)
+                            for n in _CACHES if n in tables}
         self.citations = citations
         self.where = where
 
@@ -54,11 +64,14 @@ class HierarchySpec:
         def cache(name: str) -> tuple[int, ...]:
             return tuple(t[name][f] for f in _CACHE)
 
+        def l1(name: str) -> tuple[Any, ...]:
+            return (*cache(name), self.replacement[name])
+
         def tlb(name: str) -> tuple[int, ...]:
             return tuple(t[name][f] for f in _TLB)
 
-        outer = [(*cache(n), self.shared[n]) for n in self.outer_levels]
-        return (ncpus, cache("l1i"), cache("l1d"), tlb("itlb"), tlb("dtlb"), outer,
+        outer = [(*cache(n), self.shared[n], self.replacement[n]) for n in self.outer_levels]
+        return (ncpus, l1("l1i"), l1("l1d"), tlb("itlb"), tlb("dtlb"), outer,
                 t["dram"]["cycles"], t["coherence"]["transfer_cycles"],
                 t["coherence"]["invalidate_cycles"])
 
@@ -129,6 +142,7 @@ def parse_hierarchy(text: str, where: str) -> HierarchySpec:
                              f"(known: {', '.join(_TABLES)})")
     tables: dict[str, dict[str, int]] = {}
     shared: dict[str, bool] = {}
+    policies: dict[str, str] = {}
     cites: dict[str, Citation] = {}
     for name, fields in _TABLES.items():
         entry = data.get(name)
@@ -143,8 +157,25 @@ def parse_hierarchy(text: str, where: str) -> HierarchySpec:
             if not isinstance(entry.get("shared"), bool):
                 raise CostModelError(f"{where}: [{name}] needs shared = true or false")
             shared[name] = entry["shared"]
+        if name in _CACHES and "replacement" in entry:
+            policies[name] = _replacement(entry, tables[name], name, where)
+            cites[f"{name}.replacement"] = citation(entry, f"{where}: [{name}] replacement",
+                                                    prefix="replacement_")
     _check_geometry(tables, where)
-    return HierarchySpec(core, tables, shared, cites, where)
+    return HierarchySpec(core, tables, shared, cites, where, policies)
+
+
+def _replacement(entry: dict[str, Any], t: dict[str, int], table: str, where: str) -> str:
+    """A cache table's ``replacement``: a known policy its geometry can take."""
+    value = entry["replacement"]
+    if value not in POLICIES:
+        raise CostModelError(f"{where}: [{table}] replacement = {value!r}: must be one of "
+                             f"{', '.join(POLICIES)}")
+    ways = t["ways"]
+    if value == "plru" and (ways > 64 or ways & (ways - 1)):
+        raise CostModelError(f"{where}: [{table}] replacement = 'plru' needs a power-of-two "
+                             f"number of ways up to 64, not {ways}")
+    return str(value)
 
 
 def _number(entry: dict[str, Any], table: str, field: str, where: str) -> int:
