@@ -117,7 +117,9 @@ def measure_atomics(iters: int, repeats: int) -> dict:
 INTRO = ("Off by default. `--cache-model [CORE|FILE]` charges, per access and in C, each "
          "CPU's L1I/L1D and TLBs, the L2 (and Skylake's L3), DRAM and line transfers "
          "between the L1Ds (`timing/hierarchy/<core>.toml`, every figure cited or marked "
-         "an estimate; docs/cache.md). Figures are identical on both engines; without the "
+         "an estimate; docs/cache.md), each cache level replacing as its file says (the "
+         "armv7 rows: the Cortex-A9's random L1s, the PL310's round-robin). Figures are "
+         "identical on both engines; without the "
          "option every figure in this file is unchanged. Host cost, same process, model "
          "off and on:")
 
