@@ -4,6 +4,8 @@ per-core counts are the models' own."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from irqemu.errors import CostModelError
-from irqemu.kernel.costs import COST_TABLE
+from irqemu.kernel.costs import COST_TABLE, KERNEL_COST_TABLES, KernelCost
 from irqemu.timing import costmodel
 from irqemu.timing.costmodel import builtin_cores, citation, load_cost_model
 
@@ -71,15 +73,118 @@ def test_no_shipped_citation_cites_a_file_outside_the_project(core: str) -> None
         assert "TIMING" not in text and ".md" not in text and "../" not in text, text
 
 
-def test_kernel_cost_table_follows_the_same_rule() -> None:
-    for name, c in COST_TABLE.items():
-        entry = {"estimate" if c.estimated else "source": c.source, "basis": c.basis}
-        got = citation(entry, f"COST_TABLE[{name}]")
-        assert (got.text, got.estimated, got.basis) == (c.source, c.estimated, c.basis)
-        assert "TIMING" not in c.source + c.basis
-        assert isinstance(c.cycles, int) and c.cycles >= 0
-        if c.estimated:
-            assert c.basis, name
+SRC = ROOT / "src"
+
+
+def _is_bare_pair(node: ast.expr) -> bool:
+    """``(cycles, "text")``: the form a cost entry had before it carried its citation."""
+    return (isinstance(node, ast.Tuple) and len(node.elts) == 2
+            and isinstance(node.elts[0], ast.Constant) and type(node.elts[0].value) is int
+            and isinstance(node.elts[1], (ast.Constant, ast.JoinedStr)))
+
+
+def cost_tables_in(source: str) -> tuple[list[str], list[str]]:
+    """Module-level names of ``source`` that hold a cost table (``*_COSTS``,
+    ``COST_TABLE``), and those bound to a dict literal of bare (cycles, text) pairs."""
+    named, bare = [], []
+    for node in ast.parse(source).body:
+        targets = (node.targets if isinstance(node, ast.Assign) else
+                   [node.target] if isinstance(node, ast.AnnAssign) else [])
+        for t in targets:
+            if not isinstance(t, ast.Name):
+                continue
+            if t.id.endswith("_COSTS") or t.id == "COST_TABLE":
+                named.append(t.id)
+            value = node.value
+            dicts = [d for d in ast.walk(value) if isinstance(d, ast.Dict)] if value else []
+            if any(d.values and any(_is_bare_pair(v) for v in d.values) for d in dicts):
+                bare.append(t.id)
+    return named, bare
+
+
+def _module_tables() -> dict[str, tuple[str, str]]:
+    """Every module-level cost table under src/irqemu: id(table) -> (module, name)."""
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted((SRC / "irqemu").rglob("*.py")):
+        named, bare = cost_tables_in(path.read_text(encoding="utf-8"))
+        module = ".".join(path.relative_to(SRC).with_suffix("").parts)
+        assert not bare, f"{module}: {bare} hold bare (cycles, text) pairs, not KernelCost"
+        for name in named:
+            found[f"{module}.{name}"] = (module, name)
+    return found
+
+
+def check_kernel_cost_table(name: str, table: object) -> None:
+    """One table against the citation rule: each entry a KernelCost whose citation
+    citation() accepts, every estimate naming its public basis."""
+    if not isinstance(table, dict) or not table:
+        raise CostModelError(f"{name}: not a table of KernelCost entries")
+    for entry, c in table.items():
+        where = f"{name}[{entry}]"
+        if not isinstance(c, KernelCost):
+            raise CostModelError(f"{where}: a bare {type(c).__name__}, not a KernelCost")
+        cited = {"estimate" if c.estimated else "source": c.source, "basis": c.basis}
+        got = citation(cited, where)
+        if (got.text, got.estimated, got.basis) != (c.source, c.estimated, c.basis):
+            raise CostModelError(f"{where}: citation text has stray blanks")
+        if "TIMING" in c.source + c.basis or c.source.startswith("EST"):
+            raise CostModelError(f"{where}: says EST or cites TIMING instead of its basis")
+        if type(c.cycles) is not int or not 0 <= c.cycles <= costmodel.MAX_CYCLES:
+            raise CostModelError(f"{where}: cycles {c.cycles!r}")
+        if c.estimated and not c.basis:
+            raise CostModelError(f"{where}: estimate names no public basis")
+
+
+def all_kernel_cost_tables() -> dict[str, dict[str, KernelCost]]:
+    """The registry, after importing every module that defines a cost table; each of
+    those tables is in it."""
+    found = {qual: getattr(importlib.import_module(module), name)
+             for qual, (module, name) in _module_tables().items()}
+    registered = {id(t) for t in KERNEL_COST_TABLES.values()}
+    for qual, table in found.items():
+        assert id(table) in registered, f"{qual} is not registered (kernel_cost_table)"
+    assert len(registered) == len(found) == len(KERNEL_COST_TABLES), sorted(found)
+    return dict(KERNEL_COST_TABLES)
+
+
+def test_every_kernel_cost_table_follows_the_same_rule() -> None:
+    tables = all_kernel_cost_tables()
+    assert {"COST_TABLE", "HRTIMER_COSTS", "NAPI_COSTS", "TIMERLAT_COSTS"} <= set(tables)
+    assert tables["COST_TABLE"] is COST_TABLE
+    for name, table in tables.items():
+        check_kernel_cost_table(name, table)
+
+
+def test_no_function_is_costed_by_two_tables() -> None:
+    """kernel.costs takes the first table's figure (setdefault): a second would be dead."""
+    seen: dict[str, str] = {}
+    for name, table in all_kernel_cost_tables().items():
+        for entry in table:
+            assert entry not in seen, f"{entry} in {seen.get(entry)} and {name}"
+            seen[entry] = name
+
+
+@pytest.mark.parametrize("table,message", [
+    ({"f": (10, "EST: ~10 instructions")}, "X[f]: a bare tuple, not a KernelCost"),
+    ({"f": KernelCost(10, "EST: guess", True, "v4.6 f()")}, "X[f]: says EST"),
+    ({"f": KernelCost(10, "~10 instructions", True)}, "X[f]: estimate names no public"),
+    ({"f": KernelCost(10, "measured", False)}, "X[f]: source must name the section"),
+    ({"f": KernelCost(10, "TIMING.md, p. 3", False)}, "X[f]: cites a file that is not"),
+    ({"f": KernelCost(-1, "n", True, "b")}, "X[f]: cycles -1"),
+    ({}, "X: not a table"),
+])
+def test_a_badly_cited_kernel_table_is_rejected(table: dict, message: str) -> None:
+    with pytest.raises(CostModelError) as exc:
+        check_kernel_cost_table("X", table)
+    assert str(exc.value).startswith(message)
+
+
+def test_a_table_of_bare_pairs_is_found_in_the_source() -> None:
+    """The scan that finds the tables flags one written as (cycles, text) pairs, whatever
+    it is called, and names a *_COSTS table however it is written."""
+    src = ('A = 1\nNEW_COSTS: dict = {"f": (10, "EST: guess")}\n'
+           'OTHER = dict(x={"g": (3, f"EST {A}")})\nGOOD_COSTS = reg("G", {"h": est(1, "")})\n')
+    assert cost_tables_in(src) == (["NEW_COSTS", "GOOD_COSTS"], ["NEW_COSTS", "OTHER"])
 
 
 # -- a user's file: each way of getting the citation wrong is one line naming file and entry
@@ -173,8 +278,9 @@ def test_benchmarks_md_counts_are_the_models() -> None:
         m = load_cost_model(core)
         est = len(m.estimated())
         want[core] = (m.entries(), m.entries() - est, est)
-    est = sum(c.estimated for c in COST_TABLE.values())
-    want["kernel COST_TABLE"] = (len(COST_TABLE), len(COST_TABLE) - est, est)
+    for name, table in all_kernel_cost_tables().items():
+        est = sum(c.estimated for c in table.values())
+        want[f"kernel {name}"] = (len(table), len(table) - est, est)
     assert _bench_table() == want
 
 

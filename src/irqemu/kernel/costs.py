@@ -38,8 +38,44 @@ LOCK_BASIS = (BASIS + "; an LDREX/STREX loop of 7-10 cycles from Cortex-R4 TRM (
               "0363E) ch. 14 and ARM1176JZF-S TRM (ARM DDI 0301H) ch. 16 result latencies")
 
 
-def _est(cycles: int, how: str, basis: str = BASIS) -> KernelCost:
+#: how the other tables' estimates are priced: the published timings of the core the
+#: instruction count is charged on (one simple instruction a cycle), and the atomics'
+A9_TIMING = ("priced at one a cycle: ARM Cortex-A9 TRM r4p1 (ARM DDI 0388I) Appendix B, "
+             "data-processing instructions (1 cycle each)")
+A9_LOCK_TIMING = (A9_TIMING + "; an LDREX/STREX loop of 7-10 cycles from Cortex-R4 TRM "
+                  "(ARM DDI 0363E) ch. 14 and ARM1176JZF-S TRM (ARM DDI 0301H) ch. 16")
+A53_TIMING = ("priced at one a cycle: ARM Cortex-A53 TRM (ARM DDI 0500) section 1.1 "
+              "'About the Cortex-A53 processor' (in-order pipeline); Arm publishes no "
+              "instruction timings for it")
+SKYLAKE_TIMING = ("priced at about one a cycle (branchy kernel code, a fresh buffer's "
+                  "cache misses) rather than the 0.25 reciprocal throughput of simple "
+                  "integer instructions in Agner Fog, 'Instruction tables', Intel Skylake "
+                  "section")
+
+
+def linux_basis(where: str, timing: str = A9_TIMING) -> str:
+    """The basis of an estimate counted from ``where`` ("<file> <function>()") in Linux
+    v4.6 and priced with ``timing``."""
+    return f"Linux v4.6 {where} (kernel.org, tag v4.6), its instruction count; {timing}"
+
+
+def estimate(cycles: int, how: str, basis: str = BASIS) -> KernelCost:
+    """An estimated entry: ``how`` it was derived, the public ``basis`` it rests on."""
     return KernelCost(cycles, how, True, basis)
+
+
+_est = estimate
+
+#: every table of kernel cost entries by name: COST_TABLE and those the modules defining
+#: one register (:func:`kernel_cost_table`); tests/timing/test_citations.py checks each
+#: entry against the citation rule and that no module defines a table outside it
+KERNEL_COST_TABLES: dict[str, dict[str, KernelCost]] = {}
+
+
+def kernel_cost_table(name: str, table: dict[str, KernelCost]) -> dict[str, KernelCost]:
+    """Register ``table`` (name -> KernelCost) as ``name`` and return it."""
+    KERNEL_COST_TABLES[name] = table
+    return table
 
 
 #: name -> KernelCost
@@ -120,6 +156,7 @@ COST_TABLE: dict[str, KernelCost] = {
     "gic_handle_irq": _est(20, "loop overhead, excluding the GICC_IAR/EOIR MMIO"),
     "handle_IPI": _est(25, "about 25 instructions of its 4.6 ARM build, one a cycle"),
 }
+kernel_cost_table("COST_TABLE", COST_TABLE)
 
 
 def default_costs() -> dict[str, int]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from irqemu.kernel.context import kfunc
+from irqemu.kernel.costs import A9_LOCK_TIMING, A9_TIMING, estimate, kernel_cost_table, linux_basis
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
@@ -40,19 +41,31 @@ HRTIMER_NORESTART = 0
 HRTIMER_RESTART = 1
 PS_PER_S = 10**12
 
-#: name -> (cycles, source): hrtimer.c and tick-sched.c's own work (MMIO excluded)
-HRTIMER_COSTS: dict[str, tuple[int, str]] = {
-    "hrtimer_interrupt": (120, "EST: cpu_base lock (ldrex/strex), clock read, expires_next "
-                               "bookkeeping, ~120 instructions"),
-    "__hrtimer_run_queues": (40, "EST: per clock base: timerqueue_getnext, softexpires test"),
-    "__run_hrtimer": (50, "EST: __remove_hrtimer, unlock/lock around fn, enqueue on RESTART"),
-    "tick_sched_timer": (400, "EST: tick_sched_do_timer + tick_sched_handle "
-                              "(as tick_handle_periodic, ~400 insns)"),
-    "hrtimer_start_range_ns": (90, "EST: lock_hrtimer_base, remove, enqueue (rbtree insert "
-                                   "of a few nodes), ~90 instructions"),
-    "hrtimer_cancel": (40, "EST: lock, remove"),
-    "clockevents_program_event": (30, "EST: delta clamp, ns -> cycles (mult/shift)"),
-}
+def _hr(fn: str, lock: bool = False) -> str:
+    return linux_basis(f"kernel/time/hrtimer.c {fn}()", A9_LOCK_TIMING if lock else A9_TIMING)
+
+
+#: name -> KernelCost: hrtimer.c and tick-sched.c's own work (MMIO excluded), counted
+#: from the 4.6 ARM build (the x86 kernel charges the same cycles)
+HRTIMER_COSTS = kernel_cost_table("HRTIMER_COSTS", {
+    "hrtimer_interrupt": estimate(120, "cpu_base lock (ldrex/strex), clock read, "
+                                  "expires_next bookkeeping, ~120 instructions",
+                                  _hr("hrtimer_interrupt", True)),
+    "__hrtimer_run_queues": estimate(40, "per clock base: timerqueue_getnext, softexpires "
+                                     "test", _hr("__hrtimer_run_queues")),
+    "__run_hrtimer": estimate(50, "__remove_hrtimer, unlock/lock around fn, enqueue on "
+                              "RESTART", _hr("__run_hrtimer", True)),
+    "tick_sched_timer": estimate(400, "tick_sched_do_timer + tick_sched_handle (as "
+                                 "tick_handle_periodic, ~400 insns)",
+                                 linux_basis("kernel/time/tick-sched.c tick_sched_timer()")),
+    "hrtimer_start_range_ns": estimate(90, "lock_hrtimer_base, remove, enqueue (rbtree "
+                                       "insert of a few nodes), ~90 instructions",
+                                       _hr("hrtimer_start_range_ns", True)),
+    "hrtimer_cancel": estimate(40, "lock, remove", _hr("hrtimer_cancel", True)),
+    "clockevents_program_event": estimate(
+        30, "delta clamp, ns -> cycles (mult/shift)",
+        linux_basis("kernel/time/clockevents.c clockevents_program_event()")),
+})
 
 
 @dataclass(order=True)
@@ -111,8 +124,8 @@ class Hrtimers:
         #: clocks within a round); Linux reprograms then, and so does the model
         self.early = [0] * n
         self._seq = itertools.count()
-        for name, (cycles, _src) in HRTIMER_COSTS.items():
-            kernel.costs.setdefault(name, cycles)
+        for name, c in HRTIMER_COSTS.items():
+            kernel.costs.setdefault(name, c.cycles)
         kernel.hrtimers = self  # type: ignore[attr-defined]
 
     @property

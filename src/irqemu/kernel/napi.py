@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import kfunc
+from irqemu.kernel.costs import A9_LOCK_TIMING, A9_TIMING, estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ, kernel_softirq
 
 if TYPE_CHECKING:
@@ -59,25 +60,36 @@ NETDEV_BUDGET = 300  #: net.core.netdev_budget
 NETDEV_MAX_BACKLOG = 1000  #: net.core.netdev_max_backlog
 USEC_PER_SEC = 1_000_000
 
-#: name -> (cycles, source), merged into ``kernel.costs`` (without overriding) by
-#: :func:`napi_layer`. EST like kernel/costs.py: instruction counts of the 4.6 ARM
-#: build at about one cycle each on an in-order A9, ldrex/strex 7-10 cycles.
-NAPI_COSTS: dict[str, tuple[int, str]] = {
-    "napi_schedule_prep": (12, "EST: test_bit + test_and_set_bit (ldrex/strex)"),
-    "__napi_schedule": (30, "EST: irqsave, list_add_tail, or into pending, irqrestore"),
-    "napi_complete_done": (40, "EST: NPSVC test, gro_list test, test_and_clear_bit"),
-    "napi_poll": (35, "EST: list_del_init, netpoll lock, SCHED test, indirect call"),
-    "net_rx_action": (70, "EST: list splices with irqs off, jiffies compare, "
-                          "__kfree_skb_flush, net_rps_action_and_irq_enable"),
-    "napi_gro_receive": (250, "EST: skb_gro_reset_offset, dev_gro_receive ptype walk "
-                              "(no offload for the frame's EtherType), napi_skb_finish"),
-    "__netif_receive_skb_core": (450, "EST: timestamp, rcu lock, ptype_all/ptype_base "
-                                      "walk, no handler -> rx_nohandler++, kfree_skb"),
-}
+def _dev(fn: str, lock: bool = False) -> str:
+    return linux_basis(f"net/core/dev.c {fn}()", A9_LOCK_TIMING if lock else A9_TIMING)
+
+
+#: name -> KernelCost, merged into ``kernel.costs`` (without overriding) by
+#: :func:`napi_layer`; estimates as kernel/costs.py's: instruction counts of the 4.6
+#: ARM build at about one cycle each on an in-order A9, ldrex/strex 7-10 cycles
+NAPI_COSTS = kernel_cost_table("NAPI_COSTS", {
+    "napi_schedule_prep": estimate(12, "test_bit + test_and_set_bit (ldrex/strex)",
+                                   _dev("napi_schedule_prep", True)),
+    "__napi_schedule": estimate(30, "irqsave, list_add_tail, or into pending, irqrestore",
+                                _dev("__napi_schedule")),
+    "napi_complete_done": estimate(40, "NPSVC test, gro_list test, test_and_clear_bit",
+                                   _dev("napi_complete_done", True)),
+    "napi_poll": estimate(35, "list_del_init, netpoll lock, SCHED test, indirect call",
+                          _dev("napi_poll")),
+    "net_rx_action": estimate(70, "list splices with irqs off, jiffies compare, "
+                              "__kfree_skb_flush, net_rps_action_and_irq_enable",
+                              _dev("net_rx_action")),
+    "napi_gro_receive": estimate(250, "skb_gro_reset_offset, dev_gro_receive ptype walk "
+                                 "(no offload for the frame's EtherType), napi_skb_finish",
+                                 _dev("napi_gro_receive")),
+    "__netif_receive_skb_core": estimate(450, "timestamp, rcu lock, ptype_all/ptype_base "
+                                         "walk, no handler -> rx_nohandler++, kfree_skb",
+                                         _dev("__netif_receive_skb_core")),
+})
 
 
 def napi_costs() -> dict[str, int]:
-    return {n: c for n, (c, _src) in NAPI_COSTS.items()}
+    return {n: c.cycles for n, c in NAPI_COSTS.items()}
 
 
 @dataclass(eq=False)

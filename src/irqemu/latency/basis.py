@@ -1,6 +1,6 @@
 """What a latency figure rests on: the cost-model entries on its path, each with its
 cycles, its citation and whether that citation is an estimate (the entry's ``estimated``
-flag; tables not yet in that form mark estimates with "EST" in their source).
+flag).
 
 The IRQ latency path is the core's exception entry, kernel.elf's IRQ stub (its
 instructions costed by the core model's classes), the interrupt controller's MMIO and
@@ -32,18 +32,16 @@ CORE_EVENTS = ("exception_entry", "mmio_access")
 
 
 def _sources() -> dict[str, tuple[str, bool]]:
-    """Every kernel cost entry's citation and whether it is an estimate, from the tables
-    that declare them: COST_TABLE's KernelCost records carry the flag; the (cycles, source)
-    pairs of the other tables mark an estimate with "EST"."""
-    from irqemu.kernel.costs import COST_TABLE
-    from irqemu.kernel.drivers.arm_twd import TWD_COSTS
-    from irqemu.kernel.hrtimer import HRTIMER_COSTS
-    from irqemu.latency.costs import CYCLICTEST_COSTS, TIMERLAT_COSTS
+    """Every kernel cost entry's citation and whether it is an estimate (the records'
+    flag), from the registered tables of the modules on these paths."""
+    import irqemu.kernel.drivers.arm_arch_timer
+    import irqemu.kernel.drivers.arm_twd
+    import irqemu.kernel.hrtimer
+    import irqemu.latency.costs  # noqa: F401  (each registers its table)
+    from irqemu.kernel.costs import KERNEL_COST_TABLES
 
-    out = {name: (c.source, c.estimated) for name, c in COST_TABLE.items()}
-    for table in (TWD_COSTS, HRTIMER_COSTS, TIMERLAT_COSTS, CYCLICTEST_COSTS):
-        out.update({name: (src, "EST" in src) for name, (_c, src) in table.items()})
-    return out
+    return {name: (c.source, c.estimated) for table in KERNEL_COST_TABLES.values()
+            for name, c in table.items()}
 
 
 def _entry(kind: str, name: str, cycles: int, source: str, estimated: bool) -> dict[str, Any]:

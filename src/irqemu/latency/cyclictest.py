@@ -109,8 +109,8 @@ def measure(kernel: str = "mainline", *, prio: int = 80, interval_us: int = 1000
     cpus = min(threads, 4)
 
     def on_start(oc: OnCore) -> None:
-        for name, (cycles, _src) in CYCLICTEST_COSTS.items():
-            oc.kernel.costs.setdefault(name, cycles)
+        for name, c in CYCLICTEST_COSTS.items():
+            oc.kernel.costs.setdefault(name, c.cycles)
 
     def on_cpu_up(oc: OnCore, cpu: int) -> None:
         k, h = oc.kernel, oc.hrtimers

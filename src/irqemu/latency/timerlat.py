@@ -196,8 +196,8 @@ def measure(kernel: str, *, load: str, arch: str, rate: float | None, period_us:
     def on_start(oc: OnCore) -> None:
         h = oc.hrtimers
         assert h is not None
-        for name, (cycles, _src) in TIMERLAT_COSTS.items():
-            oc.kernel.costs.setdefault(name, cycles)
+        for name, c in TIMERLAT_COSTS.items():
+            oc.kernel.costs.setdefault(name, c.cycles)
         state["tr"] = Timerlat(oc.kernel, h, period_us * PS_PER_US, START_PS, end_ps,
                                prio=prio)
 

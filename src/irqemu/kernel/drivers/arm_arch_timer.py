@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import kfunc
+from irqemu.kernel.costs import A53_TIMING, estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE
 
 if TYPE_CHECKING:
@@ -35,15 +36,19 @@ ARCH_TIMER_CTRL_ENABLE = 1 << 0
 ARCH_TIMER_CTRL_IT_MASK = 1 << 1
 ARCH_TIMER_CTRL_IT_STAT = 1 << 2
 
-#: name -> (cycles, estimate): the driver's own instructions, its MSR/MRS included
-ARCH_TIMER_COSTS = {
-    "arch_timer_handler_virt": (
-        20, "EST: timer_handler(): mrs CNTV_CTL_EL0, the ISTATUS test, msr with IMASK "
-            "and the indirect event_handler call, about 15 instructions as for twd_handler"),
-    "arch_timer_set_next_event_virt": (
-        15, "EST: set_next_event(): mrs CNTV_CTL_EL0, bit ops, msr CNTV_TVAL_EL0, msr "
-            "CNTV_CTL_EL0, isb, about 10 instructions"),
-}
+#: name -> KernelCost: the driver's own instructions, its MSR/MRS included
+ARCH_TIMER_COSTS = kernel_cost_table("ARCH_TIMER_COSTS", {
+    "arch_timer_handler_virt": estimate(
+        20, "timer_handler(): mrs CNTV_CTL_EL0, the ISTATUS test, msr with IMASK and the "
+            "indirect event_handler call, about 15 instructions as for twd_handler",
+        linux_basis("drivers/clocksource/arm_arch_timer.c arch_timer_handler_virt(), "
+                    "timer_handler()", A53_TIMING)),
+    "arch_timer_set_next_event_virt": estimate(
+        15, "set_next_event(): mrs CNTV_CTL_EL0, bit ops, msr CNTV_TVAL_EL0, msr "
+            "CNTV_CTL_EL0, isb, about 10 instructions",
+        linux_basis("drivers/clocksource/arm_arch_timer.c arch_timer_set_next_event_virt(), "
+                    "set_next_event()", A53_TIMING)),
+})
 
 
 @dataclass
@@ -99,8 +104,8 @@ def arch_timer_register(kernel: Kernel, device: Any, irq: int,
                         event_handler: Callable[[int], None]) -> ArchTimer:
     """The virtual timer on every CPU: its percpu IRQ requested (``irq``: the virq of
     PPI 11). Each CPU then calls :meth:`ArchTimer.arch_timer_starting_cpu`."""
-    for name, (cycles, _src) in ARCH_TIMER_COSTS.items():
-        kernel.costs.setdefault(name, cycles)
+    for name, c in ARCH_TIMER_COSTS.items():
+        kernel.costs.setdefault(name, c.cycles)
     timer = ArchTimer(kernel, device, int(device.hz), irq, event_handler)
     ret = kernel.request_percpu_irq(irq, arch_timer_handler_virt, "arch_timer",
                                     [timer] * kernel.num_cpus)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from irqemu.kernel.context import ChipIO, kfunc
+from irqemu.kernel.costs import estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE
 
 if TYPE_CHECKING:
@@ -40,9 +41,12 @@ TWD_TIMER_CONTROL_IT_ENABLE = 1 << 2
 
 TWD_PPI = 13  #: the private timer's PPI (GIC ID 29) on every Cortex-A9 MPCore
 
-#: name -> (cycles, source): the handler's own work, not its MMIO
-TWD_COSTS = {"twd_handler": (20, "EST: twd_timer_ack's test + the indirect "
-                                 "event_handler call, ~20 instructions")}
+#: name -> KernelCost: the handler's own work, not its MMIO
+TWD_COSTS = kernel_cost_table("TWD_COSTS", {
+    "twd_handler": estimate(20, "twd_timer_ack's test + the indirect event_handler call, "
+                            "~20 instructions",
+                            linux_basis("arch/arm/kernel/smp_twd.c twd_handler()")),
+})
 
 
 @dataclass
@@ -110,8 +114,8 @@ def twd_local_timer_register(kernel: Kernel, io: ChipIO, irq: int, base: int, ra
                              event_handler: Callable[[int], None]) -> Twd:
     """The twd on every CPU: its percpu IRQ requested (``irq``: the virq of PPI 13).
     Each CPU then calls :meth:`Twd.twd_timer_setup` as it comes up."""
-    for name, (cycles, _src) in TWD_COSTS.items():
-        kernel.costs.setdefault(name, cycles)
+    for name, c in TWD_COSTS.items():
+        kernel.costs.setdefault(name, c.cycles)
     twd = Twd(kernel, io, base, rate_hz, irq, event_handler)
     ret = kernel.request_percpu_irq(irq, twd_handler, "twd", [twd] * kernel.num_cpus)
     if ret:

@@ -78,6 +78,7 @@ from irqemu.hw.e1000e import (
     RX_DESC_WB,
 )
 from irqemu.kernel.context import ChipIO, kfunc
+from irqemu.kernel.costs import SKYLAKE_TIMING, estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.drivers.fec import DmaMemIO, MemIO
 from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE, IRQF_SHARED
 from irqemu.kernel.napi import (
@@ -112,28 +113,50 @@ ETH_FCS_LEN = 4
 #: the fixed DMA region in the pc's RAM (128 MiB in, far from kernel.elf): RX ring, buffers
 DMA_BASE = 0x08000000
 
-#: EST: per received frame, the CPU work of e1000_clean_rx_irq the model does not do step
-#: by step, on a 4 GHz Skylake: dma_unmap_single (no IOMMU: nothing), prefetches,
-#: napi_alloc_skb + the copybreak memcpy of a 60-byte frame (copybreak 256), skb_put,
-#: e1000_rx_checksum, e1000_rx_hash (~400 instructions at ~1 IPC with the cache misses
-#: of a fresh skb: 600 cycles, about 150 ns)
-RX_FRAME_CYCLES = 600
-#: EST: e1000_alloc_rx_buffers per buffer given back: netdev_alloc_skb_ip_align,
-#: dma_map_single, the descriptor store (~150 instructions)
-ALLOC_BUFFER_CYCLES = 200
 
-#: name -> (cycles, source), merged into ``kernel.costs`` by :func:`e1000_probe`
-E1000E_COSTS: dict[str, tuple[int, str]] = {
-    "e1000_intr_msi": (40, "EST: LSC / ECC tests, the total_* stores (excluding the MMIO)"),
-    "e1000_intr": (50, "EST: as e1000_intr_msi plus the INT_ASSERTED and DOWN tests"),
-    "e1000e_poll": (40, "EST: container_of, the tx_cleaned / weight tests"),
-    "e1000_clean_tx_irq": (60, "EST: the TDH walk finding nothing to reap"),
-    "e1000_clean_rx_irq": (60, "EST: per call: ring pointers, the final desc_unused"),
-    "e1000_receive_skb": (80, "EST: eth_type_trans (~30 instructions), the VLAN test"),
-    "e1000_alloc_rx_buffers": (40, "EST: per call; per buffer ALLOC_BUFFER_CYCLES"),
-    "e1000_set_itr": (60, "EST: two e1000_update_itr, the table lookup"),
-    "e1000_irq_enable": (20, "EST: besides the IMS write and e1e_flush's STATUS read"),
-}
+def _nd(fn: str) -> str:
+    return linux_basis(f"drivers/net/ethernet/intel/e1000e/netdev.c {fn}() (x86_64 build)",
+                       SKYLAKE_TIMING)
+
+
+#: name -> KernelCost, merged into ``kernel.costs`` by :func:`e1000_probe`
+E1000E_COSTS = kernel_cost_table("E1000E_COSTS", {
+    "e1000_intr_msi": estimate(40, "LSC / ECC tests, the total_* stores (excluding the "
+                               "MMIO)", _nd("e1000_intr_msi")),
+    "e1000_intr": estimate(50, "as e1000_intr_msi plus the INT_ASSERTED and DOWN tests",
+                           _nd("e1000_intr")),
+    "e1000e_poll": estimate(40, "container_of, the tx_cleaned / weight tests",
+                            _nd("e1000e_poll")),
+    "e1000_clean_tx_irq": estimate(60, "the TDH walk finding nothing to reap",
+                                   _nd("e1000_clean_tx_irq")),
+    "e1000_clean_rx_irq": estimate(60, "per call: ring pointers, the final desc_unused",
+                                   _nd("e1000_clean_rx_irq")),
+    "e1000_receive_skb": estimate(80, "eth_type_trans (~30 instructions), the VLAN test",
+                                  _nd("e1000_receive_skb")),
+    "e1000_alloc_rx_buffers": estimate(40, "per call; per buffer ALLOC_BUFFER_CYCLES",
+                                       _nd("e1000_alloc_rx_buffers")),
+    "e1000_set_itr": estimate(60, "two e1000_update_itr, the table lookup",
+                              _nd("e1000_set_itr")),
+    "e1000_irq_enable": estimate(20, "besides the IMS write and e1e_flush's STATUS read",
+                                 _nd("e1000_irq_enable")),
+})
+
+#: work the model charges per frame or buffer without doing it step by step
+#: ("<function>/<unit>"; charged where the function runs, not merged into kernel.costs)
+E1000E_WORK_COSTS = kernel_cost_table("E1000E_WORK_COSTS", {
+    "e1000_clean_rx_irq/frame": estimate(
+        600, "per received frame, what e1000_clean_rx_irq does that the model does not "
+        "step through: dma_unmap_single (no IOMMU: nothing), prefetches, napi_alloc_skb "
+        "+ the copybreak memcpy of a 60-byte frame (copybreak 256), skb_put, "
+        "e1000_rx_checksum, e1000_rx_hash: ~400 instructions at ~1 IPC with the cache "
+        "misses of a fresh skb, 600 cycles (150 ns at 4 GHz)", _nd("e1000_clean_rx_irq")),
+    "e1000_alloc_rx_buffers/buffer": estimate(
+        200, "per buffer e1000_alloc_rx_buffers gives back: netdev_alloc_skb_ip_align, "
+        "dma_map_single, the descriptor store (~150 instructions)",
+        _nd("e1000_alloc_rx_buffers")),
+})
+RX_FRAME_CYCLES = E1000E_WORK_COSTS["e1000_clean_rx_irq/frame"].cycles
+ALLOC_BUFFER_CYCLES = E1000E_WORK_COSTS["e1000_alloc_rx_buffers/buffer"].cycles
 
 
 @dataclass
@@ -219,8 +242,8 @@ def e1000_probe(kernel: Kernel, io: ChipIO, mem: MemIO, hw_addr: int, *,
     ``enable_msi()`` -> its irq, which is pci_enable_msi; None: legacy ``legacy_irq``)."""
     if not 8 <= count <= 4096 or count % 8:
         raise ValueError(f"RX ring of {count} descriptors: 8..4096, a multiple of 8")
-    for n, (c, _src) in E1000E_COSTS.items():
-        kernel.costs.setdefault(n, c)
+    for n, c in E1000E_COSTS.items():
+        kernel.costs.setdefault(n, c.cycles)
     adapter = E1000Adapter(kernel, io, mem, hw_addr, dma_base=dma_base, count=count)
     adapter.napi = netif_napi_add(kernel, adapter, e1000e_poll, NAPI_POLL_WEIGHT, adapter.name)
     if enable_msi is not None:  # e1000e_set_interrupt_capability, E1000E_INT_MODE_MSI
