@@ -101,6 +101,7 @@ from irqemu.hw.imx_fec import (
     BufDesc,
 )
 from irqemu.kernel.context import ChipIO, kfunc
+from irqemu.kernel.costs import estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE
 from irqemu.kernel.napi import (
     NAPI_POLL_WEIGHT,
@@ -138,19 +139,36 @@ ETH_FCS_LEN = 4
 #: kernel.elf's image and stacks): RX ring, TX ring, RX buffers
 DMA_BASE = 0x18000000
 
-#: EST: per received frame, the CPU work of fec_enet_rx_queue that the model does
-#: not perform step by step: dma_sync_single_for_cpu of the buffer (cache line
-#: invalidates), fec_enet_copybreak (netdev_alloc_skb + a 60-byte memcpy for small
-#: frames), skb_put, eth_type_trans, the error/stat bookkeeping (~700 instructions)
-RX_FRAME_CYCLES = 700
 
-#: name -> (cycles, source), merged into ``kernel.costs`` by :func:`fec_probe`
-FEC_COSTS: dict[str, tuple[int, str]] = {
-    "fec_enet_interrupt": (40, "EST: collect events, link test (excluding the MMIO)"),
-    "fec_enet_rx_napi": (25, "EST"),
-    "fec_enet_rx_queue": (40, "EST: per call: queue lookup, ring pointers"),
-    "fec_enet_tx": (60, "EST: per call: the dirty_tx walk finding nothing to reap"),
-}
+def _fm(fn: str) -> str:
+    return linux_basis(f"drivers/net/ethernet/freescale/fec_main.c {fn}()")
+
+
+#: name -> KernelCost, merged into ``kernel.costs`` by :func:`fec_probe`
+FEC_COSTS = kernel_cost_table("FEC_COSTS", {
+    "fec_enet_interrupt": estimate(40, "collect events, link test (excluding the MMIO)",
+                                   _fm("fec_enet_interrupt")),
+    "fec_enet_rx_napi": estimate(25, "netdev_priv, the fec_enet_rx and fec_enet_tx "
+                                 "calls, the budget test and napi_complete call (the "
+                                 "IMASK write charged as MMIO), ~25 instructions",
+                                 _fm("fec_enet_rx_napi")),
+    "fec_enet_rx_queue": estimate(40, "per call: queue lookup, ring pointers",
+                                  _fm("fec_enet_rx_queue")),
+    "fec_enet_tx": estimate(60, "per call: the dirty_tx walk finding nothing to reap",
+                            _fm("fec_enet_tx(), fec_enet_tx_queue")),
+})
+
+#: work the model charges per frame without doing it step by step
+#: ("<function>/<unit>"; charged where the function runs, not merged into kernel.costs)
+FEC_WORK_COSTS = kernel_cost_table("FEC_WORK_COSTS", {
+    "fec_enet_rx_queue/frame": estimate(
+        700, "per received frame, what fec_enet_rx_queue does that the model does not "
+        "step through: dma_sync_single_for_cpu of the buffer (cache line invalidates), "
+        "fec_enet_copybreak (netdev_alloc_skb + a 60-byte memcpy for small frames), "
+        "skb_put, eth_type_trans, the error/stat bookkeeping (~700 instructions)",
+        _fm("fec_enet_rx_queue")),
+})
+RX_FRAME_CYCLES = FEC_WORK_COSTS["fec_enet_rx_queue/frame"].cycles
 
 
 class MemIO(Protocol):
@@ -258,8 +276,8 @@ def fec_probe(kernel: Kernel, io: ChipIO, mem: MemIO, irq: int, *, hwp: int = EN
     """fec_probe: private data, NAPI instance, the interrupt line (devm_request_irq)."""
     if not 2 <= rx_ring_size <= 4096:
         raise ValueError(f"RX ring of {rx_ring_size} descriptors: 2..4096")
-    for n, (c, _src) in FEC_COSTS.items():
-        kernel.costs.setdefault(n, c)
+    for n, c in FEC_COSTS.items():
+        kernel.costs.setdefault(n, c.cycles)
     fep = FecEnetPrivate(kernel, io, mem, hwp=hwp, irq=irq, dma_base=dma_base,
                          rx_ring_size=rx_ring_size)
     fep.napi = netif_napi_add(kernel, fep, fec_enet_rx_napi, NAPI_POLL_WEIGHT, fep.name)
