@@ -378,7 +378,7 @@ class ImxFEC(Device):
         self._tx_event: Event | None = None
         self._tx_busy_until = 0
         self._mii_event: Event | None = None
-        self._mac = bytes(6)
+        self._mac = self.mac_address = bytes(6)  #: the station address (see _update_mac)
         # statistics (host-side, never reset by the guest)
         self.rx_offered = 0
         self.rx_frames = 0
@@ -407,13 +407,11 @@ class ImxFEC(Device):
     def desc_size(self) -> int:
         return BUFDESC_EX_SIZE if self.enhanced else BUFDESC_SIZE
 
-    @property
-    def mac_address(self) -> bytes:
-        """The station address in PALR/PAUR, as the RX filter compares it."""
-        return self._mac
-
     def _update_mac(self) -> None:
-        self._mac = struct.pack(">IH", self.reg("ENET_PALR"), self.reg("ENET_PAUR") >> 16)
+        """``mac_address``: the station address in PALR/PAUR, as the RX filter compares
+        it (an attribute, not a property: the traffic generator reads it per frame)."""
+        self._mac = self.mac_address = struct.pack(">IH", self.reg("ENET_PALR"),
+                                                   self.reg("ENET_PAUR") >> 16)
 
     def mac_bps(self) -> int:
         """The MAC's configured line rate: ECR.SPEED 1 Gbit/s, RCR.RMII_10T 10, else 100."""
@@ -847,7 +845,12 @@ class ImxFEC(Device):
         v = self._v
         if v["ENET_ECR"][0] & ECR_ETHEREN:
             v["ENET_RDAR"][0] = ACTIVE
-            self._check_rx_ring()
+            ring = self._ring  # _check_rx_ring, its native view's fetch written out
+            sc = ring.sc(self._rx_ptr) if ring else -2
+            if sc == -2:
+                self._check_rx_ring()
+            elif not sc & BD_ENET_RX_EMPTY:
+                v["ENET_RDAR"][0] = 0
 
     def write_ENET_TDAR(self, cpu: int, index: int, value: int) -> None:
         if self.reg("ENET_ECR") & ECR_ETHEREN:

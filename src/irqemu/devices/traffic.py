@@ -289,7 +289,8 @@ class TrafficGenerator:
         nxt = None if peek is None else peek()
         if nxt is not None and nxt <= limit:
             limit = nxt - 1
-        frame = self.frame(self.offered)
+        frame_of = self.frame
+        frame = frame_of(self.offered)
         dropping = drops is not None and drops(frame)
         while True:
             self.last_arrival = t
@@ -317,8 +318,9 @@ class TrafficGenerator:
             # same header and length): then the one just sent stands for them
             dropping = drops is not None and drops(frame)
             if not dropping:
-                frame = self.frame(self.offered)
-        self._schedule(t)
+                frame = frame_of(self.offered)
+        self._next_time = t  # _schedule(t), written out
+        self._event = None if t is None else self.machine.schedule(t, self._fire, self.name)
 
 
 class _Arrivals:

@@ -449,8 +449,9 @@ class Machine:
             return int(self.fabric.now_of(-1 if cpu is None else cpu))
         if cpu is not None:
             return self.cpus[cpu].local_ps()
-        if self._running is not None:
-            return self._running.local_ps()
+        slot = self._running_slot  # (the _running property's value, without the call)
+        if slot is not None:
+            return slot.clock.to_ps(slot.core.cycles)  # slot.local_ps()
         return self._now
 
     def schedule(self, when: int, fn: Callable[[], None], name: str = "") -> Event:
@@ -458,7 +459,7 @@ class Machine:
         return self.events.schedule(when, fn, name)
 
     def _on_schedule(self, when: int) -> None:
-        slot = self._running
+        slot = self._running_slot
         if slot is not None:
             limit = slot.clock.to_cycles(when)
             if limit < slot.core.deadline:

@@ -527,6 +527,11 @@ def _rx_queue_view(fep: FecEnetPrivate, budget: int, view: Any) -> int:
     errors = (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_CR | BD_ENET_RX_OV | BD_ENET_RX_LAST
               | BD_ENET_RX_CL)
     keep = ~BD_ENET_RX_STATS & 0xFFFF
+    io = fep.io
+    writer32 = getattr(io, "writer32", None)  # MachineChipIO's: IEVENT and RDAR direct
+    w_ievent = None if writer32 is None else writer32(ievent)
+    w_rdar = None if writer32 is None else writer32(rdar)
+    mmio_cost = getattr(io, "mmio_cost", 0)
 
     while True:
         if catch_up is not None:
@@ -542,7 +547,13 @@ def _rx_queue_view(fep: FecEnetPrivate, budget: int, view: Any) -> int:
         if pkt_received >= budget:
             break
         pkt_received += 1
-        write32(cpu, ievent, FEC_ENET_RXF)
+        if w_ievent is None:
+            write32(cpu, ievent, FEC_ENET_RXF)
+        else:  # write32, written out: the charge, then the register's handler
+            slot = io.pinned or machine.current_cpu  # type: ignore[attr-defined]
+            if slot is not None:
+                slot.core.cycles += mmio_cost
+            w_ievent[0](cpu, w_ievent[1], FEC_ENET_RXF & w_ievent[2])
         status ^= BD_ENET_RX_LAST  # LAST must be set: the xor clears it
         if status & errors:
             st.rx_errors += 1
@@ -578,7 +589,13 @@ def _rx_queue_view(fep: FecEnetPrivate, budget: int, view: Any) -> int:
             slot.core.cycles += 2 * access
         view.give_back(bdp, BD_ENET_RX_INT, status)
         fep.cur_rx = (fep.cur_rx + 1) % size if not status & BD_ENET_RX_WRAP else 0
-        write32(cpu, rdar, 0)
+        if w_rdar is None:
+            write32(cpu, rdar, 0)
+        else:
+            slot = io.pinned or machine.current_cpu  # type: ignore[attr-defined]
+            if slot is not None:
+                slot.core.cycles += mmio_cost
+            w_rdar[0](cpu, w_rdar[1], 0)
     return pkt_received
 
 
