@@ -49,6 +49,11 @@ DEF P_RANDOM = 3
 DEF SEED_MUL = 0x9E3779B97F4A7C15
 DEF SEED_XOR = 0x2545F4914F6CDD1D
 
+# touch kinds (Hierarchy.touch): a kernel function's text fetch, data read, data write
+DEF TOUCH_FETCH = 0
+DEF TOUCH_READ = 1
+DEF TOUCH_WRITE = 2
+
 # counters per CPU: their names, in order, are STAT_NAMES
 DEF S_FETCH = 0
 DEF S_READ = 1
@@ -69,6 +74,9 @@ STAT_NAMES = ("fetches", "reads", "writes", "l1i_misses", "l1d_misses", "itlb_mi
               "dtlb_misses", "outer1_hits", "outer2_hits", "outer1_misses", "outer2_misses",
               "dram_accesses",
               "transfers", "invalidations", "penalty_cycles")
+
+#: Hierarchy.touch's kinds, by their code
+TOUCH_KINDS = ("fetch", "read", "write")
 
 #: replacement policies by name; their index is the code the C model uses
 POLICIES = ("lru", "plru", "round-robin", "random")
@@ -568,6 +576,39 @@ cdef class Hierarchy:
                                   <void *>_block_hook, <void *>c, lo, hi - 1)
             if err != UC_ERR_OK:
                 raise RuntimeError(f"uc_hook_add (cache model): {uc_strerror(err).decode()}")
+
+    cpdef uint64_t touch(self, int cpu, uint64_t addr, uint64_t size, int kind):
+        """``size`` bytes at ``addr`` touched by CPU ``cpu`` as one access of ``kind``
+        (``TOUCH_FETCH``, ``TOUCH_READ``, ``TOUCH_WRITE``): a modelled kernel function's
+        text or data (``kernel.footprint``). Its penalty is returned and added to
+        ``pending``, as a guest access's is."""
+        cdef Cpu *c = self._cpu(cpu)
+        if size == 0:
+            raise ValueError("a touch has at least one byte")
+        if kind == TOUCH_FETCH:
+            return _fetch(self.m, c, addr, size)
+        if kind == TOUCH_READ or kind == TOUCH_WRITE:
+            return _data(self.m, c, kind == TOUCH_WRITE, addr, size)
+        raise ValueError(f"unknown touch kind {kind} (0 fetch, 1 read, 2 write)")
+
+    cpdef uint64_t touch_regions(self, int cpu, const uint64_t[::1] regions):
+        """Several touches in one call: ``regions`` is flat ``(addr, size, kind)`` triples
+        (a kernel function's text and data, one call per charge); the summed penalty."""
+        cdef Cpu *c = self._cpu(cpu)
+        cdef Py_ssize_t i, n = regions.shape[0]
+        cdef uint64_t pen = 0, size, kind
+        if n % 3:
+            raise ValueError("regions are (addr, size, kind) triples")
+        for i in range(0, n, 3):
+            size = regions[i + 1]
+            kind = regions[i + 2]
+            if size == 0 or kind > TOUCH_WRITE:
+                raise ValueError(f"bad region {i // 3}: size {size}, kind {kind}")
+            if kind == TOUCH_FETCH:
+                pen += _fetch(self.m, c, regions[i], size)
+            else:
+                pen += _data(self.m, c, kind == TOUCH_WRITE, regions[i], size)
+        return pen
 
     def keep(self, obj):
         """Keep ``obj`` (a hooked Unicorn instance) alive as long as this model."""

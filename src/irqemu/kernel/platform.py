@@ -35,6 +35,7 @@ from irqemu.kernel.drivers.imx_src import imx_boot_secondary
 from irqemu.kernel.drivers.irq_apic import X86Apic
 from irqemu.kernel.drivers.psci import PsciInvoke, psci_boot_secondary
 from irqemu.kernel.entry import IrqEntry
+from irqemu.kernel.footprint import attach_footprints
 from irqemu.kernel.preempt import HARDIRQ_MASK, SOFTIRQ_OFFSET
 from irqemu.kernel.sched import is_rt
 from irqemu.machine.machine import CpuSlot, Machine
@@ -293,6 +294,8 @@ class KernelPlatform:
                 addr = machine.register_hostcall(getattr(self, f"_hc_{name}"),
                                                  inline=name in self.inline)
             machine.mem_write(image.symbols[f"hc_{name}"], addr.to_bytes(width, "little"))
+        #: with --cache-model, the kernel's functions touch their text and data through it
+        self.footprint = attach_footprints(kernel, machine)
 
     def guest_handler(self, symbol: str) -> Callable[[int, Any], int]:
         """An IRQ handler that is guest code: ``irqreturn_t fn(int irq)`` named by an
