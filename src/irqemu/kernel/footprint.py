@@ -9,8 +9,8 @@ address range. A path that ran long ago then comes in cold, as on hardware.
 
 Layout (deterministic): functions' text one after the other from the kernel's text
 start, in :data:`FOOTPRINTS`' order (the cost tables' order), each aligned to 64
-bytes; shared objects (an irq_desc, the jiffies/timekeeper lines) once, so CPUs that
-write them move their lines between L1Ds; per-CPU objects (run queue, hrtimer base,
+bytes; shared objects (an irq_desc, the timekeeper) once, so CPUs that write them move
+their lines between L1Ds; per-CPU objects (run queue, hrtimer base,
 the stack) once per CPU, :data:`PERCPU_STRIDE` apart. Every size is an estimate with
 its basis, checked by ``costmodel.citation`` (docs/cache.md, "The kernel's footprint").
 """
@@ -68,9 +68,12 @@ DATA: dict[str, DataObject] = {
                      "kernel/rcu/tree.h struct rcu_dynticks"),
     "tick_sched": _obj(64, True, WRITE, "idle and tick-stop state",
                        "include/linux/tick.h, kernel/time/tick-sched.h struct tick_sched"),
-    "jiffies": _obj(64, False, WRITE, "jiffies_64 and the timekeeper's seqcount (CPU 0 "
-                    "updates, every CPU reads: one shared line pair)",
+    "jiffies": _obj(64, False, READ, "jiffies_64 and the timekeeper's seqcount, read by "
+                    "every CPU's tick",
                     "kernel/time/timekeeping.c tk_core, kernel/time/tick-common.c"),
+    "timekeeper": _obj(64, False, WRITE, "do_timer's jiffies_64 and timekeeping update "
+                       "(the periodic tick's CPU writes them)",
+                       "kernel/time/timekeeping.c update_wall_time, kernel/time/timer.c"),
     "timer_base": _obj(64, True, WRITE, "the timer wheel base's lock, clk and next",
                        "kernel/time/timer.c struct tvec_base"),
     "hrtimer_base": _obj(64, True, WRITE, "the lock, expires_next, the active clock base",
@@ -84,9 +87,12 @@ DATA: dict[str, DataObject] = {
                  "include/linux/sched.h struct task_struct"),
     "rq": _obj(128, True, WRITE, "lock, nr_running, curr, clock, the rt and cfs heads",
                "kernel/sched/sched.h struct rq"),
-    "irq_desc": _obj(64, False, WRITE, "lock, istate, irq_data, the handler and action "
-                     "pointers (one descriptor stands for the line handled)",
+    "irq_desc": _obj(64, False, READ, "irq_data, the flow handler and action pointers "
+                     "(one descriptor stands for the line handled)",
                      "include/linux/irqdesc.h struct irq_desc"),
+    "irq_desc_lock": _obj(32, False, WRITE, "the descriptor's lock, istate and counters, "
+                          "written by the flows that lock it (not the per-CPU flows)",
+                          "include/linux/irqdesc.h struct irq_desc, kernel/irq/chip.c"),
     "kstat_irqs": _obj(32, True, WRITE, "the line's per-CPU interrupt count",
                        "include/linux/irqdesc.h kstat_irqs"),
     "irqaction": _obj(32, False, READ, "handler, dev_id, thread, flags",
@@ -101,7 +107,8 @@ DATA: dict[str, DataObject] = {
                          "include/linux/netdevice.h struct softnet_data"),
 }
 
-_GENIRQ = ("irq_desc", "kstat_irqs")
+_GENIRQ = ("irq_desc", "irq_desc_lock", "kstat_irqs")
+_PERCPU_FLOW = ("irq_desc", "kstat_irqs")
 #: what each function touches besides its text (a function not listed: its stack frame)
 USES: dict[str, tuple[str, ...]] = {
     "irq_enter": ("thread_info", "rcu_data", "stack"),
@@ -123,7 +130,7 @@ USES: dict[str, tuple[str, ...]] = {
     "__tasklet_hi_schedule": ("tasklet_vec", "irq_stat"),
     "tasklet_action": ("tasklet_vec", "stack"),
     "tasklet_hi_action": ("tasklet_vec", "stack"),
-    "tick_handle_periodic": ("jiffies", "task", "rq", "rcu_data", "timer_base"),
+    "tick_handle_periodic": ("timekeeper", "task", "rq", "rcu_data", "timer_base"),
     "run_timer_softirq": ("timer_base", "stack"),
     "call_timer_fn": ("timer_base",),
     "run_hrtimer_softirq": ("hrtimer_base", "stack"),
@@ -137,16 +144,16 @@ USES: dict[str, tuple[str, ...]] = {
     "handle_fasteoi_irq": _GENIRQ,
     "handle_edge_irq": _GENIRQ,
     "handle_simple_irq": _GENIRQ,
-    "handle_percpu_irq": _GENIRQ,
-    "handle_percpu_devid_irq": _GENIRQ,
-    "handle_irq_event": ("irq_desc",),
+    "handle_percpu_irq": _PERCPU_FLOW,
+    "handle_percpu_devid_irq": _PERCPU_FLOW,
+    "handle_irq_event": ("irq_desc_lock",),
     "handle_irq_event_percpu": ("irqaction", "stack"),
-    "__irq_wake_thread": ("irq_desc", "task"),
-    "note_interrupt": ("irq_desc",),
+    "__irq_wake_thread": ("irq_desc_lock", "task"),
+    "note_interrupt": ("irq_desc_lock",),
     "irq_thread": ("irq_desc", "irqaction", "stack"),
     "irq_thread_fn": ("irqaction",),
     "irq_forced_thread_fn": ("irqaction", "thread_info"),
-    "irq_finalize_oneshot": ("irq_desc",),
+    "irq_finalize_oneshot": ("irq_desc_lock",),
     "gic_handle_irq": ("gic_data", "stack"),
     "handle_IPI": ("irq_stat", "stack"),
     "hrtimer_interrupt": ("hrtimer_base", "clockevent", "stack"),
@@ -275,8 +282,15 @@ class KernelFootprint:
             kernel.register_kprobe(name, self._probe)
 
     def _probe(self, kernel: Any, name: str, *args: Any) -> None:
+        """Touch ``name``'s footprint; its penalty, added to the CPU's pending like a guest
+        access's, goes on the core at once: model code reads the core's time inside the
+        same host call (a latency sample in the handler), before any block boundary."""
         cpu = kernel.ops.smp_processor_id()
-        self.penalty[cpu] += self.model.touch_regions(cpu, self._regions[name][cpu])
+        model = self.model
+        pen = model.touch_regions(cpu, self._regions[name][cpu])
+        if pen:
+            self.penalty[cpu] += pen
+            kernel.ops.charge(model.take(cpu))
 
     def detach(self) -> None:
         for name in self.footprints:
@@ -289,7 +303,9 @@ def attach_footprints(kernel: Any, machine: Any) -> KernelFootprint | None:
     cache = getattr(machine, "cache", None)
     if cache is None:
         return None
-    return KernelFootprint(kernel, cache.model, machine.num_cpus)
+    fp = KernelFootprint(kernel, cache.model, machine.num_cpus)
+    cache.footprints = [*getattr(cache, "footprints", []), fp]  # what validate reports
+    return fp
 
 
 def citations(footprints: Iterable[Footprint] | None = None) -> list[dict[str, str]]:
