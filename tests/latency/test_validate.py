@@ -92,6 +92,18 @@ def test_evicting_before_the_trigger_costs_only_with_the_cache_model() -> None:
     assert cold["modelled"]["max"] - cold["modelled"]["min"] <= 2
 
 
+def test_the_kernel_paths_footprint_is_part_of_the_cache_penalty() -> None:
+    """With the cache model the modelled kernel's functions touch their footprints
+    (kernel/footprint.py): on a Linux row part of the penalty is theirs and the first,
+    cold sample costs more than without the model; bare metal has no kernel path."""
+    linux = validate.reproduce(by_name("a9-socfpga-rt-cyclictest"), loops=3)
+    bare = validate.reproduce(by_name("a9-baremetal-irq"), loops=5)
+    cm = linux["cache_model"]
+    assert 0 < cm["kernel_penalty_cycles"] <= cm["penalty_cycles"]
+    assert cm["modelled"]["first"] > linux["modelled"]["first"]
+    assert bare["cache_model"]["kernel_penalty_cycles"] == 0
+
+
 def test_a_row_without_a_latency_board_is_listed_not_reproduced() -> None:
     rows = [r for r in PUBLISHED if r.arch not in validate.REPRODUCIBLE_ARCHES]
     for row in rows:

@@ -107,7 +107,8 @@ def _irq_latency(row: Published, engine: str, loops: int | None) -> dict[str, An
 
 
 def _stats(values: list[float]) -> dict[str, float]:
-    return {"min": min(values), "avg": sum(values) / len(values), "max": max(values)}
+    return {"min": min(values), "avg": sum(values) / len(values), "max": max(values),
+            "first": values[0]}
 
 
 def _printed_us(ps: list[int]) -> dict[str, int]:
@@ -146,7 +147,7 @@ def reproduce(row: Published, engine: str = "native", loops: int | None = None,
         if cache is None:
             cache = {}
         cache[key] = got
-    (modelled, printed, count, setup, scaled), (with_caches, penalty) = cache[key]
+    (modelled, printed, count, setup, scaled), (with_caches, penalty, kernel) = cache[key]
     out.update(
         reproduced=True, modelled={k: round(v, 3) for k, v in modelled.items()},
         modelled_printed=printed, modelled_samples=count, setup=setup,
@@ -155,23 +156,28 @@ def reproduce(row: Published, engine: str = "native", loops: int | None = None,
     out["tail"]["modelled_max_over_avg"] = round(modelled["max"] / modelled["avg"], 2)
     out["cache_model"] = {"modelled": {k: round(v, 3) for k, v in with_caches.items()},
                           "penalty_cycles": penalty,
+                          "kernel_penalty_cycles": kernel,
                           "avg_ratio": round(with_caches["avg"] / row.avg, 3),
                           "within_25": _within(with_caches["avg"], row.avg, 1)}
     return out
 
 
 def _with_hierarchy(row: Published, engine: str, loops: int | None
-                    ) -> tuple[dict[str, float], int]:
+                    ) -> tuple[dict[str, float], int, int]:
     """The same run with ``--cache-model`` (each machine gets its core's memory
     hierarchy, :class:`~irqemu.machine.cachemodel.CacheModelOption`): modelled
-    min/avg/max, and the miss penalty cycles the hierarchy charged on all CPUs."""
+    min/avg/max and the first (cold) sample, the miss penalty cycles the hierarchy
+    charged on all CPUs, and the part of them the modelled kernel's own functions'
+    footprints charged (``kernel.footprint``; 0 on bare metal)."""
     from irqemu.machine.cachemodel import CacheModelOption
 
     with CacheModelOption() as opt:
         modelled = _modelled(row, engine, loops)[0]
     penalty = sum(int(c["penalty_cycles"]) for a in opt.attached
                   for c in a.summary()["cpus"])
-    return modelled, penalty
+    kernel = sum(sum(fp.penalty) for a in opt.attached
+                 for fp in getattr(a, "footprints", ()))
+    return modelled, penalty, kernel
 
 
 def _modelled(row: Published, engine: str, loops: int | None
