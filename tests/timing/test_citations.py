@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,12 @@ def _is_bare_pair(node: ast.expr) -> bool:
 
 def cost_tables_in(source: str) -> tuple[list[str], list[str]]:
     """Module-level names of ``source`` that hold a cost table (``*_COSTS``,
-    ``COST_TABLE``), and those bound to a dict literal of bare (cycles, text) pairs."""
+    ``COST_TABLE``), and those bound to a dict literal of bare (cycles, text) pairs or
+    marked as a figure by an "EST" comment instead of a KernelCost record."""
     named, bare = [], []
+    for lineno, line in enumerate(source.splitlines(), 1):
+        if "#" in line and re.search(r"\bEST\b", line.split("#", 1)[1]):
+            bare.append(f"line {lineno}: EST comment")
     for node in ast.parse(source).body:
         targets = (node.targets if isinstance(node, ast.Assign) else
                    [node.target] if isinstance(node, ast.AnnAssign) else [])
@@ -108,7 +113,7 @@ def _module_tables() -> dict[str, tuple[str, str]]:
     for path in sorted((SRC / "irqemu").rglob("*.py")):
         named, bare = cost_tables_in(path.read_text(encoding="utf-8"))
         module = ".".join(path.relative_to(SRC).with_suffix("").parts)
-        assert not bare, f"{module}: {bare} hold bare (cycles, text) pairs, not KernelCost"
+        assert not bare, f"{module}: {bare}: figures not in KernelCost records"
         for name in named:
             found[f"{module}.{name}"] = (module, name)
     return found
@@ -181,10 +186,12 @@ def test_a_badly_cited_kernel_table_is_rejected(table: dict, message: str) -> No
 
 def test_a_table_of_bare_pairs_is_found_in_the_source() -> None:
     """The scan that finds the tables flags one written as (cycles, text) pairs, whatever
-    it is called, and names a *_COSTS table however it is written."""
+    it is called, and a figure marked EST in a comment, and names a *_COSTS table
+    however it is written."""
     src = ('A = 1\nNEW_COSTS: dict = {"f": (10, "EST: guess")}\n'
            'OTHER = dict(x={"g": (3, f"EST {A}")})\nGOOD_COSTS = reg("G", {"h": est(1, "")})\n')
     assert cost_tables_in(src) == (["NEW_COSTS", "GOOD_COSTS"], ["NEW_COSTS", "OTHER"])
+    assert cost_tables_in("X_CYCLES = 3  #: EST: a guess\n") == ([], ["line 1: EST comment"])
 
 
 # -- a user's file: each way of getting the citation wrong is one line naming file and entry

@@ -9,7 +9,8 @@ paths on Cortex-A9, so every entry is an estimate: it says how it was derived
 in-order A9 with warm caches, plus the atomics and barriers it contains) and its
 basis names the public sources that rests on (:data:`BASIS`). Entries follow the
 cost models' citation rule (``irqemu.timing.costmodel.citation``; docs/timing.md).
-A cost model may replace the table (``Kernel(costs=...)``).
+A cost model may replace the table (``Kernel(costs=...)``). Modules with functions of
+their own keep their tables beside them, registered in :data:`KERNEL_COST_TABLES`.
 """
 
 from __future__ import annotations

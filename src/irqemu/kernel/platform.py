@@ -31,6 +31,7 @@ from typing import Any
 from irqemu._core import Core
 from irqemu.devices.base import Device
 from irqemu.kernel import Kernel
+from irqemu.kernel.costs import estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.drivers.imx_src import imx_boot_secondary
 from irqemu.kernel.drivers.irq_apic import X86Apic
 from irqemu.kernel.drivers.psci import PsciInvoke, psci_boot_secondary
@@ -178,10 +179,16 @@ class MachineChipIO:
             ev = pop_due(now)
 
 
-#: EST: one access by model code to DMA-coherent guest memory (dma_alloc_coherent is
-#: mapped normal non-cacheable on ARMv7, so each descriptor access goes to DDR:
-#: roughly 60-100 ns on an i.MX6Q at 792 MHz; 60 cycles is the low end)
-DMA_COHERENT_ACCESS_CYCLES = 60
+#: model code's access to DMA-coherent guest memory (name -> KernelCost)
+PLATFORM_COSTS = kernel_cost_table("PLATFORM_COSTS", {
+    "dma_alloc_coherent/access": estimate(
+        60, "one access by model code to DMA-coherent guest memory: dma_alloc_coherent "
+        "is mapped normal non-cacheable on ARMv7, so each descriptor access goes to DDR, "
+        "roughly 60-100 ns on an i.MX6Q at 792 MHz; 60 cycles is the low end",
+        linux_basis("arch/arm/mm/dma-mapping.c __dma_alloc() (pgprot_dmacoherent)")
+        + "; RAM latency + 110 ns, https://www.7-cpu.com/cpu/Cortex-A9.html"),
+})
+DMA_COHERENT_ACCESS_CYCLES = PLATFORM_COSTS["dma_alloc_coherent/access"].cycles
 
 
 class MachineMemIO:

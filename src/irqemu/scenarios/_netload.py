@@ -20,6 +20,7 @@ from typing import Any
 
 from irqemu.kernel import Kernel
 from irqemu.kernel.context import kfunc
+from irqemu.kernel.costs import estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.genirq.types import IRQ_HANDLED, IRQ_NONE, IRQ_TYPE_LEVEL_HIGH
 from irqemu.kernel.sched import Sched, SimCpuOps, StandaloneRunner, runner_of
 from irqemu.kernel.softirq import NET_RX_SOFTIRQ, Softirq, kernel_softirq
@@ -29,7 +30,14 @@ from irqemu.scenarios.model_board import ModelBoard
 FEC_SPI = 118  #: i.MX6Q ENET: SPI 118 = GIC hwirq 150
 NAPI_WEIGHT = 64
 NETDEV_BUDGET = 300
-RX_FRAME_CYCLES = 1800  #: EST: fec_enet_rx per-frame work + GRO + netif_receive_skb
+#: the toy FEC's work per received frame (name -> KernelCost)
+NETLOAD_COSTS = kernel_cost_table("NETLOAD_COSTS", {
+    "netload/rx_frame": estimate(
+        1800, "fec_enet_rx's per-frame work, GRO and netif_receive_skb in one charge",
+        linux_basis("drivers/net/ethernet/freescale/fec_main.c fec_enet_rx_queue(), "
+                    "net/core/dev.c napi_gro_receive() and __netif_receive_skb_core()")),
+})
+RX_FRAME_CYCLES = NETLOAD_COSTS["netload/rx_frame"].cycles
 
 
 @dataclass

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from irqemu.kernel import Kernel
+from irqemu.kernel.costs import SKYLAKE_TIMING, estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.entry import COMM_LOOPS, KTHREAD_TAIL, X86, IrqEntry, suspended_frames, under
 from irqemu.kernel.sched import SLEEP, spawn
 
@@ -120,16 +121,28 @@ class InterruptedEntry:
 
 
 # -- the busy user task ------------------------------------------------------------------
-#: EST: one slice of user-mode work between two system calls (1 us at 4 GHz; the
-#: task's own computation, whatever it is)
-USER_SLICE_CYCLES = 4000
-#: EST: write(2) of 4 KiB into a pipe on a 4 GHz Skylake, 4.6 (no page-table
-#: isolation): syscall entry/exit ~100 ns, copy_page_from_iter of a page ~300 ns,
-#: the pipe mutex and the reader's wakeup ~400-600 ns: ~1 us
-PIPE_WRITE_CYCLES = 4000
-#: EST: an anonymous write fault: exception entry, find_vma, __alloc_pages_nodemask,
-#: clear_page of 4 KiB from DRAM, set_pte, return: ~1.5 us
-PAGE_FAULT_CYCLES = 6000
+#: the busy task's round on a 4 GHz Skylake (name -> KernelCost)
+BUSY_TASK_COSTS = kernel_cost_table("BUSY_TASK_COSTS", {
+    "user_mode/slice": estimate(
+        4000, "one slice of user-mode work between two system calls: 1 us at 4 GHz, the "
+        "task's own computation, whatever it is",
+        "a workload parameter, not a hardware figure; 4 GHz is the i7-6700K's base "
+        "frequency, Intel ARK, Core i7-6700K, specifications section"),
+    "pipe_write/4KiB": estimate(
+        4000, "write(2) of 4 KiB into a pipe, 4.6 without page-table isolation: syscall "
+        "entry/exit ~100 ns, copy_page_from_iter of a page ~300 ns, the pipe mutex and "
+        "the reader's wakeup ~400-600 ns: ~1 us",
+        linux_basis("fs/pipe.c pipe_write() and lib/iov_iter.c copy_page_from_iter()",
+                    SKYLAKE_TIMING)),
+    "do_anonymous_page/fault": estimate(
+        6000, "an anonymous write fault: exception entry, find_vma, "
+        "__alloc_pages_nodemask, clear_page of 4 KiB from DRAM, set_pte, return: ~1.5 us",
+        linux_basis("mm/memory.c handle_mm_fault(), do_anonymous_page()", SKYLAKE_TIMING)
+        + "; the DRAM latency of https://www.7-cpu.com/cpu/Skylake.html"),
+})
+USER_SLICE_CYCLES = BUSY_TASK_COSTS["user_mode/slice"].cycles
+PIPE_WRITE_CYCLES = BUSY_TASK_COSTS["pipe_write/4KiB"].cycles
+PAGE_FAULT_CYCLES = BUSY_TASK_COSTS["do_anonymous_page/fault"].cycles
 #: a round: user work, write() to the pipe, a page fault
 ROUND = ((USER_MODE, USER_SLICE_CYCLES), (PIPE_WRITE, PIPE_WRITE_CYCLES),
          (PAGE_FAULT, PAGE_FAULT_CYCLES))

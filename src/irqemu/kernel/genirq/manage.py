@@ -8,6 +8,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from irqemu.kernel.context import SCHED_FIFO, Task, kfunc
+from irqemu.kernel.costs import estimate, kernel_cost_table, linux_basis
 from irqemu.kernel.genirq.chip import (
     irq_disable,
     irq_enable,
@@ -611,8 +612,15 @@ def synchronize_irq(kernel: Kernel, irq: int) -> bool:
     return kernel.wait_for(lambda: _synchronized(desc), f"synchronize_irq({irq})")
 
 
-#: EST: one cpu_relax() round of synchronize_hardirq's spin on IRQD_IRQ_INPROGRESS
-CPU_RELAX_CYCLES = 10
+#: the spin synchronize_irq's model charges per round (name -> KernelCost)
+MANAGE_COSTS = kernel_cost_table("MANAGE_COSTS", {
+    "synchronize_hardirq/cpu_relax": estimate(
+        10, "one cpu_relax() round of synchronize_hardirq's spin on IRQD_IRQ_INPROGRESS: "
+        "the state load and test, the branch back (~10 instructions)",
+        linux_basis("kernel/irq/manage.c synchronize_hardirq() and "
+                    "arch/arm/include/asm/processor.h cpu_relax()")),
+})
+CPU_RELAX_CYCLES = MANAGE_COSTS["synchronize_hardirq/cpu_relax"].cycles
 
 
 @kfunc("synchronize_irq")
