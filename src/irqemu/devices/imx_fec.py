@@ -56,7 +56,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from irqemu.devices.base import Device, IrqLine, MachineContext
 from irqemu.devices.regmap import Reg
@@ -171,10 +171,8 @@ from irqemu.hw.imx_fec import (
 )
 from irqemu.sim.events import Event
 
-try:  # the uDMA's one-buffer receive on a typed ring in C (the Python path is the reference)
+if TYPE_CHECKING:
     from irqemu._core.fecring import DescRing
-except ImportError:  # pragma: no cover - a tree without built extensions
-    DescRing = None
 
 #: the receive path for frames that fit one buffer: "native" (``_core.fecring``, where
 #: the machine hands out a RAM view and its engine is not the reference) or "reference"
@@ -188,6 +186,17 @@ WIRE_OVERHEAD = 20  #: preamble + SFD (8) and inter-frame gap (12) bytes
 ETH_ZLEN = 60  #: shortest frame without FCS; the MAC pads (TX_PAD / TC)
 BROADCAST = b"\xff" * 6
 _FCS = struct.Struct("<I")
+
+
+def _desc_ring_class() -> type[DescRing] | None:
+    """The uDMA's one-buffer receive on a typed ring in C (the Python path is the
+    reference), imported at the first frame (its load is a noticeable part of a boot's
+    start-up, and most boots receive none); None without built extensions."""
+    try:
+        from irqemu._core.fecring import DescRing
+    except ImportError:  # pragma: no cover - a tree without built extensions
+        return None
+    return DescRing
 
 
 def wire_time_ps(frame_len: int, bps: int) -> int:
@@ -391,7 +400,7 @@ class ImxFEC(Device):
         self.on_tx: Callable[[bytes], None] | None = None
         #: the native ring view receive() uses (None: not made yet; False: none here)
         self._ring: Any = None
-        if RX_PATH != "native" or DescRing is None or getattr(machine, "engine", "") == "reference":
+        if RX_PATH != "native" or getattr(machine, "engine", "") == "reference":
             self._ring = False
 
     def reg(self, name: str) -> int:
@@ -642,7 +651,11 @@ class ImxFEC(Device):
             hit = None if view is None else view(addr, BUFDESC_EX_SIZE)
             if hit is None:
                 return None
-            ring = self._ring = DescRing(
+            desc_ring = _desc_ring_class()
+            if desc_ring is None:  # pragma: no cover - a tree without built extensions
+                self._ring = False
+                return None
+            ring = self._ring = desc_ring(
                 hit[1], hit[0], empty=BD_ENET_RX_EMPTY, wrap=BD_ENET_RX_WRAP,
                 last=BD_ENET_RX_LAST, keep=BD_ENET_RX_WRAP | BD_ENET_RX_RO1 | BD_ENET_RX_INTR,
                 esc_int=BD_ENET_RX_INT, bdu=BD_ENET_BDU)

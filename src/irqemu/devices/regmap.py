@@ -61,9 +61,10 @@ class Reg:
     def __init__(self, offset: int, name: str, reset: int = 0, access: str = "rw",
                  width: int = 4, count: int = 1, doc: str = "", wmask: int | None = None,
                  w1c: int = 0, reserved: int = 0) -> None:
-        for f, v in zip(Reg.__match_args__, (offset, name, reset, access, width, count, doc,
-                                             wmask, w1c, reserved), strict=True):
-            object.__setattr__(self, f, v)
+        # the fields, then the derived masks, straight into the instance dict (in the
+        # dataclass's order): a boot builds a few hundred of these
+        self.__dict__.update(offset=offset, name=name, reset=reset, access=access, width=width,
+                             count=count, doc=doc, wmask=wmask, w1c=w1c, reserved=reserved)
         self._derive()
 
     def _fields(self) -> tuple[Any, ...]:
@@ -106,11 +107,10 @@ class Reg:
         full = (1 << (8 * self.width)) - 1
         wmask = full if self.wmask is None else self.wmask
         # derived masks, computed once (the record is frozen)
-        object.__setattr__(self, "mask", full)
-        object.__setattr__(self, "readable", full & ~self.reserved)
-        object.__setattr__(self, "clearable", self.w1c & ~self.reserved & full)
-        object.__setattr__(self, "writable", wmask & ~self.w1c & ~self.reserved & full)
-        object.__setattr__(self, "accepted", self.writable | self.clearable)
+        clearable = self.w1c & ~self.reserved & full
+        writable = wmask & ~self.w1c & ~self.reserved & full
+        self.__dict__.update(mask=full, readable=full & ~self.reserved, clearable=clearable,
+                             writable=writable, accepted=writable | clearable)
 
     def store(self, old: int, value: int) -> int:
         """The register's value after ``value`` is written over ``old``."""
