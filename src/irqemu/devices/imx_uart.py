@@ -83,6 +83,10 @@ class ImxUART(Device):
         self.boot_state = boot_state
         self.rx: deque[int] = deque()
         self._v = self.regs.values
+        # the bus calls the register file itself: a console's every character is a USR1
+        # read and a UTXD write, and Device's mmio_read/mmio_write only forward to it
+        self.mmio_read = self.regs.read  # type: ignore[method-assign]
+        self.mmio_write = self.regs.write  # type: ignore[method-assign]
         self.reset()
 
     def reset(self) -> None:
@@ -137,7 +141,8 @@ class ImxUART(Device):
         self.output.append(byte)
         if self.on_tx is not None:
             self.on_tx(byte)
-        self._update()
+        # no _update(): the transmitter is always ready (TRDY, TXDC, TXFE are forced on
+        # read), so a transmitted byte changes no bit the interrupt line depends on
 
     def _write_ctrl(self, name: str, value: int) -> None:
         self._v[name][0] = value & 0xFFFF
