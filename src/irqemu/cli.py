@@ -60,8 +60,12 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
     path = _firmware_path(path, board)
     try:
         fmt, data = _kernel_format(path)
+        image = None  # an ELF is parsed once: for the board's choice, then its load
         if fmt == "elf":
-            name = board if board is not None else board_for_elf(read_elf(path).machine)
+            if board is None:
+                image = read_elf(path)
+                board = board_for_elf(image.machine)
+            name = board
         elif fmt == "multiboot":  # QEMU boots multiboot on x86 only
             if board not in (None, "pc"):
                 raise CliError(f"{path}: a multiboot image boots on the pc, not {board}")
@@ -90,7 +94,7 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
         else:
             if load_addr is not None:
                 raise CliError(f"--load-addr: {path} is an ELF, loaded at its own addresses")
-            elf = machine.load_elf(path)
+            elf = machine.load_elf(path, image)
             if dtb is not None:
                 _load_dtb(machine, name, elf, dtb)
     except (ElfLoadError, ValueError) as exc:

@@ -419,9 +419,11 @@ class Machine:
         return bytes(out)
 
     # -- loading ---------------------------------------------------------
-    def load_elf(self, path: str) -> ElfImage:
-        """Load an ELF's segments into RAM and point CPU 0 at its entry."""
-        image = read_elf(path)
+    def load_elf(self, path: str, image: ElfImage | None = None) -> ElfImage:
+        """Load an ELF's segments into RAM and point CPU 0 at its entry (``image``:
+        ``read_elf(path)`` when the caller has already parsed it)."""
+        if image is None:
+            image = read_elf(path)
         if image.machine != self.arch.elf_machine:
             got = MACHINE_NAMES.get(image.machine, image.machine)
             want = MACHINE_NAMES.get(self.arch.elf_machine, self.arch.elf_machine)
