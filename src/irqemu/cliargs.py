@@ -25,6 +25,50 @@ EXIT_INTERNAL = 70  #: a bug in irqemu itself (EX_SOFTWARE); reported in one lin
 MAX_COUNT = 2**63 - 1
 
 
+def no_catalogue() -> bool:
+    """Whether gettext.gettext() can find no message catalogue now, so returns every
+    message as it is: the directory it searches (the current domain's, else its default
+    under sys.base_prefix) does not exist, and no language in the environment names a
+    path of its own. False when that cannot be told without gettext's own search."""
+    import gettext
+
+    domain = getattr(gettext, "_current_domain", None)
+    dirs = getattr(gettext, "_localedirs", None)
+    default = getattr(gettext, "_default_localedir", None)
+    if not isinstance(domain, str) or not isinstance(dirs, dict) or not isinstance(default, str):
+        return False
+    localedir = dirs.get(domain, None)
+    if localedir is None:  # gettext.find's default
+        localedir = default
+    if not localedir or any("/" in os.environ.get(v, "")
+                            for v in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")):
+        return False
+    return not os.path.isdir(localedir)
+
+
+def _gettext(message: str) -> str:
+    """argparse's ``_``: gettext's, without its search when there is nothing to find
+    (the search imports locale to expand $LANG, a noticeable part of a boot's start-up)."""
+    if no_catalogue():
+        return message
+    import gettext
+
+    return gettext.gettext(message)
+
+
+def _ngettext(msgid1: str, msgid2: str, n: int) -> str:
+    """argparse's ``ngettext``: gettext's, without its search when there is nothing to find."""
+    if no_catalogue():
+        return msgid1 if n == 1 else msgid2
+    import gettext
+
+    return gettext.ngettext(msgid1, msgid2, n)
+
+
+argparse._ = _gettext  # type: ignore[attr-defined]
+argparse.ngettext = _ngettext  # type: ignore[attr-defined]
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (``--help`` still shows usage)."""
 

@@ -6,6 +6,7 @@ shutil unimported and compiles no annotation text."""
 from __future__ import annotations
 
 import argparse
+import struct
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
@@ -478,3 +479,71 @@ def test_written_out_boot_records_behave_as_their_dataclasses() -> None:
         armv7.Exc.IRQ.value.mode = 0  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'name'"):
         del armv7.Exc.IRQ.value.name  # type: ignore[misc]
+
+
+def test_a_boot_imports_neither_locale_nor_the_fec_ring() -> None:
+    """argparse's messages skip gettext's search (and its import of locale) when no
+    catalogue can exist; the FEC's native ring loads at its first received frame."""
+    rc, mods, err = _boot_modules([str(firmware("armv7", "exceptions.elf"))],
+                                  ("locale", "irqemu._core.fecring"))
+    assert (rc, mods) == (0, []), err
+
+
+def _mo(catalog: dict[str, str]) -> bytes:
+    """A GNU message catalogue (little-endian .mo) holding ``catalog``."""
+    keys = sorted(catalog)
+    ids = [k.encode() for k in keys]
+    strs = [catalog[k].encode() for k in keys]
+    n = len(keys)
+    start = 28 + 16 * n
+    table_o, table_t, blob = [], [], b""
+    for s in ids:
+        table_o.append((len(s), start + len(blob)))
+        blob += s + b"\0"
+    for s in strs:
+        table_t.append((len(s), start + len(blob)))
+        blob += s + b"\0"
+    head = struct.pack("<7I", 0x950412DE, 0, n, 28, 28 + 8 * n, 0, 0)
+    return head + b"".join(struct.pack("<2I", *e) for e in table_o + table_t) + blob
+
+
+@pytest.mark.parametrize("lang", [None, "", "C", "C.UTF-8", "xx", "yy:xx", "en_US.UTF-8"])
+@pytest.mark.parametrize("catalogue", ["none", "empty dir", "xx"])
+def test_argparses_messages_are_gettexts(lang: str | None, catalogue: str, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """argparse's ``_``/``ngettext`` (cliargs) return what gettext's return, with or
+    without a catalogue in gettext's directory, whatever $LANG says."""
+    import gettext
+
+    from irqemu import cliargs
+
+    localedir = tmp_path / "locale"
+    if catalogue != "none":
+        localedir.mkdir()
+    if catalogue == "xx":
+        mo = localedir / "xx" / "LC_MESSAGES" / "messages.mo"
+        mo.parent.mkdir(parents=True)
+        mo.write_bytes(_mo({"usage: ": "Gebrauch: ", "options": "Optionen"}))
+    monkeypatch.setattr(gettext, "_default_localedir", str(localedir))
+    monkeypatch.setattr(gettext, "_translations", {})
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    if lang is not None:
+        monkeypatch.setenv("LANG", lang)
+    assert cliargs.no_catalogue() == (catalogue == "none")
+    for msg in ("usage: ", "options", "show this help message and exit"):
+        assert argparse._(msg) == gettext.gettext(msg)  # type: ignore[attr-defined]
+    for n in (0, 1, 2):
+        assert (argparse.ngettext("a %s", "b %s", n)  # type: ignore[attr-defined]
+                == gettext.ngettext("a %s", "b %s", n))
+    if catalogue == "xx" and lang in ("xx", "yy:xx"):
+        assert argparse._("usage: ") == "Gebrauch: "  # type: ignore[attr-defined]
+
+
+def test_a_language_naming_a_path_takes_gettexts_search(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An absolute language makes gettext look outside its directory: no shortcut."""
+    from irqemu import cliargs
+
+    monkeypatch.setenv("LANGUAGE", str(tmp_path))
+    assert cliargs.no_catalogue() is False
