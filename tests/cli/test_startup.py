@@ -547,3 +547,25 @@ def test_a_language_naming_a_path_takes_gettexts_search(tmp_path: Path,
 
     monkeypatch.setenv("LANGUAGE", str(tmp_path))
     assert cliargs.no_catalogue() is False
+
+
+@pytest.mark.parametrize("fw", [("armv7", "exceptions.elf"), ("aarch64", "exceptions.elf")])
+def test_an_arm_boot_loads_no_lapic(fw: tuple[str, str]) -> None:
+    """The engine reaches the x86 local APICs through x86entry's pointers, imported when a
+    pc board attaches them: an ARM boot loads neither."""
+    rc, mods, err = _boot_modules([str(firmware(*fw))],
+                                  ("irqemu._core.lapic", "irqemu._core.x86entry"))
+    assert (rc, mods) == (0, []), err
+
+
+def test_a_pc_boot_attaches_its_lapics_through_x86entry() -> None:
+    rc, mods, err = _boot_modules([str(firmware("x86_64", "timer.elf"))],
+                                  ("irqemu._core.lapic", "irqemu._core.x86entry"))
+    assert (rc, mods) == (0, ["irqemu._core.lapic", "irqemu._core.x86entry"]), err
+
+
+def test_attach_apic_takes_only_local_apics() -> None:
+    from irqemu._core.x86entry import entry
+
+    with pytest.raises(TypeError):
+        entry(object())

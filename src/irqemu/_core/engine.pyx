@@ -24,7 +24,8 @@ from libc.string cimport memset
 
 from irqemu._core.uc cimport *
 from irqemu._core.fabric cimport EventQueue, Fabric, NEvent, NativeDevice
-from irqemu._core.lapic cimport LocalAPICs
+from irqemu._core.x86entry cimport ApicEntry, apic_ack_t, apic_peek_t
+from cpython.pycapsule cimport PyCapsule_GetPointer
 
 from irqemu._core.ucerror import UcError
 
@@ -136,6 +137,8 @@ cdef struct State:
     uint32_t entry_cost
     int entry_isa                     # ENTRY_ARMV7, ENTRY_AARCH64 or ENTRY_X86_64
     PyObject *x86_apic                # x86: the LocalAPICs whose INTA gives the vector
+    apic_peek_t apic_peek             # x86: its peek and ack (x86entry: no LAPIC cimport)
+    apic_ack_t apic_ack
     int nnative_sys                   # system registers a native device answers (AArch64)
     uint32_t native_sys_key[MAX_NATIVE_SYS]
     int native_sys_code[MAX_NATIVE_SYS]
@@ -536,7 +539,6 @@ cdef int _x86_enter(State *st, int cpu) noexcept:
     register writes. 1: taken; -1: the machine's Python entry must take it (no LAPIC
     attached, a gate that is unusable or needs a stack switch, a frame that cannot be
     written, NMI blocking armed), decided before the INTA so that nothing happened."""
-    cdef LocalAPICs apic
     cdef uc_x86_mmr idtr
     cdef uint8_t gate[16]
     cdef uint8_t prev[2]
@@ -546,11 +548,10 @@ cdef int _x86_enter(State *st, int cpu) noexcept:
     cdef uc_engine *uc = st.uc
     if st.x86_apic == NULL:
         return -1
-    apic = <LocalAPICs>st.x86_apic
     rip = _x86_reg(uc, X86_RIP)
     if uc_mem_read(uc, rip - 1, prev, 2) == UC_ERR_OK and prev[0] == X86_STI and prev[1] == X86_HLT:
         rip += 1  # the STI shadow covers the HLT: the interrupt returns after it
-    vector = apic.peek(cpu)
+    vector = st.apic_peek(st.x86_apic, cpu)
     memset(&idtr, 0, sizeof(idtr))
     uc_reg_read(uc, X86_IDTR, &idtr)
     if <uint64_t>vector * 16 + 15 > idtr.limit:
@@ -575,7 +576,7 @@ cdef int _x86_enter(State *st, int cpu) noexcept:
     if uc_mem_write(uc, new_rsp, frame, 40) != UC_ERR_OK:
         return -1
     try:
-        apic.ack(cpu)
+        st.apic_ack(st.x86_apic, cpu)
     except BaseException as exc:
         (<Core>st.owner)._fail(exc)
         return -1
@@ -1035,9 +1036,15 @@ cdef class Core:
             self._st.entry_set_f[line] = set_f
         self._st.entry_cost = cost
 
-    def attach_apic(self, LocalAPICs apic):
-        """x86: the native local APICs whose INTA gives the vector of an INTR taken in C."""
+    def attach_apic(self, apic):
+        """x86: the native local APICs whose INTA gives the vector of an INTR taken in C
+        (their entry points from x86entry, imported here: an ARM boot loads no LAPIC)."""
+        from irqemu._core.x86entry import CAPSULE, entry
+
+        cdef ApicEntry *e = <ApicEntry *>PyCapsule_GetPointer(entry(apic), CAPSULE)
         self._native_refs.append(apic)
+        self._st.apic_peek = e.peek
+        self._st.apic_ack = e.ack
         self._st.x86_apic = <PyObject *>apic
 
     def allow_native_entry(self, int line, bint allowed):
