@@ -150,3 +150,111 @@ def test_descring_outside_the_region_writes_nothing() -> None:
     assert bytes(ram[0x20:0x30]) == b"y" * 16
     assert struct.unpack("<HH", ram[0:4]) == (16, F.BD_ENET_RX_LAST)
     assert ring.dma(0x1000, b"z", 0, 0x1000, False, 0, 0) == -1  # not EMPTY: BUSY
+
+
+# -- a traffic generator's event in one call (RxRun) against TrafficGenerator._fire ----
+@st.composite
+def storms(draw: st.DrawFn) -> dict:
+    case = draw(cases())
+    case["steps"] = []
+    case["rate"] = draw(st.sampled_from([20_000, 300_000, 1_000_000, 1_488_095, 3_000_000]))
+    case["size"] = draw(st.sampled_from([64, 64, 128, 1518]))
+    case["stop_us"] = draw(st.one_of(st.none(), st.integers(1, 60)))
+    case["to_station"] = draw(st.booleans())
+    # (host step in ns, what happens then): give back the ring and write RDAR, a
+    # register change, an unrelated event due a little later, or nothing
+    case["driver"] = draw(st.lists(st.tuples(
+        st.integers(1, 20_000),
+        st.sampled_from(["refill", "refill", "rdar", "eimr", "ecr_off", "ecr_on", "prom",
+                         "event", "none"])), min_size=1, max_size=12))
+    return case
+
+
+def storm(case: dict, native: bool) -> tuple:
+    from irqemu.devices import traffic
+
+    m = ViewMachine(RAM, 1 << 18)
+    fec = ImxFEC(m)
+    if not native:
+        fec._ring = False  # the reference path, and so TrafficGenerator._fire's
+    w = lambda off, v: fec.mmio_write(0, off, 4, v)  # noqa: E731
+    play_setup = dict(case, steps=[])
+    n, buf_size = case["n"], 2048
+    ring = ring_state(n, case["enhanced"], case["empty"], case["irq"], case["ro"],
+                      case["wrap_at"], buf_size)
+    m.mem_write(RING, ring)
+    w(PALR, int.from_bytes(MAC[:4], "big"))
+    w(PAUR, int.from_bytes(MAC[4:], "big") << 16)
+    w(RCR, (1522 << 16) | 0x04 | (F.RCR_CRCFWD if play_setup["crcfwd"] else 0))
+    w(EMRBR, case["emrbr"])
+    w(FTRL, case["ftrl"])
+    w(RACC, F.RACC_SHIFT16 if case["shift16"] else 0)
+    w(ERDSR, RING)
+    if case["mib"]:
+        w(MIBC, 0)
+    if case["atcr"]:
+        w(ATCR, F.ATCR_EN)
+    ecr = (F.ECR_EN1588 if case["enhanced"] else 0) | F.ECR_SPEED | F.ECR_ETHEREN
+    w(ECR, ecr)
+    w(EIMR, F.FEC_DEFAULT_IMASK)
+    w(RDAR, 0)
+    stop = None if case["stop_us"] is None else case["stop_us"] * 1_000_000
+    gen = traffic.TrafficGenerator(m, fec, traffic.ConstantRate(case["rate"]),
+                                   frame_size=case["size"], start_ps=0, stop_ps=stop,
+                                   dst=None if case["to_station"] else b"\x01\x00\x5e\0\0\1")
+    gen.start()
+    assert (gen._native is not None) == native
+    fired: list[int] = []
+    for step_ns, what in case["driver"]:
+        m.time += step_ns * 1000
+        while (ev := m.events.pop_due(m.time)) is not None:
+            ev.fn()
+        if what == "refill":  # the driver gives every descriptor back
+            m.mem_write(RING, ring_state(n, case["enhanced"], [True] * n, case["irq"],
+                                         case["ro"], case["wrap_at"], buf_size))
+            w(RDAR, 0)
+        elif what == "rdar":
+            w(RDAR, 0)
+        elif what == "eimr":
+            w(EIMR, 0 if fec.reg("ENET_EIMR") else F.FEC_DEFAULT_IMASK)
+            w(EIR, 0xFFFFFFFF)
+        elif what in ("ecr_off", "ecr_on"):
+            w(ECR, ecr if what == "ecr_on" else ecr & ~F.ECR_ETHEREN)
+        elif what == "prom":
+            w(RCR, fec.reg("ENET_RCR") ^ F.RCR_PROM)
+        elif what == "event":
+            t = m.time + 700_000
+            m.schedule(t, lambda t=t: fired.append(t), "other")
+    regs = {name: cell[0] for name, cell in fec.regs.values.items()}
+    return (bytes(m.ram[: 0x10000 + n * buf_size]), regs, fec._rx_ptr, fec.rx_offered,
+            fec.rx_frames, fec.rx_bytes, fec.rx_dropped, dict(fec.rx_drop_reasons),
+            fec.irq.level, fec.irq_1588.level, gen.offered, gen.accepted, gen.last_arrival,
+            gen._next_time, fired)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(storms())
+def test_native_event_matches_reference(case: dict) -> None:
+    assert storm(case, native=True) == storm(case, native=False)
+
+
+@settings(max_examples=30, derandomize=True, deadline=None)
+@given(st.integers(1, 5_000_000), st.integers(0, 10**9), st.integers(0, 3_000_000),
+       st.one_of(st.none(), st.integers(0, 10**8)), st.lists(st.integers(0, 2 * 10**8),
+                                                              min_size=1, max_size=20))
+def test_native_arrivals_match_reference(fps: int, start: int, wire: int, stop: int | None,
+                                         limits: list[int]) -> None:
+    """ConstantArrivals (C) yields traffic's _ConstantArrivals' times and skips, also
+    when frames wait for the line (a period shorter than the wire time)."""
+    from fractions import Fraction
+
+    from irqemu.devices.traffic import ConstantRate, _ConstantArrivals
+
+    period = Fraction(10**12, fps)
+    ref = _ConstantArrivals(ConstantRate(fps), start, wire, stop)
+    nat = fecring.ConstantArrivals(period.numerator, period.denominator, start, wire, stop)
+    for i, limit in enumerate(sorted(limits)):
+        if i % 2:
+            assert nat.next() == ref.next()
+        else:
+            assert nat.skip_until(start + limit) == ref.skip_until(start + limit)

@@ -48,7 +48,20 @@ def test_the_fast_paths_are_taken(monkeypatch: pytest.MonkeyPatch) -> None:
         return view_loop(fep, budget, view)
 
     monkeypatch.setattr(imx_fec.ImxFEC, "_receive_one_ref", refuse)
+    # the traffic's events are RxRun's one call: the FEC's Python receive runs once
+    # (the first frame makes the ring view), its drops/drop never
+    receives: list[bytes] = []
+    receive = imx_fec.ImxFEC.receive
+
+    def counted_receive(dev: Any, frame: bytes) -> bool:
+        receives.append(frame)
+        return receive(dev, frame)
+
+    monkeypatch.setattr(imx_fec.ImxFEC, "receive", counted_receive)
+    monkeypatch.setattr(imx_fec.ImxFEC, "drops", refuse)
+    monkeypatch.setattr(imx_fec.ImxFEC, "drop", refuse)
     monkeypatch.setattr(_rxstorm.StackCount, "_hit", refuse)
     monkeypatch.setattr(fec, "_rx_queue_view", counted)
     facts = _facts("rt", 1_488_095)
     assert facts["delivered"] > 500 and len(polls) == facts["polls"]
+    assert len(receives) == 1 and facts["dropped"] > 0

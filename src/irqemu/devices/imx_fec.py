@@ -661,6 +661,21 @@ class ImxFEC(Device):
                 esc_int=BD_ENET_RX_INT, bdu=BD_ENET_BDU)
         return ring
 
+    def native_run(self, template: bytes, follow_mac: bool) -> Any:
+        """A traffic generator's event in one native call (``_core.fecring.RxRun``) for
+        frames like ``template`` (without FCS; ``follow_mac``: its destination is
+        ``mac_address``), or None on the reference path: the generator then calls
+        :meth:`receive`, :meth:`drops` and :meth:`drop`, as RxRun does outside its
+        common case."""
+        if self._ring is False or _desc_ring_class() is None:
+            return None
+        from irqemu._core.fecring import RxRun
+
+        return RxRun(self, template, follow_mac, etheren=ECR_ETHEREN, en1588=ECR_EN1588,
+                     mib_off=MIBC_DIS | MIBC_CLEAR, prom=RCR_PROM, crcfwd=RCR_CRCFWD,
+                     shift16=RACC_SHIFT16, atcr_en=ATCR_EN, rxf=FEC_ENET_RXF_0,
+                     eir_1588=EIR_1588, lg=BD_ENET_RX_LG, vlan_bit=BD_ENET_RX_VLAN)
+
     def _receive_one(self, frame: bytes, data: bytes, frame_len: int, flags: int) -> bool:
         """The rest of :meth:`receive` for a frame that fits one buffer (every frame of
         at most EMRBR bytes): on the native ring view when there is one (one call:

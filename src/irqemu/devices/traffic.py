@@ -34,7 +34,7 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from irqemu.devices.imx_fec import ETH_FCS_LEN, PS_PER_S, WIRE_OVERHEAD, wire_time_ps
 from irqemu.sim.events import Event
@@ -197,6 +197,7 @@ class TrafficGenerator:
         self._peek: Callable[[], int | None] | None = None  #: the queue's peek_time
         self._drops: Callable[[bytes], bool] | None = None  #: the target's drops, if any
         self._drop: Callable[[bytes, int], None] = lambda frame, count: None  #: and its drop
+        self._native: Any = None  #: the target's one-call event (``native_run``), if any
         n = frame_size - ETH_FCS_LEN
         body = bytearray(i & 0xFF for i in range(n))
         body[0:6] = dst or BROADCAST
@@ -210,6 +211,8 @@ class TrafficGenerator:
     def _arrivals(self) -> _Arrivals:
         """End-of-frame times: nominal start + wire time, never before the line is free."""
         if type(self.pattern) is ConstantRate and self.max_frames is None:
+            if self._native is not None:
+                return self._native_arrivals(self.pattern)
             return _ConstantArrivals(self.pattern, self.start_ps, self.wire_ps, self.stop_ps)
         return _Arrivals(self._pattern_arrivals())
 
@@ -252,6 +255,7 @@ class TrafficGenerator:
         """Schedule the first arrival (call once; ``stop`` cancels what is left)."""
         if self._times is not None:
             raise RuntimeError(f"{self.name} already started")
+        self._native = self._native_run()
         self._times = self._arrivals()
         events = getattr(self.machine, "events", None)
         self._peek = None if events is None else events.peek_time
@@ -259,6 +263,27 @@ class TrafficGenerator:
         if self._drops is not None:
             self._drop = cast(DroppingSink, self.target).drop
         self._schedule(self._times.next())
+
+    def _native_run(self) -> Any:
+        """The target's event in one native call (the FEC's ``native_run``: a
+        ``_core.fecring.RxRun``) for a constant rate whose period fits 64 bits, or
+        None: ``_fire`` below is the reference, and runs otherwise."""
+        make = getattr(self.target, "native_run", None)
+        if make is None or type(self.pattern) is not ConstantRate or self.max_frames is not None:
+            return None
+        if self.pattern.fps <= 0:
+            return None  # (the Python arrivals raise)
+        period = Fraction(PS_PER_S) / Fraction(self.pattern.fps)
+        if max(period.numerator, period.denominator) >= 1 << 62:
+            return None
+        return make(bytes(self._template), self.dst is None)
+
+    def _native_arrivals(self, pattern: ConstantRate) -> Any:
+        from irqemu._core.fecring import ConstantArrivals
+
+        period = Fraction(PS_PER_S) / Fraction(pattern.fps)
+        return ConstantArrivals(period.numerator, period.denominator, self.start_ps,
+                                self.wire_ps, self.stop_ps)
 
     def stop(self) -> None:
         if self._event is not None:
@@ -277,7 +302,16 @@ class TrafficGenerator:
     def _fire(self) -> None:
         """The arrival due now, then each one after it that the queue would fire in the
         same pop with no other event between: due by the machine's now and before its
-        next event (one at the same time was scheduled first, so it fires first)."""
+        next event (one at the same time was scheduled first, so it fires first).
+        With a native run (``_native``) the whole event is one call."""
+        native = self._native
+        if native is not None:
+            t = native.fire(self, self._times)
+            if t is False:
+                return  # the receiver stopped the generator
+            self._next_time = t
+            self._event = None if t is None else self.machine.schedule(t, self._fire, self.name)
+            return
         times = self._times
         assert times is not None
         t = self._next_time
