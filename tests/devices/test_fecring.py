@@ -157,6 +157,14 @@ def test_descring_outside_the_region_writes_nothing() -> None:
 def storms(draw: st.DrawFn) -> dict:
     case = draw(cases())
     case["steps"] = []
+    if draw(st.booleans()):  # a longer ring, all EMPTY: runs of frames that reach it
+        n = case["n"] = draw(st.integers(4, 16))
+        case["empty"] = [True] * n
+        case["irq"] = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        case["ro"], case["wrap_at"] = [0] * n, n - 1
+    case["mib"] = draw(st.sampled_from([False, False, True]))  # (MIB on: the Python receive)
+    case["ftrl"] = draw(st.sampled_from([0x7FF, 0x7FF, 100]))
+    case["emrbr"] = draw(st.sampled_from([2048, 2048, 128]))
     case["rate"] = draw(st.sampled_from([20_000, 300_000, 1_000_000, 1_488_095, 3_000_000]))
     case["size"] = draw(st.sampled_from([64, 64, 128, 1518]))
     case["stop_us"] = draw(st.one_of(st.none(), st.integers(1, 60)))
@@ -164,9 +172,9 @@ def storms(draw: st.DrawFn) -> dict:
     # (host step in ns, what happens then): give back the ring and write RDAR, a
     # register change, an unrelated event due a little later, or nothing
     case["driver"] = draw(st.lists(st.tuples(
-        st.integers(1, 20_000),
+        st.integers(1, 10_000),
         st.sampled_from(["refill", "refill", "rdar", "eimr", "ecr_off", "ecr_on", "prom",
-                         "event", "none"])), min_size=1, max_size=12))
+                         "event", "event2", "none"])), min_size=4, max_size=24))
     return case
 
 
@@ -204,11 +212,15 @@ def storm(case: dict, native: bool) -> tuple:
                                    dst=None if case["to_station"] else b"\x01\x00\x5e\0\0\1")
     gen.start()
     assert (gen._native is not None) == native
-    fired: list[int] = []
+    fired: list[tuple[int, int, int]] = []
+    seen = []  # what the driver would read at each step
     for step_ns, what in case["driver"]:
         m.time += step_ns * 1000
         while (ev := m.events.pop_due(m.time)) is not None:
             ev.fn()
+        seen.append((fec.reg("ENET_RDAR"), fec.reg("ENET_EIR"), fec.irq.level, fec._rx_ptr,
+                     fec.rx_offered, fec.rx_frames, fec.rx_dropped, gen.offered,
+                     gen.last_arrival))
         if what == "refill":  # the driver gives every descriptor back
             m.mem_write(RING, ring_state(n, case["enhanced"], [True] * n, case["irq"],
                                          case["ro"], case["wrap_at"], buf_size))
@@ -222,14 +234,16 @@ def storm(case: dict, native: bool) -> tuple:
             w(ECR, ecr if what == "ecr_on" else ecr & ~F.ECR_ETHEREN)
         elif what == "prom":
             w(RCR, fec.reg("ENET_RCR") ^ F.RCR_PROM)
-        elif what == "event":
-            t = m.time + 700_000
-            m.schedule(t, lambda t=t: fired.append(t), "other")
+        elif what in ("event", "event2") and gen._next_time is not None:
+            # due with the next arrival, or with the one after it (inside its run)
+            times = gen.arrival_times(gen.offered + 2)
+            t = gen._next_time if what == "event" or len(times) < gen.offered + 2 else times[-1]
+            m.schedule(t, lambda t=t: fired.append((t, fec.rx_offered, gen.offered)), "other")
     regs = {name: cell[0] for name, cell in fec.regs.values.items()}
     return (bytes(m.ram[: 0x10000 + n * buf_size]), regs, fec._rx_ptr, fec.rx_offered,
             fec.rx_frames, fec.rx_bytes, fec.rx_dropped, dict(fec.rx_drop_reasons),
             fec.irq.level, fec.irq_1588.level, gen.offered, gen.accepted, gen.last_arrival,
-            gen._next_time, fired)
+            gen._next_time, fired, seen)
 
 
 @settings(max_examples=60, derandomize=True, deadline=None)
