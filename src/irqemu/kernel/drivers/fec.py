@@ -472,15 +472,7 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
         status ^= BD_ENET_RX_LAST  # LAST must be set: the xor clears it
         if status & (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_CR | BD_ENET_RX_OV
                      | BD_ENET_RX_LAST | BD_ENET_RX_CL):
-            st.rx_errors += 1
-            if status & BD_ENET_RX_OV:
-                st.rx_fifo_errors += 1
-            elif status & (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_LAST):
-                st.rx_length_errors += 1
-            elif status & BD_ENET_RX_CR:
-                st.rx_crc_errors += 1
-            elif status & (BD_ENET_RX_NO | BD_ENET_RX_CL):
-                st.rx_frame_errors += 1
+            _count_rx_error(st, status)
         else:
             st.rx_packets += 1
             st.rx_bytes += datlen
@@ -500,6 +492,19 @@ def fec_enet_rx_queue(fep: FecEnetPrivate, budget: int, queue_id: int) -> int:
         fep.cur_rx = (fep.cur_rx + 1) % size if not status & BD_ENET_RX_WRAP else 0
         write32(cpu, rdar, 0)
     return pkt_received
+
+
+def _count_rx_error(st: FecStats, status: int) -> None:
+    """fec_enet_rx_queue's error accounting of one bad descriptor (LAST already flipped)."""
+    st.rx_errors += 1
+    if status & BD_ENET_RX_OV:
+        st.rx_fifo_errors += 1
+    elif status & (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_LAST):
+        st.rx_length_errors += 1
+    elif status & BD_ENET_RX_CR:
+        st.rx_crc_errors += 1
+    elif status & (BD_ENET_RX_NO | BD_ENET_RX_CL):
+        st.rx_frame_errors += 1
 
 
 def _rx_queue_view(fep: FecEnetPrivate, budget: int, view: Any) -> int:
@@ -556,15 +561,7 @@ def _rx_queue_view(fep: FecEnetPrivate, budget: int, view: Any) -> int:
             w_ievent[0](cpu, w_ievent[1], FEC_ENET_RXF & w_ievent[2])
         status ^= BD_ENET_RX_LAST  # LAST must be set: the xor clears it
         if status & errors:
-            st.rx_errors += 1
-            if status & BD_ENET_RX_OV:
-                st.rx_fifo_errors += 1
-            elif status & (BD_ENET_RX_LG | BD_ENET_RX_SH | BD_ENET_RX_LAST):
-                st.rx_length_errors += 1
-            elif status & BD_ENET_RX_CR:
-                st.rx_crc_errors += 1
-            elif status & (BD_ENET_RX_NO | BD_ENET_RX_CL):
-                st.rx_frame_errors += 1
+            _count_rx_error(st, status)
         else:
             st.rx_packets += 1
             st.rx_bytes += datlen
