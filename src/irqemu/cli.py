@@ -507,7 +507,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     if args.json:
         _dump(res.json())
     else:
-        sys.stdout.write(res.text)
+        from irqemu.kernel.costs import kernel_estimates_note
+
+        sys.stdout.write(res.text.rstrip("\n") + "\n\n" + kernel_estimates_note() + "\n")
     if args.plot is not None:
         from irqemu.plot.scenario import plotter
 

@@ -79,6 +79,16 @@ def kernel_cost_table(name: str, table: dict[str, KernelCost]) -> dict[str, Kern
     return table
 
 
+def kernel_estimates_note() -> str:
+    """One line for output whose figures rest on the modelled kernel's cost entries: how many
+    of the entries registered so far (the tables the run's modules define) are estimates."""
+    entries = [c for table in KERNEL_COST_TABLES.values() for c in table.values()]
+    est = sum(1 for c in entries if c.estimated)
+    return (f"Modelled kernel cycles rest on {len(entries)} cost entries in "
+            f"{len(KERNEL_COST_TABLES)} tables, {est} of them estimates (Linux 4.6 instruction "
+            "counts priced with published core timings; docs/timing.md).")
+
+
 #: name -> KernelCost
 COST_TABLE: dict[str, KernelCost] = {
     # kernel/softirq.c
