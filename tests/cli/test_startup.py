@@ -569,3 +569,36 @@ def test_attach_apic_takes_only_local_apics() -> None:
 
     with pytest.raises(TypeError):
         entry(object())
+
+
+#: the native modules whose extension links libunicorn (readelf -d: NEEDED libunicorn.so.2)
+LINK_LIBUNICORN = ("irqemu._core.ucengine", "irqemu._core.engine", "irqemu._core.cache")
+
+
+@pytest.mark.parametrize("fw", [("armv7", "exceptions.elf"), ("aarch64", "exceptions.elf")])
+def test_a_boot_loads_libunicorn_lazily_bound(fw: tuple[str, str]) -> None:
+    """The first module that links libunicorn is imported under UNICORN_DLOPEN_FLAGS (the
+    library's PLT bound lazily, its own symbols first), and the process's flags are
+    restored after it."""
+    code = ("import sys; from irqemu._core import UNICORN_DLOPEN_FLAGS; "
+            f"linking = {LINK_LIBUNICORN!r}; before = sys.getdlopenflags(); seen = []; "
+            "real = sys.setdlopenflags; "
+            "sys.setdlopenflags = lambda f: (seen.append((f, any(m in sys.modules "
+            "for m in linking))), real(f)); "
+            "from irqemu.cli import main; "
+            f"rc = main(['boot', {str(firmware(*fw))!r}]); "
+            "print(rc, seen[0] == (UNICORN_DLOPEN_FLAGS, False), "
+            "sys.getdlopenflags() == before, any(m in sys.modules for m in linking), "
+            "file=sys.stderr)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, stdin=subprocess.DEVNULL, check=False)
+    assert p.stderr.strip().splitlines()[-1] == "0 True True True", p.stderr
+
+
+def test_load_native_restores_the_flags_when_the_import_fails() -> None:
+    from irqemu._core import load_native
+
+    before = sys.getdlopenflags()
+    with pytest.raises(ImportError):
+        load_native("no_such_module")
+    assert sys.getdlopenflags() == before

@@ -5,6 +5,9 @@ extensions find the wheel's library through their rpath, so the ``unicorn`` Pyth
 package is imported only by the reference engine and by x86's Python hooks.
 """
 
+import os
+import sys
+from types import ModuleType
 from typing import Any
 
 from irqemu._core.common import (
@@ -18,8 +21,32 @@ from irqemu._core.common import (
 )
 
 __all__ = ["ACCESS_FETCH", "ACCESS_READ", "ACCESS_WRITE", "UNMASKABLE", "Core", "MmioHandler",
-           "StopReason",
+           "StopReason", "load_native",
            "native_core_class", "native_fabric_class", "open_uc", "reference_core_class"]
+
+#: how the first native module that links libunicorn loads the library. Python loads
+#: extensions RTLD_NOW, which binds libunicorn's 7.8k PLT slots up front; lazily, only
+#: those a run calls are bound. RTLD_DEEPBIND looks the library's ~30k references to
+#: its own symbols up in its own table first, not after every object of the global
+#: scope. Together ~12 M host instructions off every start (BENCHMARKS.md, start-up).
+UNICORN_DLOPEN_FLAGS = os.RTLD_LAZY | getattr(os, "RTLD_DEEPBIND", 0)
+
+
+def load_native(name: str) -> ModuleType:
+    """The native module ``irqemu._core.<name>``, imported with
+    :data:`UNICORN_DLOPEN_FLAGS` (they matter for the first module that links
+    libunicorn: ucengine, engine or cache; the process's flags are restored after)."""
+    full = f"irqemu._core.{name}"
+    module = sys.modules.get(full)
+    if module is None:
+        flags = sys.getdlopenflags()
+        sys.setdlopenflags(UNICORN_DLOPEN_FLAGS)
+        try:
+            __import__(full)
+        finally:
+            sys.setdlopenflags(flags)
+        module = sys.modules[full]
+    return module
 
 
 def open_uc(engine: str, uc_arch: int, uc_mode: int) -> Any:
@@ -30,9 +57,7 @@ def open_uc(engine: str, uc_arch: int, uc_mode: int) -> Any:
     from irqemu._core.ucconst import UC_ARCH_X86
 
     if engine == "native" and uc_arch != UC_ARCH_X86:
-        from irqemu._core.ucengine import Uc
-
-        return Uc(uc_arch, uc_mode)
+        return load_native("ucengine").Uc(uc_arch, uc_mode)
     from irqemu._core.ucerror import load_unicorn
 
     return load_unicorn().Uc(uc_arch, uc_mode)
@@ -40,9 +65,7 @@ def open_uc(engine: str, uc_arch: int, uc_mode: int) -> Any:
 
 def native_core_class() -> type:
     """The Cython ``Core`` (raises ImportError if the extension was not built)."""
-    from irqemu._core.engine import Core
-
-    return Core
+    return load_native("engine").Core  # type: ignore[no-any-return]
 
 
 def native_fabric_class() -> type:

@@ -26,9 +26,9 @@ class UcError(Exception):
 
     def __str__(self) -> str:
         if self._message is None:
-            from irqemu._core.ucengine import strerror
+            from irqemu._core import load_native
 
-            self._message = strerror(self.errno)
+            self._message = load_native("ucengine").strerror(self.errno)
         return self._message
 
 

@@ -57,7 +57,9 @@ class CacheAttachment:
 def _handle(uc: Any) -> int:
     """The ``uc_engine *`` of a core's Unicorn instance, checked to belong to the
     libunicorn the cache module calls (the unicorn package loads its own copy by path)."""
-    from irqemu._core.cache import hook_add_address
+    from irqemu._core import load_native
+
+    hook_add_address = load_native("cache").hook_add_address
 
     if type(uc).__module__.split(".")[0] == "unicorn":  # the package's Uc (reference engine)
         lib = sys.modules["unicorn.unicorn_py3.unicorn"].uclib

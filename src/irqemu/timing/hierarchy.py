@@ -77,9 +77,9 @@ class HierarchySpec:
 
     def build(self, ncpus: int) -> Any:
         """The C model for ``ncpus`` CPUs."""
-        from irqemu._core.cache import Hierarchy
+        from irqemu._core import load_native
 
-        return Hierarchy(*self.arguments(ncpus))
+        return load_native("cache").Hierarchy(*self.arguments(ncpus))
 
     def estimated(self) -> int:
         """How many of the numbers are estimates (the rest cite a published source)."""
