@@ -45,7 +45,6 @@ Unicorn facts this module depends on (pinned by tests/arch/test_aarch64_exceptio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from irqemu._core import ucconst
 from irqemu._core.ucconst import arm64 as A
@@ -53,6 +52,10 @@ from irqemu._core.ucerror import UcError
 from irqemu.arch import disasm
 from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # -- PSTATE / SPSR (ARM ARM C5.2.18) --------------------------------------
 PSTATE_M = 0xF  #: M[3:0]: EL in [3:2], SPSel in [0]

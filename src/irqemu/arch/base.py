@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
 
 from irqemu._core.common import Core
 from irqemu.errors import GuestError
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Arch(ABC):

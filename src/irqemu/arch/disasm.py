@@ -17,7 +17,10 @@ import os
 import struct
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # capstone.h (v5): the values the capstone package names CS_ARCH_*, CS_MODE_*, ...
 CS_ARCH_ARM, CS_ARCH_ARM64, CS_ARCH_X86 = 0, 1, 3

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from irqemu.machine.machine import Machine
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: ELF e_machine -> the board ``irqemu boot`` picks for it
 DEFAULT_BOARD = {"EM_ARM": "imx6q", "EM_AARCH64": "virt-a53", "EM_X86_64": "pc"}

@@ -23,9 +23,12 @@ reserved bits cleared.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from irqemu.errors import BusError
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Reg:

@@ -11,7 +11,10 @@ are logged once per address.
 from __future__ import annotations
 
 import bisect
-from typing import Any
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Window:

@@ -8,7 +8,9 @@ count that reaches it, rounded up.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 PS_PER_S = 10**12
 

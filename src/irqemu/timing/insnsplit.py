@@ -10,10 +10,13 @@ its arrival time falls on, as on a real core, not at the end of the block.
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any
 
 from irqemu.arch.base import Arch
 from irqemu.timing.costmodel import CostModel
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: blocks whose instruction boundaries are remembered (cleared when full)
 SPLIT_CACHE_LIMIT = 1 << 14
