@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
 from irqemu.cliargs import (
     EXIT_GUEST,
@@ -21,8 +20,10 @@ from irqemu.cliargs import (
 )
 from irqemu.errors import GuestError, IrqemuError
 
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
 if TYPE_CHECKING:  # pathlib (with urllib.parse) is not imported on a boot's path
     from pathlib import Path
+    from typing import Any
 
 #: ``irqemu boot --board`` choices (tests check they are irqemu.boards.BOARDS)
 BOARD_NAMES = ("imx6q", "pc", "virt-a53")

@@ -11,10 +11,11 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
 
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
 if TYPE_CHECKING:  # pathlib (with urllib.parse) is not imported on a boot's path
     from pathlib import Path
+    from typing import NoReturn
 
 EXIT_OK = 0  #: the run ended idle, at --max-time-ms, or as the command intended
 EXIT_USAGE = 2  #: bad input: an option, a file, a firmware that cannot be loaded

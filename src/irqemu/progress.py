@@ -21,9 +21,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, TextIO, TypeVar
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, TextIO, TypeVar
+
+    T = TypeVar("T")
 
 #: host seconds a run lasts before its bar appears
 DELAY_S = 1.0

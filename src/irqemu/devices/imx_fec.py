@@ -56,7 +56,6 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from irqemu.devices.base import Device, IrqLine, MachineContext
 from irqemu.devices.regmap import Reg
@@ -171,7 +170,10 @@ from irqemu.hw.imx_fec import (
 )
 from irqemu.sim.events import Event
 
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from irqemu._core.fecring import DescRing
 
 #: the receive path for frames that fit one buffer: "native" (``_core.fecring``, where

@@ -17,12 +17,13 @@ import bisect
 import os
 import struct
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, BinaryIO
 
 from irqemu.errors import ElfLoadError
 
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from pathlib import Path  # not imported at run time: a boot's start-up does without
+    from typing import Any, BinaryIO
 
     from elftools.elf.elffile import ELFFile
 
