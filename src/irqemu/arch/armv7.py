@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Any, Protocol
 
 from irqemu._core import ucconst
 from irqemu._core.ucconst import arm as A
@@ -24,6 +23,12 @@ from irqemu._core.ucerror import UcError
 from irqemu.arch import disasm
 from irqemu.arch.base import Arch
 from irqemu.errors import GuestError
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+else:
+    Protocol = object  # the interfaces are mypy's: at run time, plain classes
 
 # -- CPSR (ARM ARM B1.3.3) -------------------------------------------------
 CPSR_M = 0x1F

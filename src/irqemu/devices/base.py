@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Protocol
 
 from irqemu.devices.regmap import Reg, RegisterFile
 from irqemu.sim.events import Event
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import ClassVar, Protocol
+else:
+    Protocol = object  # the interfaces are mypy's: at run time, plain classes
 
 #: Core interrupt inputs, as a controller drives them.
 CPU_IRQ, CPU_FIQ, CPU_NMI, CPU_SERROR = 0, 1, 2, 3

@@ -8,8 +8,6 @@ Linux's imx_set_cpu_jump() fills (SRC_GPR1 + N*8); GPR(2N+2) holds its argument.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from irqemu.devices.base import Device, MachineContext
 from irqemu.devices.regmap import Reg
 from irqemu.hw.imx_src import (
@@ -25,6 +23,12 @@ from irqemu.hw.imx_src import (
     SRC_SISR,
     SRC_SRSR,
 )
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the interfaces are mypy's: at run time, plain classes
 
 
 class CpuControl(Protocol):
