@@ -13,7 +13,6 @@ from __future__ import annotations
 import mmap
 import time
 from collections.abc import Callable
-from typing import Any, cast
 
 from irqemu._core import (
     ACCESS_FETCH,
@@ -35,6 +34,14 @@ from irqemu.sim import Clock, EventQueue
 from irqemu.sim.events import Event
 from irqemu.timing import BlockCoster, CostModel
 from irqemu.timing.insnsplit import InsnSplitter
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, cast
+else:
+    def cast(_typ: object, val: object) -> object:
+        """typing.cast, which returns ``val`` as it is."""
+        return val
 
 #: translated-code buffer per core (QEMU's tb_flush empties it when full)
 TCG_BUFFER_BYTES = 32 << 20
