@@ -5,10 +5,11 @@ extensions find the wheel's library through their rpath, so the ``unicorn`` Pyth
 package is imported only by the reference engine and by x86's Python hooks.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 from types import ModuleType
-from typing import Any
 
 from irqemu._core.common import (
     ACCESS_FETCH,
@@ -19,6 +20,10 @@ from irqemu._core.common import (
     MmioHandler,
     StopReason,
 )
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ACCESS_FETCH", "ACCESS_READ", "ACCESS_WRITE", "UNMASKABLE", "Core", "MmioHandler",
            "StopReason", "load_native",
