@@ -11,7 +11,12 @@ moves up by 2 MiB; image_size 0, a pre-3.17 kernel: 0x80000).
 # the ast types (~10 M host instructions of a boot's start-up; tests/cli/test_startup.py)
 
 import struct
-from typing import NamedTuple
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from irqemu.namedtuples import NamedTuple  # typing's class syntax without typing
 
 ARM64_MAGIC = b"ARM\x64"
 MAGIC_OFFSET = 0x38

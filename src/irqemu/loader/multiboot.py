@@ -16,7 +16,12 @@ after the image as QEMU puts it.
 # the ast types (~10 M host instructions of a boot's start-up; tests/cli/test_startup.py)
 
 import struct
-from typing import Any, NamedTuple
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+else:
+    from irqemu.namedtuples import NamedTuple  # typing's class syntax without typing
 
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_BOOTLOADER_MAGIC = 0x2BADB002  #: EAX at entry
@@ -191,7 +196,7 @@ def build_info(base: int, ram_size: int, cmdline: bytes) -> bytes:
     return bytes(info) + tail + bytes(mmap_at - name_at - len(LOADER_NAME)) + mmap
 
 
-def load_multiboot(machine: Any, data: bytes, *, ram_size: int, cmdline: str,
+def load_multiboot(machine: "Any", data: bytes, *, ram_size: int, cmdline: str,
                    what: str) -> int:
     """Load the image and its information into RAM and enter CPU 0 as multiboot says;
     returns the information's address (EBX)."""
