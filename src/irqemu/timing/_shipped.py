@@ -5,7 +5,11 @@ load_cost_model uses a parse only while the shipped file's text is this text.
 """
 # ruff: noqa: E501
 
-from typing import Any
+from __future__ import annotations
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 MODELS: dict[str, tuple[str, dict[str, Any]]] = {}
 

@@ -13,17 +13,25 @@ text parsed there: importing tomllib (its regular expressions) costs a bare
 boot more than the rest of loading a model.
 """
 
-# No "from __future__ import annotations" here: NamedTuple would make a ForwardRef of
-# each field's annotation text, compiling it, and a process's first compile() builds
-# the ast types (~10 M host instructions of a boot's start-up; tests/cli/test_startup.py)
+# Citation and LiteInsn are irqemu.namedtuples' at run time: typing.NamedTuple under
+# "from __future__ import annotations" would make a ForwardRef of each field's annotation
+# text, compiling it, and a process's first compile() builds the ast types (~10 M host
+# instructions of a boot's start-up; tests/cli/test_startup.py)
+
+from __future__ import annotations
 
 import os
 import sys
 from collections import Counter
-from typing import Any, Literal, NamedTuple
 
 from irqemu.arch.base import Arch
 from irqemu.errors import CostModelError
+
+TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any, Literal, NamedTuple
+else:
+    from irqemu.namedtuples import NamedTuple  # typing's class syntax without typing
 
 #: the shipped cost models (package data next to this module; a plain path, not
 #: importlib.resources, whose import is a noticeable part of a boot's start-up)
@@ -311,7 +319,11 @@ def shipped_models_source() -> str:
            '"""',
            "# ruff: noqa: E501",
            "",
-           "from typing import Any",
+           "from __future__ import annotations",
+           "",
+           "TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)",
+           "if TYPE_CHECKING:",
+           "    from typing import Any",
            "",
            "MODELS: dict[str, tuple[str, dict[str, Any]]] = {}"]
     for core in builtin_cores():
