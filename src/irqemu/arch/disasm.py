@@ -46,6 +46,9 @@ ARM_OP_SIZE, ARM_OP_TYPE, ARM_OP_MEM_FIELDS = 48, 12, 16  #: cs_arm_op; mem: bas
 ARM_MAX_OPERANDS = 36  #:                                    scale, disp
 
 
+_ADDRESS_SIZE = struct.Struct("<QH").unpack_from  #: cs_insn's address and size
+
+
 class Insn:
     """One decoded instruction: what costing and messages read (capstone's lite form).
     A plain class: a NamedTuple costs this module's import a millisecond."""
@@ -171,8 +174,9 @@ class LibDecoder:
             yield _lite(raw, at)
 
     def disasm(self, code: bytes, address: int, count: int = 0) -> Iterator[Insn]:
-        for t in self.disasm_lite(code, address, count):
-            yield Insn(*t)
+        """Each instruction as an :class:`Insn` (all decoded by the one call first)."""
+        raw, _ = self._decode(code, address, count)
+        return iter([Insn(*_lite(raw, at)) for at in range(0, len(raw), INSN_SIZE)])
 
     def arm_memory_operands(self, code: bytes, address: int) -> list[MemOperand] | None:
         """The memory operands of the first ARM/Thumb instruction in ``code`` (None if
@@ -199,7 +203,7 @@ class LibDecoder:
 
 
 def _lite(raw: bytes, at: int) -> tuple[int, int, str, str]:
-    address, size = struct.unpack_from("<QH", raw, at + INSN_ADDRESS)
+    address, size = _ADDRESS_SIZE(raw, at + INSN_ADDRESS)
     m = raw[at + INSN_MNEMONIC:at + INSN_MNEMONIC + MNEMONIC_LEN]
     o = raw[at + INSN_OP_STR:at + INSN_OP_STR + OP_STR_LEN]
     return (address, size, m[:m.find(b"\0")].decode("ascii"),

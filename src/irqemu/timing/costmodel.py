@@ -359,9 +359,10 @@ class BlockCoster:
     instance for the core's current state (ARM or Thumb); ``arch.classify``
     maps a capstone instruction to a cost class. An instruction's class
     depends only on its encoding and the decoder, so each distinct encoding is
-    decoded in full once and remembered: fixed-width code (ARM state, A64) is
-    then costed word by word without capstone, and variable-width code (Thumb,
-    x86) with capstone's lite decoder. Code run for the first time is cheap.
+    classified once and remembered: a block with new encodings is decoded in
+    full by one capstone call (not one per instruction), fixed-width code (ARM
+    state, A64) whose words are all known is costed word by word without
+    capstone, and variable-width code (Thumb, x86) is decoded once per block.
     """
 
     def __init__(self, model: CostModel, arch: Arch, core_regs: Any, read: Any) -> None:
@@ -390,16 +391,22 @@ class BlockCoster:
 
     def _fixed_width(self, cs: Any, code: bytes, address: int, width: int) -> tuple[int, int]:
         """Cost each distinct word once per block (C-speed counting); in order only when a
-        word is undecodable (capstone stops there) or wants the arch's special hook."""
+        word is undecodable (capstone stops there) or wants the arch's special hook. A
+        block with a new word is first decoded whole (:meth:`_learn_block`)."""
         usable = len(code) - len(code) % width
         words: Counter[int] = Counter(memoryview(code)[:usable].cast(_WORD_FORMAT[width]))
         known = self._by_encoding
         mode = id(cs)
         cycles = count = 0
+        decoded = False
         for word, times in words.items():
             enc = word.to_bytes(width, sys.byteorder)
             entry = known.get((mode, enc), _UNSEEN)
-            if entry is _UNSEEN:
+            if entry is _UNSEEN and not decoded:
+                self._learn_block(cs, mode, code[:usable], address, width)
+                decoded = True
+                entry = known.get((mode, enc), _UNSEEN)
+            if entry is _UNSEEN:  # (the cache started over meanwhile)
                 entry = self._learn(cs, mode, enc, address + code.index(enc))
             if entry is None or entry[1]:
                 return self._in_order(cs, code[:usable], address, width)
@@ -425,36 +432,73 @@ class BlockCoster:
         return cycles, count
 
     def _variable_width(self, cs: Any, code: bytes, address: int) -> tuple[int, int]:
+        """One full decode of the block: each new encoding is classified from it, except
+        in an earlier instruction's shadow (a Thumb IT block decodes with its condition
+        there), where it is classified as decoded alone, as everywhere else."""
         known = self._by_encoding
         mode = id(cs)
-        cycles = count = 0
-        for addr, n, _mnemonic, _ops in cs.disasm_lite(code, address):
+        shadow_of = self.arch.interrupt_shadow
+        cycles = count = shadow = 0
+        for insn in cs.disasm(code, address):
+            addr, n = insn.address, insn.size
             off = addr - address
             enc = code[off:off + n]
             entry = known.get((mode, enc), _UNSEEN)
             if entry is _UNSEEN:
-                entry = self._learn(cs, mode, enc, addr)
+                entry = (self._learn(cs, mode, enc, addr) if shadow
+                         else self._remember(mode, enc, insn))
+            shadow = max(shadow - 1, shadow_of(insn))
             if entry is None:
                 break
             cycles += entry[0]
             count += 1
             if entry[1]:
-                self._call_special(cs, enc, addr)
+                self._call_special(cs, enc, addr)  # as decoded alone (outside an IT)
         return cycles, count
 
+    def _learn_block(self, cs: Any, mode: int, code: bytes, address: int,
+                     width: int) -> None:
+        """Decode fixed-width ``code`` in one capstone call and remember each new word's
+        cost; the word capstone stopped at is undecodable (fixed-width decoding depends
+        on the word alone, so each word decodes here as it does on its own)."""
+        known = self._by_encoding
+        if len(known) + len(code) // width >= ENCODING_CACHE_LIMIT:
+            known.clear()
+        end = 0
+        for insn in cs.disasm(code, address):
+            off = insn.address - address
+            end = off + insn.size
+            key = (mode, code[off:end])
+            if key not in known:
+                known[key] = self._entry(insn, width)
+        if end < len(code):
+            known[(mode, code[end:end + width])] = None
+
     def _learn(self, cs: Any, mode: int, enc: bytes, address: int) -> tuple[int, bool] | None:
-        """Decode one encoding in full, classify it and remember the result."""
+        """Decode one encoding alone, classify it and remember the result."""
         insns = list(cs.disasm(enc, address, 1))
-        entry: tuple[int, bool] | None = None
-        if insns and insns[0].size == len(enc):
-            insn = insns[0]
-            wants = insn.mnemonic.split(".")[0] in self._special_mnemonics or \
-                (len(insn.mnemonic) > 2 and insn.mnemonic[:-2] in self._special_mnemonics)
-            entry = (self.model.cycles(self.arch.classify(insn)), wants)
         if len(self._by_encoding) >= ENCODING_CACHE_LIMIT:
             self._by_encoding.clear()
+        entry = self._entry(insns[0], len(enc)) if insns else None
         self._by_encoding[(mode, enc)] = entry
         return entry
+
+    def _remember(self, mode: int, enc: bytes, insn: Any) -> tuple[int, bool] | None:
+        """Remember the cost of ``enc``, decoded as ``insn``."""
+        if len(self._by_encoding) >= ENCODING_CACHE_LIMIT:
+            self._by_encoding.clear()
+        entry = self._by_encoding[(mode, enc)] = self._entry(insn, len(enc))
+        return entry
+
+    def _entry(self, insn: Any, size: int) -> tuple[int, bool] | None:
+        """(cycles, wants the special hook) of a decoded instruction; None if it is not
+        ``size`` bytes long (the encoding does not decode as one instruction)."""
+        if insn.size != size:
+            return None
+        m = insn.mnemonic
+        wants = m.split(".")[0] in self._special_mnemonics or \
+            (len(m) > 2 and m[:-2] in self._special_mnemonics)
+        return self.model.cycles(self.arch.classify(insn)), wants
 
     def _call_special(self, cs: Any, enc: bytes, address: int) -> None:
         for addr, n, mnemonic, op_str in cs.disasm_lite(enc, address, 1):
