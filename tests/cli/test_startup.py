@@ -602,3 +602,127 @@ def test_load_native_restores_the_flags_when_the_import_fails() -> None:
     with pytest.raises(ImportError):
         load_native("no_such_module")
     assert sys.getdlopenflags() == before
+
+
+@pytest.mark.parametrize("fw", [("armv7", "exceptions.elf"), ("aarch64", "exceptions.elf")])
+def test_a_boot_imports_no_typing(fw: tuple[str, str]) -> None:
+    """typing (~15 M host instructions) is for mypy only on a boot's path: its names sit
+    under ``TYPE_CHECKING = False``, the NamedTuples are irqemu.namedtuples'."""
+    rc, mods, err = _boot_modules([str(firmware(*fw))], ("typing", "_typing"))
+    assert (rc, mods) == (0, []), err
+
+
+def _typing_twin(cls: type) -> type:
+    """``cls``'s declaration (its source) run again with typing.NamedTuple, in its
+    module's namespace, annotations evaluated."""
+    import inspect
+    import typing
+
+    ns = dict(vars(sys.modules[cls.__module__]), NamedTuple=typing.NamedTuple)
+    exec(inspect.getsource(cls), ns)  # noqa: S102 - our own source
+    twin: type = ns[cls.__name__]
+    return twin
+
+
+def _same_namedtuple(ours: type, theirs: type, values: list[tuple[Any, ...]]) -> None:
+    """Class attributes, and instances made of ``values``, as typing's NamedTuple makes
+    them."""
+    import typing
+
+    for attr in ("__name__", "__qualname__", "__module__", "__doc__", "__mro__", "_fields",
+                 "_field_defaults", "__match_args__"):
+        got, want = getattr(ours, attr), getattr(theirs, attr)
+        if attr == "__mro__":
+            got, want = got[1:], want[1:]
+        assert got == want, attr
+    assert typing.get_type_hints(ours) == typing.get_type_hints(theirs)
+    assert set(vars(ours)) == set(vars(theirs)) - {"__orig_bases__"}
+    assert ours.__new__.__defaults__ == theirs.__new__.__defaults__  # type: ignore[misc]
+    for v in values:
+        a, b = ours(*v), theirs(*v)
+        assert repr(a).split("(", 1)[1] == repr(b).split("(", 1)[1]
+        assert a == b and hash(a) == hash(b) and tuple(a) == tuple(b)
+        assert a._asdict() == b._asdict()  # type: ignore[attr-defined]
+        assert tuple(a._replace(**{ours._fields[0]: 7})) == tuple(  # type: ignore[attr-defined]
+            b._replace(**{theirs._fields[0]: 7}))  # type: ignore[attr-defined]
+        assert ours._make(a) == theirs._make(b)  # type: ignore[attr-defined]
+
+
+def _boot_namedtuples() -> list[tuple[type, list[tuple[Any, ...]]]]:
+    from irqemu.loader.image import Arm64Image
+    from irqemu.loader.multiboot import Header, Loaded
+    from irqemu.timing.costmodel import Citation, LiteInsn
+
+    return [(Citation, [("ARM DDI 0406C, B1.8", False), ("derived", True, "TRM")]),
+            (LiteInsn, [(0x1000, 4, "ldr", "r0, [r1, #4]")]),
+            (Arm64Image, [(0x80000, 0x1000000, 2)]),
+            (Header, [(0, 3), (8, 0x10003, 0x100000, 0x100000, 0x101000, 0x102000, 0x10000C)]),
+            (Loaded, [(((0x100000, b"\x90"),), 0x101000, 0x100000), ((), 0, 0)])]
+
+
+@pytest.mark.parametrize("cls, values", _boot_namedtuples(),
+                         ids=[c.__name__ for c, _ in _boot_namedtuples()])
+def test_boot_namedtuples_are_typings(cls: type, values: list[tuple[Any, ...]]) -> None:
+    """Citation, LiteInsn, Arm64Image, Header and Loaded (irqemu.namedtuples at run time)
+    are the classes typing.NamedTuple makes of the same declaration: fields, defaults,
+    docstring, repr, ==, hash, _replace, _asdict, _make; and they pickle."""
+    import pickle
+
+    _same_namedtuple(cls, _typing_twin(cls), values)
+    for v in values:
+        x = cls(*v)
+        assert pickle.loads(pickle.dumps(x)) == x
+        assert type(pickle.loads(pickle.dumps(x))) is cls
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True),
+       st.lists(st.integers(0, 3), max_size=4), st.booleans(), st.booleans())
+def test_namedtuples_declare_as_typing_declares(fields: list[str], defaulted: list[int],
+                                                doc: bool, method: bool) -> None:
+    """Any declaration (fields, some with defaults, in any order; a docstring; a method)
+    makes the same class or the same error with irqemu.namedtuples as with typing."""
+    import types
+    import typing
+
+    from irqemu.namedtuples import NamedTuple
+
+    def body(d: dict[str, Any]) -> None:
+        d["__annotations__"] = {f: int for f in fields}
+        d["__module__"] = __name__
+        d["__qualname__"] = "Rec"
+        d.update({fields[i]: -i for i in defaulted if i < len(fields)})
+        if doc:
+            d["__doc__"] = "A record."
+        if method:
+            d["total"] = lambda self: sum(self)
+
+    made = []
+    for base in (NamedTuple, typing.NamedTuple):
+        try:
+            made.append(types.new_class("Rec", (base,), exec_body=body))
+        except TypeError as exc:
+            made.append(str(exc))
+    ours, theirs = made
+    if isinstance(theirs, str):
+        assert ours == theirs
+        return
+    assert not isinstance(ours, str), ours
+    n = len(fields)
+    _same_namedtuple(ours, theirs, [tuple(range(n))])
+    if method:
+        assert ours(*range(n)).total() == theirs(*range(n)).total()  # type: ignore[attr-defined]
+
+
+def test_namedtuples_refuse_what_typing_refuses() -> None:
+    import types
+    import typing
+
+    from irqemu.namedtuples import NamedTuple
+
+    def body(d: dict[str, Any]) -> None:
+        d.update({"__module__": __name__, "__annotations__": {"a": int}, "_replace": None})
+
+    for base in (NamedTuple, typing.NamedTuple):
+        with pytest.raises(AttributeError, match="Cannot overwrite NamedTuple attribute _replace"):
+            types.new_class("R", (base,), exec_body=body)
