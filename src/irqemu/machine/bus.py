@@ -37,6 +37,11 @@ class Window:
         self._devs: list[tuple[int, int, Any]] = [] if _devs is None else _devs
         self.unimplemented: dict[int, int] = {} if unimplemented is None else unimplemented
         self._hits: dict[int, tuple[int, Any] | None] = {} if _hits is None else _hits
+        #: window offset -> (method, index, width, mask) of the registers of devices whose
+        #: accesses are exactly their register file's (``mmio_fast_entries``), made here
+        #: (as ``RegisterFile.read``/``write`` would) without calling the device's
+        self._fast_read: dict[int, tuple[Any, int, int, int]] = {}
+        self._fast_write: dict[int, tuple[Any, int, int, int]] = {}
 
     def _fields(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f) for f in self.__match_args__)
@@ -62,6 +67,12 @@ class Window:
         self._starts.insert(i, base)
         self._devs.insert(i, (base, size, device))
         self._hits.clear()
+        fast = getattr(device, "mmio_fast_entries", None)
+        if fast is not None:
+            reads, writes = fast()
+            at = base - self.base
+            self._fast_read.update((at + off, e) for off, e in reads.items() if off < size)
+            self._fast_write.update((at + off, e) for off, e in writes.items() if off < size)
 
     def find(self, addr: int) -> tuple[int, Any] | None:
         """``(base, device)`` of the device decoding ``addr``, or None (cached)."""
@@ -80,6 +91,9 @@ class Window:
         return None
 
     def mmio_read(self, cpu: int, offset: int, size: int) -> int:
+        fast = self._fast_read.get(offset)
+        if fast is not None and fast[2] == size:
+            return fast[0](cpu, fast[1]) & fast[3]  # type: ignore[no-any-return]
         addr = self.base + offset
         hit = self._hits.get(addr) or self.find(addr)
         if hit is None:
@@ -88,6 +102,10 @@ class Window:
         return int(hit[1].mmio_read(cpu, addr - hit[0], size))
 
     def mmio_write(self, cpu: int, offset: int, size: int, value: int) -> None:
+        fast = self._fast_write.get(offset)
+        if fast is not None and fast[2] == size:
+            fast[0](cpu, fast[1], value & fast[3])
+            return
         addr = self.base + offset
         hit = self._hits.get(addr) or self.find(addr)
         if hit is None:
