@@ -125,12 +125,15 @@ class Progress:
 
     def echo(self, text: str, out: TextIO | None = None) -> None:
         """Write a run's own output (a guest's UART) to ``out`` (stdout) without tearing
-        the bar: while a bar shows, whole lines only, the rest at :meth:`close`."""
+        the bar: while a bar shows, whole lines only, the rest at :meth:`close`. ``out``
+        is flushed at each newline and at :meth:`close`, so a partial line is out before
+        anything the caller writes to stderr after the run."""
         out = sys.stdout if out is None else out
         self._out = out
         if self._bar is None:
-            out.write(text)
-            out.flush()
+            out.write(text)  # a guest prints a character at a time: flushed at each line's
+            if "\n" in text:  # end and at close (the run's end, an error, Ctrl-C), not
+                out.flush()  # after every character
             return
         text, newline, self._tail = (self._tail + text).rpartition("\n")
         if newline:
@@ -165,8 +168,9 @@ class Progress:
             self._bar = None
             if self._tail and self._out is not None:
                 self._out.write(self._tail)
-                self._out.flush()
                 self._tail = ""
+        if self._out is not None:  # echoed text after the last newline
+            self._out.flush()
 
     def __enter__(self) -> Progress:
         return self

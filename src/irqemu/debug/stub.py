@@ -170,6 +170,9 @@ class GdbStub:
     def _stop(self, cpu: int, signal: int, *, swbreak: bool = False) -> None:
         """Report the stop (unless it is the first: gdb asks with ``?``) and serve
         commands until one resumes the target."""
+        import sys
+
+        sys.stdout.flush()  # the guest's console echo (flushed at newlines) while gdb holds it
         self._step = None
         self._g_thread = cpu
         reason = "swbreak:;" if swbreak else ""
