@@ -104,6 +104,8 @@ class Kernel:
         self.report_bad_irq_count = 0
         self.spurious_poll_armed: int | None = None
         self._handle_arch_irq: Callable[[], None] | None = None
+        #: the root handler's fast path, ``fn(cpu)`` (None: it has none); see set_handle_irq
+        self._handle_arch_irq_fast: Callable[[int], None] | None = None
         #: the frames a stack shows below the root handler (the stub, what it interrupted)
         self.irq_entry = IrqEntry(config.arch)
         self.irqchip: RootIrqChip | None = None  #: the root irqchip driver (set by its init)
@@ -285,22 +287,32 @@ class Kernel:
         self.softirq.local_bh_enable(self.ops.smp_processor_id())
 
     # -- the arch entry point -----------------------------------------------------------------
-    def set_handle_irq(self, fn: Callable[[], None]) -> None:
-        """arch/arm/kernel/irq.c set_handle_irq: the root irqchip's handler."""
+    def set_handle_irq(self, fn: Callable[[], None],
+                       fast: Callable[[int], None] | None = None) -> None:
+        """arch/arm/kernel/irq.c set_handle_irq: the root irqchip's handler. ``fast(cpu)``,
+        when given, does what ``fn`` does on CPU ``cpu`` when no probe is attached and
+        :attr:`hardirq_fast` is on (it falls back to ``fn`` if one is attached meanwhile)."""
         self._handle_arch_irq = fn
+        self._handle_arch_irq_fast = fast
 
     @frame_run
-    def handle_arch_irq(self) -> None:
+    def handle_arch_irq(self, cpu: int = -1) -> None:
         """What the IRQ vector stub calls (interrupts masked by the exception entry).
         ``current`` stays the interrupted task. When the CPU leaves its outermost
         hard IRQ the scheduler hook runs (the default runner runs woken threads).
         Not a frame of its own (a pointer in Linux): its frames are the stub and what
-        it interrupted (:class:`~irqemu.kernel.entry.IrqEntry`)."""
-        cpu = self.ops.smp_processor_id()
+        it interrupted (:class:`~irqemu.kernel.entry.IrqEntry`). ``cpu``: the CPU the
+        model runs on, when the caller knows it (smp_processor_id())."""
+        if cpu < 0:
+            cpu = self.ops.smp_processor_id()
         frames = self.irq_entry.frames(self, cpu)  # noqa: F841 (read by model_stack)
-        if self._handle_arch_irq is None:
+        fast = self._handle_arch_irq_fast
+        if fast is not None and self.hardirq_fast and not self.probes:
+            fast(cpu)
+        elif self._handle_arch_irq is None:
             raise RuntimeError("handle_arch_irq: no root irqchip registered (set_handle_irq)")
-        self._handle_arch_irq()
+        else:
+            self._handle_arch_irq()
         if not self.preempt_count[cpu] & (HARDIRQ_MASK | SOFTIRQ_MASK | NMI_MASK):
             self.sched.hardirq_done(cpu)
 

@@ -367,7 +367,7 @@ class KernelPlatform:
             if self.runner is not None:
                 self._check_current(machine, cpu)
             if not self._vectored:
-                self.kernel.handle_arch_irq()  # ARM: the model reads the interrupt from the GIC
+                self.kernel.handle_arch_irq(cpu)  # ARM: the model reads the interrupt from the GIC
             else:
                 self._vectored_irq(machine, cpu)
         finally:

@@ -38,7 +38,7 @@ from irqemu.hw.gic import (
     GICD_INT_EN_SET_SGI,
     NR_GIC_CPU_IF,
 )
-from irqemu.kernel.context import ChipIO, kfunc
+from irqemu.kernel.context import ChipIO, frame_run, kfunc
 from irqemu.kernel.genirq.chip import handle_fasteoi_irq, handle_percpu_devid_irq
 from irqemu.kernel.genirq.irqdesc import irq_set_percpu_devid
 from irqemu.kernel.genirq.irqdomain import (
@@ -68,6 +68,10 @@ from irqemu.kernel.smp import RootIrqChip
 
 if TYPE_CHECKING:
     from irqemu.kernel.core import Kernel
+
+
+#: the model frame gic_handle_irq_fast stands for
+_GIC_HANDLE_IRQ: tuple[str, ...] = ("gic_handle_irq",)
 
 
 class GicChipData(RootIrqChip):
@@ -200,6 +204,42 @@ class GicChipData(RootIrqChip):
             if catch_up is not None:
                 catch_up()
 
+    @frame_run
+    def gic_handle_irq_fast(self, cpu: int) -> None:
+        """:meth:`gic_handle_irq` on CPU ``cpu`` with no probe attached (the kernel's
+        hard-IRQ fast path): each fentry is a charge of its resolved cost, and an
+        interrupt goes to ``handle_domain_irq_fast`` with the CPU. A probe attached
+        meanwhile (by a handler) sees the next IAR loop from the reference function."""
+        frames = _GIC_HANDLE_IRQ
+        k = self.kernel
+        charge = k.ops.charge
+        read32 = self.io.read32
+        catch_up = getattr(self.io, "catch_up", None)
+        iar = self.cpu_base + GIC_CPU_INTACK
+        domain = self.domain
+        handle = k.handle_domain_irq_fast
+        while True:
+            if k.probes or not k.hardirq_fast:
+                frames = ()  # noqa: F841 (the reference function is gic_handle_irq's frame)
+                self.gic_handle_irq()
+                return
+            charge(k.hardirq_costs.gic_handle_irq)  # fentry: nothing to probe
+            irqstat = read32(cpu, iar)
+            irqnr = irqstat & GICC_IAR_INT_ID_MASK
+            if 15 < irqnr < 1020:
+                if self.supports_deactivate:
+                    self.cpu_write(GIC_CPU_EOI, irqstat)
+                handle(domain, irqnr, cpu)
+            elif irqnr < 16:
+                self.cpu_write(GIC_CPU_EOI, irqstat)
+                if self.supports_deactivate:
+                    self.cpu_write(GIC_CPU_DEACTIVATE, irqstat)
+                k.handle_IPI(irqnr)
+            else:
+                break
+            if catch_up is not None:
+                catch_up()
+
     def raise_softirq(self, mask: frozenset[int], irq: int) -> None:
         """gic_raise_softirq: SGIR = (target CPU bits << 16) | ipi."""
         m = 0
@@ -310,7 +350,7 @@ def gic_of_init(kernel: Kernel, io: ChipIO, dist_base: int = 0x00A01000,
         ops = IrqDomainOps(translate=gic.translate, alloc=gic.alloc)
         gic.domain = irq_domain_add_hierarchy(kernel, None, "GIC", gic.gic_irqs, ops,
                                               host_data=gic, fwnode=fwnode)
-        kernel.set_handle_irq(gic.gic_handle_irq)
+        kernel.set_handle_irq(gic.gic_handle_irq, fast=gic.gic_handle_irq_fast)
         kernel.irqchip = gic
         gic.gic_dist_init()
     if init_all_cpus:

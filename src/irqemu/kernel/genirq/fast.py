@@ -107,13 +107,16 @@ _NOT_NOW = IRQD_IRQ_INPROGRESS | IRQD_WAKEUP_ARMED | IRQD_IRQ_DISABLED
 
 
 @frame_run
-def handle_domain_irq_fast(kernel: Kernel, domain: IrqDomain | None, hwirq: int) -> int:
-    """``__handle_domain_irq(domain, hwirq)`` with no probe attached (see the module)."""
+def handle_domain_irq_fast(kernel: Kernel, domain: IrqDomain | None, hwirq: int,
+                           cpu: int = -1) -> int:
+    """``__handle_domain_irq(domain, hwirq)`` with no probe attached (see the module);
+    ``cpu``: smp_processor_id(), when the caller has it."""
     frames = _DOMAIN
     c = kernel.hardirq_costs
     ops = kernel.ops
     charge = ops.charge
-    cpu = ops.smp_processor_id()
+    if cpu < 0:
+        cpu = ops.smp_processor_id()
     # irq_enter (its fentry's charge is added to the next one)
     kernel.preempt_count[cpu] += HARDIRQ_OFFSET
     kernel.hardirq_nesting[cpu] += 1
