@@ -127,20 +127,30 @@ def _cs_error(status: int) -> Exception:
 
 
 class LibDecoder:
-    """A capstone handle through libcapstone's C API."""
+    """A capstone handle through libcapstone's C API.
+
+    Instructions' text comes from a handle without capstone's detail option (the same
+    text; filling in the operands costs capstone about a tenth more per instruction),
+    the operands of ``detail`` from a second handle with it, opened at first use."""
 
     def __init__(self, lib: Any, arch: int, mode: int, detail: bool) -> None:
         self._lib = lib
         self.arch, self.mode, self.detail = arch, mode, detail
-        self._csh = ctypes.c_size_t()
-        status = lib.cs_open(arch, mode, ctypes.byref(self._csh))
+        self._handles: list[Any] = []  # each cs_open's csh, for cs_close
+        self._h = self._open(False)
+        self._hd = 0  #: the handle with detail, once opened
+
+    def _open(self, detail: bool) -> int:
+        csh = ctypes.c_size_t()
+        status = self._lib.cs_open(self.arch, self.mode, ctypes.byref(csh))
         if status != CS_ERR_OK:
             raise _cs_error(status)
-        self._h = self._csh.value
+        self._handles.append(csh)
         if detail:
-            status = lib.cs_option(self._h, CS_OPT_DETAIL, CS_OPT_ON)
+            status = self._lib.cs_option(csh.value, CS_OPT_DETAIL, CS_OPT_ON)
             if status != CS_ERR_OK:
                 raise _cs_error(status)
+        return int(csh.value)
 
     def _decode(self, code: bytes, address: int, count: int,
                 arm_detail: bool = False) -> tuple[bytes, bytes]:
@@ -148,9 +158,12 @@ class LibDecoder:
         ``arm_detail`` the first instruction's cs_arm."""
         code = bytes(code)
         out = ctypes.c_void_p()
-        n = self._lib.cs_disasm(self._h, code, len(code), address, count, ctypes.byref(out))
+        h = self._h
+        if arm_detail:
+            h = self._hd = self._hd or self._open(True)
+        n = self._lib.cs_disasm(h, code, len(code), address, count, ctypes.byref(out))
         if n == 0:
-            status = self._lib.cs_errno(self._h)
+            status = self._lib.cs_errno(h)
             if status != CS_ERR_OK:
                 raise _cs_error(status)
             return b"", b""
@@ -197,7 +210,8 @@ class LibDecoder:
 
     def __del__(self) -> None:
         try:
-            self._lib.cs_close(ctypes.byref(self._csh))
+            for csh in self._handles:
+                self._lib.cs_close(ctypes.byref(csh))
         except Exception:  # noqa: S110 - the library may be gone at interpreter exit
             pass
 

@@ -359,8 +359,8 @@ class BlockCoster:
     instance for the core's current state (ARM or Thumb); ``arch.classify``
     maps a capstone instruction to a cost class. An instruction's class
     depends only on its encoding and the decoder, so each distinct encoding is
-    classified once and remembered: a block with new encodings is decoded in
-    full by one capstone call (not one per instruction), fixed-width code (ARM
+    classified once and remembered: a block's new encodings are decoded by one
+    capstone call (not one per instruction), fixed-width code (ARM
     state, A64) whose words are all known is costed word by word without
     capstone, and variable-width code (Thumb, x86) is decoded once per block.
     """
@@ -392,7 +392,7 @@ class BlockCoster:
     def _fixed_width(self, cs: Any, code: bytes, address: int, width: int) -> tuple[int, int]:
         """Cost each distinct word once per block (C-speed counting); in order only when a
         word is undecodable (capstone stops there) or wants the arch's special hook. A
-        block with a new word is first decoded whole (:meth:`_learn_block`)."""
+        block's new words are learnt first (:meth:`_learn_words`)."""
         usable = len(code) - len(code) % width
         words: Counter[int] = Counter(memoryview(code)[:usable].cast(_WORD_FORMAT[width]))
         known = self._by_encoding
@@ -403,7 +403,9 @@ class BlockCoster:
             enc = word.to_bytes(width, sys.byteorder)
             entry = known.get((mode, enc), _UNSEEN)
             if entry is _UNSEEN and not decoded:
-                self._learn_block(cs, mode, code[:usable], address, width)
+                encs = (w.to_bytes(width, sys.byteorder) for w in words)
+                self._learn_words(cs, mode, [e for e in encs if (mode, e) not in known],
+                                  address, width)
                 decoded = True
                 entry = known.get((mode, enc), _UNSEEN)
             if entry is _UNSEEN:  # (the cache started over meanwhile)
@@ -456,23 +458,26 @@ class BlockCoster:
                 self._call_special(cs, enc, addr)  # as decoded alone (outside an IT)
         return cycles, count
 
-    def _learn_block(self, cs: Any, mode: int, code: bytes, address: int,
+    def _learn_words(self, cs: Any, mode: int, encs: list[bytes], address: int,
                      width: int) -> None:
-        """Decode fixed-width ``code`` in one capstone call and remember each new word's
-        cost; the word capstone stopped at is undecodable (fixed-width decoding depends
-        on the word alone, so each word decodes here as it does on its own)."""
+        """Decode a block's new words, side by side, in one capstone call and remember
+        their costs (fixed-width decoding depends on the word alone, so each decodes as
+        on its own); a word capstone stops at is undecodable, those after it are decoded
+        by a further call."""
         known = self._by_encoding
-        if len(known) + len(code) // width >= ENCODING_CACHE_LIMIT:
+        if len(known) + len(encs) >= ENCODING_CACHE_LIMIT:
             known.clear()
-        end = 0
-        for insn in cs.disasm(code, address):
-            off = insn.address - address
-            end = off + insn.size
-            key = (mode, code[off:end])
-            if key not in known:
-                known[key] = self._entry(insn, width)
-        if end < len(code):
-            known[(mode, code[end:end + width])] = None
+        while encs:
+            done = 0
+            for insn in cs.disasm(b"".join(encs), address):
+                if insn.size != width:
+                    break
+                known[(mode, encs[done])] = self._entry(insn, width)
+                done += 1
+            if done < len(encs):
+                known[(mode, encs[done])] = None
+                done += 1
+            encs = encs[done:]
 
     def _learn(self, cs: Any, mode: int, enc: bytes, address: int) -> tuple[int, bool] | None:
         """Decode one encoding alone, classify it and remember the result."""
