@@ -1,4 +1,4 @@
-"""typing.NamedTuple's class syntax without importing typing (~15 M host instructions of
+"""typing.NamedTuple's class syntax without importing typing (~12 M host instructions of
 a boot's start-up): the same collections.namedtuple, defaults, docstring and methods.
 
 Modules import it as ``NamedTuple`` at run time only; mypy sees typing's::

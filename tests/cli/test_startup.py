@@ -606,7 +606,7 @@ def test_load_native_restores_the_flags_when_the_import_fails() -> None:
 
 @pytest.mark.parametrize("fw", [("armv7", "exceptions.elf"), ("aarch64", "exceptions.elf")])
 def test_a_boot_imports_no_typing(fw: tuple[str, str]) -> None:
-    """typing (~15 M host instructions) is for mypy only on a boot's path: its names sit
+    """typing (~12 M host instructions) is for mypy only on a boot's path: its names sit
     under ``TYPE_CHECKING = False``, the NamedTuples are irqemu.namedtuples'."""
     rc, mods, err = _boot_modules([str(firmware(*fw))], ("typing", "_typing"))
     assert (rc, mods) == (0, []), err
