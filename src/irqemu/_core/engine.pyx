@@ -25,6 +25,7 @@ from libc.string cimport memset
 from irqemu._core.uc cimport *
 from irqemu._core.fabric cimport EventQueue, Fabric, NEvent, NativeDevice
 from irqemu._core.x86entry cimport ApicEntry, apic_ack_t, apic_peek_t
+from irqemu._core.ucengine cimport Uc
 from cpython.pycapsule cimport PyCapsule_GetPointer
 
 from irqemu._core.ucerror import UcError
@@ -679,6 +680,7 @@ cdef class Core:
     cdef uint64_t _round_target
     cdef Fabric _fabric
     cdef object _splitter
+    cdef Uc _luc   # the native handle (None: the unicorn package's Uc, always live)
 
     def __cinit__(self):
         memset(&self._st, 0, sizeof(State))
@@ -690,8 +692,13 @@ cdef class Core:
     def __init__(self, uc, int cpu_index, coster, *, int pc_reg, int mask_reg,
                  mask_shifts, host_range, int mmio_cost=0, int thumb_reg=-1,
                  int thumb_shift=-1, uint64_t mask_invert=0):
-        cdef uc_hook hh
-        cdef uc_engine *h = <uc_engine *><size_t>uc._uch.value
+        cdef uc_engine *h
+        if isinstance(uc, Uc):
+            # not through ``_uch``, which wakes a dormant handle: the hooks below queue
+            self._luc = <Uc>uc
+            h = self._luc.h
+        else:
+            h = <uc_engine *><size_t>uc._uch.value
         self.uc = uc
         self.cpu_index = cpu_index
         self._coster = coster
@@ -721,9 +728,25 @@ cdef class Core:
                        | UC_HOOK_MEM_WRITE_PROT,
                        <void *>_unmapped_hook)
 
+    cdef inline bint _dormant(self):
+        """Is the handle still queueing set-up calls (``ucengine.Uc.defer_setup``)?"""
+        return self._luc is not None and self._luc.dormant
+
+    cdef inline int _live(self) except -1:
+        """Before a call that reaches libunicorn and is not set-up: wake the handle."""
+        if self._luc is not None and self._luc.dormant:
+            self._luc.wake()
+        return 0
+
     cdef _add_hook(self, int kind, void *cb, uint64_t begin=1, uint64_t end=0):
+        if self._dormant():
+            self._luc.defer(self._add_hook_now, (kind, <size_t>cb, begin, end))
+        else:
+            self._add_hook_now(kind, <size_t>cb, begin, end)
+
+    def _add_hook_now(self, int kind, size_t cb, uint64_t begin, uint64_t end):
         cdef uc_hook hh
-        cdef uc_err err = uc_hook_add(self._st.uc, &hh, kind, cb, <void *>&self._st,
+        cdef uc_err err = uc_hook_add(self._st.uc, &hh, kind, <void *>cb, <void *>&self._st,
                                       begin, end)
         if err != UC_ERR_OK:
             raise RuntimeError(f"uc_hook_add: {uc_strerror(err).decode()}")
@@ -741,6 +764,7 @@ cdef class Core:
         if self._exc is None:
             self._exc = exc
         self._st.reason = R_ERROR
+        self._live()
         uc_emu_stop(self._st.uc)
 
     def fail(self, exc):
@@ -754,6 +778,12 @@ cdef class Core:
         native device mapped inside the range with ``map_native``."""
         rec = (self, handler, offset, base)
         self._mmio_refs.append(rec)
+        if self._dormant():
+            self._luc.defer(self._map_mmio_now, (base, size, rec))
+        else:
+            self._map_mmio_now(base, size, rec)
+
+    def _map_mmio_now(self, uint64_t base, size_t size, tuple rec):
         cdef uc_err err = uc_mmio_map(self._st.uc, base, size, <void *>_mmio_read,
                                       <PyObject *>rec, <void *>_mmio_write, <PyObject *>rec)
         if err != UC_ERR_OK:
@@ -802,6 +832,7 @@ cdef class Core:
 
     def run(self, uint64_t deadline):
         """Execute until ``cycles >= deadline`` or something else stops the core."""
+        self._live()
         if self._st.insn_budget:
             self._st.insn_limit = self._st.instructions + self._st.insn_budget
         else:
@@ -911,6 +942,7 @@ cdef class Core:
         cdef int r, asleep = 0
         if fab is None:
             raise RuntimeError("run_fabric needs attach_fabric")
+        self._live()
         q = fab.events
         if st.insn_budget:
             st.insn_limit = st.instructions + st.insn_budget
@@ -1108,10 +1140,12 @@ cdef class Core:
 
     def reg_read(self, int reg):
         cdef uint64_t v = 0
+        self._live()
         uc_reg_read(self._st.uc, reg, &v)
         return v
 
     def reg_write(self, int reg, uint64_t value):
+        self._live()
         uc_reg_write(self._st.uc, reg, &value)
 
     def trap_sysregs(self, encodings, handler):
@@ -1119,8 +1153,6 @@ cdef class Core:
         for MRS/MSR of the listed system registers only; a true result skips the
         instruction. The filter runs in C, so other MRS/MSR (``daif``) cost nothing.
         """
-        cdef uc_hook hh
-        cdef uc_err err
         encs = list(encodings)
         if len(encs) + self._st.nsystraps > MAX_SYSTRAPS:
             raise ValueError(f"at most {MAX_SYSTRAPS} trapped system registers")
@@ -1131,16 +1163,25 @@ cdef class Core:
             self._st.nsystraps += 1
         self._sys_trap = handler
         if first:
-            err = uc_hook_add(self._st.uc, &hh, UC_HOOK_INSN, <void *>_mrs_hook,
-                              <void *>&self._st, <uint64_t>1, <uint64_t>0, <int>UC_ARM64_INS_MRS)
-            if err == UC_ERR_OK:
-                self._hooks.append(hh)
-                err = uc_hook_add(self._st.uc, &hh, UC_HOOK_INSN, <void *>_msr_hook,
-                                  <void *>&self._st, <uint64_t>1, <uint64_t>0,
-                                  <int>UC_ARM64_INS_MSR)
-            if err != UC_ERR_OK:
-                raise RuntimeError(f"uc_hook_add(INSN): {uc_strerror(err).decode()}")
+            if self._dormant():
+                self._luc.defer(self._add_sys_hooks_now, ())
+            else:
+                self._add_sys_hooks_now()
+
+    def _add_sys_hooks_now(self):
+        """The MRS and MSR instruction hooks ``trap_sysregs`` filters in C."""
+        cdef uc_hook hh
+        cdef uc_err err = uc_hook_add(self._st.uc, &hh, UC_HOOK_INSN, <void *>_mrs_hook,
+                                      <void *>&self._st, <uint64_t>1, <uint64_t>0,
+                                      <int>UC_ARM64_INS_MRS)
+        if err == UC_ERR_OK:
             self._hooks.append(hh)
+            err = uc_hook_add(self._st.uc, &hh, UC_HOOK_INSN, <void *>_msr_hook,
+                              <void *>&self._st, <uint64_t>1, <uint64_t>0,
+                              <int>UC_ARM64_INS_MSR)
+        if err != UC_ERR_OK:
+            raise RuntimeError(f"uc_hook_add(INSN): {uc_strerror(err).decode()}")
+        self._hooks.append(hh)
 
     def cp_read(self, int cp, int crn, int crm, int opc1, int opc2, int sec=1):
         """Read an AArch32 coprocessor register (MRC view), e.g. SCTLR = (15, 1, 0, 0, 0).
@@ -1150,6 +1191,7 @@ cdef class Core:
         cdef uc_arm_cp_reg r
         memset(&r, 0, sizeof(r))
         r.cp, r.crn, r.crm, r.opc1, r.opc2, r.sec = cp, crn, crm, opc1, opc2, sec
+        self._live()
         uc_reg_read(self._st.uc, UC_ARM_REG_CP_REG, &r)
         return r.val
 
@@ -1158,6 +1200,7 @@ cdef class Core:
         cdef uc_arm_cp_reg r
         memset(&r, 0, sizeof(r))
         r.cp, r.crn, r.crm, r.opc1, r.opc2, r.val, r.sec = cp, crn, crm, opc1, opc2, value, sec
+        self._live()
         uc_reg_write(self._st.uc, UC_ARM_REG_CP_REG, &r)
 
     def arm_enter(self, uint32_t mode, uint32_t offset, uint32_t lr_arm, uint32_t lr_thumb,
@@ -1166,6 +1209,7 @@ cdef class Core:
         ``irqemu.arch.armv7.take_exception`` for IRQ and FIQ (same rules, same
         register writes in the same order; tests require identical state).
         """
+        self._live()
         return _arm_enter(self._st.uc, mode, offset, lr_arm, lr_thumb, set_a, set_f)
 
     def sys_read(self, int op0, int op1, int crn, int crm, int op2):
@@ -1173,6 +1217,7 @@ cdef class Core:
         cdef uc_arm64_cp_reg r
         memset(&r, 0, sizeof(r))
         r.op0, r.op1, r.crn, r.crm, r.op2 = op0, op1, crn, crm, op2
+        self._live()
         uc_reg_read(self._st.uc, UC_ARM64_REG_CP_REG, &r)
         return r.val
 
@@ -1180,6 +1225,7 @@ cdef class Core:
         cdef uc_arm64_cp_reg r
         memset(&r, 0, sizeof(r))
         r.op0, r.op1, r.crn, r.crm, r.op2, r.val = op0, op1, crn, crm, op2, value
+        self._live()
         uc_reg_write(self._st.uc, UC_ARM64_REG_CP_REG, &r)
 
     def flush_costs(self):
@@ -1256,6 +1302,8 @@ cdef class Core:
 
     def deliverable(self):
         """True if an asserted input is not masked by the core's mask bits now."""
+        if self._st.pending:
+            self._live()  # the mask register is read
         return bool(self._st.pending and _deliverable(&self._st))
 
     property cached_blocks:

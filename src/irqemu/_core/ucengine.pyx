@@ -64,8 +64,6 @@ cdef class Handle:
     """The raw ``uc_engine *`` as an integer in ``value`` (the package's ``_uch`` shape,
     which the native engine's ``Core`` reads)."""
 
-    cdef readonly size_t value
-
 
 cdef class Context:
     """A saved CPU context (``uc_context_alloc``/``uc_context_save``), freed with it."""
@@ -106,19 +104,24 @@ cdef void _intr_cb(uc_engine *h, uint32_t intno, void *user) noexcept with gil:
 
 
 cdef class Uc:
-    """One libunicorn instance, opened with ``uc_open(arch, mode)`` and closed with it."""
+    """One libunicorn instance, opened with ``uc_open(arch, mode)`` and closed with it.
 
-    cdef uc_engine *h
-    cdef readonly int arch
-    cdef readonly int mode
-    cdef Handle _handle
-    cdef dict _hooks
-    cdef public object _hook_exception
+    ``defer_setup`` makes a fresh handle dormant: its set-up calls (memory maps, the
+    ``ctl_*`` calls, a Core's own hooks and MMIO maps) are queued, not sent, and any
+    other use (registers, memory, running, hooks, contexts, the raw handle) first
+    replays the queue in order. A core held in reset then never pays for Unicorn's
+    machine initialisation (the Cortex-A9's CP15 tables) unless it is used; libunicorn
+    sees the same calls in the same order either way. A queued call's error is raised
+    when the queue is replayed.
+    """
 
     def __cinit__(self, int arch, int mode):
         self.h = NULL
         self._hooks = {}
         self._hook_exception = None
+        self.dormant = False
+        self._fresh = True
+        self._deferred = None
         _check(uc_open(arch, mode, &self.h))
         self.arch = arch
         self.mode = mode
@@ -130,8 +133,39 @@ cdef class Uc:
             uc_close(self.h)
             self.h = NULL
 
+    def defer_setup(self):
+        """Queue set-up calls from now until the handle is first used (see the class)."""
+        if not self._fresh:
+            raise RuntimeError("defer_setup: this Unicorn handle has already been used")
+        self.dormant = True
+        self._deferred = []
+
+    cdef int wake(self) except -1:
+        """Send the queued set-up calls to libunicorn, in order; the handle is live after."""
+        cdef list ops = self._deferred
+        self._deferred = None
+        self.dormant = False
+        self._fresh = False
+        for fn, args in ops:
+            fn(*args)
+        return 0
+
+    cdef int defer(self, object fn, tuple args) except -1:
+        """Queue ``fn(*args)`` (a set-up call that reaches libunicorn) while dormant."""
+        self._deferred.append((fn, args))
+        return 0
+
+    cdef int _use(self) except -1:
+        """Before a call that is not set-up: wake a dormant handle."""
+        self._fresh = False
+        if self.dormant:
+            self.wake()
+        return 0
+
     @property
     def _uch(self):
+        # whoever takes the raw handle may call libunicorn on it: the handle goes live
+        self._use()
         return self._handle
 
     cdef _hook_failed(self, exc):
@@ -142,18 +176,35 @@ cdef class Uc:
 
     # -- memory ------------------------------------------------------------------
     def mem_map(self, uint64_t address, size_t size, uint32_t perms=7):
+        if self.dormant:
+            self.defer(self.mem_map, (address, size, perms))
+            return
+        self._fresh = False
         _check(uc_mem_map(self.h, address, size, perms))
 
     def mem_map_ptr(self, uint64_t address, size_t size, uint32_t perms, size_t ptr):
+        if self.dormant:
+            self.defer(self.mem_map_ptr, (address, size, perms, ptr))
+            return
+        self._fresh = False
         _check(uc_mem_map_ptr(self.h, address, size, perms, <void *>ptr))
 
     def mem_unmap(self, uint64_t address, size_t size):
+        if self.dormant:
+            self.defer(self.mem_unmap, (address, size))
+            return
+        self._fresh = False
         _check(uc_mem_unmap(self.h, address, size))
 
     def mem_protect(self, uint64_t address, size_t size, uint32_t perms=7):
+        if self.dormant:
+            self.defer(self.mem_protect, (address, size, perms))
+            return
+        self._fresh = False
         _check(uc_mem_protect(self.h, address, size, perms))
 
     def mem_read(self, uint64_t address, size_t size):
+        self._use()
         out = bytearray(size)
         cdef unsigned char[::1] view = out
         if size:
@@ -161,6 +212,7 @@ cdef class Uc:
         return out
 
     def mem_write(self, uint64_t address, const unsigned char[::1] data):
+        self._use()
         if data.shape[0]:
             _check(uc_mem_write(self.h, address, &data[0], data.shape[0]))
 
@@ -170,6 +222,7 @@ cdef class Uc:
         registers too; the package's tuple-valued x86 registers are not offered)."""
         cdef uint64_t buf[REG_WORDS]
         cdef int i
+        self._use()
         memset(buf, 0, sizeof(buf))
         _check(uc_reg_read(self.h, reg, buf))
         for i in range(1, REG_WORDS):
@@ -179,6 +232,7 @@ cdef class Uc:
 
     def reg_write(self, int reg, value):
         cdef uint64_t buf[REG_WORDS]
+        self._use()
         memset(buf, 0, sizeof(buf))
         if 0 <= value < (1 << 64):
             buf[0] = value
@@ -189,6 +243,7 @@ cdef class Uc:
 
     # -- running -----------------------------------------------------------------
     def emu_start(self, uint64_t begin, uint64_t until, uint64_t timeout=0, size_t count=0):
+        self._use()
         self._hook_exception = None
         err = uc_emu_start(self.h, begin, until, timeout, count)
         if self._hook_exception is not None:
@@ -197,6 +252,7 @@ cdef class Uc:
         _check(err)
 
     def emu_stop(self):
+        self._use()
         _check(uc_emu_stop(self.h))
 
     # -- hooks -------------------------------------------------------------------
@@ -213,6 +269,7 @@ cdef class Uc:
         else:
             raise ValueError(f"irqemu's native Unicorn handle takes code, block and "
                              f"interrupt hooks, not hook type {htype:#x}")
+        self._use()  # its handle is libunicorn's: no queueing
         hook.owner = <PyObject *>self
         hook.callback = callback
         hook.data = user_data
@@ -221,37 +278,58 @@ cdef class Uc:
         return hook.hh
 
     def hook_del(self, uc_hook hh):
+        self._use()
         _check(uc_hook_del(self.h, hh))
         self._hooks.pop(hh, None)
 
     # -- contexts ----------------------------------------------------------------
     def context_save(self):
         cdef Context ctx = Context()
+        self._use()
         _check(uc_context_alloc(self.h, &ctx.ctx))
         ctx.size = uc_context_size(self.h)
         _check(uc_context_save(self.h, ctx.ctx))
         return ctx
 
     def context_update(self, Context ctx not None):
+        self._use()
         _check(uc_context_save(self.h, ctx.ctx))
 
     def context_restore(self, Context ctx not None):
+        self._use()
         _check(uc_context_restore(self.h, ctx.ctx))
 
     # -- uc_ctl ------------------------------------------------------------------
     def ctl_set_cpu_model(self, int model):
+        if self.dormant:
+            self.defer(self.ctl_set_cpu_model, (model,))
+            return
+        self._fresh = False
         _check(uc_ctl_set_cpu_model(self.h, model))
 
     def ctl_set_tcg_buffer_size(self, uint32_t size):
+        if self.dormant:
+            self.defer(self.ctl_set_tcg_buffer_size, (size,))
+            return
+        self._fresh = False
         _check(uc_ctl_set_tcg_buffer_size(self.h, size))
 
     def ctl_exits_enabled(self, bint enable):
+        if self.dormant:
+            self.defer(self.ctl_exits_enabled, (enable,))
+            return
+        self._fresh = False
         _check(uc_ctl_exits_enable(self.h) if enable else uc_ctl_exits_disable(self.h))
 
     def ctl_set_exits(self, exits):
         cdef list values = list(exits)
         cdef size_t n = len(values)
-        cdef uint64_t *buf = <uint64_t *>malloc((n or 1) * sizeof(uint64_t))
+        cdef uint64_t *buf
+        if self.dormant:
+            self.defer(self.ctl_set_exits, (values,))
+            return
+        self._fresh = False
+        buf = <uint64_t *>malloc((n or 1) * sizeof(uint64_t))
         if buf == NULL:
             raise MemoryError()
         try:
@@ -262,7 +340,15 @@ cdef class Uc:
             free(buf)
 
     def ctl_remove_cache(self, uint64_t lbound, uint64_t ubound):
+        if self.dormant:
+            self.defer(self.ctl_remove_cache, (lbound, ubound))
+            return
+        self._fresh = False
         _check(uc_ctl_remove_cache(self.h, lbound, ubound))
 
     def ctl_flush_tb(self):
+        if self.dormant:
+            self.defer(self.ctl_flush_tb, ())
+            return
+        self._fresh = False
         _check(uc_ctl_flush_tb(self.h))

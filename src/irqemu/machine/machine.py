@@ -239,6 +239,10 @@ class Machine:
         core_cls = self._core_class(engine)
         for i in range(num_cpus):
             uc = open_uc(engine, arch.uc_arch, arch.uc_mode)
+            if i and hasattr(uc, "defer_setup"):
+                # held in reset: the native handle queues its set-up until the core is
+                # released or otherwise used (Unicorn's machine init is most of a core)
+                uc.defer_setup()
             if cpu_model not in arch.cpu_models:
                 raise ValueError(f"unknown CPU model {cpu_model!r} for {arch.name} "
                                  f"(known: {', '.join(arch.cpu_models)})")
