@@ -726,3 +726,11 @@ def test_namedtuples_refuse_what_typing_refuses() -> None:
     for base in (NamedTuple, typing.NamedTuple):
         with pytest.raises(AttributeError, match="Cannot overwrite NamedTuple attribute _replace"):
             types.new_class("R", (base,), exec_body=body)
+def test_an_imx6q_boot_leaves_its_held_cores_uninitialised() -> None:
+    """exceptions.elf never releases CPUs 1-3: their Unicorn instances stay dormant (set-up
+    queued, Unicorn's machine init never run), the start-up cost of one core, not four."""
+    from irqemu.api import boot as api_boot
+
+    machine, result = api_boot(firmware("armv7", "exceptions.elf"))
+    assert result.stop_reason == "exit" and result.instructions[1:] == [0, 0, 0]
+    assert [bool(s.core.uc.dormant) for s in machine.cpus] == [False, True, True, True]
