@@ -106,9 +106,7 @@ def boot(path: str, *, board: str | None, max_cycles: int | None, max_time_ms: f
     bar = Progress(f"boot {os.path.basename(path)}", max_time_ms, "ms simulated", decimals=1,
                    show=echo and wanted())
     if echo:
-        def _echo(data: bytes) -> None:
-            bar.echo(data.decode("utf-8", "replace"))
-        machine.console_echo = _echo
+        machine.console_echo = bar.echo_bytes
     max_time_ps = None if max_time_ms is None else int(max_time_ms * 10**9)
     _start_run()
     try:

@@ -143,6 +143,18 @@ class Progress:
                 out.write(text + "\n")
                 out.flush()
 
+    def echo_bytes(self, data: bytes) -> None:
+        """:meth:`echo` to stdout of ``data`` decoded as UTF-8 (an undecodable byte as
+        U+FFFD): a machine's ``console_echo``, called per character, so in one call."""
+        text = data.decode("utf-8", "replace")
+        if self._bar is not None:
+            self.echo(text)
+            return
+        out = self._out = sys.stdout
+        out.write(text)
+        if "\n" in text:
+            out.flush()
+
     def watch(self, poll: Callable[[], float], interval: float = POLL_S) -> None:
         """Read ``poll()`` every ``interval`` host seconds in a thread and :meth:`set` the
         bar to it, for a run that cannot call back (``Machine.run``); ``poll`` must only

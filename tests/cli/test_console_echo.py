@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from elfgen import arm_elf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from irqemu.progress import Progress
 
@@ -61,3 +63,24 @@ def test_echo_is_flushed_when_the_run_raises() -> None:
         bar.echo("partial", out)
         raise KeyboardInterrupt
     assert out.flushed == ["partial"]
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(chunks=st.lists(st.binary(max_size=3), max_size=12))
+def test_echo_bytes_writes_what_echo_of_the_decoded_text_writes(chunks: list[bytes]) -> None:
+    """A machine's console_echo (bytes, a character at a time, maybe not UTF-8)."""
+    want, got = _Stream(), _Stream()
+    ref = Progress("boot", show=False)
+    for data in chunks:
+        ref.echo(data.decode("utf-8", "replace"), want)
+    ref.close()
+    saved = sys.stdout
+    sys.stdout = got
+    try:
+        bar = Progress("boot", show=False)
+        for data in chunks:
+            bar.echo_bytes(data)
+        bar.close()
+    finally:
+        sys.stdout = saved
+    assert (got.getvalue(), got.flushed) == (want.getvalue(), want.flushed)
