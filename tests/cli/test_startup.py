@@ -726,6 +726,8 @@ def test_namedtuples_refuse_what_typing_refuses() -> None:
     for base in (NamedTuple, typing.NamedTuple):
         with pytest.raises(AttributeError, match="Cannot overwrite NamedTuple attribute _replace"):
             types.new_class("R", (base,), exec_body=body)
+
+
 def test_an_imx6q_boot_leaves_its_held_cores_uninitialised() -> None:
     """exceptions.elf never releases CPUs 1-3: their Unicorn instances stay dormant (set-up
     queued, Unicorn's machine init never run), the start-up cost of one core, not four."""
