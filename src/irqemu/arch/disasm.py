@@ -139,6 +139,8 @@ class LibDecoder:
         self._handles: list[Any] = []  # each cs_open's csh, for cs_close
         self._h = self._open(False)
         self._hd = 0  #: the handle with detail, once opened
+        self._out = ctypes.c_void_p()  # cs_disasm's cs_insn array (one object, reused)
+        self._out_ref = ctypes.byref(self._out)
 
     def _open(self, detail: bool) -> int:
         csh = ctypes.c_size_t()
@@ -157,11 +159,11 @@ class LibDecoder:
         """The cs_insn array of one cs_disasm call, copied out (and freed), and with
         ``arm_detail`` the first instruction's cs_arm."""
         code = bytes(code)
-        out = ctypes.c_void_p()
+        out = self._out
         h = self._h
         if arm_detail:
             h = self._hd = self._hd or self._open(True)
-        n = self._lib.cs_disasm(h, code, len(code), address, count, ctypes.byref(out))
+        n = self._lib.cs_disasm(h, code, len(code), address, count, self._out_ref)
         if n == 0:
             status = self._lib.cs_errno(h)
             if status != CS_ERR_OK:

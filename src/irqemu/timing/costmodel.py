@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 
 from irqemu.arch.base import Arch
 from irqemu.errors import CostModelError
@@ -390,11 +389,15 @@ class BlockCoster:
         return cycles, count
 
     def _fixed_width(self, cs: Any, code: bytes, address: int, width: int) -> tuple[int, int]:
-        """Cost each distinct word once per block (C-speed counting); in order only when a
-        word is undecodable (capstone stops there) or wants the arch's special hook. A
-        block's new words are learnt first (:meth:`_learn_words`)."""
+        """Cost each distinct word once per block; in order only when a word is undecodable
+        (capstone stops there) or wants the arch's special hook. A block's new words are
+        learnt first (:meth:`_learn_words`). (Counted in a plain loop: a block is a few
+        words, and making a Counter costs as much as counting a hundred.)"""
         usable = len(code) - len(code) % width
-        words: Counter[int] = Counter(memoryview(code)[:usable].cast(_WORD_FORMAT[width]))
+        seq = memoryview(code)[:usable].cast(_WORD_FORMAT[width]).tolist()
+        words = dict.fromkeys(seq, 0)  # each distinct word, in the order first seen
+        for word in seq:
+            words[word] += 1
         known = self._by_encoding
         mode = id(cs)
         cycles = count = 0
