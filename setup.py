@@ -32,7 +32,7 @@ def _unicorn_dirs() -> tuple[str, str, str]:
 #: the native modules: the libunicorn handle, the engine and the native interrupt fabric
 #: (events, devices)
 NATIVE_MODULES = ("ucengine", "fabric", "gic", "mptimer", "gentimer", "lapic", "engine",
-                  "fecring", "cache", "x86entry")
+                  "fecring", "cache", "x86entry", "modelio")
 
 
 def _extensions() -> list[Extension]:

@@ -149,6 +149,22 @@ class MachineChipIO:
             _read, write, off = self._decode(addr)
         write(cpu, off, 4, value & 0xFFFFFFFF)
 
+    def register32(self, addr: int) -> Any:
+        """The register at ``addr`` as a ``_core.modelio.NativeRegister`` (``read(cpu)``,
+        ``write(cpu, value)``: this ChipIO's read32/write32 there, charge included, in
+        one C call) when a native device answers it on the native engine; else None
+        (use read32/write32). For the registers a hot model path touches on every
+        interrupt."""
+        read, _write, off = self._decode(addr)
+        dev = getattr(read, "__self__", None)
+        if self.machine.engine != "native" or self.machine.fabric is None:
+            return None
+        from irqemu._core import load_native
+
+        if not isinstance(dev, load_native("fabric").NativeDevice):
+            return None
+        return load_native("modelio").NativeRegister(dev, off, self.mmio_cost)
+
     def writer32(self, addr: int) -> tuple[Callable[[int, int, int], None], int, int] | None:
         """What a 32-bit :meth:`write32` at ``addr`` reaches with nothing else on the way:
         (handler, index, mask) of the register's fast entry in a :class:`Device`'s

@@ -9,7 +9,7 @@ deactivates, and the chip is named "GIC-0".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from irqemu.hw.gic import (
     GIC_CPU_CTRL,
@@ -97,6 +97,12 @@ class GicChipData(RootIrqChip):
             flags=IRQCHIP_SET_TYPE_MASKED | IRQCHIP_SKIP_SET_WAKE | IRQCHIP_MASK_ON_SUSPEND,
         )
         self.domain: IrqDomain | None = None
+        #: GICC_IAR and GICC_EOIR as one-call accessors (the ChipIO's ``register32``: the
+        #: same charge and access as read32/write32), for the per-interrupt accesses;
+        #: None: read32/write32
+        register32 = getattr(io, "register32", None)
+        self._iar: Any = None if register32 is None else register32(cpu_base + GIC_CPU_INTACK)
+        self._eoir: Any = None if register32 is None else register32(cpu_base + GIC_CPU_EOI)
 
     # -- register access ---------------------------------------------------------------
     def _cpu(self) -> int:
@@ -126,6 +132,10 @@ class GicChipData(RootIrqChip):
         self.gic_poke_irq(d, GIC_DIST_ENABLE_SET)
 
     def gic_eoi_irq(self, d: IrqData) -> None:
+        eoir = self._eoir
+        if eoir is not None:
+            eoir.write(self.kernel.ops.smp_processor_id(), d.hwirq)
+            return
         self.io.write32(self.kernel.ops.smp_processor_id(), self.cpu_base + GIC_CPU_EOI,
                         d.hwirq)
 
@@ -214,6 +224,7 @@ class GicChipData(RootIrqChip):
         k = self.kernel
         charge = k.ops.charge
         read32 = self.io.read32
+        iar_reg = self._iar
         catch_up = getattr(self.io, "catch_up", None)
         iar = self.cpu_base + GIC_CPU_INTACK
         domain = self.domain
@@ -224,7 +235,7 @@ class GicChipData(RootIrqChip):
                 self.gic_handle_irq()
                 return
             charge(k.hardirq_costs.gic_handle_irq)  # fentry: nothing to probe
-            irqstat = read32(cpu, iar)
+            irqstat = read32(cpu, iar) if iar_reg is None else iar_reg.read(cpu)
             irqnr = irqstat & GICC_IAR_INT_ID_MASK
             if 15 < irqnr < 1020:
                 if self.supports_deactivate:

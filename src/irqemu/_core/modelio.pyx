@@ -1,0 +1,53 @@
+# cython: language_level=3
+"""Model code's register accesses to a native device, one C call each.
+
+``MachineChipIO.read32(cpu, addr)`` charges the MMIO access to the running core and
+calls the device's ``mmio_read``: a Python frame, a dict lookup and a Cython call per
+access. For the registers a hot model path touches on every interrupt (the GIC's IAR
+and EOIR, a timer's status register), :class:`NativeRegister` does the same charge and
+the same access in C (issue 11, the modelled hard-IRQ path).
+"""
+
+from libc.stdint cimport uint64_t
+
+from irqemu._core.fabric cimport Fabric, NativeDevice
+
+
+cdef class NativeRegister:
+    """The 32-bit register at ``offset`` of native ``device``, as model code accesses it
+    through ``MachineChipIO``: ``cost`` modelled cycles charged to the core running now
+    (none between runs), then the access on behalf of ``cpu``."""
+
+    cdef readonly NativeDevice device
+    cdef readonly uint64_t offset
+    cdef readonly uint64_t cost
+    cdef Fabric fabric
+
+    def __init__(self, NativeDevice device, uint64_t offset, uint64_t cost):
+        self.device = device
+        self.offset = offset
+        self.cost = cost
+        self.fabric = device.fabric
+
+    cdef inline int charge(self) except -1:
+        cdef Fabric f = self.fabric
+        cdef int running = f.running
+        if running >= 0:
+            if running >= f.ncpus or f.cycles[running] == NULL:
+                raise RuntimeError(f"{self.device.name}+{self.offset:#x}: core {running} "
+                                   "runs without the native fabric's cycle count")
+            f.cycles[running][0] += self.cost
+        return 0
+
+    def read(self, int cpu):
+        """``read32(cpu, base + offset)``."""
+        self.charge()
+        return self.device.read(cpu, self.offset, 4)
+
+    def write(self, int cpu, uint64_t value):
+        """``write32(cpu, base + offset, value)``."""
+        self.charge()
+        self.device.write(cpu, self.offset, 4, value & 0xFFFFFFFF)
+
+    def __repr__(self):
+        return f"<NativeRegister {self.device.name}+{self.offset:#x}>"
