@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from irqemu.boards import build_board
-from irqemu.kernel.platform import MachineChipIO
+from irqemu.kernel.platform import MachineChipIO, MachineCpuOps
 
 GICC = 0x00A00100  #: imx6q's GIC CPU interface
 PTIMER = 0x00A00600  #: the A9 private timer
@@ -54,3 +54,23 @@ def test_register32_is_read32_and_write32(ops: list[tuple[int, bool, int, int]])
     assert mb.cpus[1].core.cycles == len(ops) * b.mmio_cost > 0  # each access, charged once
     for cpu in range(4):
         assert a.read32(cpu, GICC + 0x18) == b.read32(cpu, GICC + 0x18)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(steps=st.lists(st.tuples(st.sampled_from([None, 0, 1, 2, 3]), st.integers(0, 10**6)),
+                      min_size=1, max_size=20))
+def test_native_charge_and_cpu_are_machine_cpu_ops(steps: list[tuple[int | None, int]]) -> None:
+    """MachineCpuOps on the native engine charges and names the CPU in C
+    (``_core.modelio.RunningCore``): the same as its Python methods, with the core
+    running (and pinned, as in a host call) or between runs."""
+    (ma, _a), (mb, _b) = _board(), _board()
+    native, ref = MachineCpuOps(ma), MachineCpuOps(mb)
+    assert native.charge is not MachineCpuOps.charge.__get__(native)  # the C one is in use
+    for cpu, cycles in steps:
+        for m, ops in ((ma, native), (mb, ref)):
+            m._running = None if cpu is None else m.cpus[cpu]
+            ops.pinned = m._running
+        native.charge(cycles)
+        MachineCpuOps.charge(ref, cycles)
+        assert native.smp_processor_id() == MachineCpuOps.smp_processor_id(ref)
+        assert [s.core.cycles for s in ma.cpus] == [s.core.cycles for s in mb.cpus]

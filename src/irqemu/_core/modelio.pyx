@@ -51,3 +51,29 @@ cdef class NativeRegister:
 
     def __repr__(self):
         return f"<NativeRegister {self.device.name}+{self.offset:#x}>"
+
+
+cdef class RunningCore:
+    """``charge(cycles)``: add modelled cycles to the core running now (none between
+    runs), as ``MachineCpuOps.charge`` does, and ``smp_processor_id()``, each in one C
+    call (the hard-IRQ path makes several of each per interrupt)."""
+
+    cdef Fabric fabric
+
+    def __init__(self, Fabric fabric):
+        self.fabric = fabric
+
+    def charge(self, uint64_t cycles):
+        """Charge ``cycles`` to the running core."""
+        cdef Fabric f = self.fabric
+        cdef int running = f.running
+        if running >= 0:
+            if running >= f.ncpus or f.cycles[running] == NULL:
+                raise RuntimeError(f"charge: core {running} runs without the native "
+                                   "fabric's cycle count")
+            f.cycles[running][0] += cycles
+
+    def smp_processor_id(self):
+        """The running core's index (0 between runs), as ``MachineCpuOps.smp_processor_id``."""
+        cdef int running = self.fabric.running
+        return running if running >= 0 else 0

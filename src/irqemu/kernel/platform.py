@@ -54,6 +54,14 @@ class MachineCpuOps:
         self._irq_shift = machine.arch.mask_shifts[0]
         self._invert = machine.arch.mask_invert
         self._mask_reg = machine.arch.mask_reg
+        if machine.engine == "native" and machine.fabric is not None:
+            # the same charge and CPU in one C call each (``_core.modelio``): the running
+            # core is the pinned one whenever one is pinned (a host call runs on it)
+            from irqemu._core import load_native
+
+            running = load_native("modelio").RunningCore(machine.fabric)
+            self.charge = running.charge  # type: ignore[method-assign]
+            self.smp_processor_id = running.smp_processor_id  # type: ignore[method-assign]
 
     def _slot(self) -> CpuSlot:
         slot = self.pinned or self.machine.current_cpu
@@ -369,10 +377,11 @@ class KernelPlatform:
 
     def _hc_handle_arch_irq(self, machine: Any, cpu: int) -> None:
         # The model runs on this core for the whole call: its CpuOps, ChipIO and MemIO
-        # hold the core instead of asking the machine at each charge and access.
-        ops, io, mem = self._ops, self.io, self.mem
+        # hold the core instead of asking the machine at each charge and access. (ChipIO
+        # and MemIO are pinned and unpinned together: io's is what both held.)
+        io, mem, ops = self.io, self.mem, self._ops
         slot = machine.cpus[cpu]
-        io_held, mem_held = io.pinned, mem.pinned  # (a host call inside machine.call)
+        held = io.pinned  # (a host call inside machine.call)
         io.pinned = mem.pinned = slot
         ops_held = None
         if ops is not None:
@@ -382,13 +391,13 @@ class KernelPlatform:
         try:
             if self.runner is not None:
                 self._check_current(machine, cpu)
-            if not self._vectored:
-                self.kernel.handle_arch_irq(cpu)  # ARM: the model reads the interrupt from the GIC
-            else:
+            if self._vectored:
                 self._vectored_irq(machine, cpu)
+            else:
+                self.kernel.handle_arch_irq(cpu)  # ARM: the model reads the interrupt from the GIC
         finally:
             calls[cpu] -= 1
-            io.pinned, mem.pinned = io_held, mem_held
+            io.pinned = mem.pinned = held
             if ops is not None:
                 ops.pinned = ops_held
 
