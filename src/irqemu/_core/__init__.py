@@ -7,10 +7,6 @@ package is imported only by the reference engine and by x86's Python hooks.
 
 from __future__ import annotations
 
-import os
-import sys
-from types import ModuleType
-
 from irqemu._core.common import (
     ACCESS_FETCH,
     ACCESS_READ,
@@ -20,39 +16,15 @@ from irqemu._core.common import (
     MmioHandler,
     StopReason,
 )
+from irqemu._core.native import UNICORN_DLOPEN_FLAGS, load_native
 
 TYPE_CHECKING = False  # True for mypy; typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["ACCESS_FETCH", "ACCESS_READ", "ACCESS_WRITE", "UNMASKABLE", "Core", "MmioHandler",
-           "StopReason", "load_native",
+           "StopReason", "UNICORN_DLOPEN_FLAGS", "load_native",
            "native_core_class", "native_fabric_class", "open_uc", "reference_core_class"]
-
-#: how the first native module that links libunicorn loads the library. Python loads
-#: extensions RTLD_NOW, which binds libunicorn's 7.8k PLT slots up front; lazily, only
-#: those a run calls are bound. RTLD_DEEPBIND looks the library's ~30k references to
-#: its own symbols up in its own table first, not after every object of the global
-#: scope. Together ~12 M host instructions off every start (BENCHMARKS.md, start-up).
-UNICORN_DLOPEN_FLAGS = os.RTLD_LAZY | getattr(os, "RTLD_DEEPBIND", 0)
-
-
-def load_native(name: str) -> ModuleType:
-    """The native module ``irqemu._core.<name>``, imported with
-    :data:`UNICORN_DLOPEN_FLAGS` (they matter for the first module that links
-    libunicorn: ucengine, engine or cache; the process's flags are restored after)."""
-    full = f"irqemu._core.{name}"
-    module = sys.modules.get(full)
-    if module is None:
-        flags = sys.getdlopenflags()
-        sys.setdlopenflags(UNICORN_DLOPEN_FLAGS)
-        try:
-            __import__(full)
-        finally:
-            sys.setdlopenflags(flags)
-        module = sys.modules[full]
-    return module
-
 
 def open_uc(engine: str, uc_arch: int, uc_mode: int) -> Any:
     """A new Unicorn instance for a core of ``engine``: the native handle (no Python

@@ -26,7 +26,7 @@ class UcError(Exception):
 
     def __str__(self) -> str:
         if self._message is None:
-            from irqemu._core import load_native
+            from irqemu._core.native import load_native
 
             self._message = load_native("ucengine").strerror(self.errno)
         return self._message
