@@ -13,6 +13,18 @@ from libc.stdint cimport uint64_t
 from irqemu._core.fabric cimport Fabric, NativeDevice
 
 
+cdef inline int charge_running(Fabric f, uint64_t cycles, what) except -1:
+    """Add ``cycles`` to the core the fabric records as running (none between runs);
+    ``what`` names the caller in the error for a core without a native cycle count."""
+    cdef int running = f.running
+    if running >= 0:
+        if running >= f.ncpus or f.cycles[running] == NULL:
+            raise RuntimeError(f"{what}: core {running} runs without the native fabric's "
+                               "cycle count")
+        f.cycles[running][0] += cycles
+    return 0
+
+
 cdef class NativeRegister:
     """The 32-bit register at ``offset`` of native ``device``, as model code accesses it
     through ``MachineChipIO``: ``cost`` modelled cycles charged to the core running now
@@ -30,14 +42,7 @@ cdef class NativeRegister:
         self.fabric = device.fabric
 
     cdef inline int charge(self) except -1:
-        cdef Fabric f = self.fabric
-        cdef int running = f.running
-        if running >= 0:
-            if running >= f.ncpus or f.cycles[running] == NULL:
-                raise RuntimeError(f"{self.device.name}+{self.offset:#x}: core {running} "
-                                   "runs without the native fabric's cycle count")
-            f.cycles[running][0] += self.cost
-        return 0
+        return charge_running(self.fabric, self.cost, self)
 
     def read(self, int cpu):
         """``read32(cpu, base + offset)``."""
@@ -65,13 +70,7 @@ cdef class RunningCore:
 
     def charge(self, uint64_t cycles):
         """Charge ``cycles`` to the running core."""
-        cdef Fabric f = self.fabric
-        cdef int running = f.running
-        if running >= 0:
-            if running >= f.ncpus or f.cycles[running] == NULL:
-                raise RuntimeError(f"charge: core {running} runs without the native "
-                                   "fabric's cycle count")
-            f.cycles[running][0] += cycles
+        charge_running(self.fabric, cycles, "charge")
 
     def smp_processor_id(self):
         """The running core's index (0 between runs), as ``MachineCpuOps.smp_processor_id``."""

@@ -205,14 +205,19 @@ class GicChipData(RootIrqChip):
                 else:
                     k.handle_domain_irq_fast(self.domain, irqnr)
             elif irqnr < 16:
-                self.cpu_write(GIC_CPU_EOI, irqstat)
-                if self.supports_deactivate:
-                    self.cpu_write(GIC_CPU_DEACTIVATE, irqstat)
-                k.handle_IPI(irqnr)
+                self.gic_handle_sgi(irqstat, irqnr)
             else:
                 break
             if catch_up is not None:
                 catch_up()
+
+    def gic_handle_sgi(self, irqstat: int, irqnr: int) -> None:
+        """An SGI from the IAR loop: EOI it (and deactivate, in EOImode 1) before
+        handle_IPI, as gic_handle_irq does for irqnr < 16."""
+        self.cpu_write(GIC_CPU_EOI, irqstat)
+        if self.supports_deactivate:
+            self.cpu_write(GIC_CPU_DEACTIVATE, irqstat)
+        self.kernel.handle_IPI(irqnr)
 
     @frame_run
     def gic_handle_irq_fast(self, cpu: int) -> None:
@@ -242,10 +247,7 @@ class GicChipData(RootIrqChip):
                     self.cpu_write(GIC_CPU_EOI, irqstat)
                 handle(domain, irqnr, cpu)
             elif irqnr < 16:
-                self.cpu_write(GIC_CPU_EOI, irqstat)
-                if self.supports_deactivate:
-                    self.cpu_write(GIC_CPU_DEACTIVATE, irqstat)
-                k.handle_IPI(irqnr)
+                self.gic_handle_sgi(irqstat, irqnr)
             else:
                 break
             if catch_up is not None:
