@@ -728,9 +728,12 @@ cdef class Core:
                        | UC_HOOK_MEM_WRITE_PROT,
                        <void *>_unmapped_hook)
 
-    cdef inline bint _dormant(self):
-        """Is the handle still queueing set-up calls (``ucengine.Uc.defer_setup``)?"""
-        return self._luc is not None and self._luc.dormant
+    cdef int _setup(self, object fn, tuple args) except -1:
+        """A set-up call of the Core's own (hooks, MMIO maps): queued while the handle is
+        dormant (``ucengine.Uc.defer_setup``), made now otherwise."""
+        if self._luc is None or not self._luc._queued(fn, args):
+            fn(*args)
+        return 0
 
     cdef inline int _live(self) except -1:
         """Before a call that reaches libunicorn and is not set-up: wake the handle."""
@@ -739,10 +742,7 @@ cdef class Core:
         return 0
 
     cdef _add_hook(self, int kind, void *cb, uint64_t begin=1, uint64_t end=0):
-        if self._dormant():
-            self._luc.defer(self._add_hook_now, (kind, <size_t>cb, begin, end))
-        else:
-            self._add_hook_now(kind, <size_t>cb, begin, end)
+        self._setup(self._add_hook_now, (kind, <size_t>cb, begin, end))
 
     def _add_hook_now(self, int kind, size_t cb, uint64_t begin, uint64_t end):
         cdef uc_hook hh
@@ -778,10 +778,7 @@ cdef class Core:
         native device mapped inside the range with ``map_native``."""
         rec = (self, handler, offset, base)
         self._mmio_refs.append(rec)
-        if self._dormant():
-            self._luc.defer(self._map_mmio_now, (base, size, rec))
-        else:
-            self._map_mmio_now(base, size, rec)
+        self._setup(self._map_mmio_now, (base, size, rec))
 
     def _map_mmio_now(self, uint64_t base, size_t size, tuple rec):
         cdef uc_err err = uc_mmio_map(self._st.uc, base, size, <void *>_mmio_read,
@@ -1163,10 +1160,7 @@ cdef class Core:
             self._st.nsystraps += 1
         self._sys_trap = handler
         if first:
-            if self._dormant():
-                self._luc.defer(self._add_sys_hooks_now, ())
-            else:
-                self._add_sys_hooks_now()
+            self._setup(self._add_sys_hooks_now, ())
 
     def _add_sys_hooks_now(self):
         """The MRS and MSR instruction hooks ``trap_sysregs`` filters in C."""

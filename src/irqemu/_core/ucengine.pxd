@@ -22,6 +22,6 @@ cdef class Uc:
     cdef list _deferred
 
     cdef int wake(self) except -1
-    cdef int defer(self, object fn, tuple args) except -1
+    cdef bint _queued(self, object fn, tuple args) except -1
     cdef int _use(self) except -1
     cdef _hook_failed(self, exc)

@@ -150,10 +150,14 @@ cdef class Uc:
             fn(*args)
         return 0
 
-    cdef int defer(self, object fn, tuple args) except -1:
-        """Queue ``fn(*args)`` (a set-up call that reaches libunicorn) while dormant."""
-        self._deferred.append((fn, args))
-        return 0
+    cdef bint _queued(self, object fn, tuple args) except -1:
+        """A set-up call: queue ``fn(*args)`` and say so while dormant; else it goes to
+        libunicorn now (and the handle is no longer fresh)."""
+        if self.dormant:
+            self._deferred.append((fn, args))
+            return True
+        self._fresh = False
+        return False
 
     cdef int _use(self) except -1:
         """Before a call that is not set-up: wake a dormant handle."""
@@ -176,31 +180,23 @@ cdef class Uc:
 
     # -- memory ------------------------------------------------------------------
     def mem_map(self, uint64_t address, size_t size, uint32_t perms=7):
-        if self.dormant:
-            self.defer(self.mem_map, (address, size, perms))
+        if self._queued(self.mem_map, (address, size, perms)):
             return
-        self._fresh = False
         _check(uc_mem_map(self.h, address, size, perms))
 
     def mem_map_ptr(self, uint64_t address, size_t size, uint32_t perms, size_t ptr):
-        if self.dormant:
-            self.defer(self.mem_map_ptr, (address, size, perms, ptr))
+        if self._queued(self.mem_map_ptr, (address, size, perms, ptr)):
             return
-        self._fresh = False
         _check(uc_mem_map_ptr(self.h, address, size, perms, <void *>ptr))
 
     def mem_unmap(self, uint64_t address, size_t size):
-        if self.dormant:
-            self.defer(self.mem_unmap, (address, size))
+        if self._queued(self.mem_unmap, (address, size)):
             return
-        self._fresh = False
         _check(uc_mem_unmap(self.h, address, size))
 
     def mem_protect(self, uint64_t address, size_t size, uint32_t perms=7):
-        if self.dormant:
-            self.defer(self.mem_protect, (address, size, perms))
+        if self._queued(self.mem_protect, (address, size, perms)):
             return
-        self._fresh = False
         _check(uc_mem_protect(self.h, address, size, perms))
 
     def mem_read(self, uint64_t address, size_t size):
@@ -301,34 +297,26 @@ cdef class Uc:
 
     # -- uc_ctl ------------------------------------------------------------------
     def ctl_set_cpu_model(self, int model):
-        if self.dormant:
-            self.defer(self.ctl_set_cpu_model, (model,))
+        if self._queued(self.ctl_set_cpu_model, (model,)):
             return
-        self._fresh = False
         _check(uc_ctl_set_cpu_model(self.h, model))
 
     def ctl_set_tcg_buffer_size(self, uint32_t size):
-        if self.dormant:
-            self.defer(self.ctl_set_tcg_buffer_size, (size,))
+        if self._queued(self.ctl_set_tcg_buffer_size, (size,)):
             return
-        self._fresh = False
         _check(uc_ctl_set_tcg_buffer_size(self.h, size))
 
     def ctl_exits_enabled(self, bint enable):
-        if self.dormant:
-            self.defer(self.ctl_exits_enabled, (enable,))
+        if self._queued(self.ctl_exits_enabled, (enable,)):
             return
-        self._fresh = False
         _check(uc_ctl_exits_enable(self.h) if enable else uc_ctl_exits_disable(self.h))
 
     def ctl_set_exits(self, exits):
         cdef list values = list(exits)
         cdef size_t n = len(values)
         cdef uint64_t *buf
-        if self.dormant:
-            self.defer(self.ctl_set_exits, (values,))
+        if self._queued(self.ctl_set_exits, (values,)):
             return
-        self._fresh = False
         buf = <uint64_t *>malloc((n or 1) * sizeof(uint64_t))
         if buf == NULL:
             raise MemoryError()
@@ -340,15 +328,11 @@ cdef class Uc:
             free(buf)
 
     def ctl_remove_cache(self, uint64_t lbound, uint64_t ubound):
-        if self.dormant:
-            self.defer(self.ctl_remove_cache, (lbound, ubound))
+        if self._queued(self.ctl_remove_cache, (lbound, ubound)):
             return
-        self._fresh = False
         _check(uc_ctl_remove_cache(self.h, lbound, ubound))
 
     def ctl_flush_tb(self):
-        if self.dormant:
-            self.defer(self.ctl_flush_tb, ())
+        if self._queued(self.ctl_flush_tb, ()):
             return
-        self._fresh = False
         _check(uc_ctl_flush_tb(self.h))

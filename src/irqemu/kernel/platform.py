@@ -119,7 +119,28 @@ def catch_up(machine: Machine, slot: CpuSlot | None) -> None:
 _Decoded = tuple[Callable[[int, int, int], int], Callable[[int, int, int, int], None], int]
 
 
-class MachineChipIO:
+class _RunningCoreIO:
+    """What model code's ChipIO and MemIO share: the machine and the core it runs on."""
+
+    machine: Machine
+    pinned: CpuSlot | None
+
+    def catch_up(self) -> None:
+        """:func:`catch_up` on the running core, written out (once per IAR loop of every
+        hard IRQ, before gic_handle_irq's next GICC_IAR read, and once per descriptor of
+        a driver's RX loop): the same pops, two calls fewer."""
+        slot = self.pinned or self.machine.current_cpu
+        if slot is None:
+            return
+        now = slot.clock.to_ps(slot.core.cycles)  # slot.local_ps()
+        pop_due = self.machine.events.pop_due
+        ev = pop_due(now)
+        while ev is not None:
+            ev.fn()
+            ev = pop_due(now)
+
+
+class MachineChipIO(_RunningCoreIO):
     """``ChipIO`` over the board's devices; each access costs what a guest one does."""
 
     def __init__(self, machine: Machine) -> None:
@@ -188,19 +209,6 @@ class MachineChipIO:
             return None
         return fast[0], fast[1], fast[3] & 0xFFFFFFFF
 
-    def catch_up(self) -> None:
-        """:func:`catch_up` on the running core: an interrupt controller driver calls it
-        before reading what is pending again (gic_handle_irq's next GICC_IAR read).
-        Written out (once per IAR loop of every hard IRQ): the same pops, two calls fewer."""
-        slot = self.pinned or self.machine.current_cpu
-        if slot is None:
-            return
-        now = slot.clock.to_ps(slot.core.cycles)  # slot.local_ps()
-        pop_due = self.machine.events.pop_due
-        ev = pop_due(now)
-        while ev is not None:
-            ev.fn()
-            ev = pop_due(now)
 
 
 #: model code's access to DMA-coherent guest memory (name -> KernelCost)
@@ -215,7 +223,7 @@ PLATFORM_COSTS = kernel_cost_table("PLATFORM_COSTS", {
 DMA_COHERENT_ACCESS_CYCLES = PLATFORM_COSTS["dma_alloc_coherent/access"].cycles
 
 
-class MachineMemIO:
+class MachineMemIO(_RunningCoreIO):
     """Model code's accesses to guest RAM (descriptor rings and DMA buffers), as the
     driver's loads and stores would make them: each access charges
     ``access_cycles`` modelled cycles to the running core.
@@ -242,19 +250,6 @@ class MachineMemIO:
         if slot is not None:
             slot.core.cycles += self.access_cycles
         self.machine.mem_write(addr, data)
-
-    def catch_up(self) -> None:
-        """:func:`catch_up` on the running core, written out (once per descriptor of a
-        driver's RX loop): the same pops, two calls fewer."""
-        slot = self.pinned or self.machine.current_cpu
-        if slot is None:
-            return
-        now = slot.clock.to_ps(slot.core.cycles)  # slot.local_ps()
-        pop_due = self.machine.events.pop_due
-        ev = pop_due(now)
-        while ev is not None:
-            ev.fn()
-            ev = pop_due(now)
 
 
 HOSTCALLS = ("handle_arch_irq", "kernel_start", "cpu_idle")
